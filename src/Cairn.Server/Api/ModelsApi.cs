@@ -1,0 +1,57 @@
+using Cairn.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Cairn.Server.Api;
+
+/// <summary>A tag's value, as sent to PUT …/tags/{key}.</summary>
+public sealed record TagValue(string? Value);
+
+/// <summary>The catalog: <c>/api/v1/models</c>.</summary>
+public static class ModelsApi
+{
+    public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
+    {
+        var models = api.MapGroup("/models").WithTags("Models");
+        models.MapPost("/", CreateAsync);
+        models.MapGet("/", SearchAsync);
+        models.MapGet("/{fullName}", GetAsync);
+        models.MapPatch("/{fullName}", UpdateAsync);
+        models.MapDelete("/{fullName}", DeleteAsync);
+        models.MapPut("/{fullName}/tags/{key}", SetTagAsync);
+        models.MapDelete("/{fullName}/tags/{key}", DeleteTagAsync);
+        return api;
+    }
+
+    public static async Task<Created<Model>> CreateAsync(CreateModelRequest request, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken)
+    {
+        var model = await catalog.CreateAsync(http.Caller(), request, cancellationToken);
+        return TypedResults.Created($"/api/v1/models/{model.FullName}", model);
+    }
+
+    public static async Task<Ok<ModelPage>> SearchAsync(
+        HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken,
+        string? filter = null, string? q = null,
+        [FromQuery(Name = "order_by")] string? orderBy = null,
+        [FromQuery(Name = "max_results")] int? maxResults = null,
+        [FromQuery(Name = "page_token")] string? pageToken = null) =>
+        TypedResults.Ok(await catalog.SearchAsync(http.Caller(), new ModelQuery(filter, q, orderBy, maxResults, pageToken), cancellationToken));
+
+    public static async Task<Ok<Model>> GetAsync(string fullName, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.GetAsync(http.Caller(), fullName, cancellationToken));
+
+    public static async Task<Ok<Model>> UpdateAsync(string fullName, UpdateModelRequest request, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.UpdateAsync(http.Caller(), fullName, request, cancellationToken));
+
+    public static async Task<NoContent> DeleteAsync(string fullName, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken)
+    {
+        await catalog.DeleteAsync(http.Caller(), fullName, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<Model>> SetTagAsync(string fullName, string key, TagValue body, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.SetTagAsync(http.Caller(), fullName, key, body.Value, cancellationToken));
+
+    public static async Task<Ok<Model>> DeleteTagAsync(string fullName, string key, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.DeleteTagAsync(http.Caller(), fullName, key, cancellationToken));
+}

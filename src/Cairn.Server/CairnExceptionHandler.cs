@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Cairn.Server;
+
+/// <summary>
+/// The one place where failures become RFC 9457 problem details with an <c>error_code</c>: the library's
+/// exceptions keep their status; malformed requests are 400; anything else is a logged 500.
+/// </summary>
+internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILogger<CairnExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, detail) = exception switch
+        {
+            CairnException e => (e.StatusCode, e.ErrorCode, e.Message),
+            BadHttpRequestException { InnerException: JsonException json } => (400, ErrorCodes.InvalidParameterValue, $"The request body is not valid JSON for this endpoint: {json.Message}"),
+            BadHttpRequestException e => (400, ErrorCodes.InvalidParameterValue, e.Message),
+            _ => (500, "INTERNAL_ERROR", "An unexpected error occurred; the server log has the details."),
+        };
+        if (status == 500)
+        {
+            Log.Unhandled(logger, exception, context.Request.Method, context.Request.Path);
+        }
+        if (status == 401)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer, Basic realm=\"cairn\"";
+        }
+        context.Response.StatusCode = status;
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = code switch
+            {
+                ErrorCodes.ResourceDoesNotExist => "Resource does not exist",
+                ErrorCodes.ResourceAlreadyExists => "Resource already exists",
+                ErrorCodes.InvalidParameterValue => "Invalid parameter value",
+                ErrorCodes.Unauthenticated => "Unauthenticated",
+                ErrorCodes.PermissionDenied => "Permission denied",
+                _ => "Internal error",
+            },
+            Detail = detail,
+            Instance = context.Request.Path,
+        };
+        problem.Extensions["error_code"] = code;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+}

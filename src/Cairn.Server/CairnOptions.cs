@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Cairn.Server;
+
+/// <summary>Server settings, bound from the "Cairn" section (appsettings, CAIRN_* variables, CLI flags).</summary>
+public sealed class CairnOptions
+{
+    public const string Section = "Cairn";
+
+    /// <summary>Where metadata and files live by default.</summary>
+    [Required]
+    public string DataDir { get; set; } = ".cairn";
+
+    /// <summary>The metadata database: a SQLite file path. Empty means <c>{DataDir}/cairn.db</c>.</summary>
+    public string? Database { get; set; }
+
+    /// <summary><c>none</c> (every caller is the local admin) or <c>token</c> (API tokens with roles).</summary>
+    [RegularExpression("^(none|token)$", ErrorMessage = "Cairn:Auth must be 'none' or 'token'.")]
+    public string Auth { get; set; } = "none";
+
+    /// <summary>The name recorded as actor when authentication is off.</summary>
+    public string LocalUser { get; set; } = Environment.UserName;
+
+    public string DatabasePath => string.IsNullOrWhiteSpace(Database) ? Path.Combine(DataDir, "cairn.db") : Database;
+
+    public bool TokenAuth => Auth == "token";
+}

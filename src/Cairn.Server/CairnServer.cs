@@ -1,0 +1,108 @@
+using Cairn.Catalog;
+using Cairn.Governance;
+using Cairn.Registry;
+using Cairn.Server.Api;
+using Cairn.Storage;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+
+namespace Cairn.Server;
+
+/// <summary>Builds the Cairn web application; the <c>cairn serve</c> command and <c>Program</c> both start it.</summary>
+public static class CairnServer
+{
+    public const string DefaultUrls = "http://127.0.0.1:5000";
+
+    /// <summary>Environment variables and the configuration keys they set.</summary>
+    public static IReadOnlyDictionary<string, string> EnvironmentVariables { get; } = new Dictionary<string, string>
+    {
+        ["CAIRN_URLS"] = "urls",
+        ["CAIRN_DATA_DIR"] = "Cairn:DataDir",
+        ["CAIRN_DATABASE"] = "Cairn:Database",
+        ["CAIRN_AUTH"] = "Cairn:Auth",
+    };
+
+    /// <summary>
+    /// Configuration comes, later winning: appsettings.json in the working directory, ASPNETCORE_* variables,
+    /// CAIRN_* variables, command-line arguments, then <paramref name="overrides"/> (the CLI's flags).
+    /// </summary>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddInMemoryCollection(EnvironmentVariables
+            .Where(e => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(e.Key)))
+            .Select(e => KeyValuePair.Create(e.Value, Environment.GetEnvironmentVariable(e.Key))));
+        // Command-line arguments still beat the CAIRN_* variables added after them.
+        builder.Configuration.AddCommandLine(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.Configuration["urls"] = DefaultUrls;
+        }
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ConfigureServices(builder.Services);
+
+        var app = builder.Build();
+        Configure(app);
+        return app;
+    }
+
+    private static void ConfigureServices(IServiceCollection services)
+    {
+        services.AddOptions<CairnOptions>().BindConfiguration(CairnOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.ConfigureHttpJsonOptions(o => CairnJson.Configure(o.SerializerOptions));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<CairnExceptionHandler>();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Cairn API";
+            document.Info.Description = "Model registry and ML metadata store: catalog, versions, aliases, stages, audit.";
+            return Task.CompletedTask;
+        }));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => CairnDatabase.Sqlite(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
+        services.AddSingleton<AuditChain>();
+        services.AddSingleton<ApiTokens>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<ModelAliases>();
+        services.AddSingleton<CallerResolver>();
+        services.AddHostedService<MigrationService>();
+    }
+
+    private static void Configure(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<CallerMiddleware>();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs");
+        app.MapHealthApi();
+        var v1 = app.MapGroup("/api/v1");
+        v1.MapModelsApi();
+        v1.MapVersionsApi();
+        v1.MapAliasesApi();
+        v1.MapAuditApi();
+        v1.MapTokensApi();
+    }
+
+    /// <summary>Applies pending migrations before the server takes requests.</summary>
+    private sealed class MigrationService(CairnDatabase database, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var applied = await Migrator.MigrateAsync(database, clock, cancellationToken);
+            if (applied.Count > 0)
+            {
+                Log.MigrationsApplied(logger, string.Join(", ", applied));
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Cairn.Server;
+
+/// <summary>The server's log messages, with stable event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Applied schema migrations {Versions}")]
+    public static partial void MigrationsApplied(ILogger logger, string versions);
+
+    [LoggerMessage(2, LogLevel.Error, "Unhandled error on {Method} {Path}")]
+    public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,3 @@
+using Cairn.Server;
+
+await CairnServer.Build(args).RunAsync();

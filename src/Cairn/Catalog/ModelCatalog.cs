@@ -1,0 +1,317 @@
+using System.Data.Common;
+using System.Text.Json;
+using Cairn.Governance;
+using Cairn.Search;
+using Cairn.Storage;
+using Dapper;
+
+namespace Cairn.Catalog;
+
+/// <summary>The model catalog: create, read, update, delete and search catalog entries and their tags.</summary>
+public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeProvider clock)
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+
+    /// <summary>What model searches may filter and order by.</summary>
+    public static FilterSchema Schema { get; } = new(
+        "m.id",
+        [
+            new FilterAttribute("name", "m.name", FilterValueType.String),
+            new FilterAttribute("full_name", "m.full_name", FilterValueType.String),
+            new FilterAttribute("namespace", "m.namespace", FilterValueType.String),
+            new FilterAttribute("description", "m.description", FilterValueType.String),
+            new FilterAttribute("owner", "m.owner", FilterValueType.String),
+            new FilterAttribute("url", "m.url", FilterValueType.String),
+            new FilterAttribute("created_by", "m.created_by", FilterValueType.String),
+            new FilterAttribute("updated_by", "m.updated_by", FilterValueType.String),
+            new FilterAttribute("created_at", "m.created_at", FilterValueType.Timestamp),
+            new FilterAttribute("updated_at", "m.updated_at", FilterValueType.Timestamp),
+        ],
+        [new FilterCollection("tags", "model_tags", "model_id", "key", "value", FilterValueType.String)]);
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    internal sealed record ModelRow
+    {
+        public long Id { get; init; }
+        public string Namespace { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string FullName { get; init; } = "";
+        public string? Description { get; init; }
+        public string? Owner { get; init; }
+        public string? Url { get; init; }
+        public string DataSources { get; init; } = "";
+        public string? Inference { get; init; }
+        public long CreatedAt { get; init; }
+        public string CreatedBy { get; init; } = "";
+        public long UpdatedAt { get; init; }
+        public string UpdatedBy { get; init; } = "";
+        public string? Tags { get; init; }
+        public string? Aliases { get; init; }
+        public long? LatestVersion { get; init; }
+    }
+
+    private string SelectModels => $"""
+        SELECT m.id, m.namespace, m.name, m.full_name, m.description, m.owner, m.url, m.data_sources, m.inference,
+               m.created_at, m.created_by, m.updated_at, m.updated_by,
+               (SELECT {database.Dialect.JsonObjectAggregate("t.key", "t.value")} FROM model_tags t WHERE t.model_id = m.id) AS tags,
+               (SELECT {database.Dialect.JsonObjectAggregate("a.alias", "a.version")} FROM aliases a WHERE a.model_id = m.id) AS aliases,
+               (SELECT MAX(v.version) FROM model_versions v WHERE v.model_id = m.id) AS latest_version
+        FROM models m
+        """;
+
+    public async Task<Model> CreateAsync(Caller caller, CreateModelRequest request, CancellationToken cancellationToken)
+    {
+        var ns = NamespacePath.Normalize(request.Namespace);
+        var name = NamespacePath.CheckName(request.ModelName);
+        caller.Require(Role.Writer, ns);
+        var dataSources = CheckDataSources(request.DataSources ?? []);
+        var tags = CheckTags(request.Tags);
+        var fullName = NamespacePath.FullName(ns, name);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM models WHERE full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
+            if (exists > 0)
+            {
+                throw new AlreadyExistsException($"Model '{fullName}' already exists.");
+            }
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO models (namespace, name, full_name, description, owner, url, data_sources, inference, created_at, created_by, updated_at, updated_by)
+                VALUES (@ns, @name, @fullName, @Description, @Owner, @Url, @dataSources, @inference, @now, @by, @now, @by)
+                RETURNING id
+                """,
+                new
+                {
+                    ns, name, fullName, request.Description, request.Owner, request.Url,
+                    dataSources = JsonSerializer.Serialize(dataSources, CairnJson.Options),
+                    inference = request.Inference is null ? null : JsonSerializer.Serialize(request.Inference, CairnJson.Options),
+                    now, by = caller.Name,
+                },
+                transaction, cancellationToken: cancellationToken));
+            foreach (var (key, value) in tags)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO model_tags (model_id, key, value) VALUES (@id, @key, @value)", new { id, key, value }, transaction, cancellationToken: cancellationToken));
+            }
+            var model = await LoadAsync(transaction, fullName, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, "model.create", Resource(fullName), null, model, cancellationToken);
+            return model;
+        }, cancellationToken);
+    }
+
+    public async Task<Model> GetAsync(Caller caller, string fullName, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Split(fullName).Namespace);
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<ModelRow>(new CommandDefinition(
+                SelectModels + " WHERE m.full_name = @fullName", new { fullName }, cancellationToken: cancellationToken));
+            return row is null ? throw Missing(fullName) : ToModel(row);
+        }, cancellationToken);
+    }
+
+    public async Task<Model> UpdateAsync(Caller caller, string fullName, UpdateModelRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
+        return await MutateAsync(caller, fullName, "model.update", async (transaction, id, before) =>
+        {
+            var stored = await StoredDataSourcesAsync(transaction, id, cancellationToken);
+            var dataSources = request.DataSources is null ? null : Secrets.KeepMasked(CheckDataSources(request.DataSources), stored);
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE models SET
+                    description = COALESCE(@Description, description),
+                    owner = COALESCE(@Owner, owner),
+                    url = COALESCE(@Url, url),
+                    data_sources = COALESCE(@dataSources, data_sources),
+                    inference = COALESCE(@inference, inference)
+                WHERE id = @id
+                """,
+                new
+                {
+                    id, request.Description, request.Owner, request.Url,
+                    dataSources = dataSources is null ? null : JsonSerializer.Serialize(dataSources, CairnJson.Options),
+                    inference = request.Inference is null ? null : JsonSerializer.Serialize(request.Inference, CairnJson.Options),
+                },
+                transaction, cancellationToken: cancellationToken));
+        }, cancellationToken);
+    }
+
+    public async Task DeleteAsync(Caller caller, string fullName, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, NamespacePath.Split(fullName).Namespace);
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var before = await LoadAsync(transaction, fullName, cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM models WHERE full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
+            await audit.AppendAsync(transaction, caller.Name, "model.delete", Resource(fullName), before, null, cancellationToken);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async Task<Model> SetTagAsync(Caller caller, string fullName, string key, string? value, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
+        CheckTags(new Dictionary<string, string> { [key] = value ?? throw new InvalidParameterException("'value' is required.") });
+        return await MutateAsync(caller, fullName, "model.tag.set", (transaction, id, _) =>
+            transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO model_tags (model_id, key, value) VALUES (@id, @key, @value)
+                ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value
+                """,
+                new { id, key, value }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+    }
+
+    public async Task<Model> DeleteTagAsync(Caller caller, string fullName, string key, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
+        return await MutateAsync(caller, fullName, "model.tag.delete", async (transaction, id, before) =>
+        {
+            if (!before.Tags.ContainsKey(key))
+            {
+                throw new NotFoundException($"Model '{fullName}' has no tag '{key}'.");
+            }
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM model_tags WHERE model_id = @id AND key = @key", new { id, key }, transaction, cancellationToken: cancellationToken));
+        }, cancellationToken);
+    }
+
+    public async Task<ModelPage> SearchAsync(Caller caller, ModelQuery query, CancellationToken cancellationToken)
+    {
+        var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
+        var parameters = new Dictionary<string, object?>();
+        var where = new List<string>();
+        if (FilterParser.Parse(query.Filter) is { } filter)
+        {
+            where.Add(FilterCompiler.Compile(filter, Schema, database.Dialect, parameters));
+        }
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            parameters["q"] = "%" + query.Q.Trim() + "%";
+            var d = database.Dialect;
+            where.Add($"({d.CaseInsensitiveLike("m.full_name", "@q")} OR {d.CaseInsensitiveLike("COALESCE(m.description, '')", "@q")})");
+        }
+        if (NamespaceScope(caller, "m.namespace", parameters) is { } scope)
+        {
+            where.Add(scope);
+        }
+        var orderBy = OrderByClause.ToSql(query.OrderBy, Schema, "full_name ASC");
+        var shape = string.Join('\n', query.Filter, query.Q, query.OrderBy);
+        var offset = Paging.DecodeOffset(query.PageToken, shape);
+        parameters["limit"] = size + 1;
+        parameters["offset"] = offset;
+        var sql = SelectModels
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + $" ORDER BY {orderBy} LIMIT @limit OFFSET @offset";
+        var rows = await database.ReadAsync(c => c.QueryAsync<ModelRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken);
+        var models = rows.Select(ToModel).ToList();
+        string? next = null;
+        if (models.Count > size)
+        {
+            models.RemoveAt(size);
+            next = Paging.EncodeOffset(offset + size, shape);
+        }
+        return new ModelPage(models, next);
+    }
+
+    /// <summary>
+    /// SQL restricting rows to the namespaces the caller may read (null when unrestricted), so that a
+    /// search never shows what a direct read would refuse.
+    /// </summary>
+    internal static string? NamespaceScope(Caller caller, string column, IDictionary<string, object?> parameters)
+    {
+        if (caller.ReadableNamespaces() is not { } readable)
+        {
+            return null;
+        }
+        if (readable.Count == 0)
+        {
+            return "1 = 0";
+        }
+        var clauses = readable.Select((ns, i) =>
+        {
+            parameters[$"ns{i}"] = ns;
+            parameters[$"nsbelow{i}"] = Paging.EscapeLike(ns) + "/%";
+            return $"({column} = @ns{i} OR {column} LIKE @nsbelow{i} ESCAPE '\\')";
+        });
+        return "(" + string.Join(" OR ", clauses) + ")";
+    }
+
+    /// <summary>Runs a change to one model in a transaction, bumps its updated_at/by and audits before and after.</summary>
+    private async Task<Model> MutateAsync(Caller caller, string fullName, string action, Func<DbTransaction, long, Model, Task> change, CancellationToken cancellationToken) =>
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT id FROM models WHERE full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken))
+                ?? throw Missing(fullName);
+            var before = await LoadAsync(transaction, fullName, cancellationToken);
+            await change(transaction, id, before);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE models SET updated_at = @now, updated_by = @by WHERE id = @id",
+                new { id, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
+            var after = await LoadAsync(transaction, fullName, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, action, Resource(fullName), before, after, cancellationToken);
+            return after;
+        }, cancellationToken);
+
+    internal async Task<Model> LoadAsync(DbTransaction transaction, string fullName, CancellationToken cancellationToken)
+    {
+        var row = await transaction.Connection!.QuerySingleOrDefaultAsync<ModelRow>(new CommandDefinition(
+            SelectModels + " WHERE m.full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
+        return row is null ? throw Missing(fullName) : ToModel(row);
+    }
+
+    internal static string Resource(string fullName) => $"models/{fullName}";
+
+    internal static NotFoundException Missing(string fullName) => new($"Model '{fullName}' does not exist.");
+
+    private static async Task<IReadOnlyList<DataSource>> StoredDataSourcesAsync(DbTransaction transaction, long id, CancellationToken cancellationToken)
+    {
+        var json = await transaction.Connection!.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT data_sources FROM models WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        return JsonSerializer.Deserialize<List<DataSource>>(json ?? "[]", CairnJson.Options) ?? [];
+    }
+
+    private static IReadOnlyList<DataSource> CheckDataSources(IReadOnlyList<DataSource> sources)
+    {
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(sources[i]?.Name))
+            {
+                throw new InvalidParameterException($"'data_sources[{i}].name' is required.");
+            }
+        }
+        var duplicate = sources.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
+        return duplicate is null ? sources : throw new InvalidParameterException($"'data_sources' names must be unique; '{duplicate.Key}' appears twice.");
+    }
+
+    internal static IReadOnlyDictionary<string, string> CheckTags(IReadOnlyDictionary<string, string>? tags)
+    {
+        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length > 250)
+            {
+                throw new InvalidParameterException($"Tag key '{key}' is invalid: it must be 1-250 characters and not blank.");
+            }
+            if (value is null || value.Length > 5000)
+            {
+                throw new InvalidParameterException($"Tag '{key}' needs a value of at most 5000 characters.");
+            }
+        }
+        return tags ?? new Dictionary<string, string>();
+    }
+
+    private static Model ToModel(ModelRow r) => new(
+        r.FullName, r.Namespace, r.Name, r.Description, r.Owner, r.Url,
+        Secrets.MaskAll(JsonSerializer.Deserialize<List<DataSource>>(r.DataSources, CairnJson.Options) ?? []),
+        r.Inference is null ? null : JsonSerializer.Deserialize<InferenceSpec>(r.Inference, CairnJson.Options),
+        Json.ToDictionary<string>(r.Tags), Json.ToDictionary<int>(r.Aliases),
+        r.LatestVersion is null ? null : (int)r.LatestVersion.Value,
+        DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.CreatedBy,
+        DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt), r.UpdatedBy);
+}

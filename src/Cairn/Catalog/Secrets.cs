@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Cairn.Catalog;
+
+/// <summary>Connection settings are stored as given but never shown: secret-looking values are masked on the way out.</summary>
+public static partial class Secrets
+{
+    public const string Mask = "****";
+
+    [GeneratedRegex("pass|secret|token|key|credential", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretKey();
+
+    public static bool IsSecretKey(string key) => SecretKey().IsMatch(key);
+
+    public static IReadOnlyList<DataSource> MaskAll(IReadOnlyList<DataSource> sources) =>
+        sources.Select(s => s.Connection is null ? s : s with { Connection = MaskObject(s.Connection) }).ToList();
+
+    /// <summary>
+    /// Carries stored secrets into an update that echoes them back masked, so that a read-modify-write
+    /// of a model does not overwrite passwords with "****".
+    /// </summary>
+    public static IReadOnlyList<DataSource> KeepMasked(IReadOnlyList<DataSource> updated, IReadOnlyList<DataSource> stored) =>
+        updated.Select(s =>
+        {
+            var old = stored.FirstOrDefault(o => o.Name == s.Name)?.Connection;
+            if (s.Connection is null || old is null)
+            {
+                return s;
+            }
+            var merged = (JsonObject)s.Connection.DeepClone();
+            foreach (var (key, value) in s.Connection)
+            {
+                if (value is JsonValue v && v.TryGetValue<string>(out var text) && text == Mask && old.TryGetPropertyValue(key, out var kept))
+                {
+                    merged[key] = kept?.DeepClone();
+                }
+            }
+            return s with { Connection = merged };
+        }).ToList();
+
+    private static JsonObject MaskObject(JsonObject connection)
+    {
+        var masked = new JsonObject();
+        foreach (var (key, value) in connection)
+        {
+            masked[key] = IsSecretKey(key) && value is not null ? Mask
+                : value is JsonObject nested ? MaskObject(nested)
+                : value?.DeepClone();
+        }
+        return masked;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Text;
+using Cairn.Catalog;
+using Cairn.Storage;
+using Dapper;
+
+namespace Cairn.Governance;
+
+/// <summary>A token as listed: never its secret, which exists only in the creator's hands.</summary>
+public sealed record ApiToken(string Name, IReadOnlyList<RoleGrant> Grants, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
+
+/// <summary>A freshly created token with its secret, shown once.</summary>
+public sealed record CreatedApiToken(ApiToken Token, string Secret);
+
+/// <summary>
+/// API tokens: 32 random bytes, stored as their SHA-256. A fast hash is enough here because the secret is
+/// random and long (no dictionary to guess from), and lookup by hash keeps authentication one indexed read.
+/// </summary>
+public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProvider clock)
+{
+    private const string Prefix = "cairn_";
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record TokenRow
+    {
+        public long Id { get; init; }
+        public string Name { get; init; } = "";
+        public long CreatedAt { get; init; }
+        public string CreatedBy { get; init; } = "";
+        public long? RevokedAt { get; init; }
+    }
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record GrantRow
+    {
+        public long TokenId { get; init; }
+        public string Namespace { get; init; } = "";
+        public string Role { get; init; } = "";
+    }
+
+    public async Task<CreatedApiToken> CreateAsync(Caller caller, string? name, string? role, string? @namespace, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
+        {
+            throw new InvalidParameterException("'name' is required (at most 200 characters).");
+        }
+        var grant = new RoleGrant(NamespacePath.Normalize(@namespace), Caller.ParseRole(role));
+        caller.Require(Role.Admin, grant.Namespace);
+        var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var now = clock.GetUtcNow();
+        var token = new ApiToken(name, [grant], now, caller.Name, null);
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO api_tokens (name, token_hash, created_at, created_by) VALUES (@name, @hash, @at, @by) RETURNING id
+                """,
+                new { name, hash = Hash(secret), at = now.ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO role_grants (token_id, namespace, role) VALUES (@id, @ns, @role)",
+                new { id, ns = grant.Namespace, role = grant.Role.ToString().ToLowerInvariant() }, transaction, cancellationToken: cancellationToken));
+            await audit.AppendAsync(transaction, caller.Name, "token.create", $"tokens/{name}", null, token, cancellationToken);
+            return id;
+        }, cancellationToken);
+        return new CreatedApiToken(token, secret);
+    }
+
+    public async Task<IReadOnlyList<ApiToken>> ListAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, NamespacePath.Root);
+        return await database.ReadAsync(async connection =>
+        {
+            var tokens = await connection.QueryAsync<TokenRow>(new CommandDefinition(
+                "SELECT id, name, created_at, created_by, revoked_at FROM api_tokens ORDER BY name", cancellationToken: cancellationToken));
+            var grants = (await connection.QueryAsync<GrantRow>(new CommandDefinition(
+                "SELECT token_id, namespace, role FROM role_grants ORDER BY namespace", cancellationToken: cancellationToken)))
+                .ToLookup(g => g.TokenId);
+            return tokens.Select(t => ToToken(t, grants[t.Id])).ToList();
+        }, cancellationToken);
+    }
+
+    public async Task<ApiToken> RevokeAsync(Caller caller, string name, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, NamespacePath.Root);
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<TokenRow>(new CommandDefinition(
+                "SELECT id, name, created_at, created_by, revoked_at FROM api_tokens WHERE name = @name", new { name }, transaction, cancellationToken: cancellationToken))
+                ?? throw new NotFoundException($"Token '{name}' does not exist.");
+            var grants = await connection.QueryAsync<GrantRow>(new CommandDefinition(
+                "SELECT token_id, namespace, role FROM role_grants WHERE token_id = @Id", new { row.Id }, transaction, cancellationToken: cancellationToken));
+            var before = ToToken(row, grants);
+            if (before.RevokedAt is not null)
+            {
+                return before;
+            }
+            var now = clock.GetUtcNow();
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE api_tokens SET revoked_at = @at WHERE id = @Id", new { at = now.ToUnixTimeMilliseconds(), row.Id }, transaction, cancellationToken: cancellationToken));
+            var after = before with { RevokedAt = now };
+            await audit.AppendAsync(transaction, caller.Name, "token.revoke", $"tokens/{name}", before, after, cancellationToken);
+            return after;
+        }, cancellationToken);
+    }
+
+    /// <summary>The caller a secret stands for, or null when it is unknown or revoked.</summary>
+    public async Task<Caller?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
+    {
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<TokenRow>(new CommandDefinition(
+                "SELECT id, name, created_at, created_by, revoked_at FROM api_tokens WHERE token_hash = @hash",
+                new { hash = Hash(secret) }, cancellationToken: cancellationToken));
+            if (row is null || row.RevokedAt is not null)
+            {
+                return null;
+            }
+            var grants = await connection.QueryAsync<GrantRow>(new CommandDefinition(
+                "SELECT token_id, namespace, role FROM role_grants WHERE token_id = @Id", new { row.Id }, cancellationToken: cancellationToken));
+            return new Caller(row.Name, grants.Select(ToGrant).ToList());
+        }, cancellationToken);
+    }
+
+    private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static RoleGrant ToGrant(GrantRow g) => new(g.Namespace, Enum.Parse<Role>(g.Role, ignoreCase: true));
+
+    private static ApiToken ToToken(TokenRow t, IEnumerable<GrantRow> grants) => new(
+        t.Name, grants.Select(ToGrant).ToList(), DateTimeOffset.FromUnixTimeMilliseconds(t.CreatedAt), t.CreatedBy,
+        t.RevokedAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(t.RevokedAt.Value));
+}

@@ -1,0 +1,171 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Storage;
+using Dapper;
+
+namespace Cairn.Governance;
+
+/// <summary>One audit entry: who did what to which resource, with the state before and after.</summary>
+public sealed record AuditEntry(
+    long Seq, DateTimeOffset At, string Actor, string Action, string Resource,
+    JsonNode? Before, JsonNode? After, string PrevHash, string Hash);
+
+public sealed record AuditQuery(string? Actor, string? Action, string? Resource, DateTimeOffset? Since, DateTimeOffset? Until, int? MaxResults, string? PageToken);
+
+public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, string? NextPageToken);
+
+/// <summary>The result of walking the chain: valid, or the first entry that breaks it and why.</summary>
+public sealed record AuditVerification(bool Valid, long Checked, long? BrokenAt, string? Reason);
+
+/// <summary>
+/// The hash-chained audit log. Each entry's hash covers its content and the previous entry's hash,
+/// so an edited, removed or reordered row breaks the chain at that row. Entries are appended by the
+/// mutation's own transaction: no mutation without its entry, no entry without its mutation.
+/// </summary>
+public sealed class AuditChain(CairnDatabase database, TimeProvider clock)
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record Head
+    {
+        public long Seq { get; init; }
+        public string Hash { get; init; } = "";
+    }
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record Row
+    {
+        public long Seq { get; init; }
+        public long At { get; init; }
+        public string Actor { get; init; } = "";
+        public string Action { get; init; } = "";
+        public string Resource { get; init; } = "";
+        public string? Before { get; init; }
+        public string? After { get; init; }
+        public string PrevHash { get; init; } = "";
+        public string Hash { get; init; } = "";
+    }
+
+    public async Task AppendAsync(
+        DbTransaction transaction, string actor, string action, string resource, object? before, object? after,
+        CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await database.Dialect.LockAuditChainAsync(transaction, cancellationToken);
+        var head = await connection.QuerySingleOrDefaultAsync<Head>(new CommandDefinition(
+            "SELECT seq, hash FROM audit_head WHERE id = 1", transaction: transaction, cancellationToken: cancellationToken));
+        var seq = (head?.Seq ?? 0) + 1;
+        var prev = head?.Hash ?? Genesis;
+        var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var beforeJson = before is null ? null : JsonSerializer.Serialize(before, CairnJson.Options);
+        var afterJson = after is null ? null : JsonSerializer.Serialize(after, CairnJson.Options);
+        var hash = ComputeHash(seq, at, actor, action, resource, beforeJson, afterJson, prev);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO audit_log (seq, at, actor, action, resource, before, after, prev_hash, hash)
+            VALUES (@seq, @at, @actor, @action, @resource, @beforeJson, @afterJson, @prev, @hash);
+            INSERT INTO audit_head (id, seq, hash) VALUES (1, @seq, @hash)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;
+            """,
+            new { seq, at, actor, action, resource, beforeJson, afterJson, prev, hash }, transaction, cancellationToken: cancellationToken));
+    }
+
+    public async Task<AuditPage> ListAsync(Caller caller, AuditQuery query, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, Catalog.NamespacePath.Root);
+        var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
+        var before = query.PageToken is null ? (long?)null : Paging.DecodeCursor(query.PageToken);
+        var rows = await database.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(
+            """
+            SELECT seq, at, actor, action, resource, before, after, prev_hash, hash FROM audit_log
+            WHERE (@actor IS NULL OR actor = @actor)
+              AND (@action IS NULL OR action = @action)
+              AND (@resource IS NULL OR resource = @resource OR resource LIKE @resourcePrefix ESCAPE '\')
+              AND (@since IS NULL OR at >= @since)
+              AND (@until IS NULL OR at < @until)
+              AND (@before IS NULL OR seq < @before)
+            ORDER BY seq DESC
+            LIMIT @limit
+            """,
+            new
+            {
+                actor = query.Actor,
+                action = query.Action,
+                resource = query.Resource,
+                resourcePrefix = query.Resource is null ? null : Paging.EscapeLike(query.Resource) + "/%",
+                since = query.Since?.ToUnixTimeMilliseconds(),
+                until = query.Until?.ToUnixTimeMilliseconds(),
+                before,
+                limit = size + 1,
+            },
+            cancellationToken: cancellationToken)), cancellationToken);
+        var entries = rows.Select(ToEntry).ToList();
+        string? next = null;
+        if (entries.Count > size)
+        {
+            entries.RemoveAt(size);
+            next = Paging.EncodeCursor(entries[^1].Seq);
+        }
+        return new AuditPage(entries, next);
+    }
+
+    /// <summary>Walks the whole chain in order and reports the first entry that breaks it.</summary>
+    public async Task<AuditVerification> VerifyAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, Catalog.NamespacePath.Root);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var head = await connection.QuerySingleOrDefaultAsync<Head>(new CommandDefinition(
+            "SELECT seq, hash FROM audit_head WHERE id = 1", cancellationToken: cancellationToken));
+        var expectedSeq = 1L;
+        var prev = Genesis;
+        // Unbuffered: the chain is walked as it streams, never held whole in memory.
+        var rows = connection.QueryUnbufferedAsync<Row>(
+            "SELECT seq, at, actor, action, resource, before, after, prev_hash, hash FROM audit_log ORDER BY seq");
+        await foreach (var row in rows.WithCancellation(cancellationToken))
+        {
+            if (row.Seq != expectedSeq)
+            {
+                return Broken(expectedSeq, $"entry {expectedSeq} is missing: the log jumps from {expectedSeq - 1} to {row.Seq}.");
+            }
+            if (row.PrevHash != prev)
+            {
+                return Broken(row.Seq, $"entry {row.Seq} does not link to entry {row.Seq - 1}: its prev_hash differs from that entry's hash.");
+            }
+            if (ComputeHash(row.Seq, row.At, row.Actor, row.Action, row.Resource, row.Before, row.After, row.PrevHash) != row.Hash)
+            {
+                return Broken(row.Seq, $"entry {row.Seq} was modified: its content no longer matches its hash.");
+            }
+            prev = row.Hash;
+            expectedSeq++;
+        }
+        var last = expectedSeq - 1;
+        if (head is not null && (head.Seq != last || head.Hash != prev))
+        {
+            return Broken(last + 1, $"the chain ends at entry {last} but the head records entry {head.Seq}: entries after {last} were removed or the head was altered.");
+        }
+        if (head is null && last > 0)
+        {
+            return Broken(last, "the chain's head record is missing.");
+        }
+        return new AuditVerification(true, last, null, null);
+
+        AuditVerification Broken(long seq, string reason) => new(false, expectedSeq - 1, seq, reason);
+    }
+
+    internal static string ComputeHash(long seq, long at, string actor, string action, string resource, string? before, string? after, string prevHash)
+    {
+        // A JSON array is an unambiguous encoding of the fields (no separator can be forged inside a value).
+        var canonical = JsonSerializer.SerializeToUtf8Bytes(new object?[] { seq, at, actor, action, resource, before, after, prevHash });
+        return Convert.ToHexStringLower(SHA256.HashData(canonical));
+    }
+
+    private static AuditEntry ToEntry(Row r) => new(
+        r.Seq, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Actor, r.Action, r.Resource,
+        r.Before is null ? null : JsonNode.Parse(r.Before), r.After is null ? null : JsonNode.Parse(r.After), r.PrevHash, r.Hash);
+}

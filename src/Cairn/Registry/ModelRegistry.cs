@@ -1,0 +1,420 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using Cairn.Catalog;
+using Cairn.Governance;
+using Cairn.Search;
+using Cairn.Storage;
+using Dapper;
+
+namespace Cairn.Registry;
+
+/// <summary>
+/// Versions of catalog models: registration with server-assigned numbers, tags, stages with their history,
+/// and search. Aliases live in <see cref="ModelAliases"/>.
+/// </summary>
+public sealed partial class ModelRegistry(CairnDatabase database, AuditChain audit, TimeProvider clock)
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+
+    /// <summary>What version searches may filter and order by.</summary>
+    public static FilterSchema Schema { get; } = new(
+        "v.id",
+        [
+            new FilterAttribute("name", "m.full_name", FilterValueType.String),
+            new FilterAttribute("namespace", "m.namespace", FilterValueType.String),
+            new FilterAttribute("version", "v.version", FilterValueType.Number),
+            new FilterAttribute("semver", "v.semver", FilterValueType.String),
+            new FilterAttribute("description", "v.description", FilterValueType.String),
+            new FilterAttribute("source", "v.source", FilterValueType.String),
+            new FilterAttribute("run_id", "v.run_id", FilterValueType.String),
+            new FilterAttribute("framework", "v.framework", FilterValueType.String),
+            new FilterAttribute("parent_version", "v.parent_version", FilterValueType.Number),
+            new FilterAttribute("status", "v.status", FilterValueType.String),
+            new FilterAttribute("stage", "v.stage", FilterValueType.String),
+            new FilterAttribute("created_by", "v.created_by", FilterValueType.String),
+            new FilterAttribute("created_at", "v.created_at", FilterValueType.Timestamp),
+            new FilterAttribute("updated_at", "v.updated_at", FilterValueType.Timestamp),
+        ],
+        [
+            new FilterCollection("tags", "version_tags", "version_id", "key", "value", FilterValueType.String),
+            new FilterCollection("metrics", "version_metrics", "version_id", "key", "value", FilterValueType.Number),
+            new FilterCollection("params", "version_params", "version_id", "key", "value", FilterValueType.String),
+        ]);
+
+    // Semantic Versioning 2.0.0, as published at semver.org.
+    [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")]
+    private static partial Regex SemverPattern();
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    internal sealed record VersionRow
+    {
+        public long Id { get; init; }
+        public string Model { get; init; } = "";
+        public long Version { get; init; }
+        public string? Semver { get; init; }
+        public string? Description { get; init; }
+        public string? Source { get; init; }
+        public string? RunId { get; init; }
+        public string? Framework { get; init; }
+        public long? ParentVersion { get; init; }
+        public string Status { get; init; } = "";
+        public string Stage { get; init; } = "";
+        public long CreatedAt { get; init; }
+        public string CreatedBy { get; init; } = "";
+        public long UpdatedAt { get; init; }
+        public string UpdatedBy { get; init; } = "";
+        public string? Metrics { get; init; }
+        public string? Params { get; init; }
+        public string? Tags { get; init; }
+        public string? Aliases { get; init; }
+    }
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record NextVersion
+    {
+        public long Id { get; init; }
+        public long LastVersion { get; init; }
+    }
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record TransitionRow
+    {
+        public long Version { get; init; }
+        public string FromStage { get; init; } = "";
+        public string ToStage { get; init; } = "";
+        public string? Comment { get; init; }
+        public long ChangedAt { get; init; }
+        public string ChangedBy { get; init; } = "";
+    }
+
+    private string SelectVersions
+    {
+        get
+        {
+            var d = database.Dialect;
+            return $"""
+                SELECT v.id, m.full_name AS model, v.version, v.semver, v.description, v.source, v.run_id, v.framework,
+                       v.parent_version, v.status, v.stage, v.created_at, v.created_by, v.updated_at, v.updated_by,
+                       (SELECT {d.JsonObjectAggregate("x.key", "x.value")} FROM version_metrics x WHERE x.version_id = v.id) AS metrics,
+                       (SELECT {d.JsonObjectAggregate("p.key", "p.value")} FROM version_params p WHERE p.version_id = v.id) AS params,
+                       (SELECT {d.JsonObjectAggregate("t.key", "t.value")} FROM version_tags t WHERE t.version_id = v.id) AS tags,
+                       (SELECT {d.JsonObjectAggregate("a.alias", "a.version")} FROM aliases a WHERE a.model_id = v.model_id AND a.version = v.version) AS aliases
+                FROM model_versions v JOIN models m ON m.id = v.model_id
+                """;
+        }
+    }
+
+    public async Task<ModelVersion> CreateAsync(Caller caller, string model, CreateVersionRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
+        var semver = CheckSemver(request.Semver);
+        var status = VersionStatus.Check(request.Status);
+        var tags = ModelCatalog.CheckTags(request.Tags);
+        var parameters = ModelCatalog.CheckTags(request.Params);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            // The counter lives on the model row: the increment takes that row's lock (PostgreSQL) or the
+            // database's write lock (SQLite), so concurrent registrations get consecutive, unique numbers,
+            // and a deleted version's number is never handed out again.
+            var next = await connection.QuerySingleOrDefaultAsync<NextVersion>(new CommandDefinition(
+                """
+                UPDATE models SET last_version = last_version + 1, updated_at = @now, updated_by = @by
+                WHERE full_name = @model RETURNING id, last_version
+                """,
+                new { model, now, by = caller.Name }, transaction, cancellationToken: cancellationToken))
+                ?? throw ModelCatalog.Missing(model);
+            var (modelId, version) = (next.Id, next.LastVersion);
+            if (request.ParentVersion is { } parent && !await VersionExistsAsync(transaction, modelId, parent, cancellationToken))
+            {
+                throw new InvalidParameterException($"'parent_version' {parent} is not a version of model '{model}'.");
+            }
+            await CheckSemverFreeAsync(transaction, modelId, model, semver, null, cancellationToken);
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO model_versions (model_id, version, semver, description, source, run_id, framework, parent_version, status, stage, created_at, created_by, updated_at, updated_by)
+                VALUES (@modelId, @version, @semver, @Description, @Source, @RunId, @Framework, @ParentVersion, @status, 'None', @now, @by, @now, @by)
+                RETURNING id
+                """,
+                new { modelId, version, semver, request.Description, request.Source, request.RunId, request.Framework, request.ParentVersion, status, now, by = caller.Name },
+                transaction, cancellationToken: cancellationToken));
+            await InsertPairsAsync(transaction, "version_tags", id, tags, cancellationToken);
+            await InsertPairsAsync(transaction, "version_params", id, parameters, cancellationToken);
+            await InsertPairsAsync(transaction, "version_metrics", id, request.Metrics ?? new Dictionary<string, double>(), cancellationToken);
+            var created = await LoadAsync(transaction, model, (int)version, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
+            return created;
+        }, cancellationToken);
+    }
+
+    public async Task<ModelVersion> GetAsync(Caller caller, string model, int version, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
+                SelectVersions + " WHERE m.full_name = @model AND v.version = @version", new { model, version }, cancellationToken: cancellationToken));
+            return row is null ? throw Missing(model, version) : ToVersion(row);
+        }, cancellationToken);
+    }
+
+    public async Task<ModelVersion> UpdateAsync(Caller caller, string model, int version, UpdateVersionRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
+        var semver = CheckSemver(request.Semver);
+        var status = request.Status is null ? null : VersionStatus.Check(request.Status);
+        return await MutateAsync(caller, model, version, "version.update", async (transaction, ids, _) =>
+        {
+            await CheckSemverFreeAsync(transaction, ids.ModelId, model, semver, version, cancellationToken);
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE model_versions SET
+                    description = COALESCE(@Description, description),
+                    semver = COALESCE(@semver, semver),
+                    framework = COALESCE(@Framework, framework),
+                    status = COALESCE(@status, status)
+                WHERE id = @Id
+                """,
+                new { ids.Id, request.Description, semver, request.Framework, status }, transaction, cancellationToken: cancellationToken));
+        }, cancellationToken);
+    }
+
+    public async Task DeleteAsync(Caller caller, string model, int version, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, NamespacePath.Split(model).Namespace);
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var ids = await IdsAsync(transaction, model, version, cancellationToken);
+            var before = await LoadAsync(transaction, model, version, cancellationToken);
+            // Aliases pointing here go with the version; their history says so.
+            foreach (var alias in before.Aliases)
+            {
+                await ModelAliases.RecordAsync(transaction, ids.ModelId, alias, null, version, caller.Name, clock, cancellationToken);
+            }
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM aliases WHERE model_id = @ModelId AND version = @version; DELETE FROM model_versions WHERE id = @Id",
+                new { ids.ModelId, ids.Id, version }, transaction, cancellationToken: cancellationToken));
+            await audit.AppendAsync(transaction, caller.Name, "version.delete", Resource(model, version), before, null, cancellationToken);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async Task<ModelVersion> SetTagAsync(Caller caller, string model, int version, string key, string? value, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
+        ModelCatalog.CheckTags(new Dictionary<string, string> { [key] = value ?? throw new InvalidParameterException("'value' is required.") });
+        return await MutateAsync(caller, model, version, "version.tag.set", (transaction, ids, _) =>
+            transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO version_tags (version_id, key, value) VALUES (@Id, @key, @value)
+                ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value
+                """,
+                new { ids.Id, key, value }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+    }
+
+    public async Task<ModelVersion> DeleteTagAsync(Caller caller, string model, int version, string key, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
+        return await MutateAsync(caller, model, version, "version.tag.delete", async (transaction, ids, before) =>
+        {
+            if (!before.Tags.ContainsKey(key))
+            {
+                throw new NotFoundException($"Version {version} of model '{model}' has no tag '{key}'.");
+            }
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM version_tags WHERE version_id = @Id AND key = @key", new { ids.Id, key }, transaction, cancellationToken: cancellationToken));
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves a version to a stage. Production needs the approver role. With <c>archive_existing</c>, the
+    /// versions already in that stage move to Archived in the same transaction, each with its own history entry.
+    /// </summary>
+    public async Task<ModelVersion> TransitionAsync(Caller caller, string model, int version, StageChange change, CancellationToken cancellationToken)
+    {
+        var target = ParseStage(change.Stage);
+        caller.Require(target == Stage.Production ? Role.Approver : Role.Writer, NamespacePath.Split(model).Namespace);
+        return await MutateAsync(caller, model, version, "version.stage", async (transaction, ids, before) =>
+        {
+            if (change.ArchiveExisting && target is Stage.Staging or Stage.Production)
+            {
+                var others = await transaction.Connection!.QueryAsync<long>(new CommandDefinition(
+                    "SELECT version FROM model_versions WHERE model_id = @ModelId AND stage = @stage AND version <> @version ORDER BY version",
+                    new { ids.ModelId, stage = target.ToString(), version }, transaction, cancellationToken: cancellationToken));
+                foreach (var other in others)
+                {
+                    await SetStageAsync(transaction, ids.ModelId, (int)other, target, Stage.Archived,
+                        $"archived by the transition of version {version} to {target}", caller.Name, cancellationToken);
+                }
+            }
+            await SetStageAsync(transaction, ids.ModelId, version, before.Stage, target, change.Comment, caller.Name, cancellationToken);
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StageTransition>> StageHistoryAsync(Caller caller, string model, int version, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
+        return await database.ReadAsync(async connection =>
+        {
+            var id = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.full_name = @model AND v.version = @version",
+                new { model, version }, cancellationToken: cancellationToken)) ?? throw Missing(model, version);
+            var rows = await connection.QueryAsync<TransitionRow>(new CommandDefinition(
+                """
+                SELECT @version AS version, from_stage, to_stage, comment, changed_at, changed_by
+                FROM stage_transitions WHERE version_id = @id ORDER BY id
+                """, new { id, version = (long)version }, cancellationToken: cancellationToken));
+            return rows.Select(r => new StageTransition(
+                (int)r.Version, Enum.Parse<Stage>(r.FromStage), Enum.Parse<Stage>(r.ToStage), r.Comment,
+                DateTimeOffset.FromUnixTimeMilliseconds(r.ChangedAt), r.ChangedBy)).ToList();
+        }, cancellationToken);
+    }
+
+    /// <summary>Versions of one model (404 if the model does not exist) or, with no model, of all models.</summary>
+    public async Task<VersionPage> SearchAsync(Caller caller, string? model, VersionQuery query, CancellationToken cancellationToken)
+    {
+        var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
+        var parameters = new Dictionary<string, object?>();
+        var where = new List<string>();
+        if (model is not null)
+        {
+            caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
+            parameters["model"] = model;
+            where.Add("m.full_name = @model");
+        }
+        else if (ModelCatalog.NamespaceScope(caller, "m.namespace", parameters) is { } scope)
+        {
+            where.Add(scope);
+        }
+        if (FilterParser.Parse(query.Filter) is { } filter)
+        {
+            where.Add(FilterCompiler.Compile(filter, Schema, database.Dialect, parameters));
+        }
+        var orderBy = OrderByClause.ToSql(query.OrderBy, Schema, model is null ? "name ASC, version DESC" : "version DESC");
+        var shape = string.Join('\n', model, query.Filter, query.OrderBy);
+        var offset = Paging.DecodeOffset(query.PageToken, shape);
+        parameters["limit"] = size + 1;
+        parameters["offset"] = offset;
+        var sql = SelectVersions
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + $" ORDER BY {orderBy} LIMIT @limit OFFSET @offset";
+        return await database.ReadAsync(async connection =>
+        {
+            if (model is not null && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM models WHERE full_name = @model", new { model }, cancellationToken: cancellationToken)) == 0)
+            {
+                throw ModelCatalog.Missing(model);
+            }
+            var rows = await connection.QueryAsync<VersionRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken));
+            var versions = rows.Select(ToVersion).ToList();
+            string? next = null;
+            if (versions.Count > size)
+            {
+                versions.RemoveAt(size);
+                next = Paging.EncodeOffset(offset + size, shape);
+            }
+            return new VersionPage(versions, next);
+        }, cancellationToken);
+    }
+
+    internal static Stage ParseStage(string? stage) =>
+        Enum.TryParse<Stage>(stage, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(stage, out _)
+            ? parsed
+            : throw new InvalidParameterException($"'stage' must be one of None, Staging, Production, Archived; got '{stage}'.");
+
+    internal static string Resource(string model, int version) => $"models/{model}/versions/{version}";
+
+    internal static NotFoundException Missing(string model, int version) => new($"Version {version} of model '{model}' does not exist.");
+
+    internal static async Task<bool> VersionExistsAsync(DbTransaction transaction, long modelId, int version, CancellationToken cancellationToken) =>
+        await transaction.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM model_versions WHERE model_id = @modelId AND version = @version",
+            new { modelId, version }, transaction, cancellationToken: cancellationToken)) > 0;
+
+    internal sealed record VersionIds(long ModelId, long Id);
+
+    internal static async Task<VersionIds> IdsAsync(DbTransaction transaction, string model, int version, CancellationToken cancellationToken)
+    {
+        var modelId = await transaction.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT id FROM models WHERE full_name = @model", new { model }, transaction, cancellationToken: cancellationToken))
+            ?? throw ModelCatalog.Missing(model);
+        var id = await transaction.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT id FROM model_versions WHERE model_id = @modelId AND version = @version", new { modelId, version }, transaction, cancellationToken: cancellationToken))
+            ?? throw Missing(model, version);
+        return new VersionIds(modelId, id);
+    }
+
+    private async Task<ModelVersion> MutateAsync(
+        Caller caller, string model, int version, string action, Func<DbTransaction, VersionIds, ModelVersion, Task> change, CancellationToken cancellationToken) =>
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var ids = await IdsAsync(transaction, model, version, cancellationToken);
+            var before = await LoadAsync(transaction, model, version, cancellationToken);
+            await change(transaction, ids, before);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE model_versions SET updated_at = @now, updated_by = @by WHERE id = @Id",
+                new { ids.Id, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
+            var after = await LoadAsync(transaction, model, version, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, action, Resource(model, version), before, after, cancellationToken);
+            return after;
+        }, cancellationToken);
+
+    private async Task SetStageAsync(DbTransaction transaction, long modelId, int version, Stage from, Stage to, string? comment, string by, CancellationToken cancellationToken)
+    {
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE model_versions SET stage = @to, updated_at = @now, updated_by = @by WHERE model_id = @modelId AND version = @version;
+            INSERT INTO stage_transitions (version_id, from_stage, to_stage, comment, changed_at, changed_by)
+            SELECT id, @from, @to, @comment, @now, @by FROM model_versions WHERE model_id = @modelId AND version = @version;
+            """,
+            new { modelId, version, from = from.ToString(), to = to.ToString(), comment, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by },
+            transaction, cancellationToken: cancellationToken));
+    }
+
+    private async Task<ModelVersion> LoadAsync(DbTransaction transaction, string model, int version, CancellationToken cancellationToken)
+    {
+        var row = await transaction.Connection!.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(
+            SelectVersions + " WHERE m.full_name = @model AND v.version = @version", new { model, version }, transaction, cancellationToken: cancellationToken));
+        return row is null ? throw Missing(model, version) : ToVersion(row);
+    }
+
+    private static async Task CheckSemverFreeAsync(DbTransaction transaction, long modelId, string model, string? semver, int? except, CancellationToken cancellationToken)
+    {
+        if (semver is null)
+        {
+            return;
+        }
+        var holder = await transaction.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT version FROM model_versions WHERE model_id = @modelId AND semver = @semver", new { modelId, semver }, transaction, cancellationToken: cancellationToken));
+        if (holder is { } v && v != except)
+        {
+            throw new AlreadyExistsException($"Semver '{semver}' is already version {v} of model '{model}'.");
+        }
+    }
+
+    private static async Task InsertPairsAsync<T>(DbTransaction transaction, string table, long versionId, IReadOnlyDictionary<string, T> pairs, CancellationToken cancellationToken)
+    {
+        // table is one of three constants chosen by the caller above, never input.
+        foreach (var (key, value) in pairs)
+        {
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                $"INSERT INTO {table} (version_id, key, value) VALUES (@versionId, @key, @value)",
+                new { versionId, key, value }, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    private static string? CheckSemver(string? semver) =>
+        semver is null || SemverPattern().IsMatch(semver)
+            ? semver
+            : throw new InvalidParameterException($"'semver' must be a semantic version such as 1.4.0 or 2.0.0-rc.1; got '{semver}'.");
+
+    private static ModelVersion ToVersion(VersionRow r) => new(
+        r.Model, (int)r.Version, r.Semver, r.Description, r.Source, r.RunId, r.Framework,
+        r.ParentVersion is null ? null : (int)r.ParentVersion.Value, r.Status, Enum.Parse<Stage>(r.Stage),
+        Json.ToDictionary<double>(r.Metrics), Json.ToDictionary<string>(r.Params), Json.ToDictionary<string>(r.Tags),
+        Json.ToDictionary<int>(r.Aliases).Keys.ToList(),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.CreatedBy,
+        DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt), r.UpdatedBy);
+}

@@ -1,0 +1,273 @@
+using System.Text;
+
+namespace Cairn.Search;
+
+internal enum TokenKind
+{
+    Name,
+    String,
+    Number,
+    Operator,
+    LeftParen,
+    RightParen,
+    Comma,
+    Unknown,
+    End,
+}
+
+/// <summary>
+/// One token. <see cref="Value"/> is the identifier (with <see cref="Key"/> for <c>prefix.key</c>), the string with
+/// its escapes resolved, the number or operator as written, or the unrecognised character.
+/// </summary>
+internal readonly record struct FilterToken(TokenKind Kind, int Position, string Value, string? Key = null)
+{
+    private const int MaxShown = 40;
+
+    /// <summary>Keywords are names like any other until the parser asks; that keeps them case-insensitive in one place.</summary>
+    public bool IsKeyword(string keyword) =>
+        Kind == TokenKind.Name && Key is null && string.Equals(Value, keyword, StringComparison.OrdinalIgnoreCase);
+
+    public string Describe(string subject) => Kind switch
+    {
+        TokenKind.End => $"end of {subject}",
+        TokenKind.Number => Truncate(Value),
+        TokenKind.Name when Key is not null => Quote($"{Value}.{Key}"),
+        _ => Quote(Value),
+    };
+
+    public static string Quote(string text) => "'" + Truncate(text).Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    public static string Truncate(string text) => text.Length <= MaxShown ? text : text[..MaxShown] + "…";
+}
+
+/// <summary>
+/// Splits filter and order_by text into tokens. Unrecognised characters become <see cref="TokenKind.Unknown"/>
+/// tokens so that the parser, which knows what it wanted there, reports them.
+/// </summary>
+internal sealed class FilterLexer
+{
+    /// <summary>Bounds the work (and the parameters) one request can cause.</summary>
+    public const int MaxLength = 10_000;
+
+    private readonly string text;
+    private readonly string subject;
+    private int index;
+
+    private FilterLexer(string text, string subject)
+    {
+        this.text = text;
+        this.subject = subject;
+    }
+
+    /// <summary>Tokens of <paramref name="text"/>, always ending with an <see cref="TokenKind.End"/> token.</summary>
+    /// <param name="text">Filter or order_by text.</param>
+    /// <param name="subject">What the text is ("filter", "order_by"), for error messages.</param>
+    public static List<FilterToken> Tokenize(string text, string subject)
+    {
+        if (text.Length > MaxLength)
+        {
+            throw new FilterSyntaxException(subject, MaxLength + 1, $"at most {MaxLength} characters",
+                $"the {subject} is {text.Length} characters long; at most {MaxLength} are allowed");
+        }
+
+        var lexer = new FilterLexer(text, subject);
+        var tokens = new List<FilterToken>();
+        FilterToken token;
+        do
+        {
+            token = lexer.Next();
+            tokens.Add(token);
+        }
+        while (token.Kind != TokenKind.End);
+        return tokens;
+    }
+
+    private char Peek(int offset = 0) => index + offset < text.Length ? text[index + offset] : '\0';
+
+    private FilterToken Next()
+    {
+        while (index < text.Length && char.IsWhiteSpace(text[index]))
+        {
+            index++;
+        }
+
+        var start = index;
+        var position = start + 1;
+        var c = Peek();
+        if (index == text.Length)
+        {
+            return new FilterToken(TokenKind.End, position, "");
+        }
+
+        if (IsIdentifierStart(c))
+        {
+            return ReadName(position);
+        }
+
+        if (c is '\'' or '"')
+        {
+            return new FilterToken(TokenKind.String, position, ReadQuoted("string"));
+        }
+
+        if (char.IsAsciiDigit(c) || (c == '.' && char.IsAsciiDigit(Peek(1))) ||
+            (c == '-' && (char.IsAsciiDigit(Peek(1)) || (Peek(1) == '.' && char.IsAsciiDigit(Peek(2))))))
+        {
+            return ReadNumber(position);
+        }
+
+        index++;
+        switch (c)
+        {
+            case '(':
+                return new FilterToken(TokenKind.LeftParen, position, "(");
+            case ')':
+                return new FilterToken(TokenKind.RightParen, position, ")");
+            case ',':
+                return new FilterToken(TokenKind.Comma, position, ",");
+            case '=':
+                return new FilterToken(TokenKind.Operator, position, "=");
+            case '!' when Peek() == '=':
+            case '<' when Peek() is '=' or '>':
+            case '>' when Peek() == '=':
+                index++;
+                return new FilterToken(TokenKind.Operator, position, text[start..index]);
+            case '<' or '>':
+                return new FilterToken(TokenKind.Operator, position, c.ToString());
+            default:
+                // Keep a surrogate pair whole so the message shows the character the user typed.
+                if (char.IsHighSurrogate(c) && char.IsLowSurrogate(Peek()))
+                {
+                    index++;
+                }
+
+                return new FilterToken(TokenKind.Unknown, position, text[start..index]);
+        }
+    }
+
+    private FilterToken ReadName(int position)
+    {
+        var start = index;
+        while (IsIdentifierPart(Peek()))
+        {
+            index++;
+        }
+
+        var name = text[start..index];
+        if (Peek() != '.')
+        {
+            return new FilterToken(TokenKind.Name, position, name);
+        }
+
+        index++;
+        var keyPosition = index + 1;
+        const string expected = "a key (letters, digits, '_' or '-', or any text in backticks or double quotes)";
+        string key;
+        if (Peek() is '`' or '"')
+        {
+            key = ReadQuoted("key");
+        }
+        else
+        {
+            var keyStart = index;
+            while (IsIdentifierPart(Peek()) || Peek() == '-')
+            {
+                index++;
+            }
+
+            key = text[keyStart..index];
+        }
+
+        if (key.Length == 0)
+        {
+            var found = index >= keyPosition ? FilterToken.Quote(text[(keyPosition - 1)..index])
+                : index == text.Length ? $"end of {subject}"
+                : char.IsWhiteSpace(Peek()) ? "whitespace"
+                : FilterToken.Quote(Peek().ToString());
+            throw FilterSyntaxException.Unexpected(subject, keyPosition, $"{expected} after '{name}.'", found);
+        }
+
+        return new FilterToken(TokenKind.Name, position, name, key);
+    }
+
+    /// <summary>
+    /// Reads text between quotes, the current character being the opening one. A doubled quote or a backslash
+    /// escapes the quote, and a backslash escapes a backslash; any other backslash is kept, so LIKE patterns
+    /// and Windows paths read as written.
+    /// </summary>
+    private string ReadQuoted(string what)
+    {
+        var quote = text[index];
+        var position = index + 1;
+        index++;
+        var value = new StringBuilder();
+        while (index < text.Length)
+        {
+            var c = text[index];
+            if (c == quote && Peek(1) != quote)
+            {
+                index++;
+                return value.ToString();
+            }
+
+            if ((c == quote || c == '\\') && (Peek(1) == quote || (c == '\\' && Peek(1) == '\\')))
+            {
+                value.Append(Peek(1));
+                index += 2;
+                continue;
+            }
+
+            value.Append(c);
+            index++;
+        }
+
+        throw FilterSyntaxException.Unexpected(subject, position,
+            $"a closing {quote} for the {what} that starts here", $"end of {subject}");
+    }
+
+    private FilterToken ReadNumber(int position)
+    {
+        var start = index;
+        if (Peek() == '-')
+        {
+            index++;
+        }
+
+        SkipDigits();
+        if (Peek() == '.' && char.IsAsciiDigit(Peek(1)))
+        {
+            index++;
+            SkipDigits();
+        }
+
+        if (Peek() is 'e' or 'E' && (char.IsAsciiDigit(Peek(1)) || (Peek(1) is '+' or '-' && char.IsAsciiDigit(Peek(2)))))
+        {
+            index += 2;
+            SkipDigits();
+        }
+
+        // "3abc" or "1.2.3" would otherwise split into tokens and fail later with a confusing message.
+        if (IsIdentifierPart(Peek()) || Peek() == '.')
+        {
+            while (IsIdentifierPart(Peek()) || Peek() == '.')
+            {
+                index++;
+            }
+
+            throw FilterSyntaxException.Unexpected(subject, position, "a number", FilterToken.Quote(text[start..index]));
+        }
+
+        return new FilterToken(TokenKind.Number, position, text[start..index]);
+    }
+
+    private void SkipDigits()
+    {
+        while (char.IsAsciiDigit(Peek()))
+        {
+            index++;
+        }
+    }
+
+    private static bool IsIdentifierStart(char c) => char.IsAsciiLetter(c) || c == '_';
+
+    private static bool IsIdentifierPart(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+}

@@ -1,0 +1,87 @@
+using System.Data.Common;
+using System.Reflection;
+using Dapper;
+
+namespace Cairn.Storage;
+
+/// <summary>One numbered, append-only SQL file per dialect, embedded in the library.</summary>
+public sealed record Migration(int Version, string Name, string Sql);
+
+/// <summary>Applies the dialect's migrations in order, each in its own transaction, and reports what is applied.</summary>
+public static class Migrator
+{
+    private const string CreateLedger = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT    NOT NULL,
+            applied_at INTEGER NOT NULL
+        )
+        """;
+
+    public static IReadOnlyList<Migration> Available(ISqlDialect dialect)
+    {
+        var assembly = typeof(Migrator).Assembly;
+        var prefix = $"{assembly.GetName().Name}.Storage.Migrations.{dialect.Name}.";
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => Load(assembly, n, n[prefix.Length..^4]))
+            .OrderBy(m => m.Version)
+            .ToList();
+    }
+
+    /// <summary>Applies what is missing; returns the versions applied now.</summary>
+    public static async Task<IReadOnlyList<int>> MigrateAsync(CairnDatabase database, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            if (database.Dialect is SqliteDialect)
+            {
+                // WAL is a property of the file, set once: readers never block the writer.
+                await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL", cancellationToken: cancellationToken));
+            }
+            await connection.ExecuteAsync(new CommandDefinition(CreateLedger, cancellationToken: cancellationToken));
+        }
+
+        var applied = new List<int>();
+        foreach (var migration in Available(database.Dialect))
+        {
+            // Checked inside the write transaction so two processes starting together apply it once.
+            var ran = await database.WriteAsync(async (connection, transaction) =>
+            {
+                var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", new { migration.Version }, transaction, cancellationToken: cancellationToken));
+                if (exists > 0)
+                {
+                    return false;
+                }
+                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @At)",
+                    new { migration.Version, migration.Name, At = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
+                return true;
+            }, cancellationToken);
+            if (ran)
+            {
+                applied.Add(migration.Version);
+            }
+        }
+        return applied;
+    }
+
+    /// <summary>Versions the database lacks (empty when ready).</summary>
+    public static async Task<IReadOnlyList<int>> PendingAsync(CairnDatabase database, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var done = (await connection.QueryAsync<int>(new CommandDefinition("SELECT version FROM schema_migrations", cancellationToken: cancellationToken))).ToHashSet();
+        return Available(database.Dialect).Where(m => !done.Contains(m.Version)).Select(m => m.Version).ToList();
+    }
+
+    private static Migration Load(Assembly assembly, string resource, string fileName)
+    {
+        using var stream = assembly.GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream);
+        var underscore = fileName.IndexOf('_', StringComparison.Ordinal);
+        var version = int.Parse(fileName[..underscore], System.Globalization.CultureInfo.InvariantCulture);
+        return new Migration(version, fileName[(underscore + 1)..], reader.ReadToEnd());
+    }
+}

@@ -1,0 +1,27 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Storage;
+
+/// <summary>SQLite: the embedded default. Connections run with <c>case_sensitive_like</c> on, so LIKE means what it means in MLflow.</summary>
+public sealed class SqliteDialect : ISqlDialect
+{
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY (extended result codes).
+    private const int ConstraintUnique = 2067;
+    private const int ConstraintPrimaryKey = 1555;
+
+    public static SqliteDialect Instance { get; } = new();
+
+    public string Name => "sqlite";
+
+    public string CaseInsensitiveLike(string column, string parameter) => $"lower({column}) LIKE lower({parameter})";
+
+    public string CaseSensitiveLike(string column, string parameter) => $"{column} LIKE {parameter}";
+
+    public string JsonObjectAggregate(string key, string value) => $"json_group_object({key}, {value})";
+
+    public bool IsUniqueViolation(DbException exception) =>
+        exception is SqliteException { SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
+
+    public Task LockAuditChainAsync(DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+}
