@@ -53,12 +53,28 @@ public static class FilterCompiler
 
         public string Emit(FilterExpression expression) => expression switch
         {
-            AndExpression all => "(" + string.Join(" AND ", all.Operands.Select(Emit)) + ")",
-            OrExpression any => "(" + string.Join(" OR ", any.Operands.Select(Emit)) + ")",
+            AndExpression all => Group(all.Operands.Select(Emit).ToArray(), " AND "),
+            OrExpression any => Group(any.Operands.Select(Emit).ToArray(), " OR "),
             NotExpression negation => $"NOT ({Emit(negation.Operand)})",
             ComparisonExpression comparison => EmitComparison(comparison),
             _ => throw new ArgumentException($"Unsupported filter node {expression.GetType().Name}.", nameof(expression)),
         };
+
+        /// <summary>
+        /// Joins operands as a balanced tree, ((a AND b) AND (c AND d)). Engines parse a flat chain into a tree as deep
+        /// as it is long, and SQLite refuses trees deeper than 1000, which a filter of short comparisons reaches well
+        /// within the length limit.
+        /// </summary>
+        private static string Group(ReadOnlySpan<string> operands, string separator)
+        {
+            if (operands.Length == 1)
+            {
+                return operands[0];
+            }
+
+            var half = operands.Length / 2;
+            return $"({Group(operands[..half], separator)}{separator}{Group(operands[half..], separator)})";
+        }
 
         private string EmitComparison(ComparisonExpression comparison)
         {
@@ -66,7 +82,7 @@ public static class FilterCompiler
             if (operand.Key is null)
             {
                 var attribute = schema.FindAttribute(operand.Name) ?? throw UnknownAttribute(operand);
-                return Predicate(attribute.Column, attribute.Type, $"'{attribute.Name}'", comparison);
+                return Predicate(attribute.Column, attribute.Type, FilterToken.Quote(attribute.Name), comparison);
             }
 
             var collection = schema.FindCollection(operand.Name) ?? throw UnknownPrefix(operand);

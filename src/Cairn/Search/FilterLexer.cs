@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Cairn.Search;
 
-internal enum TokenKind
+internal enum FilterTokenKind
 {
     Name,
     String,
@@ -19,19 +19,19 @@ internal enum TokenKind
 /// One token. <see cref="Value"/> is the identifier (with <see cref="Key"/> for <c>prefix.key</c>), the string with
 /// its escapes resolved, the number or operator as written, or the unrecognised character.
 /// </summary>
-internal readonly record struct FilterToken(TokenKind Kind, int Position, string Value, string? Key = null)
+internal readonly record struct FilterToken(FilterTokenKind Kind, int Position, string Value, string? Key = null)
 {
     private const int MaxShown = 40;
 
     /// <summary>Keywords are names like any other until the parser asks; that keeps them case-insensitive in one place.</summary>
     public bool IsKeyword(string keyword) =>
-        Kind == TokenKind.Name && Key is null && string.Equals(Value, keyword, StringComparison.OrdinalIgnoreCase);
+        Kind == FilterTokenKind.Name && Key is null && string.Equals(Value, keyword, StringComparison.OrdinalIgnoreCase);
 
     public string Describe(string subject) => Kind switch
     {
-        TokenKind.End => $"end of {subject}",
-        TokenKind.Number => Truncate(Value),
-        TokenKind.Name when Key is not null => Quote($"{Value}.{Key}"),
+        FilterTokenKind.End => $"end of {subject}",
+        FilterTokenKind.Number => Truncate(Value),
+        FilterTokenKind.Name when Key is not null => Quote($"{Value}.{Key}"),
         _ => Quote(Value),
     };
 
@@ -41,7 +41,7 @@ internal readonly record struct FilterToken(TokenKind Kind, int Position, string
 }
 
 /// <summary>
-/// Splits filter and order_by text into tokens. Unrecognised characters become <see cref="TokenKind.Unknown"/>
+/// Splits filter and order_by text into tokens. Unrecognised characters become <see cref="FilterTokenKind.Unknown"/>
 /// tokens so that the parser, which knows what it wanted there, reports them.
 /// </summary>
 internal sealed class FilterLexer
@@ -59,7 +59,7 @@ internal sealed class FilterLexer
         this.subject = subject;
     }
 
-    /// <summary>Tokens of <paramref name="text"/>, always ending with an <see cref="TokenKind.End"/> token.</summary>
+    /// <summary>Tokens of <paramref name="text"/>, always ending with an <see cref="FilterTokenKind.End"/> token.</summary>
     /// <param name="text">Filter or order_by text.</param>
     /// <param name="subject">What the text is ("filter", "order_by"), for error messages.</param>
     public static List<FilterToken> Tokenize(string text, string subject)
@@ -78,7 +78,7 @@ internal sealed class FilterLexer
             token = lexer.Next();
             tokens.Add(token);
         }
-        while (token.Kind != TokenKind.End);
+        while (token.Kind != FilterTokenKind.End);
         return tokens;
     }
 
@@ -93,11 +93,12 @@ internal sealed class FilterLexer
 
         var start = index;
         var position = start + 1;
-        var c = Peek();
         if (index == text.Length)
         {
-            return new FilterToken(TokenKind.End, position, "");
+            return new FilterToken(FilterTokenKind.End, position, "");
         }
+
+        var c = text[index];
 
         if (IsIdentifierStart(c))
         {
@@ -106,7 +107,7 @@ internal sealed class FilterLexer
 
         if (c is '\'' or '"')
         {
-            return new FilterToken(TokenKind.String, position, ReadQuoted("string"));
+            return new FilterToken(FilterTokenKind.String, position, ReadQuoted("string"));
         }
 
         if (char.IsAsciiDigit(c) || (c == '.' && char.IsAsciiDigit(Peek(1))) ||
@@ -119,20 +120,20 @@ internal sealed class FilterLexer
         switch (c)
         {
             case '(':
-                return new FilterToken(TokenKind.LeftParen, position, "(");
+                return new FilterToken(FilterTokenKind.LeftParen, position, "(");
             case ')':
-                return new FilterToken(TokenKind.RightParen, position, ")");
+                return new FilterToken(FilterTokenKind.RightParen, position, ")");
             case ',':
-                return new FilterToken(TokenKind.Comma, position, ",");
+                return new FilterToken(FilterTokenKind.Comma, position, ",");
             case '=':
-                return new FilterToken(TokenKind.Operator, position, "=");
+                return new FilterToken(FilterTokenKind.Operator, position, "=");
             case '!' when Peek() == '=':
             case '<' when Peek() is '=' or '>':
             case '>' when Peek() == '=':
                 index++;
-                return new FilterToken(TokenKind.Operator, position, text[start..index]);
+                return new FilterToken(FilterTokenKind.Operator, position, text[start..index]);
             case '<' or '>':
-                return new FilterToken(TokenKind.Operator, position, c.ToString());
+                return new FilterToken(FilterTokenKind.Operator, position, c.ToString());
             default:
                 // Keep a surrogate pair whole so the message shows the character the user typed.
                 if (char.IsHighSurrogate(c) && char.IsLowSurrogate(Peek()))
@@ -140,7 +141,7 @@ internal sealed class FilterLexer
                     index++;
                 }
 
-                return new FilterToken(TokenKind.Unknown, position, text[start..index]);
+                return new FilterToken(FilterTokenKind.Unknown, position, text[start..index]);
         }
     }
 
@@ -155,7 +156,7 @@ internal sealed class FilterLexer
         var name = text[start..index];
         if (Peek() != '.')
         {
-            return new FilterToken(TokenKind.Name, position, name);
+            return new FilterToken(FilterTokenKind.Name, position, name);
         }
 
         index++;
@@ -186,7 +187,7 @@ internal sealed class FilterLexer
             throw FilterSyntaxException.Unexpected(subject, keyPosition, $"{expected} after '{name}.'", found);
         }
 
-        return new FilterToken(TokenKind.Name, position, name, key);
+        return new FilterToken(FilterTokenKind.Name, position, name, key);
     }
 
     /// <summary>
@@ -203,21 +204,16 @@ internal sealed class FilterLexer
         while (index < text.Length)
         {
             var c = text[index];
-            if (c == quote && Peek(1) != quote)
+            var next = Peek(1);
+            if (c == quote && next != quote)
             {
                 index++;
                 return value.ToString();
             }
 
-            if ((c == quote || c == '\\') && (Peek(1) == quote || (c == '\\' && Peek(1) == '\\')))
-            {
-                value.Append(Peek(1));
-                index += 2;
-                continue;
-            }
-
-            value.Append(c);
-            index++;
+            var escape = c == quote || (c == '\\' && (next == quote || next == '\\'));
+            value.Append(escape ? next : c);
+            index += escape ? 2 : 1;
         }
 
         throw FilterSyntaxException.Unexpected(subject, position,
@@ -256,7 +252,7 @@ internal sealed class FilterLexer
             throw FilterSyntaxException.Unexpected(subject, position, "a number", FilterToken.Quote(text[start..index]));
         }
 
-        return new FilterToken(TokenKind.Number, position, text[start..index]);
+        return new FilterToken(FilterTokenKind.Number, position, text[start..index]);
     }
 
     private void SkipDigits()

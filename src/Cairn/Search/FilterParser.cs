@@ -9,7 +9,7 @@ namespace Cairn.Search;
 public static class FilterParser
 {
     /// <summary>Parentheses and NOTs nested deeper than this are refused, rather than risking the stack.</summary>
-    public const int MaxDepth = 64;
+    internal const int MaxDepth = 64;
 
     private const string Subject = "filter";
     private const string OperandExpected = "an attribute, a collection key (prefix.key), NOT or '('";
@@ -42,7 +42,7 @@ public static class FilterParser
 
         public void ExpectEnd()
         {
-            if (Current.Kind != TokenKind.End)
+            if (Current.Kind != FilterTokenKind.End)
             {
                 throw Unexpected("AND, OR or end of filter");
             }
@@ -76,7 +76,7 @@ public static class FilterParser
         {
             var token = Current;
             var isNot = token.IsKeyword("NOT");
-            if (!isNot && token.Kind != TokenKind.LeftParen)
+            if (!isNot && token.Kind != FilterTokenKind.LeftParen)
             {
                 return ParseComparison();
             }
@@ -94,7 +94,7 @@ public static class FilterParser
             }
 
             var inner = ParseOr(depth + 1);
-            if (Current.Kind != TokenKind.RightParen)
+            if (Current.Kind != FilterTokenKind.RightParen)
             {
                 throw Unexpected($"AND, OR or ')' to close the '(' at character {token.Position}");
             }
@@ -106,7 +106,7 @@ public static class FilterParser
         private ComparisonExpression ParseComparison()
         {
             var name = Current;
-            if (name.Kind != TokenKind.Name || Reserved.Any(name.IsKeyword))
+            if (name.Kind != FilterTokenKind.Name || Reserved.Any(name.IsKeyword))
             {
                 throw Unexpected(OperandExpected);
             }
@@ -115,13 +115,13 @@ public static class FilterParser
             var operand = new FilterOperand(name.Position, name.Value, name.Key);
             var op = Current;
             var position = op.Position;
-            if (op.Kind != TokenKind.Operator && !OperatorKeywords.Any(op.IsKeyword))
+            if (op.Kind != FilterTokenKind.Operator && !OperatorKeywords.Any(op.IsKeyword))
             {
                 throw Unexpected(OperatorExpected);
             }
 
             index++;
-            if (op.Kind == TokenKind.Operator)
+            if (op.Kind == FilterTokenKind.Operator)
             {
                 var comparison = op.Value switch
                 {
@@ -166,25 +166,25 @@ public static class FilterParser
 
         private List<FilterLiteral> ParseList()
         {
-            if (Current.Kind != TokenKind.LeftParen)
+            if (Current.Kind != FilterTokenKind.LeftParen)
             {
                 throw Unexpected("'(' to start the IN list");
             }
 
             index++;
-            if (Current.Kind == TokenKind.RightParen)
+            if (Current.Kind == FilterTokenKind.RightParen)
             {
                 throw Unexpected("at least one value in the IN list");
             }
 
             var values = new List<FilterLiteral> { ParseLiteral() };
-            while (Current.Kind == TokenKind.Comma)
+            while (Current.Kind == FilterTokenKind.Comma)
             {
                 index++;
                 values.Add(ParseLiteral());
             }
 
-            if (Current.Kind != TokenKind.RightParen)
+            if (Current.Kind != FilterTokenKind.RightParen)
             {
                 throw Unexpected("',' or ')' to close the IN list");
             }
@@ -196,10 +196,10 @@ public static class FilterParser
         private FilterLiteral ParseLiteral()
         {
             var token = Current;
-            if (token.Kind is TokenKind.String or TokenKind.Number)
+            if (token.Kind is FilterTokenKind.String or FilterTokenKind.Number)
             {
                 index++;
-                var kind = token.Kind == TokenKind.String ? FilterLiteralKind.String : FilterLiteralKind.Number;
+                var kind = token.Kind == FilterTokenKind.String ? FilterLiteralKind.String : FilterLiteralKind.Number;
                 return new FilterLiteral(token.Position, kind, token.Value);
             }
 

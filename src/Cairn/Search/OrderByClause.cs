@@ -21,10 +21,10 @@ public static class OrderByClause
         var terms = new List<string>();
         var ordersById = false;
         var index = 0;
-        for (var more = tokens[0].Kind != TokenKind.End; more;)
+        for (var more = tokens[0].Kind != FilterTokenKind.End; more;)
         {
             var name = tokens[index++];
-            var attribute = (name.Kind == TokenKind.Name && name.Key is null ? schema.FindAttribute(name.Value) : null)
+            var attribute = (name.Kind == FilterTokenKind.Name && name.Key is null ? schema.FindAttribute(name.Value) : null)
                 ?? throw Unexpected(name, $"an attribute ({schema.DescribeAttributes()})");
 
             // The direction is written from constants: only schema text and keywords reach the SQL.
@@ -34,8 +34,8 @@ public static class OrderByClause
             ordersById |= attribute.Column == schema.IdColumn;
 
             var separator = tokens[index++];
-            more = separator.Kind == TokenKind.Comma;
-            if (!more && separator.Kind != TokenKind.End)
+            more = separator.Kind == FilterTokenKind.Comma;
+            if (!more && separator.Kind != FilterTokenKind.End)
             {
                 throw Unexpected(separator, explicitDirection ? "',' or end of order_by" : "ASC, DESC, ',' or end of order_by");
             }

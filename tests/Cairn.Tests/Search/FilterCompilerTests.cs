@@ -1,7 +1,6 @@
 using Cairn.Search;
 using Cairn.Storage;
 using Dapper;
-using Xunit;
 
 namespace Cairn.Tests.Search;
 
@@ -141,6 +140,17 @@ public class FilterCompilerTests(SearchDatabase database) : IClassFixture<Search
     }
 
     [Fact]
+    public void Long_chains_are_grouped_as_balanced_trees()
+    {
+        var parameters = new Dictionary<string, object?>();
+        var expression = FilterParser.Parse("version = 1 OR version = 2 OR version = 3 OR version = 4 OR version = 5")!;
+
+        var sql = FilterCompiler.Compile(expression, SearchSchemas.Versions, SqliteDialect.Instance, parameters);
+
+        Assert.Equal("((v.version = @f0 OR v.version = @f1) OR (v.version = @f2 OR (v.version = @f3 OR v.version = @f4)))", sql);
+    }
+
+    [Fact]
     public void LIKE_and_ILIKE_come_from_the_dialect()
     {
         var parameters = new Dictionary<string, object?>();
@@ -217,12 +227,22 @@ public class FilterCompilerTests(SearchDatabase database) : IClassFixture<Search
     }
 
     [Fact]
-    public void A_filter_at_the_length_limit_runs_on_SQLite()
+    public void A_thousand_comparisons_stay_within_SQLites_expression_depth_limit()
     {
-        var filter = string.Join(" OR ", Enumerable.Range(0, 900).Select(i => $"version={i}"));
+        var filter = string.Join("OR ", Enumerable.Repeat("name=''", 1000));
         Assert.True(filter.Length <= 10_000);
 
-        Assert.Equal(new long[] { 10, 11, 12, 13, 14 }, database.Versions(filter));
+        Assert.Empty(database.Models(filter));
+    }
+
+    [Fact]
+    public void Chains_nested_to_the_depth_limit_stay_within_SQLites_expression_depth_limit()
+    {
+        var chain = string.Concat(Enumerable.Repeat(" OR name=''", 10));
+        var filter = new string('(', 64) + "name='churn'" + string.Concat(Enumerable.Repeat(")" + chain, 64));
+        Assert.True(filter.Length <= 10_000);
+
+        Assert.Equal(new long[] { 3 }, database.Models(filter));
     }
 
     [Fact]

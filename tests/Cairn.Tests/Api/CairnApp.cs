@@ -1,0 +1,141 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Governance;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cairn.Tests.Api;
+
+/// <summary>
+/// The real server in-process over a real SQLite file in a fresh temp data dir; one per test class
+/// (or per test where a test needs a clean store).
+/// </summary>
+public class CairnApp : WebApplicationFactory<Program>
+{
+    private readonly string _auth;
+
+    public CairnApp() : this("none")
+    {
+    }
+
+    protected CairnApp(string auth)
+    {
+        _auth = auth;
+        DataDir = Directory.CreateTempSubdirectory("cairn-test-").FullName;
+    }
+
+    public string DataDir { get; }
+
+    public string DatabasePath => Path.Combine(DataDir, "cairn.db");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Cairn:DataDir", DataDir);
+        builder.UseSetting("Cairn:Auth", _auth);
+        builder.UseSetting("Cairn:LocalUser", "tester");
+    }
+
+    /// <summary>Creates a token straight through the library, as `cairn token create --data-dir` does.</summary>
+    public async Task<string> TokenAsync(string name, string role, string ns = "/")
+    {
+        var tokens = Services.GetRequiredService<ApiTokens>();
+        var created = await tokens.CreateAsync(Caller.Admin("setup"), name, role, ns, CancellationToken.None);
+        return created.Secret;
+    }
+
+    public HttpClient ClientWithToken(string token)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Runs SQL straight against the database file, behind the server's back (tamper tests).</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open must not fail the test run; the OS cleans temp.
+            }
+        }
+    }
+}
+
+/// <summary>The same server with <c>--auth token</c>.</summary>
+public sealed class TokenAuthApp : CairnApp
+{
+    public TokenAuthApp() : base("token")
+    {
+    }
+}
+
+/// <summary>Small helpers for JSON over HTTP in tests.</summary>
+public static class Http
+{
+    public static async Task<JsonObject> JsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonNode.Parse(text) as JsonObject ?? throw new InvalidOperationException($"Not a JSON object: {text}");
+    }
+
+    /// <summary>Asserts the status and, for errors, the problem-details shape with its error_code.</summary>
+    public static async Task<JsonObject> ExpectAsync(this HttpResponseMessage response, int status, string? errorCode = null)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"Expected {status}, got {(int)response.StatusCode}: {body}");
+        if (errorCode is null)
+        {
+            return body.Length == 0 ? [] : JsonNode.Parse(body) as JsonObject ?? [];
+        }
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(body)!.AsObject();
+        Assert.Equal(errorCode, (string?)problem["error_code"]);
+        Assert.Equal(status, (int?)problem["status"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)problem["detail"]));
+        return problem;
+    }
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body) =>
+        client.PostAsJsonAsync(url, body, Options);
+
+    public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string url, object body) =>
+        client.PutAsJsonAsync(url, body, Options);
+
+    public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string url, object body) =>
+        client.PatchAsJsonAsync(url, body, Options);
+
+    public static Task<HttpResponseMessage> SendRawAsync(this HttpClient client, HttpMethod method, string url, string body) =>
+        client.SendAsync(new HttpRequestMessage(method, url) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") });
+
+    private static JsonSerializerOptions Options { get; } = CairnJson.Options;
+}
