@@ -83,7 +83,12 @@ public static class CairnServer
         app.MapOpenApi();
         app.MapScalarApiReference("/docs");
         app.MapHealthApi();
-        var v1 = app.MapGroup("/api/v1");
+        var v1 = app.MapGroup("/api/v1")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         v1.MapModelsApi();
         v1.MapVersionsApi();
         v1.MapAliasesApi();

@@ -12,6 +12,8 @@ public static class CairnJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        // A number is a number: "version": "2" is a 400, not a guess (the web defaults would accept it).
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter());
         return options;
     }

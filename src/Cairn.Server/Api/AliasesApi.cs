@@ -14,11 +14,11 @@ public static class AliasesApi
     public static RouteGroupBuilder MapAliasesApi(this RouteGroupBuilder api)
     {
         var aliases = api.MapGroup("/models/{fullName}/aliases/{alias}").WithTags("Aliases");
-        aliases.MapPut("/", SetAsync);
-        aliases.MapGet("/", GetAsync);
-        aliases.MapDelete("/", DeleteAsync);
-        aliases.MapGet("/history", HistoryAsync);
-        aliases.MapPost("/rollback", RollbackAsync);
+        aliases.MapPut("/", SetAsync).WithSummary("Point an alias at a version");
+        aliases.MapGet("/", GetAsync).WithSummary("Resolve an alias");
+        aliases.MapDelete("/", DeleteAsync).WithSummary("Remove an alias");
+        aliases.MapGet("/history", HistoryAsync).WithSummary("An alias's changes, newest first");
+        aliases.MapPost("/rollback", RollbackAsync).WithSummary("Point an alias back at its previous version");
         return api;
     }
 

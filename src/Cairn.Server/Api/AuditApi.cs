@@ -11,8 +11,8 @@ public static class AuditApi
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
     {
         var audit = api.MapGroup("/audit").WithTags("Audit");
-        audit.MapGet("/", ListAsync);
-        audit.MapGet("/verify", VerifyAsync);
+        audit.MapGet("/", ListAsync).WithSummary("Audit entries, newest first (admin)");
+        audit.MapGet("/verify", VerifyAsync).WithSummary("Verify the hash chain; names the first broken entry (admin)");
         return api;
     }
 

@@ -13,13 +13,13 @@ public static class ModelsApi
     public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
     {
         var models = api.MapGroup("/models").WithTags("Models");
-        models.MapPost("/", CreateAsync);
-        models.MapGet("/", SearchAsync);
-        models.MapGet("/{fullName}", GetAsync);
-        models.MapPatch("/{fullName}", UpdateAsync);
-        models.MapDelete("/{fullName}", DeleteAsync);
-        models.MapPut("/{fullName}/tags/{key}", SetTagAsync);
-        models.MapDelete("/{fullName}/tags/{key}", DeleteTagAsync);
+        models.MapPost("/", CreateAsync).WithSummary("Create a catalog entry");
+        models.MapGet("/", SearchAsync).WithSummary("Search models (filter, free text q, order_by, paging)");
+        models.MapGet("/{fullName}", GetAsync).WithSummary("Get a model by full name");
+        models.MapPatch("/{fullName}", UpdateAsync).WithSummary("Update a model (fields given are changed)");
+        models.MapDelete("/{fullName}", DeleteAsync).WithSummary("Delete a model and its versions (admin)");
+        models.MapPut("/{fullName}/tags/{key}", SetTagAsync).WithSummary("Set a model tag");
+        models.MapDelete("/{fullName}/tags/{key}", DeleteTagAsync).WithSummary("Delete a model tag");
         return api;
     }
 

@@ -13,9 +13,9 @@ public static class TokensApi
     public static RouteGroupBuilder MapTokensApi(this RouteGroupBuilder api)
     {
         var tokens = api.MapGroup("/tokens").WithTags("Tokens");
-        tokens.MapPost("/", CreateAsync);
-        tokens.MapGet("/", ListAsync);
-        tokens.MapDelete("/{name}", RevokeAsync);
+        tokens.MapPost("/", CreateAsync).WithSummary("Create an API token; its secret is returned once (admin)");
+        tokens.MapGet("/", ListAsync).WithSummary("List API tokens, never their secrets (admin)");
+        tokens.MapDelete("/{name}", RevokeAsync).WithSummary("Revoke an API token (admin)");
         return api;
     }
 

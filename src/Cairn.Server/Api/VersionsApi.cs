@@ -12,17 +12,17 @@ public static class VersionsApi
 {
     public static RouteGroupBuilder MapVersionsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/versions", SearchAllAsync).WithTags("Versions");
+        api.MapGet("/versions", SearchAllAsync).WithTags("Versions").WithSummary("Search versions across all models");
         var versions = api.MapGroup("/models/{fullName}/versions").WithTags("Versions");
-        versions.MapPost("/", CreateAsync);
-        versions.MapGet("/", SearchAsync);
-        versions.MapGet("/{version}", GetAsync);
-        versions.MapPatch("/{version}", UpdateAsync);
-        versions.MapDelete("/{version}", DeleteAsync);
-        versions.MapPut("/{version}/tags/{key}", SetTagAsync);
-        versions.MapDelete("/{version}/tags/{key}", DeleteTagAsync);
-        versions.MapPost("/{version}/stage", TransitionAsync);
-        versions.MapGet("/{version}/stage", StageHistoryAsync);
+        versions.MapPost("/", CreateAsync).WithSummary("Register a version (numbered by the server)");
+        versions.MapGet("/", SearchAsync).WithSummary("List or search the versions of one model");
+        versions.MapGet("/{version}", GetAsync).WithSummary("Get a version");
+        versions.MapPatch("/{version}", UpdateAsync).WithSummary("Update a version (description, semver, framework, status)");
+        versions.MapDelete("/{version}", DeleteAsync).WithSummary("Delete a version (admin); its number is never reused");
+        versions.MapPut("/{version}/tags/{key}", SetTagAsync).WithSummary("Set a version tag");
+        versions.MapDelete("/{version}/tags/{key}", DeleteTagAsync).WithSummary("Delete a version tag");
+        versions.MapPost("/{version}/stage", TransitionAsync).WithSummary("Move a version to a stage (Production needs approver)");
+        versions.MapGet("/{version}/stage", StageHistoryAsync).WithSummary("A version's stage transitions, oldest first");
         return api;
     }
 

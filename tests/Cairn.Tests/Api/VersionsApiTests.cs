@@ -95,6 +95,7 @@ public sealed class VersionsApiTests(CairnApp app) : IClassFixture<CairnApp>
     [InlineData("""{"semver":"1.2"}""", "semantic version")]
     [InlineData("""{"status":"DONE"}""", "'status' must be one of")]
     [InlineData("""{"metrics":{"auc":"high"}}""", "not valid JSON")]
+    [InlineData("""{"parent_version":"1"}""", "not valid JSON")]
     public async Task Invalid_versions_are_rejected_with_what_is_wrong(string body, string expected)
     {
         var model = await ModelAsync($"invalid{Math.Abs(body.GetHashCode(StringComparison.Ordinal))}");
