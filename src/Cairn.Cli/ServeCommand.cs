@@ -1,0 +1,77 @@
+using System.CommandLine;
+using Cairn.Server;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cairn.Cli;
+
+/// <summary><c>cairn serve</c>: hosts the server in this process until Ctrl+C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Where to listen, such as http://0.0.0.0:5000; several separated by ';' (default: $CAIRN_URLS, else {CairnServer.DefaultUrls})",
+            HelpName = "urls",
+        };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "The directory for metadata and files (default: $CAIRN_DATA_DIR, else ./.cairn)",
+            HelpName = "dir",
+        };
+        var database = new Option<string>("--database")
+        {
+            Description = "The SQLite database file (default: $CAIRN_DATABASE, else <data-dir>/cairn.db)",
+            HelpName = "path",
+        };
+        var auth = new Option<string>("--auth")
+        {
+            Description = "'none': every caller is the local admin; 'token': callers need an API token (default: $CAIRN_AUTH, else none)",
+            HelpName = "none|token",
+        };
+        auth.AcceptOnlyFromAmong("none", "token");
+
+        var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C") { urls, dataDir, database, auth };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            // Only the flags actually given: the rest still comes from CAIRN_* variables and appsettings.json.
+            var overrides = new Dictionary<string, string?>
+            {
+                // A start-up failure is reported below in one line; the host would log it first with a full stack trace.
+                ["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = "Critical",
+            };
+            Add("urls", urls);
+            Add("Cairn:DataDir", dataDir);
+            Add("Cairn:Database", database);
+            Add("Cairn:Auth", auth);
+            try
+            {
+                await using var app = CairnServer.Build([], overrides);
+                // The host extension, not WebApplication.RunAsync(url): it stops when System.CommandLine signals Ctrl+C or SIGTERM.
+                await HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
+                return 0;
+            }
+            catch (OptionsValidationException e)
+            {
+                Output.Error("invalid server settings: " + string.Join(" ", e.Failures));
+                return 1;
+            }
+            catch (IOException e)
+            {
+                // Kestrel reports an address in use (or not available) this way, before taking any request.
+                Output.Error(e.Message);
+                return 1;
+            }
+
+            void Add(string key, Option<string> option)
+            {
+                if (result.GetValue(option) is { } value)
+                {
+                    overrides[key] = value;
+                }
+            }
+        });
+        return command;
+    }
+}

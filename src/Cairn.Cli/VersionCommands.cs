@@ -1,0 +1,130 @@
+using System.CommandLine;
+using Cairn.Client;
+using Spectre.Console;
+
+namespace Cairn.Cli;
+
+/// <summary><c>cairn version create | list | show</c>: the registry's versions.</summary>
+internal static class VersionCommands
+{
+    private static readonly string[] Columns = ["VERSION", "STAGE", "SEMVER", "ALIASES", "STATUS", "CREATED", "BY", "DESCRIPTION"];
+
+    public static Command Create() => new("version", "Register, list and inspect model versions")
+    {
+        CreateCommand(),
+        ListCommand(),
+        ShowCommand(),
+    };
+
+    private static Command CreateCommand()
+    {
+        var model = Arguments.Model();
+        var description = new Option<string>("--description") { Description = "What changed in this version", HelpName = "text" };
+        var source = new Option<string>("--source") { Description = "Where the version's files come from, such as s3://bucket/model", HelpName = "uri" };
+        var runId = new Option<string>("--run-id") { Description = "The training run that produced it", HelpName = "id" };
+        var framework = new Option<string>("--framework") { Description = "The framework it was built with, such as onnx", HelpName = "name" };
+        var semver = new Option<string>("--semver") { Description = "A semantic-version label, such as 1.2.0", HelpName = "version" };
+        var parent = new Option<int?>("--parent") { Description = "The version it derives from", HelpName = "n" };
+        var metrics = Arguments.NumberPairs("--metric", "An evaluation metric, such as auc=0.92");
+        var parameters = Arguments.Pairs("--param", "A training parameter, such as lr=0.001");
+        var tags = Arguments.Pairs("--tag", "A tag to set");
+
+        var command = new Command("create", "Register a new version of a model; the server numbers it 1, 2, 3 …")
+        {
+            model, description, source, runId, framework, semver, parent, metrics, parameters, tags,
+        };
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            using var client = ClientFactory.Create(result);
+            var version = await client.CreateVersionAsync(result.GetRequiredValue(model), new CreateVersionRequest(
+                Description: result.GetValue(description),
+                Source: result.GetValue(source),
+                RunId: result.GetValue(runId),
+                Framework: result.GetValue(framework),
+                Semver: result.GetValue(semver),
+                ParentVersion: result.GetValue(parent),
+                Metrics: result.GetValue(metrics),
+                Params: result.GetValue(parameters),
+                Tags: result.GetValue(tags)), cancellationToken);
+            output.Write(version, v => Output.Line($"Registered {v.Model} version {v.Version}."));
+        });
+        return command;
+    }
+
+    private static Command ListCommand()
+    {
+        var model = new Argument<string?>("model")
+        {
+            Description = "The model's full name; leave it out to list versions across all models",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var filter = Arguments.Filter();
+        var orderBy = Arguments.OrderBy();
+        var max = Arguments.Max("versions");
+        var command = new Command("list", "List the versions of a model (or of all models), optionally filtered") { model, filter, orderBy, max };
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            using var client = ClientFactory.Create(result);
+            var name = result.GetValue(model);
+            var limit = result.GetValue(max);
+            // One more than asked for, in one request, tells whether there are more.
+            var pageSize = Math.Min(limit + 1, 1000);
+            var source = name is null
+                ? client.SearchVersionsAsync(result.GetValue(filter), result.GetValue(orderBy), pageSize, cancellationToken)
+                : client.ListVersionsAsync(name, result.GetValue(filter), result.GetValue(orderBy), pageSize, cancellationToken);
+            var versions = await Output.CollectAsync(source, limit, "versions", cancellationToken);
+            output.Write(new { versions }, _ =>
+            {
+                var table = Output.Table(name is null ? ["MODEL", .. Columns] : Columns);
+                foreach (var v in versions)
+                {
+                    var cells = new[]
+                    {
+                        Output.Cell(Output.Invariant(v.Version)), Output.Cell(v.Stage.ToString()), Output.Cell(v.Semver),
+                        Output.Cell(string.Join(", ", v.Aliases)), Output.Cell(v.Status), Output.Cell(Output.Time(v.CreatedAt)),
+                        Output.Cell(v.CreatedBy), Output.Cell(v.Description),
+                    };
+                    table.AddRow(name is null ? [Output.Cell(v.Model), .. cells] : cells);
+                }
+                output.Render(table, "No versions match.");
+            });
+        });
+        return command;
+    }
+
+    private static Command ShowCommand()
+    {
+        var model = Arguments.Model();
+        var version = Arguments.Version();
+        var command = new Command("show", "Show one version: its metadata, stage, aliases, metrics, params and tags") { model, version };
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            using var client = ClientFactory.Create(result);
+            var name = result.GetRequiredValue(model);
+            var number = await result.GetRequiredValue(version).ResolveAsync(client, name, cancellationToken);
+            output.Write(await client.GetVersionAsync(name, number, cancellationToken), v => Show(output, v));
+        });
+        return command;
+    }
+
+    private static void Show(Output output, ModelVersion version)
+    {
+        Output.Details(
+            ("Model", version.Model),
+            ("Version", Output.Invariant(version.Version)),
+            ("Semver", version.Semver),
+            ("Stage", version.Stage.ToString()),
+            ("Status", version.Status),
+            ("Aliases", string.Join(", ", version.Aliases)),
+            ("Description", version.Description),
+            ("Source", version.Source),
+            ("Run id", version.RunId),
+            ("Framework", version.Framework),
+            ("Parent version", Output.Invariant(version.ParentVersion)),
+            ("Created", $"{Output.Time(version.CreatedAt)} by {version.CreatedBy}"),
+            ("Updated", $"{Output.Time(version.UpdatedAt)} by {version.UpdatedBy}"));
+        output.Section("Metrics", version.Metrics, value => Output.Invariant(value));
+        output.Section("Params", version.Params, value => value);
+        output.Section("Tags", version.Tags, value => value);
+    }
+}

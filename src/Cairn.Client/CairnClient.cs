@@ -1,0 +1,480 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Cairn.Client;
+
+/// <summary>
+/// A typed client for Cairn's native v1 API. Thread-safe; create one per server and reuse it.
+/// Every failed call throws <see cref="CairnApiException"/> carrying the server's <c>error_code</c>.
+/// </summary>
+public sealed class CairnClient : IDisposable
+{
+    private static readonly ClientJsonContext Json = ClientJsonContext.Default;
+
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly AuthenticationHeaderValue? _authorization;
+
+    /// <summary>Connects to the server at <paramref name="server"/>, such as <c>http://127.0.0.1:5000</c>.</summary>
+    /// <param name="server">The server's base URL; a path prefix (for a server behind a proxy) is kept.</param>
+    /// <param name="token">An API token, sent as <c>Authorization: Bearer</c>; null for a server without authentication.</param>
+    public CairnClient(Uri server, string? token = null)
+        : this(new HttpClient { BaseAddress = server }, token, ownsHttp: true)
+    {
+    }
+
+    /// <summary>
+    /// Uses an <see cref="HttpClient"/> configured elsewhere (IHttpClientFactory, a test server); its
+    /// <see cref="HttpClient.BaseAddress"/> is the server's URL. The client does not dispose it.
+    /// </summary>
+    /// <param name="http">The HTTP client; its <see cref="HttpClient.BaseAddress"/> must be set.</param>
+    /// <param name="token">An API token, sent as <c>Authorization: Bearer</c>; null for a server without authentication.</param>
+    public CairnClient(HttpClient http, string? token = null)
+        : this(http, token, ownsHttp: false)
+    {
+    }
+
+    private CairnClient(HttpClient http, string? token, bool ownsHttp)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var address = http.BaseAddress
+            ?? throw new ArgumentException("The HttpClient needs a BaseAddress: the Cairn server's URL.", nameof(http));
+        // Relative paths below resolve under the base only when it ends with '/': keeps a proxy's path prefix.
+        Server = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
+        _http = http;
+        _ownsHttp = ownsHttp;
+        // Set per request rather than on DefaultRequestHeaders: a shared HttpClient is not ours to change.
+        _authorization = string.IsNullOrEmpty(token) ? null : new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    /// <summary>The server's base URL, always ending with <c>/</c>.</summary>
+    public Uri Server { get; }
+
+    /// <summary>Disposes the underlying <see cref="HttpClient"/> if this client created it.</summary>
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    // ---- Catalog ----
+
+    /// <summary>Creates a catalog entry (<c>POST /api/v1/models</c>).</summary>
+    /// <param name="request">The namespace, name and metadata of the model.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The created model.</returns>
+    public Task<Model> CreateModelAsync(CreateModelRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "api/v1/models", Body(request, Json.CreateModelRequest), Json.Model, cancellationToken);
+
+    /// <summary>Gets a model by its full name.</summary>
+    /// <param name="fullName">The model's full name, such as <c>abc_corp.claim.doc_classification</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The model.</returns>
+    public Task<Model> GetModelAsync(string fullName, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, ModelPath(fullName), null, Json.Model, cancellationToken);
+
+    /// <summary>Changes a model's metadata; fields of <paramref name="request"/> left null are unchanged.</summary>
+    /// <param name="fullName">The model's full name.</param>
+    /// <param name="request">The fields to change.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The updated model.</returns>
+    public Task<Model> UpdateModelAsync(string fullName, UpdateModelRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Patch, ModelPath(fullName), Body(request, Json.UpdateModelRequest), Json.Model, cancellationToken);
+
+    /// <summary>Deletes a model.</summary>
+    /// <param name="fullName">The model's full name.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the model is deleted.</returns>
+    public Task DeleteModelAsync(string fullName, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, ModelPath(fullName), null, cancellationToken);
+
+    /// <summary>Sets one tag of a model, adding or replacing it.</summary>
+    /// <param name="fullName">The model's full name.</param>
+    /// <param name="key">The tag's key.</param>
+    /// <param name="value">The tag's value.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The model with its new tags.</returns>
+    public Task<Model> SetModelTagAsync(string fullName, string key, string value, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, $"{ModelPath(fullName)}/tags/{Escape(key)}", Body(new TagValue(value), Json.TagValue), Json.Model, cancellationToken);
+
+    /// <summary>Removes one tag of a model.</summary>
+    /// <param name="fullName">The model's full name.</param>
+    /// <param name="key">The tag's key.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The model with its remaining tags.</returns>
+    public Task<Model> DeleteModelTagAsync(string fullName, string key, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"{ModelPath(fullName)}/tags/{Escape(key)}", null, Json.Model, cancellationToken);
+
+    /// <summary>Searches models and yields every match, fetching further pages as the enumeration reaches them.</summary>
+    /// <param name="filter">A filter expression, such as <c>name LIKE 'fraud%' AND tags.team = 'risk'</c>.</param>
+    /// <param name="q">Free text matched against names and descriptions.</param>
+    /// <param name="orderBy">An ordering, such as <c>updated_at DESC</c>.</param>
+    /// <param name="pageSize">Models fetched per request; null for the server's default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The matching models, in order.</returns>
+    public IAsyncEnumerable<Model> SearchModelsAsync(
+        string? filter = null, string? q = null, string? orderBy = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        AllAsync(token => SearchModelsPageAsync(filter, q, orderBy, pageSize, token, cancellationToken), p => p.Models, p => p.NextPageToken, cancellationToken);
+
+    /// <summary>Searches models and returns one page of matches.</summary>
+    /// <param name="filter">A filter expression, such as <c>name LIKE 'fraud%'</c>.</param>
+    /// <param name="q">Free text matched against names and descriptions.</param>
+    /// <param name="orderBy">An ordering, such as <c>updated_at DESC</c>.</param>
+    /// <param name="maxResults">The page size; null for the server's default.</param>
+    /// <param name="pageToken">The previous page's <see cref="ModelPage.NextPageToken"/>; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>One page of models.</returns>
+    public Task<ModelPage> SearchModelsPageAsync(
+        string? filter = null, string? q = null, string? orderBy = null, int? maxResults = null, string? pageToken = null,
+        CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get,
+            "api/v1/models" + Query(("filter", filter), ("q", q), ("order_by", orderBy), ("max_results", Number(maxResults)), ("page_token", pageToken)),
+            null, Json.ModelPage, cancellationToken);
+
+    // ---- Versions ----
+
+    /// <summary>Registers a new version of a model; the server assigns its number.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="request">The version's metadata; null for none.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The registered version.</returns>
+    public Task<ModelVersion> CreateVersionAsync(string model, CreateVersionRequest? request = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"{ModelPath(model)}/versions", Body(request ?? new CreateVersionRequest(), Json.CreateVersionRequest), Json.ModelVersion, cancellationToken);
+
+    /// <summary>Gets one version of a model.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The version.</returns>
+    public Task<ModelVersion> GetVersionAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, VersionPath(model, version), null, Json.ModelVersion, cancellationToken);
+
+    /// <summary>Changes a version's metadata; fields of <paramref name="request"/> left null are unchanged.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="request">The fields to change.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The updated version.</returns>
+    public Task<ModelVersion> UpdateVersionAsync(string model, int version, UpdateVersionRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Patch, VersionPath(model, version), Body(request, Json.UpdateVersionRequest), Json.ModelVersion, cancellationToken);
+
+    /// <summary>Deletes a version.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the version is deleted.</returns>
+    public Task DeleteVersionAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, VersionPath(model, version), null, cancellationToken);
+
+    /// <summary>Sets one tag of a version, adding or replacing it.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="key">The tag's key.</param>
+    /// <param name="value">The tag's value.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The version with its new tags.</returns>
+    public Task<ModelVersion> SetVersionTagAsync(string model, int version, string key, string value, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, $"{VersionPath(model, version)}/tags/{Escape(key)}", Body(new TagValue(value), Json.TagValue), Json.ModelVersion, cancellationToken);
+
+    /// <summary>Removes one tag of a version.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="key">The tag's key.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The version with its remaining tags.</returns>
+    public Task<ModelVersion> DeleteVersionTagAsync(string model, int version, string key, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"{VersionPath(model, version)}/tags/{Escape(key)}", null, Json.ModelVersion, cancellationToken);
+
+    /// <summary>Lists the versions of one model and yields every match, fetching further pages as needed.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="filter">A filter expression, such as <c>metrics.auc > 0.9 AND stage = 'Production'</c>.</param>
+    /// <param name="orderBy">An ordering, such as <c>version DESC</c>.</param>
+    /// <param name="pageSize">Versions fetched per request; null for the server's default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The matching versions, in order.</returns>
+    public IAsyncEnumerable<ModelVersion> ListVersionsAsync(
+        string model, string? filter = null, string? orderBy = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        AllAsync(token => ListVersionsPageAsync(model, filter, orderBy, pageSize, token, cancellationToken), p => p.Versions, p => p.NextPageToken, cancellationToken);
+
+    /// <summary>Lists one page of the versions of one model.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="filter">A filter expression.</param>
+    /// <param name="orderBy">An ordering, such as <c>version DESC</c>.</param>
+    /// <param name="maxResults">The page size; null for the server's default.</param>
+    /// <param name="pageToken">The previous page's <see cref="VersionPage.NextPageToken"/>; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>One page of versions.</returns>
+    public Task<VersionPage> ListVersionsPageAsync(
+        string model, string? filter = null, string? orderBy = null, int? maxResults = null, string? pageToken = null,
+        CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"{ModelPath(model)}/versions" + VersionQuery(filter, orderBy, maxResults, pageToken), null, Json.VersionPage, cancellationToken);
+
+    /// <summary>Searches versions across all models and yields every match, fetching further pages as needed.</summary>
+    /// <param name="filter">A filter expression, such as <c>name LIKE 'fraud%' AND version > 3</c>.</param>
+    /// <param name="orderBy">An ordering.</param>
+    /// <param name="pageSize">Versions fetched per request; null for the server's default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The matching versions, in order.</returns>
+    public IAsyncEnumerable<ModelVersion> SearchVersionsAsync(
+        string? filter = null, string? orderBy = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        AllAsync(token => SearchVersionsPageAsync(filter, orderBy, pageSize, token, cancellationToken), p => p.Versions, p => p.NextPageToken, cancellationToken);
+
+    /// <summary>Searches versions across all models and returns one page of matches.</summary>
+    /// <param name="filter">A filter expression.</param>
+    /// <param name="orderBy">An ordering.</param>
+    /// <param name="maxResults">The page size; null for the server's default.</param>
+    /// <param name="pageToken">The previous page's <see cref="VersionPage.NextPageToken"/>; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>One page of versions.</returns>
+    public Task<VersionPage> SearchVersionsPageAsync(
+        string? filter = null, string? orderBy = null, int? maxResults = null, string? pageToken = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/versions" + VersionQuery(filter, orderBy, maxResults, pageToken), null, Json.VersionPage, cancellationToken);
+
+    // ---- Aliases ----
+
+    /// <summary>Points an alias at a version, creating or moving it.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="alias">The alias, such as <c>champion</c>.</param>
+    /// <param name="version">The version it should name.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The alias and its version.</returns>
+    public Task<AliasTarget> SetAliasAsync(string model, string alias, int version, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, AliasPath(model, alias), Body(new AliasAssignment(version), Json.AliasAssignment), Json.AliasTarget, cancellationToken);
+
+    /// <summary>Resolves an alias to its version.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="alias">The alias.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The alias and its version.</returns>
+    public Task<AliasTarget> GetAliasAsync(string model, string alias, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, AliasPath(model, alias), null, Json.AliasTarget, cancellationToken);
+
+    /// <summary>Removes an alias (its history is kept).</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="alias">The alias.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the alias is removed.</returns>
+    public Task DeleteAliasAsync(string model, string alias, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, AliasPath(model, alias), null, cancellationToken);
+
+    /// <summary>Every change of an alias, newest first.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="alias">The alias.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The alias's changes, newest first.</returns>
+    public async Task<IReadOnlyList<AliasChange>> GetAliasHistoryAsync(string model, string alias, CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Get, $"{AliasPath(model, alias)}/history", null, Json.AliasHistory, cancellationToken)).Changes;
+
+    /// <summary>Points an alias back at the version it named before its latest change.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="alias">The alias.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The alias and the version it names now.</returns>
+    public Task<AliasTarget> RollbackAliasAsync(string model, string alias, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"{AliasPath(model, alias)}/rollback", null, Json.AliasTarget, cancellationToken);
+
+    // ---- Stages ----
+
+    /// <summary>Moves a version to a stage. Production needs the approver role.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="stage">The stage to move it to.</param>
+    /// <param name="archiveExisting">Also move the versions already in that stage to Archived, in the same transaction.</param>
+    /// <param name="comment">Why, kept in the stage history.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The version in its new stage.</returns>
+    public Task<ModelVersion> TransitionStageAsync(
+        string model, int version, Stage stage, bool archiveExisting = false, string? comment = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"{VersionPath(model, version)}/stage",
+            Body(new StageChange(stage, archiveExisting, comment), Json.StageChange), Json.ModelVersion, cancellationToken);
+
+    /// <summary>Every stage transition of a version, in the order the server returns them.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The version's stage transitions.</returns>
+    public async Task<IReadOnlyList<StageTransition>> GetStageHistoryAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Get, $"{VersionPath(model, version)}/stage", null, Json.StageHistory, cancellationToken)).Transitions;
+
+    // ---- Audit ----
+
+    /// <summary>Lists audit entries, newest first, and yields every match, fetching older pages as needed. Needs the admin role.</summary>
+    /// <param name="query">Which entries; null for all.</param>
+    /// <param name="pageSize">Entries fetched per request; null for the server's default.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    /// <returns>The matching entries, newest first.</returns>
+    public IAsyncEnumerable<AuditEntry> ListAuditAsync(AuditQuery? query = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        AllAsync(token => ListAuditPageAsync(query, pageSize, token, cancellationToken), p => p.Entries, p => p.NextPageToken, cancellationToken);
+
+    /// <summary>Lists one page of audit entries, newest first. Needs the admin role.</summary>
+    /// <param name="query">Which entries; null for all.</param>
+    /// <param name="maxResults">The page size; null for the server's default.</param>
+    /// <param name="pageToken">The previous page's <see cref="AuditPage.NextPageToken"/>; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>One page of entries.</returns>
+    public Task<AuditPage> ListAuditPageAsync(AuditQuery? query = null, int? maxResults = null, string? pageToken = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get,
+            "api/v1/audit" + Query(
+                ("actor", query?.Actor), ("action", query?.Action), ("resource", query?.Resource),
+                ("since", Time(query?.Since)), ("until", Time(query?.Until)),
+                ("max_results", Number(maxResults)), ("page_token", pageToken)),
+            null, Json.AuditPage, cancellationToken);
+
+    /// <summary>Walks the whole audit chain and reports whether it is intact, or the first entry that breaks it. Needs the admin role.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The verification result.</returns>
+    public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/audit/verify", null, Json.AuditVerification, cancellationToken);
+
+    // ---- Tokens ----
+
+    /// <summary>Creates an API token. Needs the admin role on <paramref name="namespace"/>.</summary>
+    /// <param name="name">The token's unique name.</param>
+    /// <param name="role">The role it grants.</param>
+    /// <param name="namespace">Where the role applies; null for the root <c>/</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The token and its secret, which the server shows only this once.</returns>
+    public Task<CreatedApiToken> CreateTokenAsync(string name, Role role, string? @namespace = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "api/v1/tokens", Body(new CreateTokenRequest(name, role, @namespace), Json.CreateTokenRequest), Json.CreatedApiToken, cancellationToken);
+
+    /// <summary>Lists every API token, revoked ones included. Needs the admin role.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The tokens, by name.</returns>
+    public async Task<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Get, "api/v1/tokens", null, Json.TokenList, cancellationToken)).Tokens;
+
+    /// <summary>Revokes an API token; revoking a revoked token changes nothing. Needs the admin role.</summary>
+    /// <param name="name">The token's name.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The revoked token.</returns>
+    public Task<ApiToken> RevokeTokenAsync(string name, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v1/tokens/{Escape(name)}", null, Json.ApiToken, cancellationToken);
+
+    // ---- Health ----
+
+    /// <summary>Checks that the server process is up (<c>GET /health</c>); does not touch its database.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The server's liveness status.</returns>
+    public Task<HealthStatus> HealthAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "health", null, Json.HealthStatus, cancellationToken);
+
+    // ---- Transport ----
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var response = await ExchangeAsync(method, path, content, cancellationToken);
+        return await response.Content.ReadFromJsonAsync(type, cancellationToken)
+            ?? throw new JsonException($"The server answered {method} {path} with an empty JSON body.");
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var response = await ExchangeAsync(method, path, content, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> ExchangeAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Server, path)) { Content = content };
+        request.Headers.Authorization = _authorization;
+        var response = await _http.SendAsync(request, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+        using (response)
+        {
+            throw await ErrorAsync(response, cancellationToken);
+        }
+    }
+
+    /// <summary>Reads problem details into the exception; any other body (a proxy's HTML page, plain text) becomes its detail.</summary>
+    private static async Task<CairnApiException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        const int MaxRawDetail = 1000;
+        var body = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+        string? code = null, title = null, detail = null;
+        if (response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json")
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                if (document.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    code = Text(document.RootElement, "error_code");
+                    title = Text(document.RootElement, "title");
+                    detail = Text(document.RootElement, "detail");
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all: the raw text below is the best description there is.
+            }
+        }
+        detail ??= body.Length > 0 ? (body.Length > MaxRawDetail ? body[..MaxRawDetail] + "…" : body)
+            : title ?? response.ReasonPhrase ?? $"HTTP {(int)response.StatusCode}";
+        return new CairnApiException(response.StatusCode, code, title, detail);
+
+        static string? Text(JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    private static async IAsyncEnumerable<TItem> AllAsync<TPage, TItem>(
+        Func<string?, Task<TPage>> fetch, Func<TPage, IReadOnlyList<TItem>> items, Func<TPage, string?> next,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? token = null;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await fetch(token);
+            foreach (var item in items(page))
+            {
+                yield return item;
+            }
+            token = next(page);
+        }
+        while (token is not null);
+    }
+
+    private static JsonContent Body<T>(T value, JsonTypeInfo<T> type) => JsonContent.Create(value, type);
+
+    private static string ModelPath(string fullName) => $"api/v1/models/{Escape(fullName)}";
+
+    private static string VersionPath(string model, int version) =>
+        $"{ModelPath(model)}/versions/{version.ToString(CultureInfo.InvariantCulture)}";
+
+    private static string AliasPath(string model, string alias) => $"{ModelPath(model)}/aliases/{Escape(alias)}";
+
+    private static string VersionQuery(string? filter, string? orderBy, int? maxResults, string? pageToken) =>
+        Query(("filter", filter), ("order_by", orderBy), ("max_results", Number(maxResults)), ("page_token", pageToken));
+
+    private static string Escape(string segment)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(segment);
+        return Uri.EscapeDataString(segment);
+    }
+
+    private static string? Number(int? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    private static string? Time(DateTimeOffset? value) => value?.ToString("O", CultureInfo.InvariantCulture);
+
+    private static string Query(params ReadOnlySpan<(string Name, string? Value)> parameters)
+    {
+        var query = new StringBuilder();
+        foreach (var (name, value) in parameters)
+        {
+            if (value is not null)
+            {
+                query.Append(query.Length == 0 ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
+            }
+        }
+        return query.ToString();
+    }
+}

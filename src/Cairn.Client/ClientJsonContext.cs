@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Cairn.Client;
+
+// Request and response bodies that the API wraps but the client unwraps for its callers.
+internal sealed record TagValue(string? Value);
+
+internal sealed record AliasAssignment(int Version);
+
+internal sealed record AliasHistory(IReadOnlyList<AliasChange> Changes);
+
+internal sealed record StageChange(Stage Stage, bool ArchiveExisting, string? Comment);
+
+internal sealed record StageHistory(IReadOnlyList<StageTransition> Transitions);
+
+internal sealed record CreateTokenRequest(string Name, Role Role, string? Namespace);
+
+internal sealed record TokenList(IReadOnlyList<ApiToken> Tokens);
+
+/// <summary>
+/// Cairn's wire format (snake_case, enums as strings), source-generated so that the client works trimmed and
+/// under native AOT. Nulls are left out of requests: to the API an absent field and a null one mean the same.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Model))]
+[JsonSerializable(typeof(ModelPage))]
+[JsonSerializable(typeof(CreateModelRequest))]
+[JsonSerializable(typeof(UpdateModelRequest))]
+[JsonSerializable(typeof(ModelVersion))]
+[JsonSerializable(typeof(VersionPage))]
+[JsonSerializable(typeof(CreateVersionRequest))]
+[JsonSerializable(typeof(UpdateVersionRequest))]
+[JsonSerializable(typeof(TagValue))]
+[JsonSerializable(typeof(AliasAssignment))]
+[JsonSerializable(typeof(AliasTarget))]
+[JsonSerializable(typeof(AliasHistory))]
+[JsonSerializable(typeof(StageChange))]
+[JsonSerializable(typeof(StageHistory))]
+[JsonSerializable(typeof(AuditPage))]
+[JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(CreateTokenRequest))]
+[JsonSerializable(typeof(CreatedApiToken))]
+[JsonSerializable(typeof(TokenList))]
+[JsonSerializable(typeof(ApiToken))]
+[JsonSerializable(typeof(HealthStatus))]
+internal sealed partial class ClientJsonContext : JsonSerializerContext;

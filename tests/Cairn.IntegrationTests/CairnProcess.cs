@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Cairn.IntegrationTests;
+
+/// <summary>Runs the real <c>cairn</c> executable (the CLI's build output) as a child process.</summary>
+public static class Cli
+{
+    private static readonly string CairnDll = Locate();
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string LastWord => Stdout.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[^1];
+    }
+
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(CairnDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        // The test's own CAIRN_* settings must not leak into the child unless a test says so.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("CAIRN_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        return info;
+    }
+
+    public static async Task<Result> RunAsync(params string[] args) => await RunAsync(args, null);
+
+    public static async Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env)
+    {
+        using var process = Process.Start(StartInfo(args, env))!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string Locate()
+    {
+        // This assembly runs from tests/Cairn.IntegrationTests/bin/<Configuration>/net10.0/; the CLI built
+        // with the same configuration sits at src/Cairn.Cli/bin/<Configuration>/net10.0/Cairn.Cli.dll.
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cairn.slnx")))
+        {
+            root = root.Parent;
+        }
+        if (root is null)
+        {
+            throw new InvalidOperationException("Cairn.slnx not found above " + AppContext.BaseDirectory);
+        }
+        var dll = Path.Combine(root.FullName, "src", "Cairn.Cli", "bin", configuration, "net10.0", "Cairn.Cli.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Cairn.Cli first.", dll);
+    }
+}
+
+/// <summary>A <c>cairn serve</c> process on a free loopback port; stopped and cleaned up on dispose.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private ServerProcess(Process process, string url)
+    {
+        _process = process;
+        Url = url;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Url { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static async Task<ServerProcess> StartAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null)
+    {
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var info = Cli.StartInfo(["serve", "--urls", url, .. args], env);
+        info.WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory;
+        var server = new ServerProcess(Process.Start(info)!, url);
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (server._process.HasExited)
+            {
+                throw new InvalidOperationException($"cairn serve exited with {server._process.ExitCode}:\n{server.Log}");
+            }
+            try
+            {
+                if ((await http.GetAsync(url + "/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                await server.DisposeAsync();
+                throw new TimeoutException($"cairn serve did not become ready at {url}:\n{server.Log}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Stops the server the hard way, as a crash or OOM kill would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
