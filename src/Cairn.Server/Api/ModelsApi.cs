@@ -5,7 +5,14 @@ using Microsoft.AspNetCore.Mvc;
 namespace Cairn.Server.Api;
 
 /// <summary>A tag's value, as sent to PUT …/tags/{key}.</summary>
-public sealed record TagValue(string? Value);
+public sealed record TagValue(string? Value)
+{
+    /// <summary>
+    /// A tag key from the path. Routing decodes every escape but %2F (so that it cannot split segments);
+    /// keys such as <c>mlflow.source/git</c> arrive with it still encoded.
+    /// </summary>
+    public static string Key(string routeValue) => routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+}
 
 /// <summary>The catalog: <c>/api/v1/models</c>.</summary>
 public static class ModelsApi
@@ -50,8 +57,8 @@ public static class ModelsApi
     }
 
     public static async Task<Ok<Model>> SetTagAsync(string fullName, string key, TagValue body, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await catalog.SetTagAsync(http.Caller(), fullName, key, body.Value, cancellationToken));
+        TypedResults.Ok(await catalog.SetTagAsync(http.Caller(), fullName, TagValue.Key(key), body.Value, cancellationToken));
 
     public static async Task<Ok<Model>> DeleteTagAsync(string fullName, string key, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await catalog.DeleteTagAsync(http.Caller(), fullName, key, cancellationToken));
+        TypedResults.Ok(await catalog.DeleteTagAsync(http.Caller(), fullName, TagValue.Key(key), cancellationToken));
 }

@@ -61,10 +61,10 @@ public static class VersionsApi
     }
 
     public static async Task<Ok<ModelVersion>> SetTagAsync(string fullName, string version, string key, TagValue body, HttpContext http, ModelRegistry registry, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await registry.SetTagAsync(http.Caller(), fullName, Number(version), key, body.Value, cancellationToken));
+        TypedResults.Ok(await registry.SetTagAsync(http.Caller(), fullName, Number(version), TagValue.Key(key), body.Value, cancellationToken));
 
     public static async Task<Ok<ModelVersion>> DeleteTagAsync(string fullName, string version, string key, HttpContext http, ModelRegistry registry, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await registry.DeleteTagAsync(http.Caller(), fullName, Number(version), key, cancellationToken));
+        TypedResults.Ok(await registry.DeleteTagAsync(http.Caller(), fullName, Number(version), TagValue.Key(key), cancellationToken));
 
     public static async Task<Ok<ModelVersion>> TransitionAsync(string fullName, string version, StageChange change, HttpContext http, ModelRegistry registry, CancellationToken cancellationToken) =>
         TypedResults.Ok(await registry.TransitionAsync(http.Caller(), fullName, Number(version), change, cancellationToken));

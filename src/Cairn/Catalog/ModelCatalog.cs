@@ -86,10 +86,16 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
                 """,
                 new
                 {
-                    ns, name, fullName, request.Description, request.Owner, request.Url,
+                    ns,
+                    name,
+                    fullName,
+                    request.Description,
+                    request.Owner,
+                    request.Url,
                     dataSources = JsonSerializer.Serialize(dataSources, CairnJson.Options),
                     inference = request.Inference is null ? null : JsonSerializer.Serialize(request.Inference, CairnJson.Options),
-                    now, by = caller.Name,
+                    now,
+                    by = caller.Name,
                 },
                 transaction, cancellationToken: cancellationToken));
             foreach (var (key, value) in tags)
@@ -133,7 +139,10 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
                 """,
                 new
                 {
-                    id, request.Description, request.Owner, request.Url,
+                    id,
+                    request.Description,
+                    request.Owner,
+                    request.Url,
                     dataSources = dataSources is null ? null : JsonSerializer.Serialize(dataSources, CairnJson.Options),
                     inference = request.Inference is null ? null : JsonSerializer.Serialize(request.Inference, CairnJson.Options),
                 },

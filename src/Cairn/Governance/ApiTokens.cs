@@ -47,7 +47,8 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
         var grant = new RoleGrant(NamespacePath.Normalize(@namespace), Caller.ParseRole(role));
         caller.Require(Role.Admin, grant.Namespace);
         var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var now = clock.GetUtcNow();
+        // Milliseconds, as stored: the token returned now must equal the one listed later.
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
         var token = new ApiToken(name, [grant], now, caller.Name, null);
         await database.WriteAsync(async (connection, transaction) =>
         {

@@ -132,6 +132,18 @@ public sealed class ModelsApiTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task A_tag_key_with_a_slash_is_addressed_escaped_in_the_path()
+    {
+        await (await _client.PostJsonAsync("/api/v1/models", new { @namespace = "/tags", model_name = "slash" })).ExpectAsync(201);
+
+        var tagged = await (await _client.PutJsonAsync("/api/v1/models/tags.slash/tags/source%2Fgit", new { value = "abc123" })).ExpectAsync(200);
+        Assert.Equal("abc123", (string?)tagged["tags"]!["source/git"]);
+
+        var untagged = await (await _client.DeleteAsync("/api/v1/models/tags.slash/tags/source%2Fgit")).ExpectAsync(200);
+        Assert.Empty(untagged["tags"]!.AsObject());
+    }
+
+    [Fact]
     public async Task Deleting_a_model_removes_it_and_its_versions()
     {
         await (await _client.PostJsonAsync("/api/v1/models", new { @namespace = "/del", model_name = "m" })).ExpectAsync(201);
