@@ -53,7 +53,11 @@ public static class CairnServer
     private static void ConfigureServices(IServiceCollection services)
     {
         services.AddOptions<CairnOptions>().BindConfiguration(CairnOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.ConfigureHttpJsonOptions(o => CairnJson.Configure(o.SerializerOptions));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            CairnJson.Configure(o.SerializerOptions);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, CairnJsonContext.Default);
+        });
         services.AddProblemDetails();
         services.AddExceptionHandler<CairnExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>

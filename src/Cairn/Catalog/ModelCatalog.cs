@@ -13,6 +13,9 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
+    // Get-by-name is the registry's hottest read (every deployment resolves its model); see ChangeStampedCache.
+    private readonly ChangeStampedCache<Model> _byName = new(10_000);
+
     /// <summary>What model searches may filter and order by.</summary>
     public static FilterSchema Schema { get; } = new(
         "m.id",
@@ -113,11 +116,12 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     {
         caller.Require(Role.Reader, NamespacePath.Split(fullName).Namespace);
         return await database.ReadAsync(async connection =>
-        {
-            var row = await connection.QuerySingleOrDefaultAsync<ModelRow>(new CommandDefinition(
-                SelectModels + " WHERE m.full_name = @fullName", new { fullName }, cancellationToken: cancellationToken));
-            return row is null ? throw Missing(fullName) : ToModel(row);
-        }, cancellationToken);
+            await _byName.GetAsync(connection, fullName, async () =>
+            {
+                var row = await connection.QuerySingleOrDefaultAsync<ModelRow>(new CommandDefinition(
+                    SelectModels + " WHERE m.full_name = @fullName", new { fullName }, cancellationToken: cancellationToken));
+                return row is null ? null : ToModel(row);
+            }, cancellationToken) ?? throw Missing(fullName), cancellationToken);
     }
 
     public async Task<Model> UpdateAsync(Caller caller, string fullName, UpdateModelRequest request, CancellationToken cancellationToken)

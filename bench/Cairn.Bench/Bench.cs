@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Cairn.Bench.Workloads;
+
+namespace Cairn.Bench;
+
+/// <summary>One invocation: start (or reach) the server, seed, run the workloads, report, clean up.</summary>
+internal static class Bench
+{
+    public static async Task<int> RunAsync(BenchSettings settings, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var workDir = Path.Combine(Path.GetTempPath(), "cairn-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(workDir);
+        InProcessServer? inProcess = null;
+        try
+        {
+            var needsServer = settings.Workloads.Any(w => w != BenchSettings.SqliteBaseline);
+            Uri? serverUri = settings.Server;
+            if (needsServer && serverUri is null)
+            {
+                inProcess = await InProcessServer.StartAsync(Path.Combine(workDir, "server"), cancellationToken);
+                serverUri = inProcess.Address;
+            }
+            var target = serverUri is null ? "none (sqlite-baseline only)"
+                : inProcess is null ? $"server {serverUri}" : $"in-process server {serverUri} (data in {inProcess.DataDir})";
+
+            using var client = new HttpClient(new SocketsHttpHandler
+            {
+                MaxConnectionsPerServer = Math.Max(settings.Concurrency, 2),
+                PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+                UseCookies = false,
+                UseProxy = false,
+                AutomaticDecompression = DecompressionMethods.None,
+            })
+            { Timeout = TimeSpan.FromSeconds(60) };
+
+            BenchData? data = null;
+            if (serverUri is not null)
+            {
+                data = new BenchData(serverUri, settings.SeedModels);
+                if (settings.Workloads.Any(BenchSettings.NeedSeed.Contains))
+                {
+                    var seeding = Stopwatch.StartNew();
+                    await data.SeedAsync(client, parallelism: 2, cancellationToken);
+                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"seeded {settings.SeedModels} models under {data.Namespace} in {seeding.Elapsed.TotalSeconds:F1} s"));
+                }
+            }
+
+            var workloads = settings.Workloads.Select(name => Create(name, client, data, workDir, settings)).ToList();
+            var runner = new LoadRunner(settings.Concurrency, settings.Duration, settings.Requests);
+            var summaries = new List<WorkloadSummary>();
+            // A workload's runs follow one another, and the writes come after the reads: interleaving rounds
+            // would let model-create's rows (tens of thousands of models) change what search and get-model
+            // read from the second round on, so reads always see exactly the seeded data set.
+            foreach (var workload in workloads)
+            {
+                await runner.WarmUpAsync(workload, settings.Warmup, cancellationToken);
+                var runs = new List<RunResult>();
+                for (var round = 1; round <= settings.Repeat; round++)
+                {
+                    var run = await runner.RunAsync(workload, cancellationToken);
+                    runs.Add(run);
+                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"[{round}/{settings.Repeat}] {run.Workload,-16} {run.OpsPerSecond,10:F1} ops/s  p50 {run.P50Ms,7:F2} ms  p99 {run.P99Ms,7:F2} ms  errors {run.Errors}"));
+                }
+                summaries.Add(WorkloadSummary.Of(workload.Name, workload.Description, runs));
+            }
+
+            var report = Report.Create(settings, target, summaries);
+            if (settings.Json)
+            {
+                Report.WriteJson(report, output);
+            }
+            else
+            {
+                Report.WriteText(report, output);
+            }
+            return 0;
+        }
+        finally
+        {
+            if (inProcess is not null)
+            {
+                await inProcess.DisposeAsync();
+            }
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TryDelete(workDir, progress);
+        }
+    }
+
+    private static Workload Create(string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings) => name switch
+    {
+        BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
+        BenchSettings.Health => new HealthWorkload(client, data!.Server),
+        BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),
+        BenchSettings.VersionCreate => new VersionCreateWorkload(client, data!),
+        BenchSettings.GetModel => new ReadWorkload(client, name,
+            $"GET /api/v1/models/{{full_name}} (get-by-name, over {data!.ModelTargets.Count} seeded models)", data.ModelTargets),
+        BenchSettings.GetVersion => new ReadWorkload(client, name,
+            $"GET /api/v1/models/{{m}}/versions/{{n}} (over {data!.VersionTargets.Count} seeded versions)", data.VersionTargets),
+        BenchSettings.AliasResolve => new ReadWorkload(client, name,
+            $"GET /api/v1/models/{{m}}/aliases/champion (over {data!.AliasTargets.Count} models)", data.AliasTargets),
+        BenchSettings.Search => new ReadWorkload(client, name,
+            $"GET {BenchData.SearchQuery} (over {data!.SearchModels} seeded models)", [data.SearchTarget]),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown workload."),
+    };
+
+    private static void TryDelete(string directory, TextWriter progress)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException ex)
+        {
+            progress.WriteLine($"could not delete {directory}: {ex.Message}");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            progress.WriteLine($"could not delete {directory}: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace Cairn.Bench;
+
+/// <summary>What to run and how hard, from the command line.</summary>
+internal sealed record BenchSettings(
+    IReadOnlyList<string> Workloads,
+    int Concurrency,
+    TimeSpan Duration,
+    long? Requests,
+    TimeSpan Warmup,
+    Uri? Server,
+    int Repeat,
+    bool Json,
+    int SeedModels,
+    int BaselineBusyTimeoutMs)
+{
+    public const string ModelCreate = "model-create";
+    public const string VersionCreate = "version-create";
+    public const string GetVersion = "get-version";
+    public const string GetModel = "get-model";
+    public const string AliasResolve = "alias-resolve";
+    public const string Search = "search";
+    public const string Health = "health";
+    public const string SqliteBaseline = "sqlite-baseline";
+
+    /// <summary>Every workload, in the order <c>all</c> runs them: reads and their baseline, then writes and theirs.</summary>
+    public static IReadOnlyList<string> AllWorkloads { get; } =
+        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline];
+
+    /// <summary>Workloads that need seeded data on the server.</summary>
+    public static IReadOnlySet<string> NeedSeed { get; } = new HashSet<string> { GetModel, GetVersion, AliasResolve, Search, VersionCreate };
+
+    public static IEnumerable<string> SplitWorkloads(IEnumerable<string> values) =>
+        values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(v => v.ToLowerInvariant());
+
+    /// <summary>The named workloads (or all), each once, in the canonical order.</summary>
+    public static IReadOnlyList<string> Resolve(IEnumerable<string> values)
+    {
+        var names = SplitWorkloads(values).ToHashSet();
+        return names.Contains("all") ? AllWorkloads : AllWorkloads.Where(names.Contains).ToList();
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using Cairn.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Bench;
+
+/// <summary>
+/// A Cairn server in this process — the one <c>cairn serve</c> builds, through <see cref="CairnServer.Build"/> —
+/// on a free loopback port with its data in a temporary directory that is deleted when it stops.
+/// </summary>
+internal sealed class InProcessServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private InProcessServer(WebApplication app, Uri address, string dataDir)
+    {
+        _app = app;
+        Address = address;
+        DataDir = dataDir;
+    }
+
+    public Uri Address { get; }
+
+    public string DataDir { get; }
+
+    public static async Task<InProcessServer> StartAsync(string dataDir, CancellationToken cancellationToken)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var app = CairnServer.Build([], new Dictionary<string, string?>
+        {
+            ["urls"] = address.ToString().TrimEnd('/'),
+            ["Cairn:DataDir"] = dataDir,
+            ["Cairn:Auth"] = "none",
+            ["Cairn:LocalUser"] = "bench",
+            // Per-request logging would be measured too; warnings and errors still show, on stderr so that
+            // --json output stays parseable.
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
+        });
+        await app.StartAsync(cancellationToken);
+        return new InProcessServer(app, address, dataDir);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        // Pooled connections keep the database files open; release them before deleting the directory.
+        SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>A port the OS says is free now; the server binds it right after (a tiny race, fine for a bench).</summary>
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Cairn.Bench;
+
+/// <summary>Command line of the load generator: <c>dotnet run -c Release --project bench/Cairn.Bench -- --help</c>.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var workload = new Option<string[]>("--workload", "-w")
+        {
+            Description = $"Workloads to run, space- or comma-separated: {string.Join(", ", BenchSettings.AllWorkloads)}, or all.",
+            DefaultValueFactory = _ => ["all"],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        workload.Validators.Add(result =>
+        {
+            foreach (var name in BenchSettings.SplitWorkloads(result.GetValueOrDefault<string[]>() ?? []))
+            {
+                if (name != "all" && !BenchSettings.AllWorkloads.Contains(name))
+                {
+                    result.AddError($"Unknown workload '{name}'; choose from {string.Join(", ", BenchSettings.AllWorkloads)}, all.");
+                }
+            }
+        });
+        var concurrency = Positive(new Option<int>("--concurrency", "-c") { Description = "Concurrent workers (requests in flight).", DefaultValueFactory = _ => 8 });
+        var duration = Positive(new Option<double>("--duration", "-d") { Description = "Seconds each measured run lasts; with --requests and no --duration, runs last until the count is reached.", DefaultValueFactory = _ => 10 });
+        var requests = new Option<long?>("--requests", "-n") { Description = "Operations per measured run; the run ends at this count or at --duration, whichever comes first." };
+        requests.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is <= 0)
+            {
+                result.AddError("--requests must be positive.");
+            }
+        });
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured load before each workload's runs.", DefaultValueFactory = _ => 2 };
+        var server = new Option<string?>("--server") { Description = "URL of a running Cairn server (auth off). Without it, one is started in this process with a temporary data directory." };
+        server.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } url && ServerUri(url) is null)
+            {
+                result.AddError($"--server must be an absolute http:// or https:// URL; got '{url}'.");
+            }
+        });
+        var repeat = Positive(new Option<int>("--repeat", "-r") { Description = "Measured runs of each workload, one after another; each figure reported is the median over them.", DefaultValueFactory = _ => 1 });
+        var json = new Option<bool>("--json") { Description = "Write the results as JSON on stdout (progress goes to stderr)." };
+        var seedModels = new Option<int>("--seed-models") { Description = "Models seeded for get-model and search (every fourth has tag team=risk).", DefaultValueFactory = _ => 1000 };
+        seedModels.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 8)
+            {
+                result.AddError("--seed-models must be at least 8.");
+            }
+        });
+        var busyTimeout = new Option<int>("--baseline-busy-timeout")
+        {
+            Description = "PRAGMA busy_timeout (ms) of the sqlite-baseline connections; 0 leaves lock waits to Microsoft.Data.Sqlite's retry, as the server's connections do.",
+            DefaultValueFactory = _ => 30_000,
+        };
+
+        var root = new RootCommand("Cairn load generator: throughput and latency of the v1 API, and of bare SQLite doing a version create's writes.")
+        {
+            workload, concurrency, duration, requests, warmup, server, repeat, json, seedModels, busyTimeout,
+        };
+        root.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new BenchSettings(
+                BenchSettings.Resolve(parse.GetValue(workload) ?? ["all"]),
+                parse.GetValue(concurrency),
+                // --requests alone runs until that count; --duration, given or not, otherwise bounds the run.
+                parse.GetValue(requests) is not null && parse.GetResult(duration) is null or { Implicit: true }
+                    ? Timeout.InfiniteTimeSpan
+                    : TimeSpan.FromSeconds(parse.GetValue(duration)),
+                parse.GetValue(requests),
+                TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(warmup))),
+                parse.GetValue(server) is { } url ? ServerUri(url) : null,
+                parse.GetValue(repeat),
+                parse.GetValue(json),
+                parse.GetValue(seedModels),
+                parse.GetValue(busyTimeout));
+            return await Bench.RunAsync(settings, Console.Out, Console.Error, cancellationToken);
+        });
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static Uri? ServerUri(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri : null;
+
+    private static Option<T> Positive<T>(Option<T> option) where T : struct, IComparable<T>
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T>().CompareTo(default) <= 0)
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be positive."));
+            }
+        });
+        return option;
+    }
+}
