@@ -6,11 +6,14 @@ using Cairn.Registry;
 namespace Cairn.Server;
 
 /// <summary>
-/// Source-generated serialization for the hot read responses (get-by-name, get version, alias resolve);
+/// Source-generated serialization for the hot requests and responses (registration, get-by-name, get version,
+/// alias resolve);
 /// the same names and enum form as <see cref="CairnJson.Options"/>, without reflection per request.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(Model))]
 [JsonSerializable(typeof(ModelVersion))]
 [JsonSerializable(typeof(AliasTarget))]
+[JsonSerializable(typeof(CreateModelRequest))]
+[JsonSerializable(typeof(CreateVersionRequest))]
 internal sealed partial class CairnJsonContext : JsonSerializerContext;

@@ -143,7 +143,14 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             await InsertPairsAsync(transaction, "version_tags", id, tags, cancellationToken);
             await InsertPairsAsync(transaction, "version_params", id, parameters, cancellationToken);
             await InsertPairsAsync(transaction, "version_metrics", id, request.Metrics ?? new Dictionary<string, double>(), cancellationToken);
-            var created = await LoadAsync(transaction, model, (int)version, cancellationToken);
+            // Everything the new version holds was just written here: built, not read back, to keep the
+            // write lock (which every registration queues on) as short as possible.
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(now);
+            var created = new ModelVersion(
+                model, (int)version, semver, request.Description, request.Source, request.RunId, request.Framework, request.ParentVersion,
+                status, Stage.None, new SortedDictionary<string, double>((IDictionary<string, double>?)request.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
+                new SortedDictionary<string, string>((IDictionary<string, string>)parameters, StringComparer.Ordinal),
+                new SortedDictionary<string, string>((IDictionary<string, string>)tags, StringComparer.Ordinal), [], at, caller.Name, at, caller.Name);
             await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
             return created;
         }, cancellationToken);
@@ -396,13 +403,22 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
 
     private static async Task InsertPairsAsync<T>(DbTransaction transaction, string table, long versionId, IReadOnlyDictionary<string, T> pairs, CancellationToken cancellationToken)
     {
-        // table is one of three constants chosen by the caller above, never input.
-        foreach (var (key, value) in pairs)
+        if (pairs.Count == 0)
         {
-            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO {table} (version_id, key, value) VALUES (@versionId, @key, @value)",
-                new { versionId, key, value }, transaction, cancellationToken: cancellationToken));
+            return;
         }
+        // One multi-row statement per table: fewer statements inside the write lock. The table is one of three
+        // constants chosen by the caller, and the SQL names only generated parameters, never input.
+        var parameters = new DynamicParameters();
+        parameters.Add("versionId", versionId);
+        var rows = pairs.Select((pair, i) =>
+        {
+            parameters.Add($"k{i}", pair.Key);
+            parameters.Add($"v{i}", pair.Value);
+            return $"(@versionId, @k{i}, @v{i})";
+        });
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO {table} (version_id, key, value) VALUES {string.Join(", ", rows)}", parameters, transaction, cancellationToken: cancellationToken));
     }
 
     private static string? CheckSemver(string? semver) =>

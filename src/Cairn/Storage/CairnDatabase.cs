@@ -10,11 +10,12 @@ namespace Cairn.Storage;
 /// The metadata database: opens connections for the active dialect and runs each mutation as one
 /// transaction. Features receive the open connection and transaction and write plain SQL.
 /// </summary>
-public sealed class CairnDatabase
+public sealed class CairnDatabase : IDisposable
 {
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = new();
     private static readonly object Marker = new();
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     static CairnDatabase() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -25,6 +26,8 @@ public sealed class CairnDatabase
     }
 
     public ISqlDialect Dialect { get; }
+
+    public void Dispose() => _writeGate.Dispose();
 
     /// <summary>A SQLite database file (created if missing) in WAL mode.</summary>
     public static CairnDatabase Sqlite(string path)
@@ -63,6 +66,22 @@ public sealed class CairnDatabase
 
     /// <summary>Runs <paramref name="work"/> in one write transaction; commits only if it returns.</summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        // SQLite has one writer at a time. Queueing this process's writers here, rather than letting them
+        // collide on BEGIN IMMEDIATE, spares them SQLITE_BUSY retries that sleep (seconds at the tail under
+        // load); other processes on the same file are still handled by the busy timeout.
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await WriteLockedAsync(work, cancellationToken);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async Task<T> WriteLockedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         // Microsoft.Data.Sqlite starts BEGIN IMMEDIATE for a non-deferred transaction: the write lock is
