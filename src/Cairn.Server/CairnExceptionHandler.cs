@@ -38,6 +38,8 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
                 ErrorCodes.InvalidParameterValue => "Invalid parameter value",
                 ErrorCodes.Unauthenticated => "Unauthenticated",
                 ErrorCodes.PermissionDenied => "Permission denied",
+                ErrorCodes.InvalidState => "Invalid state",
+                "REQUEST_LIMIT_EXCEEDED" => "Request too large",
                 _ => "Internal error",
             },
             Detail = detail,

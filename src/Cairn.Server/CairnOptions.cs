@@ -14,6 +14,13 @@ public sealed class CairnOptions
     /// <summary>The metadata database: a SQLite file path. Empty means <c>{DataDir}/cairn.db</c>.</summary>
     public string? Database { get; set; }
 
+    /// <summary>Where version files are kept. Empty means <c>{DataDir}/artifacts</c>.</summary>
+    public string? Artifacts { get; set; }
+
+    /// <summary>The largest file accepted by one upload, in bytes (default 64 GiB).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 64L << 30;
+
     /// <summary><c>none</c> (every caller is the local admin) or <c>token</c> (API tokens with roles).</summary>
     [RegularExpression("^(none|token)$", ErrorMessage = "Cairn:Auth must be 'none' or 'token'.")]
     public string Auth { get; set; } = "none";
@@ -22,6 +29,8 @@ public sealed class CairnOptions
     public string LocalUser { get; set; } = Environment.UserName;
 
     public string DatabasePath => string.IsNullOrWhiteSpace(Database) ? Path.Combine(DataDir, "cairn.db") : Database;
+
+    public string ArtifactsPath => string.IsNullOrWhiteSpace(Artifacts) ? Path.Combine(DataDir, "artifacts") : Artifacts;
 
     public bool TokenAuth => Auth == "token";
 }

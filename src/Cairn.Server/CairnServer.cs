@@ -1,3 +1,4 @@
+using Cairn.Artifacts;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Registry;
@@ -20,6 +21,8 @@ public static class CairnServer
         ["CAIRN_DATA_DIR"] = "Cairn:DataDir",
         ["CAIRN_DATABASE"] = "Cairn:Database",
         ["CAIRN_AUTH"] = "Cairn:Auth",
+        ["CAIRN_ARTIFACTS"] = "Cairn:Artifacts",
+        ["CAIRN_MAX_FILE_BYTES"] = "Cairn:MaxFileBytes",
     };
 
     /// <summary>
@@ -71,6 +74,9 @@ public static class CairnServer
         services.AddSingleton(sp => CairnDatabase.Sqlite(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
         services.AddSingleton<AuditChain>();
         services.AddSingleton<ApiTokens>();
+        services.AddSingleton<IArtifactStore>(sp => new FileSystemArtifactStore(sp.GetRequiredService<IOptions<CairnOptions>>().Value.ArtifactsPath));
+        services.AddSingleton(sp => new ArtifactLimits(sp.GetRequiredService<IOptions<CairnOptions>>().Value.MaxFileBytes));
+        services.AddSingleton<VersionFiles>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAliases>();
@@ -97,11 +103,15 @@ public static class CairnServer
         v1.MapVersionsApi();
         v1.MapAliasesApi();
         v1.MapAuditApi();
+        v1.MapFilesApi();
         v1.MapTokensApi();
     }
 
-    /// <summary>Applies pending migrations before the server takes requests.</summary>
-    private sealed class MigrationService(CairnDatabase database, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
+    /// <summary>
+    /// Applies pending migrations before the server takes requests, then removes what a killed process
+    /// left in the artifact store: staged uploads and files whose recording never committed.
+    /// </summary>
+    private sealed class MigrationService(CairnDatabase database, VersionFiles files, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -109,6 +119,11 @@ public static class CairnServer
             if (applied.Count > 0)
             {
                 Log.MigrationsApplied(logger, string.Join(", ", applied));
+            }
+            var removed = await files.RemoveOrphansAsync(cancellationToken);
+            if (removed > 0)
+            {
+                Log.OrphansRemoved(logger, removed);
             }
         }
 

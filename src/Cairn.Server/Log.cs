@@ -6,6 +6,9 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Information, "Applied schema migrations {Versions}")]
     public static partial void MigrationsApplied(ILogger logger, string versions);
 
+    [LoggerMessage(3, LogLevel.Warning, "Removed {Count} stored files that no version records (left by an interrupted upload or delete)")]
+    public static partial void OrphansRemoved(ILogger logger, int count);
+
     [LoggerMessage(2, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
 }

@@ -8,6 +8,7 @@ public static class ErrorCodes
     public const string InvalidParameterValue = "INVALID_PARAMETER_VALUE";
     public const string Unauthenticated = "UNAUTHENTICATED";
     public const string PermissionDenied = "PERMISSION_DENIED";
+    public const string InvalidState = "INVALID_STATE";
 }
 
 /// <summary>
@@ -34,3 +35,7 @@ public sealed class UnauthenticatedException(string message)
 
 public sealed class PermissionDeniedException(string message)
     : CairnException(ErrorCodes.PermissionDenied, 403, message);
+
+/// <summary>The resource exists but is not in a state that allows the request (409).</summary>
+public sealed class InvalidStateException(string message)
+    : CairnException(ErrorCodes.InvalidState, 409, message);

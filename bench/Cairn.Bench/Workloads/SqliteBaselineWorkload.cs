@@ -26,7 +26,7 @@ internal sealed class SqliteBaselineWorkload(string directory, int busyTimeoutMs
     // same shape and size is written here, so the audit row weighs the same.
     private static readonly string AfterTemplate = JsonSerializer.Serialize(
         new ModelVersion("bench.w0", 1, null, BenchData.VersionRequest.Description, BenchData.VersionRequest.Source,
-            BenchData.VersionRequest.RunId, BenchData.VersionRequest.Framework, null, VersionStatus.Ready, Stage.None,
+            BenchData.VersionRequest.RunId, BenchData.VersionRequest.Framework, null, VersionStatus.Ready, Stage.None, null, null, new Dictionary<string, string>(), null,
             BenchData.VersionRequest.Metrics!, BenchData.VersionRequest.Params!, BenchData.VersionRequest.Tags!, [],
             DateTimeOffset.UnixEpoch, Actor, DateTimeOffset.UnixEpoch, Actor),
         CairnJson.Options);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Cairn.Artifacts;
 using Cairn.Governance;
 using Cairn.Search;
 using Cairn.Storage;
@@ -8,7 +9,7 @@ using Dapper;
 namespace Cairn.Catalog;
 
 /// <summary>The model catalog: create, read, update, delete and search catalog entries and their tags.</summary>
-public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeProvider clock)
+public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store)
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -157,14 +158,20 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     public async Task DeleteAsync(Caller caller, string fullName, CancellationToken cancellationToken)
     {
         caller.Require(Role.Admin, NamespacePath.Split(fullName).Namespace);
-        await database.WriteAsync(async (connection, transaction) =>
+        var files = await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadAsync(transaction, fullName, cancellationToken);
+            var keys = await connection.QueryAsync<string>(new CommandDefinition(
+                """
+                SELECT f.storage_key FROM version_files f JOIN model_versions v ON v.id = f.version_id JOIN models m ON m.id = v.model_id
+                WHERE m.full_name = @fullName
+                """, new { fullName }, transaction, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM models WHERE full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
             await audit.AppendAsync(transaction, caller.Name, "model.delete", Resource(fullName), before, null, cancellationToken);
-            return true;
+            return keys.ToList();
         }, cancellationToken);
+        await Registry.ModelRegistry.DeleteStoredAsync(store, files, cancellationToken);
     }
 
     public async Task<Model> SetTagAsync(Caller caller, string fullName, string key, string? value, CancellationToken cancellationToken)

@@ -1,5 +1,8 @@
 using System.Data.Common;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Cairn.Artifacts;
+using Cairn.Artifacts.Formats;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Search;
@@ -12,7 +15,7 @@ namespace Cairn.Registry;
 /// Versions of catalog models: registration with server-assigned numbers, tags, stages with their history,
 /// and search. Aliases live in <see cref="ModelAliases"/>.
 /// </summary>
-public sealed partial class ModelRegistry(CairnDatabase database, AuditChain audit, TimeProvider clock)
+public sealed partial class ModelRegistry(CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store)
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -60,6 +63,10 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         public long? ParentVersion { get; init; }
         public string Status { get; init; } = "";
         public string Stage { get; init; } = "";
+        public string? Format { get; init; }
+        public string? Signature { get; init; }
+        public string? FormatProperties { get; init; }
+        public string? IntrospectionError { get; init; }
         public long CreatedAt { get; init; }
         public string CreatedBy { get; init; } = "";
         public long UpdatedAt { get; init; }
@@ -95,7 +102,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             var d = database.Dialect;
             return $"""
                 SELECT v.id, m.full_name AS model, v.version, v.semver, v.description, v.source, v.run_id, v.framework,
-                       v.parent_version, v.status, v.stage, v.created_at, v.created_by, v.updated_at, v.updated_by,
+                       v.parent_version, v.status, v.stage, v.format, v.signature, v.format_properties, v.introspection_error, v.created_at, v.created_by, v.updated_at, v.updated_by,
                        (SELECT {d.JsonObjectAggregate("x.key", "x.value")} FROM version_metrics x WHERE x.version_id = v.id) AS metrics,
                        (SELECT {d.JsonObjectAggregate("p.key", "p.value")} FROM version_params p WHERE p.version_id = v.id) AS params,
                        (SELECT {d.JsonObjectAggregate("t.key", "t.value")} FROM version_tags t WHERE t.version_id = v.id) AS tags,
@@ -148,7 +155,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             var at = DateTimeOffset.FromUnixTimeMilliseconds(now);
             var created = new ModelVersion(
                 model, (int)version, semver, request.Description, request.Source, request.RunId, request.Framework, request.ParentVersion,
-                status, Stage.None, new SortedDictionary<string, double>((IDictionary<string, double>?)request.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
+                status, Stage.None, null, null, new Dictionary<string, string>(), null, new SortedDictionary<string, double>((IDictionary<string, double>?)request.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)parameters, StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)tags, StringComparer.Ordinal), [], at, caller.Name, at, caller.Name);
             await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
@@ -191,10 +198,12 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
     public async Task DeleteAsync(Caller caller, string model, int version, CancellationToken cancellationToken)
     {
         caller.Require(Role.Admin, NamespacePath.Split(model).Namespace);
-        await database.WriteAsync(async (connection, transaction) =>
+        var files = await database.WriteAsync(async (connection, transaction) =>
         {
             var ids = await IdsAsync(transaction, model, version, cancellationToken);
             var before = await LoadAsync(transaction, model, version, cancellationToken);
+            var keys = await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT storage_key FROM version_files WHERE version_id = @Id", new { ids.Id }, transaction, cancellationToken: cancellationToken));
             // Aliases pointing here go with the version; their history says so.
             foreach (var alias in before.Aliases)
             {
@@ -204,8 +213,9 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 "DELETE FROM aliases WHERE model_id = @ModelId AND version = @version; DELETE FROM model_versions WHERE id = @Id",
                 new { ids.ModelId, ids.Id, version }, transaction, cancellationToken: cancellationToken));
             await audit.AppendAsync(transaction, caller.Name, "version.delete", Resource(model, version), before, null, cancellationToken);
-            return true;
+            return keys.ToList();
         }, cancellationToken);
+        await DeleteStoredAsync(store, files, cancellationToken);
     }
 
     public async Task<ModelVersion> SetTagAsync(Caller caller, string model, int version, string key, string? value, CancellationToken cancellationToken)
@@ -326,6 +336,18 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Removes the files of deleted versions once the deletion has committed. A failure here leaves
+    /// orphans, which the start-up janitor removes; it never leaves rows pointing at missing files.
+    /// </summary>
+    internal static async Task DeleteStoredAsync(IArtifactStore store, IEnumerable<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var key in keys)
+        {
+            await store.DeleteAsync(key, cancellationToken);
+        }
+    }
+
     internal static Stage ParseStage(string? stage) =>
         Enum.TryParse<Stage>(stage, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(stage, out _)
             ? parsed
@@ -429,6 +451,8 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
     private static ModelVersion ToVersion(VersionRow r) => new(
         r.Model, (int)r.Version, r.Semver, r.Description, r.Source, r.RunId, r.Framework,
         r.ParentVersion is null ? null : (int)r.ParentVersion.Value, r.Status, Enum.Parse<Stage>(r.Stage),
+        r.Format, r.Signature is null ? null : JsonSerializer.Deserialize<ModelSignature>(r.Signature, CairnJson.Options),
+        Json.ToDictionary<string>(r.FormatProperties), r.IntrospectionError,
         Json.ToDictionary<double>(r.Metrics), Json.ToDictionary<string>(r.Params), Json.ToDictionary<string>(r.Tags),
         Json.ToDictionary<int>(r.Aliases).Keys.ToList(),
         DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.CreatedBy,

@@ -1,3 +1,5 @@
+using Cairn.Artifacts.Formats;
+
 namespace Cairn.Registry;
 
 /// <summary>Lifecycle stages, as in MLflow.</summary>
@@ -36,6 +38,10 @@ public sealed record ModelVersion(
     int? ParentVersion,
     string Status,
     Stage Stage,
+    string? Format,
+    ModelSignature? Signature,
+    IReadOnlyDictionary<string, string> FormatProperties,
+    string? IntrospectionError,
     IReadOnlyDictionary<string, double> Metrics,
     IReadOnlyDictionary<string, string> Params,
     IReadOnlyDictionary<string, string> Tags,

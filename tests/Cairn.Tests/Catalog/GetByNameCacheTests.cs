@@ -1,3 +1,4 @@
+using Cairn.Artifacts;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Registry;
@@ -26,7 +27,8 @@ public sealed class GetByNameCacheTests : IAsyncLifetime
         // A separate set of services over the same file stands for another process (or replica).
         var database = CairnDatabase.Sqlite(Path.Combine(_dir, "cairn.db"));
         var audit = new AuditChain(database, TimeProvider.System);
-        return (new ModelCatalog(database, audit, TimeProvider.System), new ModelRegistry(database, audit, TimeProvider.System), new ModelAliases(database, audit, TimeProvider.System));
+        var store = new FileSystemArtifactStore(Path.Combine(_dir, "artifacts"));
+        return (new ModelCatalog(database, audit, TimeProvider.System, store), new ModelRegistry(database, audit, TimeProvider.System, store), new ModelAliases(database, audit, TimeProvider.System));
     }
 
     [Fact]

@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace Cairn.Artifacts;
+
+/// <summary>
+/// Files under one root directory, at their keys (so the tree stays browsable). Staging happens in
+/// <c>.staging/</c> under the same root, so that committing is a rename on one filesystem: atomic.
+/// </summary>
+public sealed class FileSystemArtifactStore : IArtifactStore
+{
+    private const string StagingFolder = ".staging";
+    private const int BufferSize = 1 << 20;
+    private readonly string _root;
+    private readonly string _staging;
+
+    public FileSystemArtifactStore(string root)
+    {
+        _root = Path.GetFullPath(root);
+        _staging = Path.Combine(_root, StagingFolder);
+        Directory.CreateDirectory(_staging);
+    }
+
+    public async Task<StagedArtifact> StageAsync(Stream content, long maxBytes, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
+        var staged = new StagedFile(path);
+        try
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            long size = 0;
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+                int read;
+                while ((read = await content.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+                {
+                    size += read;
+                    if (size > maxBytes)
+                    {
+                        throw new PayloadTooLargeException($"The file is larger than the limit of {maxBytes} bytes.");
+                    }
+                    sha.AppendData(buffer, 0, read);
+                    md5.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+                // Durable before it can be committed: a committed file must survive a power cut with its metadata.
+                await file.FlushAsync(cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            staged.Complete(size, Convert.ToHexStringLower(sha.GetHashAndReset()), Convert.ToBase64String(md5.GetHashAndReset()));
+            return staged;
+        }
+        catch
+        {
+            await staged.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task CommitAsync(StagedArtifact staged, string key, CancellationToken cancellationToken)
+    {
+        var file = (StagedFile)staged;
+        var target = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(file.Path, target, overwrite: true);
+        file.Committed = true;
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            throw new NotFoundException($"Stored file '{key}' does not exist.");
+        }
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        stream.Seek(offset, SeekOrigin.Begin);
+        return Task.FromResult<Stream>(length is null ? stream : new BoundedStream(stream, length.Value));
+    }
+
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(key)));
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        File.Delete(path);
+        // Empty folders left by the delete go too, up to the root, so the tree mirrors what exists.
+        for (var dir = Path.GetDirectoryName(path); dir is not null && dir.Length > _root.Length; dir = Path.GetDirectoryName(dir))
+        {
+            if (!Directory.Exists(dir) || Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                break;
+            }
+            Directory.Delete(dir);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (!Directory.Exists(_root))
+        {
+            yield break;
+        }
+        foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (!key.StartsWith(StagingFolder + "/", StringComparison.Ordinal) && key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                yield return key;
+            }
+        }
+    }
+
+    public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_staging))
+        {
+            File.Delete(file);
+            removed++;
+        }
+        return Task.FromResult(removed);
+    }
+
+    private string PathOf(string key)
+    {
+        ArtifactPath.Check(key);
+        var full = Path.GetFullPath(Path.Combine(_root, key));
+        // ArtifactPath already refuses '..'; this is the belt to its braces.
+        return full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? full
+            : throw new InvalidParameterException($"Key '{key}' resolves outside the store.");
+    }
+
+    private sealed class StagedFile(string path) : StagedArtifact
+    {
+        public string Path { get; } = path;
+
+        public bool Committed { get; set; }
+
+        public void Complete(long size, string sha256, string md5Base64)
+        {
+            Size = size;
+            Sha256 = sha256;
+            Md5Base64 = md5Base64;
+        }
+
+        public override Stream OpenRead() => new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
+
+        public override ValueTask DisposeAsync()
+        {
+            if (!Committed)
+            {
+                File.Delete(Path);
+            }
+            return ValueTask.CompletedTask;
+        }
+    }
+}

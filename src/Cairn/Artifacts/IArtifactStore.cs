@@ -1,0 +1,51 @@
+namespace Cairn.Artifacts;
+
+/// <summary>
+/// Where file bytes live: the local filesystem by default, object storage at scale. Writes are staged:
+/// bytes stream into a temporary object while their checksums are computed, and become visible under their
+/// key only on <see cref="CommitAsync"/> — a dropped connection or a killed process leaves nothing half-written.
+/// </summary>
+public interface IArtifactStore
+{
+    /// <summary>Streams <paramref name="content"/> into a staging area, hashing it on the way in.</summary>
+    /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> arrived; nothing is kept.</exception>
+    Task<StagedArtifact> StageAsync(Stream content, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Makes a staged object visible under <paramref name="key"/>, replacing what was there.</summary>
+    Task CommitAsync(StagedArtifact staged, string key, CancellationToken cancellationToken);
+
+    /// <summary>Opens a stored object for reading from <paramref name="offset"/>; the stream ends after <paramref name="length"/> bytes when given.</summary>
+    Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an object; deleting what is not there is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Every stored key under <paramref name="prefix"/> ("" for all).</summary>
+    IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Removes staging left behind by a process that died mid-upload.</summary>
+    Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Bytes staged by <see cref="IArtifactStore.StageAsync"/>: their size and checksums, readable for introspection.</summary>
+public abstract class StagedArtifact : IAsyncDisposable
+{
+    public long Size { get; protected set; }
+
+    /// <summary>Lower-case hex SHA-256 of the bytes.</summary>
+    public string Sha256 { get; protected set; } = "";
+
+    /// <summary>Base64 MD5 of the bytes, the form of the Content-MD5 header.</summary>
+    public string Md5Base64 { get; protected set; } = "";
+
+    /// <summary>A seekable read of the staged bytes (format introspection reads headers from it).</summary>
+    public abstract Stream OpenRead();
+
+    /// <summary>Discards the staged bytes unless they were committed.</summary>
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>The body exceeded the configured size limit (413).</summary>
+public sealed class PayloadTooLargeException(string message) : CairnException("REQUEST_LIMIT_EXCEEDED", 413, message);
