@@ -90,6 +90,19 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>The server's resident memory now, from /proc (Linux).</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        throw new InvalidOperationException("VmRSS not found.");
+    }
+
     public string Log
     {
         get
