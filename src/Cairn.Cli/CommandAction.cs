@@ -70,6 +70,12 @@ internal static partial class CommandAction
                 Output.Error($"the Cairn server at {ClientFactory.Server(result)} did not answer in time.");
                 return 1;
             }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            {
+                // Local files: a missing --file, an unreadable directory, a download whose checksum did not match.
+                Output.Error(e.Message);
+                return 1;
+            }
             catch (JsonException e)
             {
                 Output.Error($"the server at {ClientFactory.Server(result)} did not answer as a Cairn server does: {e.Message}");

@@ -9,11 +9,12 @@ internal static class VersionCommands
 {
     private static readonly string[] Columns = ["VERSION", "STAGE", "SEMVER", "ALIASES", "STATUS", "CREATED", "BY", "DESCRIPTION"];
 
-    public static Command Create() => new("version", "Register, list and inspect model versions")
+    public static Command Create() => new("version", "Register, list and inspect model versions; upload and download their files")
     {
         CreateCommand(),
         ListCommand(),
         ShowCommand(),
+        DownloadCommand(),
     };
 
     private static Command CreateCommand()
@@ -28,14 +29,17 @@ internal static class VersionCommands
         var metrics = Arguments.NumberPairs("--metric", "An evaluation metric, such as auc=0.92");
         var parameters = Arguments.Pairs("--param", "A training parameter, such as lr=0.001");
         var tags = Arguments.Pairs("--tag", "A tag to set");
+        var files = new Option<string[]>("--file") { Description = "A file to upload into the version (stored under its name); repeatable", HelpName = "path", AllowMultipleArgumentsPerToken = true };
+        var directory = new Option<string>("--dir") { Description = "A directory whose files are uploaded (stored under their paths below it)", HelpName = "dir" };
 
-        var command = new Command("create", "Register a new version of a model; the server numbers it 1, 2, 3 …")
+        var command = new Command("create", "Register a new version of a model; the server numbers it 1, 2, 3 … With --file/--dir, its files are uploaded and the version becomes READY when all are stored")
         {
-            model, description, source, runId, framework, semver, parent, metrics, parameters, tags,
+            model, description, source, runId, framework, semver, parent, metrics, parameters, tags, files, directory,
         };
         command.SetCairnAction(async (result, output, cancellationToken) =>
         {
             using var client = ClientFactory.Create(result);
+            var uploads = FileTransfer.Collect(result.GetValue(files) ?? [], result.GetValue(directory));
             var version = await client.CreateVersionAsync(result.GetRequiredValue(model), new CreateVersionRequest(
                 Description: result.GetValue(description),
                 Source: result.GetValue(source),
@@ -45,8 +49,15 @@ internal static class VersionCommands
                 ParentVersion: result.GetValue(parent),
                 Metrics: result.GetValue(metrics),
                 Params: result.GetValue(parameters),
-                Tags: result.GetValue(tags)), cancellationToken);
-            output.Write(version, v => Output.Line($"Registered {v.Model} version {v.Version}."));
+                Tags: result.GetValue(tags),
+                // A version that will receive files stays open for them until they are all stored.
+                Status: uploads.Count > 0 ? "PENDING_REGISTRATION" : null), cancellationToken);
+            if (uploads.Count > 0)
+            {
+                await FileTransfer.UploadAsync(client, version.Model, version.Version, uploads, output.Json, cancellationToken);
+                version = await client.UpdateVersionAsync(version.Model, version.Version, new UpdateVersionRequest(Status: "READY"), cancellationToken);
+            }
+            output.Write(version, v => Output.Line($"Registered {v.Model} version {v.Version}" + (uploads.Count > 0 ? $" with {uploads.Count} file(s)." : ".")));
         });
         return command;
     }
@@ -103,6 +114,23 @@ internal static class VersionCommands
             var name = result.GetRequiredValue(model);
             var number = await result.GetRequiredValue(version).ResolveAsync(client, name, cancellationToken);
             output.Write(await client.GetVersionAsync(name, number, cancellationToken), v => Show(output, v));
+        });
+        return command;
+    }
+
+    private static Command DownloadCommand()
+    {
+        var model = Arguments.Model();
+        var version = Arguments.Version();
+        var directory = new Option<string>("--out") { Description = "The directory to write the files into (created if missing)", HelpName = "dir", Required = true };
+        var command = new Command("download", "Download every file of a version, verifying each SHA-256") { model, version, directory };
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            using var client = ClientFactory.Create(result);
+            var name = result.GetRequiredValue(model);
+            var number = await result.GetRequiredValue(version).ResolveAsync(client, name, cancellationToken);
+            var files = await FileTransfer.DownloadAsync(client, name, number, result.GetRequiredValue(directory), output.Json, cancellationToken);
+            output.Write(new { files }, _ => Output.Line($"Downloaded {files.Count} file(s) of {name} version {number} into {Path.GetFullPath(result.GetRequiredValue(directory))}; checksums verified."));
         });
         return command;
     }

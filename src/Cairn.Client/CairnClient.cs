@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -365,6 +366,61 @@ public sealed class CairnClient : IDisposable
     public Task<HealthStatus> HealthAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "health", null, Json.HealthStatus, cancellationToken);
 
+    // ---- Files ----
+
+    /// <summary>Uploads one file of a version (which must be PENDING_REGISTRATION), streaming it.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="path">The file's relative path inside the version, such as <c>weights/model.onnx</c>.</param>
+    /// <param name="content">The bytes; read once, to the end.</param>
+    /// <param name="sha256">The bytes' SHA-256 in hex, if known: the server refuses the file when it differs.</param>
+    /// <param name="progress">Receives the number of bytes sent so far.</param>
+    /// <param name="cancellationToken">Cancels the upload; the server then keeps nothing.</param>
+    public async Task<VersionFile> UploadFileAsync(
+        string model, int version, string path, Stream content, string? sha256 = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var body = new ProgressContent(content, progress);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        if (sha256 is not null)
+        {
+            body.Headers.Add("X-Checksum-Sha256", sha256);
+        }
+        return await SendAsync(HttpMethod.Put, FilePath(model, version, path), body, Json.VersionFile, cancellationToken);
+    }
+
+    /// <summary>Lists a version's files with their sizes and SHA-256.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<IReadOnlyList<VersionFile>> ListFilesAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Get, $"{VersionPath(model, version)}/files", null, Json.FileList, cancellationToken)).Files;
+
+    /// <summary>Streams one file of a version into <paramref name="destination"/> and returns the SHA-256 of what arrived.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="path">The file's relative path inside the version.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="progress">Receives the number of bytes received so far.</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    public async Task<string> DownloadFileAsync(
+        string model, int version, string path, Stream destination, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var response = await ExchangeAsync(HttpMethod.Get, FilePath(model, version, path), null, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            total += read;
+            progress?.Report(total);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     // ---- Transport ----
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken)
@@ -379,11 +435,13 @@ public sealed class CairnClient : IDisposable
         using var response = await ExchangeAsync(method, path, content, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> ExchangeAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> ExchangeAsync(
+        HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         using var request = new HttpRequestMessage(method, new Uri(Server, path)) { Content = content };
         request.Headers.Authorization = _authorization;
-        var response = await _http.SendAsync(request, cancellationToken);
+        var response = await _http.SendAsync(request, completion, cancellationToken);
         if (response.IsSuccessStatusCode)
         {
             return response;
@@ -449,6 +507,9 @@ public sealed class CairnClient : IDisposable
 
     private static string VersionPath(string model, int version) =>
         $"{ModelPath(model)}/versions/{version.ToString(CultureInfo.InvariantCulture)}";
+
+    private static string FilePath(string model, int version, string path) =>
+        $"{VersionPath(model, version)}/files/{string.Join('/', path.Split('/').Select(Escape))}";
 
     private static string AliasPath(string model, string alias) => $"{ModelPath(model)}/aliases/{Escape(alias)}";
 

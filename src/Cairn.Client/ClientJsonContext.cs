@@ -18,6 +18,8 @@ internal sealed record CreateTokenRequest(string Name, Role Role, string? Namesp
 
 internal sealed record TokenList(IReadOnlyList<ApiToken> Tokens);
 
+internal sealed record FileList(IReadOnlyList<VersionFile> Files);
+
 /// <summary>
 /// Cairn's wire format (snake_case, enums as strings), source-generated so that the client works trimmed and
 /// under native AOT. Nulls are left out of requests: to the API an absent field and a null one mean the same.
@@ -28,6 +30,8 @@ internal sealed record TokenList(IReadOnlyList<ApiToken> Tokens);
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Model))]
+[JsonSerializable(typeof(VersionFile))]
+[JsonSerializable(typeof(FileList))]
 [JsonSerializable(typeof(ModelPage))]
 [JsonSerializable(typeof(CreateModelRequest))]
 [JsonSerializable(typeof(UpdateModelRequest))]
