@@ -139,3 +139,104 @@ public sealed class ModelFormatsTests
         }
     }
 }
+
+public sealed class ModelFormatsPackagedTests
+{
+    private const string Pmml = """
+        <?xml version="1.0"?>
+        <PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">
+          <DataDictionary numberOfFields="3">
+            <DataField name="age" optype="continuous" dataType="double"/>
+            <DataField name="income" optype="continuous" dataType="double"/>
+            <DataField name="approved" optype="categorical" dataType="string"/>
+          </DataDictionary>
+          <TreeModel modelName="credit" functionName="classification">
+            <MiningSchema>
+              <MiningField name="age"/>
+              <MiningField name="income" usageType="active"/>
+              <MiningField name="approved" usageType="predicted"/>
+            </MiningSchema>
+            <Node score="yes"><True/></Node>
+          </TreeModel>
+        </PMML>
+        """;
+
+    private static MemoryStream Zip(params string[] entries)
+    {
+        var stream = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var entry in entries)
+            {
+                using var writer = new StreamWriter(zip.CreateEntry(entry).Open());
+                writer.Write("x");
+            }
+        }
+        stream.Position = 0;
+        return stream;
+    }
+
+    [Fact]
+    public async Task A_pmml_document_reports_its_model_type_and_mining_schema_as_the_signature()
+    {
+        using var file = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Pmml.Trim()));
+
+        var info = await ModelFormats.InspectAsync(file, "credit.pmml", default);
+
+        Assert.Equal("pmml", info.Format);
+        Assert.Null(info.Error);
+        Assert.Equal("TreeModel", info.Properties["model_type"]);
+        Assert.Equal(["age", "income"], info.Signature!.Inputs.Select(i => i.Name));
+        Assert.Equal("double", info.Signature.Inputs[0].ElementType);
+        Assert.Equal(("approved", "string"), (info.Signature.Outputs.Single().Name, info.Signature.Outputs.Single().ElementType));
+    }
+
+    [Fact]
+    public async Task A_corrupt_pmml_document_is_reported_not_thrown()
+    {
+        using var file = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("<PMML version=\"4.4\"><DataDictionary>"));
+        var info = await ModelFormats.InspectAsync(file, "broken.pmml", default);
+        Assert.Equal("pmml", info.Format);
+        Assert.NotNull(info.Error);
+    }
+
+    [Fact]
+    public async Task A_pmml_document_with_a_dtd_is_refused_rather_than_expanded()
+    {
+        using var file = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("<!DOCTYPE PMML [<!ENTITY a \"aaaa\">]><PMML version=\"4.4\">&a;</PMML>"));
+        var info = await ModelFormats.InspectAsync(file, "evil.pmml", default);
+        Assert.NotNull(info.Error);
+    }
+
+    [Fact]
+    public async Task A_torchscript_archive_is_recognised_by_its_entries()
+    {
+        using var file = Zip("model/data.pkl", "model/code/__torch__.py", "model/constants.pkl", "model/data/0", "model/data/1", "model/version");
+        var info = await ModelFormats.InspectAsync(file, "model.pt", default);
+        Assert.Equal("torchscript", info.Format);
+        Assert.Equal("pytorch", info.Framework);
+        Assert.Equal("2", info.Properties["tensor_count"]);
+    }
+
+    [Fact]
+    public async Task An_mlnet_model_zip_is_recognised_by_its_transformer_chain()
+    {
+        using var file = Zip("TransformerChain/Version.txt", "TransformerChain/Transform_000/Model.key", "TransformerChain/Transform_001/Model.key", "Schema/Schema.key");
+        var info = await ModelFormats.InspectAsync(file, "model.zip", default);
+        Assert.Equal("mlnet", info.Format);
+        Assert.Equal("ml.net", info.Framework);
+        Assert.Equal("Transform_000,Transform_001", info.Properties["transformers"]);
+    }
+
+    [Fact]
+    public async Task Another_zip_is_unknown_and_a_broken_torchscript_archive_says_why()
+    {
+        using var other = Zip("readme.txt");
+        Assert.Equal("unknown", (await ModelFormats.InspectAsync(other, "docs.zip", default)).Format);
+
+        using var broken = new MemoryStream([(byte)'P', (byte)'K', 3, 4, 0, 0, 1, 2, 3]);
+        var info = await ModelFormats.InspectAsync(broken, "model.pt", default);
+        Assert.Equal("torchscript", info.Format);
+        Assert.NotNull(info.Error);
+    }
+}

@@ -12,26 +12,41 @@ public static class ModelFormats
         var head = new byte[8];
         var read = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
         content.Position = 0;
-        var extension = Path.GetExtension(fileName).ToUpperInvariant();
+        var claimed = Claim(head.AsSpan(0, read), Path.GetExtension(fileName).ToUpperInvariant(), content.Length);
         try
         {
-            if (read >= 4 && head.AsSpan(0, 4).SequenceEqual("GGUF"u8))
+            return claimed switch
             {
-                return await GgufReader.ReadAsync(content, cancellationToken);
-            }
-            if (extension == ".SAFETENSORS" || (read == 8 && SafetensorsReader.LooksLikeHeader(head, content.Length)))
-            {
-                return await SafetensorsReader.ReadAsync(content, cancellationToken);
-            }
-            return extension == ".GGUF"
-                ? FormatInfo.Failed(GgufReader.Format, GgufReader.Framework, "The file does not start with the GGUF magic bytes.")
-                : FormatInfo.Unknown;
+                GgufReader.Format => await GgufReader.ReadAsync(content, cancellationToken),
+                SafetensorsReader.Format => await SafetensorsReader.ReadAsync(content, cancellationToken),
+                PmmlReader.Format => await PmmlReader.ReadAsync(content, cancellationToken),
+                "zip" => ZipModelReader.Read(content) ?? FormatInfo.Unknown,
+                _ => FormatInfo.Unknown,
+            };
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException or System.Text.Json.JsonException or OverflowException)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException or System.Text.Json.JsonException
+                                   or System.Xml.XmlException or OverflowException or ArgumentOutOfRangeException)
         {
-            return FormatInfo.Failed(
-                read >= 4 && head.AsSpan(0, 4).SequenceEqual("GGUF"u8) || extension == ".GGUF" ? GgufReader.Format : SafetensorsReader.Format,
-                null, ex.Message);
+            return claimed switch
+            {
+                // A broken zip is a broken TorchScript archive only if its name says so; otherwise it is just not a model.
+                "zip" when Path.GetExtension(fileName).ToUpperInvariant() is ".PT" or ".PTH" => FormatInfo.Failed("torchscript", "pytorch", ex.Message),
+                "zip" => FormatInfo.Unknown,
+                _ => FormatInfo.Failed(claimed, null, ex.Message),
+            };
         }
     }
+
+    /// <summary>Which reader a file goes to: content first (magic bytes), the file name when the content is silent.</summary>
+    private static string Claim(ReadOnlySpan<byte> head, string extension, long length) => head switch
+    {
+        [(byte)'G', (byte)'G', (byte)'U', (byte)'F', ..] => GgufReader.Format,
+        [(byte)'P', (byte)'K', 3, 4, ..] => "zip",
+        _ when extension == ".GGUF" => GgufReader.Format,
+        _ when extension == ".SAFETENSORS" => SafetensorsReader.Format,
+        _ when extension == ".PMML" || head.StartsWith("<PMML"u8) => PmmlReader.Format,
+        _ when head.Length == 8 && SafetensorsReader.LooksLikeHeader(head, length) => SafetensorsReader.Format,
+        _ when extension is ".PT" or ".PTH" or ".ZIP" => "zip",
+        _ => "unknown",
+    };
 }
