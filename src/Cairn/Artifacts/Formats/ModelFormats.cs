@@ -20,6 +20,7 @@ public static class ModelFormats
                 GgufReader.Format => await GgufReader.ReadAsync(content, cancellationToken),
                 SafetensorsReader.Format => await SafetensorsReader.ReadAsync(content, cancellationToken),
                 PmmlReader.Format => await PmmlReader.ReadAsync(content, cancellationToken),
+                OnnxReader.Format => OnnxReader.Read(content, cancellationToken),
                 "zip" => ZipModelReader.Read(content) ?? FormatInfo.Unknown,
                 _ => FormatInfo.Unknown,
             };
@@ -44,6 +45,8 @@ public static class ModelFormats
         [(byte)'P', (byte)'K', 3, 4, ..] => "zip",
         _ when extension == ".GGUF" => GgufReader.Format,
         _ when extension == ".SAFETENSORS" => SafetensorsReader.Format,
+        // ONNX has no magic bytes; a protobuf ModelProto is recognised by name.
+        _ when extension == ".ONNX" => OnnxReader.Format,
         _ when extension == ".PMML" || head.StartsWith("<PMML"u8) => PmmlReader.Format,
         _ when head.Length == 8 && SafetensorsReader.LooksLikeHeader(head, length) => SafetensorsReader.Format,
         _ when extension is ".PT" or ".PTH" or ".ZIP" => "zip",

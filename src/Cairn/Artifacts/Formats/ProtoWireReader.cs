@@ -1,0 +1,97 @@
+using System.Text;
+
+namespace Cairn.Artifacts.Formats;
+
+/// <summary>
+/// A minimal protobuf wire-format reader over a seekable stream: enough to walk messages field by field and to
+/// seek past the ones not needed (an ONNX file's weights) without reading them.
+/// </summary>
+internal sealed class ProtoWireReader(Stream stream)
+{
+    private const int MaxString = 1 << 20;
+
+    public long Position => stream.Position;
+
+    /// <summary>The next field's number and wire type, or null at <paramref name="end"/>.</summary>
+    public (int Field, int WireType)? ReadTag(long end)
+    {
+        if (stream.Position >= end)
+        {
+            return null;
+        }
+        var tag = ReadVarint();
+        var field = (int)(tag >> 3);
+        return field > 0 ? (field, (int)(tag & 7)) : throw new InvalidDataException($"Invalid protobuf tag at byte {stream.Position}.");
+    }
+
+    public ulong ReadVarint()
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = stream.ReadByte();
+            if (b < 0)
+            {
+                throw new EndOfStreamException("The protobuf message is truncated.");
+            }
+            value |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return value;
+            }
+        }
+        throw new InvalidDataException("A protobuf varint is longer than 10 bytes.");
+    }
+
+    /// <summary>Reads a length prefix and returns where that field's bytes end.</summary>
+    public long ReadEnd(long limit)
+    {
+        var length = ReadVarint();
+        var end = stream.Position + (long)length;
+        return length <= (ulong)(limit - stream.Position) ? end : throw new InvalidDataException("A protobuf field runs past its message.");
+    }
+
+    public string ReadString(long limit)
+    {
+        var end = ReadEnd(limit);
+        var length = (int)(end - stream.Position);
+        if (length > MaxString)
+        {
+            throw new InvalidDataException($"A protobuf string of {length} bytes is longer than expected.");
+        }
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>Moves past a field of the given wire type without reading its content.</summary>
+    public void Skip(int wireType, long limit)
+    {
+        switch (wireType)
+        {
+            case 0:
+                ReadVarint();
+                break;
+            case 1:
+                Seek(8, limit);
+                break;
+            case 2:
+                stream.Position = ReadEnd(limit);
+                break;
+            case 5:
+                Seek(4, limit);
+                break;
+            default:
+                throw new InvalidDataException($"Unsupported protobuf wire type {wireType}.");
+        }
+    }
+
+    private void Seek(int bytes, long limit)
+    {
+        if (stream.Position + bytes > limit)
+        {
+            throw new EndOfStreamException("The protobuf message is truncated.");
+        }
+        stream.Position += bytes;
+    }
+}
