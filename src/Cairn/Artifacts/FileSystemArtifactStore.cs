@@ -22,14 +22,14 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         Directory.CreateDirectory(_staging);
     }
 
-    public async Task<StagedArtifact> StageAsync(Stream content, long maxBytes, CancellationToken cancellationToken)
+    public async Task<StagedArtifact> StageAsync(Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
         var staged = new StagedFile(path);
         try
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using var md5 = withMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
             long size = 0;
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             try
@@ -44,7 +44,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
                         throw new PayloadTooLargeException($"The file is larger than the limit of {maxBytes} bytes.");
                     }
                     sha.AppendData(buffer, 0, read);
-                    md5.AppendData(buffer, 0, read);
+                    md5?.AppendData(buffer, 0, read);
                     await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
                 // Durable before it can be committed: a committed file must survive a power cut with its metadata.
@@ -55,7 +55,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
-            staged.Complete(size, Convert.ToHexStringLower(sha.GetHashAndReset()), Convert.ToBase64String(md5.GetHashAndReset()));
+            staged.Complete(size, Convert.ToHexStringLower(sha.GetHashAndReset()), md5 is null ? null : Convert.ToBase64String(md5.GetHashAndReset()));
             return staged;
         }
         catch
@@ -150,7 +150,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
         public bool Committed { get; set; }
 
-        public void Complete(long size, string sha256, string md5Base64)
+        public void Complete(long size, string sha256, string? md5Base64)
         {
             Size = size;
             Sha256 = sha256;

@@ -7,9 +7,12 @@ namespace Cairn.Artifacts;
 /// </summary>
 public interface IArtifactStore
 {
-    /// <summary>Streams <paramref name="content"/> into a staging area, hashing it on the way in.</summary>
+    /// <summary>
+    /// Streams <paramref name="content"/> into a staging area, computing its SHA-256 on the way in (and its MD5
+    /// when <paramref name="withMd5"/>: only a declared Content-MD5 needs it, and it costs as much as the copy).
+    /// </summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> arrived; nothing is kept.</exception>
-    Task<StagedArtifact> StageAsync(Stream content, long maxBytes, CancellationToken cancellationToken);
+    Task<StagedArtifact> StageAsync(Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken);
 
     /// <summary>Makes a staged object visible under <paramref name="key"/>, replacing what was there.</summary>
     Task CommitAsync(StagedArtifact staged, string key, CancellationToken cancellationToken);
@@ -37,8 +40,8 @@ public abstract class StagedArtifact : IAsyncDisposable
     /// <summary>Lower-case hex SHA-256 of the bytes.</summary>
     public string Sha256 { get; protected set; } = "";
 
-    /// <summary>Base64 MD5 of the bytes, the form of the Content-MD5 header.</summary>
-    public string Md5Base64 { get; protected set; } = "";
+    /// <summary>Base64 MD5 of the bytes, the form of the Content-MD5 header; null unless asked for.</summary>
+    public string? Md5Base64 { get; protected set; }
 
     /// <summary>A seekable read of the staged bytes (format introspection reads headers from it).</summary>
     public abstract Stream OpenRead();

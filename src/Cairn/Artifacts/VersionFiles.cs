@@ -52,7 +52,7 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
         // Refuse early, before any byte is stored; checked again in the transaction that records the file.
         await database.ReadAsync(c => RequireWritableAsync(c, null, model, version, cancellationToken), cancellationToken);
 
-        await using var staged = await store.StageAsync(content, limits.MaxFileBytes, cancellationToken);
+        await using var staged = await store.StageAsync(content, limits.MaxFileBytes, withMd5: declared.Md5Base64 is not null, cancellationToken);
         CheckDeclared(declared, staged, path);
         var format = await InspectAsync(path, staged, cancellationToken);
 

@@ -15,7 +15,7 @@ public sealed class FileSystemArtifactStoreTests : IDisposable
         var store = new FileSystemArtifactStore(_root);
         var data = RandomNumberGenerator.GetBytes(100_000);
 
-        await using (var staged = await store.StageAsync(new MemoryStream(data), long.MaxValue, default))
+        await using (var staged = await store.StageAsync(new MemoryStream(data), long.MaxValue, withMd5: false, default))
         {
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), staged.Sha256);
             Assert.Equal(data.Length, staged.Size);
@@ -31,7 +31,7 @@ public sealed class FileSystemArtifactStoreTests : IDisposable
     public async Task A_staged_upload_that_is_not_committed_leaves_nothing()
     {
         var store = new FileSystemArtifactStore(_root);
-        await using (await store.StageAsync(new MemoryStream([1, 2, 3]), long.MaxValue, default))
+        await using (await store.StageAsync(new MemoryStream([1, 2, 3]), long.MaxValue, withMd5: false, default))
         {
         }
         Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
@@ -41,7 +41,7 @@ public sealed class FileSystemArtifactStoreTests : IDisposable
     public async Task An_upload_over_the_limit_is_refused_and_leaves_nothing()
     {
         var store = new FileSystemArtifactStore(_root);
-        await Assert.ThrowsAsync<PayloadTooLargeException>(() => store.StageAsync(new MemoryStream(new byte[2000]), 1000, default));
+        await Assert.ThrowsAsync<PayloadTooLargeException>(() => store.StageAsync(new MemoryStream(new byte[2000]), 1000, withMd5: false, default));
         Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
     }
 
@@ -62,7 +62,7 @@ public sealed class FileSystemArtifactStoreTests : IDisposable
     {
         var store = new FileSystemArtifactStore(_root);
         var data = RandomNumberGenerator.GetBytes(10_000);
-        await using (var staged = await store.StageAsync(new MemoryStream(data), long.MaxValue, default))
+        await using (var staged = await store.StageAsync(new MemoryStream(data), long.MaxValue, withMd5: false, default))
         {
             await store.CommitAsync(staged, "r.bin", default);
         }
