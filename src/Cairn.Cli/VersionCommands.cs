@@ -135,6 +135,14 @@ internal static class VersionCommands
         return command;
     }
 
+    private static string? Signature(ModelSignature? signature) =>
+        signature is null ? null : $"{Tensors(signature.Inputs)} -> {Tensors(signature.Outputs)}";
+
+    private static string Tensors(IReadOnlyList<TensorSpec> tensors) =>
+        "(" + string.Join(", ", tensors.Select(t => t.Shape is null
+            ? $"{t.Name}: {t.ElementType}"
+            : $"{t.Name}: {t.ElementType}[{string.Join(",", t.Shape.Select(d => d is null ? "?" : Output.Invariant(d.Value)))}]")) + ")";
+
     private static void Show(Output output, ModelVersion version)
     {
         Output.Details(
@@ -148,6 +156,10 @@ internal static class VersionCommands
             ("Source", version.Source),
             ("Run id", version.RunId),
             ("Framework", version.Framework),
+            ("Format", version.Format),
+            ("Signature", Signature(version.Signature)),
+            ("Format details", version.FormatProperties is { Count: > 0 } p ? Output.Pairs(p) : null),
+            ("Introspection", version.IntrospectionError),
             ("Parent version", Output.Invariant(version.ParentVersion)),
             ("Created", $"{Output.Time(version.CreatedAt)} by {version.CreatedBy}"),
             ("Updated", $"{Output.Time(version.UpdatedAt)} by {version.UpdatedBy}"));

@@ -11,6 +11,17 @@ namespace Cairn.Client;
 /// <param name="CreatedBy">Who stored it.</param>
 public sealed record VersionFile(string Path, long Size, string Sha256, string Format, DateTimeOffset CreatedAt, string CreatedBy);
 
+/// <summary>One input or output of a model.</summary>
+/// <param name="Name">Its name in the model.</param>
+/// <param name="ElementType">The element type, such as <c>float</c>.</param>
+/// <param name="Shape">Its dimensions; a null dimension is dynamic; null when unknown.</param>
+public sealed record TensorSpec(string Name, string ElementType, IReadOnlyList<long?>? Shape);
+
+/// <summary>What a model takes and returns.</summary>
+/// <param name="Inputs">The inputs.</param>
+/// <param name="Outputs">The outputs.</param>
+public sealed record ModelSignature(IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs);
+
 /// <summary>A request body streamed from a stream, reporting how many bytes have gone out.</summary>
 internal sealed class ProgressContent(Stream source, IProgress<long>? progress) : HttpContent
 {

@@ -35,6 +35,10 @@ public enum Stage
 /// <param name="CreatedBy">Who registered it.</param>
 /// <param name="UpdatedAt">When it last changed.</param>
 /// <param name="UpdatedBy">Who last changed it.</param>
+/// <param name="Format">The model format detected in its files (onnx, safetensors, gguf, …), if any.</param>
+/// <param name="Signature">Inputs and outputs, where the model file tells them.</param>
+/// <param name="FormatProperties">Format-specific facts (opset, parameter count, quantization, …).</param>
+/// <param name="IntrospectionError">Why a file of a known format could not be read, if it could not.</param>
 public sealed record ModelVersion(
     string Model,
     int Version,
@@ -53,7 +57,11 @@ public sealed record ModelVersion(
     DateTimeOffset CreatedAt,
     string CreatedBy,
     DateTimeOffset UpdatedAt,
-    string UpdatedBy);
+    string UpdatedBy,
+    string? Format = null,
+    ModelSignature? Signature = null,
+    IReadOnlyDictionary<string, string>? FormatProperties = null,
+    string? IntrospectionError = null);
 
 /// <summary>A new version of a model; the server assigns its number.</summary>
 /// <param name="Description">What changed in this version.</param>

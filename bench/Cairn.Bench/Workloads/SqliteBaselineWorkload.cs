@@ -124,6 +124,18 @@ internal sealed class SqliteBaselineWorkload(string directory, int busyTimeoutMs
                 pragma.CommandText = string.Create(CultureInfo.InvariantCulture,
                     $"PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA case_sensitive_like = ON; PRAGMA busy_timeout = {busyTimeoutMs};");
                 pragma.ExecuteNonQuery();
+                // The comparison is only fair at equal durability: refuse to measure anything weaker.
+                pragma.CommandText = "PRAGMA journal_mode; PRAGMA synchronous;";
+                using var reader = pragma.ExecuteReader();
+                reader.Read();
+                var journal = reader.GetString(0);
+                reader.NextResult();
+                reader.Read();
+                var synchronous = reader.GetInt64(0);
+                if (journal != "wal" || synchronous != 2)
+                {
+                    throw new InvalidOperationException($"sqlite-baseline needs journal_mode=wal and synchronous=FULL (2); got {journal} and {synchronous}.");
+                }
             }
             _begin = Prepare("BEGIN IMMEDIATE");
             _commit = Prepare("COMMIT");

@@ -12,7 +12,9 @@ public static class ModelFormats
         var head = new byte[8];
         var read = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
         content.Position = 0;
-        var claimed = Claim(head.AsSpan(0, read), Path.GetExtension(fileName).ToUpperInvariant(), content.Length);
+        var claimed = fileName == SavedModelReader.FileName
+            ? SavedModelReader.Format
+            : Claim(head.AsSpan(0, read), Path.GetExtension(fileName).ToUpperInvariant(), content.Length);
         try
         {
             return claimed switch
@@ -21,6 +23,7 @@ public static class ModelFormats
                 SafetensorsReader.Format => await SafetensorsReader.ReadAsync(content, cancellationToken),
                 PmmlReader.Format => await PmmlReader.ReadAsync(content, cancellationToken),
                 OnnxReader.Format => OnnxReader.Read(content, cancellationToken),
+                SavedModelReader.Format => SavedModelReader.Read(content, cancellationToken),
                 "zip" => ZipModelReader.Read(content) ?? FormatInfo.Unknown,
                 _ => FormatInfo.Unknown,
             };
