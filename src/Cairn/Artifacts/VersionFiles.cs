@@ -62,19 +62,20 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
             var key = StorageKey(target, version, path);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var file = new VersionFile(path, staged.Size, staged.Sha256, format.Format, DateTimeOffset.FromUnixTimeMilliseconds(now), caller.Name);
-            var before = await FindAsync(transaction, target.Id, path, cancellationToken);
+            // No silent replacement: renaming over a recorded file before the commit could leave new bytes under
+            // an old checksum if the commit then failed. Replacing is delete, then put.
+            if (await FindAsync(transaction, target.Id, path, cancellationToken) is not null)
+            {
+                throw new AlreadyExistsException($"Version {version} of model '{model}' already has a file '{path}'; delete it first to replace it.");
+            }
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO version_files (version_id, path, storage_key, size, sha256, format, created_at, created_by)
                 VALUES (@Id, @path, @key, @Size, @Sha256, @Format, @now, @by)
-                ON CONFLICT (version_id, path) DO UPDATE SET
-                    size = excluded.size, sha256 = excluded.sha256, format = excluded.format,
-                    created_at = excluded.created_at, created_by = excluded.created_by
                 """,
                 new { target.Id, path, key, staged.Size, staged.Sha256, format.Format, now, by = caller.Name }, transaction, cancellationToken: cancellationToken));
             await RecordFormatAsync(transaction, target.Id, format, cancellationToken);
-            await audit.AppendAsync(transaction, caller.Name, before is null ? "version.file.put" : "version.file.replace",
-                $"{ModelRegistry.Resource(model, version)}/files/{path}", before is null ? null : ToFile(before), file, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, "version.file.put", $"{ModelRegistry.Resource(model, version)}/files/{path}", null, file, cancellationToken);
             // Last step before the commit: if the commit then failed, the janitor finds a file with no row.
             await store.CommitAsync(staged, key, cancellationToken);
             return file;

@@ -176,15 +176,17 @@ public sealed class FilesApiTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
-    public async Task Uploads_and_deletes_are_audited()
+    public async Task Uploads_and_deletes_are_audited_and_a_file_is_replaced_only_by_delete_then_put()
     {
         var version = await PendingVersionAsync("audited");
         await (await _client.PutAsync($"{version}/files/a.bin", Bytes([1]))).ExpectAsync(201);
-        await (await _client.PutAsync($"{version}/files/a.bin", Bytes([2]))).ExpectAsync(201);
+        await (await _client.PutAsync($"{version}/files/a.bin", Bytes([2]))).ExpectAsync(409, "RESOURCE_ALREADY_EXISTS");
         await (await _client.DeleteAsync($"{version}/files/a.bin")).ExpectAsync(204);
+        await (await _client.PutAsync($"{version}/files/a.bin", Bytes([2]))).ExpectAsync(201);
 
         var entries = (await (await _client.GetAsync("/api/v1/audit?resource=models/files.audited/versions/1/files/a.bin")).ExpectAsync(200))["entries"]!.AsArray();
-        Assert.Equal(["version.file.delete", "version.file.replace", "version.file.put"], entries.Select(e => (string?)e!["action"]));
+        Assert.Equal(["version.file.put", "version.file.delete", "version.file.put"], entries.Select(e => (string?)e!["action"]));
+        Assert.Equal([2], await _client.GetByteArrayAsync($"{version}/files/a.bin"));
     }
 
     private sealed class LimitedApp : CairnApp
