@@ -54,7 +54,7 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
 
         await using var staged = await store.StageAsync(content, limits.MaxFileBytes, withMd5: declared.Md5Base64 is not null, cancellationToken);
         CheckDeclared(declared, staged, path);
-        var format = await InspectAsync(path, staged, cancellationToken);
+        var format = await InspectAsync(model, version, path, staged, cancellationToken);
 
         return await database.WriteAsync(async (connection, transaction) =>
         {
@@ -151,8 +151,27 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
     private static string StorageKey(VersionRow target, int version, string path) =>
         string.Join('/', target.Namespace.Split('/', StringSplitOptions.RemoveEmptyEntries).Append(target.Name).Append(version.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(path));
 
-    private static async Task<FormatInfo> InspectAsync(string path, StagedArtifact staged, CancellationToken cancellationToken)
+    private async Task<FormatInfo> InspectAsync(string model, int version, string path, StagedArtifact staged, CancellationToken cancellationToken)
     {
+        // A SavedModel is a directory: its saved_model.pb is read with the version's other files in view
+        // (those stored so far), so the result can say where the model sits and whether variables came with it.
+        if (Path.GetFileName(path) == "saved_model.pb")
+        {
+            var recorded = await database.ReadAsync(async connection =>
+            {
+                var id = await VersionIdAsync(connection, model, version, cancellationToken);
+                return (await connection.QueryAsync<FileRow>(new CommandDefinition(
+                    "SELECT path, storage_key, size, sha256, format, created_at, created_by FROM version_files WHERE version_id = @id",
+                    new { id }, cancellationToken: cancellationToken))).ToDictionary(r => r.Path, r => r.StorageKey, StringComparer.Ordinal);
+            }, cancellationToken);
+            var paths = recorded.Keys.Where(p => p != path).Append(path).ToList();
+            var directory = await ModelFormats.InspectDirectoryAsync(paths,
+                (p, ct) => p == path ? Task.FromResult(staged.OpenRead()) : store.OpenReadAsync(recorded[p], 0, null, ct), cancellationToken);
+            if (directory is not null)
+            {
+                return directory;
+            }
+        }
         await using var content = staged.OpenRead();
         return await ModelFormats.InspectAsync(content, Path.GetFileName(path), cancellationToken);
     }

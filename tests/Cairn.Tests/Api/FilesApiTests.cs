@@ -75,6 +75,21 @@ public sealed class FilesApiTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task A_saved_model_directory_uploaded_into_a_version_fills_its_signature()
+    {
+        var version = await PendingVersionAsync("savedmodel");
+        await (await _client.PutAsync($"{version}/files/export/variables/variables.index", Bytes([1]))).ExpectAsync(201);
+        await (await _client.PutAsync($"{version}/files/export/saved_model.pb", Bytes(Formats.SavedModelFormatTests.SavedModel()))).ExpectAsync(201);
+
+        var described = await (await _client.GetAsync(version)).ExpectAsync(200);
+
+        Assert.Equal("savedmodel", (string?)described["format"]);
+        Assert.Equal("tensorflow", (string?)described["framework"]);
+        Assert.Equal("images", (string?)described["signature"]!["inputs"]![0]!["name"]);
+        Assert.Equal("true", (string?)described["format_properties"]!["has_variables"]);
+    }
+
+    [Fact]
     public async Task A_range_request_returns_206_with_exactly_those_bytes()
     {
         var version = await PendingVersionAsync("range");

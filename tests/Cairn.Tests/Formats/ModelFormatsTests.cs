@@ -6,7 +6,7 @@ namespace Cairn.Tests.Formats;
 
 public sealed class ModelFormatsTests
 {
-    private static MemoryStream Safetensors(string headerJson, int dataBytes)
+    internal static MemoryStream Safetensors(string headerJson, int dataBytes)
     {
         var header = Encoding.UTF8.GetBytes(headerJson);
         var stream = new MemoryStream();
@@ -19,21 +19,22 @@ public sealed class ModelFormatsTests
         return stream;
     }
 
-    private static void GgufString(BinaryWriter w, string s)
+    internal static void GgufString(BinaryWriter w, string s)
     {
         var bytes = Encoding.UTF8.GetBytes(s);
         w.Write((ulong)bytes.Length);
         w.Write(bytes);
     }
 
-    private static MemoryStream Gguf()
+    /// <summary>A GGUF v3 header: five key/values (one a large float array), then two tensor infos.</summary>
+    internal static MemoryStream Gguf()
     {
         var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write("GGUF"u8);
             w.Write(3u);
-            w.Write(291ul);
+            w.Write(2ul);
             w.Write(5ul);
             GgufString(w, "general.architecture"); w.Write(8u); GgufString(w, "llama");
             GgufString(w, "general.name"); w.Write(8u); GgufString(w, "tiny-llama");
@@ -41,6 +42,9 @@ public sealed class ModelFormatsTests
             GgufString(w, "general.file_type"); w.Write(4u); w.Write(15u);
             // A large array of floats, skipped without being read into memory.
             GgufString(w, "tokenizer.scores"); w.Write(9u); w.Write(6u); w.Write(1000ul); w.Write(new byte[4000]);
+            // Tensor infos: name, dimension count, dimensions, ggml type, data offset.
+            GgufString(w, "token_embd.weight"); w.Write(2u); w.Write(4096ul); w.Write(32000ul); w.Write(12u); w.Write(0ul);
+            GgufString(w, "output_norm.weight"); w.Write(1u); w.Write(4096ul); w.Write(0u); w.Write(73_728_000ul);
         }
         stream.Position = 0;
         return stream;
@@ -83,7 +87,8 @@ public sealed class ModelFormatsTests
         Assert.Equal("llama", info.Properties["architecture"]);
         Assert.Equal("MOSTLY_Q4_K_M", info.Properties["quantization"]);
         Assert.Equal("4096", info.Properties["context_length"]);
-        Assert.Equal("291", info.Properties["tensor_count"]);
+        Assert.Equal("2", info.Properties["tensor_count"]);
+        Assert.Equal("131076096", info.Properties["parameter_count"]);
         Assert.Equal("tiny-llama", info.Properties["name"]);
     }
 

@@ -21,7 +21,7 @@ public sealed class OnnxFormatTests
     }
 
     /// <summary>A real ModelProto: Gemm of a dynamic-batch input with a 3x2 weight initializer (also listed as an input).</summary>
-    private static byte[] Model()
+    internal static byte[] Model()
     {
         var weights = new TensorProto { Name = "W", DataType = (int)TensorProto.Types.DataType.Float };
         weights.Dims.Add([3, 2]);

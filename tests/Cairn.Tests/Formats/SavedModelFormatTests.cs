@@ -42,7 +42,7 @@ public sealed class SavedModelFormatTests
         });
 
     /// <summary>A SavedModel with a (large, skipped) graph and a serving_default signature: images[-1,28,28] float → probs[-1,10].</summary>
-    private static byte[] SavedModel()
+    internal static byte[] SavedModel()
     {
         using var stream = new MemoryStream();
         var output = new CodedOutputStream(stream);

@@ -10,6 +10,10 @@ internal static class GgufReader
     public const string Framework = "llama.cpp";
     private const int MaxString = 1 << 20;
     private const ulong MaxKeyValues = 100_000;
+    private const uint MaxDimensions = 8;
+
+    // Smallest encoding of one tensor info: empty name (8), dimension count (4), type (4), offset (8).
+    private const long MinTensorInfo = 24;
 
     // llama.cpp's general.file_type values.
     private static readonly Dictionary<uint, string> FileTypes = new()
@@ -59,10 +63,12 @@ internal static class GgufReader
                 values[key] = value;
             }
         }
+        var parameters = ReadParameterCount(reader, tensorCount);
         var properties = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["gguf_version"] = version.ToString(CultureInfo.InvariantCulture),
             ["tensor_count"] = tensorCount.ToString(CultureInfo.InvariantCulture),
+            ["parameter_count"] = parameters.ToString(CultureInfo.InvariantCulture),
         };
         if (values.TryGetValue("general.architecture", out var architecture))
         {
@@ -82,6 +88,36 @@ internal static class GgufReader
         }
         return Task.FromResult(new FormatInfo(Format, Framework, null, properties, null));
     }
+
+    /// <summary>The tensor infos that follow the key/values: name, dimensions, type, offset. Returns the sum of element counts.</summary>
+    private static ulong ReadParameterCount(BinaryReader reader, ulong tensorCount)
+    {
+        if (tensorCount > (ulong)(Remaining(reader) / MinTensorInfo))
+        {
+            throw new InvalidDataException($"The GGUF header claims {tensorCount} tensors, more than the file can describe.");
+        }
+        ulong parameters = 0;
+        for (ulong i = 0; i < tensorCount; i++)
+        {
+            ReadString(reader);
+            var dimensions = reader.ReadUInt32();
+            if (dimensions > MaxDimensions)
+            {
+                throw new InvalidDataException($"A GGUF tensor claims {dimensions} dimensions.");
+            }
+            ulong count = 1;
+            for (var d = 0; d < dimensions; d++)
+            {
+                count = checked(count * reader.ReadUInt64());
+            }
+            reader.ReadUInt32();
+            reader.ReadUInt64();
+            parameters = checked(parameters + count);
+        }
+        return parameters;
+    }
+
+    private static long Remaining(BinaryReader reader) => Math.Max(0, reader.BaseStream.Length - reader.BaseStream.Position);
 
     /// <summary>A scalar's text, or null for arrays (skipped without being held in memory).</summary>
     private static string? ReadValue(BinaryReader reader, uint type, int depth) => type switch
@@ -110,10 +146,17 @@ internal static class GgufReader
         }
         var type = reader.ReadUInt32();
         var count = reader.ReadUInt64();
+        // Fixed-width elements are skipped by seeking; strings (8-byte length) and arrays (12-byte header) take at
+        // least that much each. Either way a count the rest of the file cannot hold is refused up front.
         long? width = type switch { 0 or 1 or 7 => 1, 2 or 3 => 2, 4 or 5 or 6 => 4, 10 or 11 or 12 => 8, _ => null };
+        var minimum = width ?? (type == 9 ? 12 : 8);
+        if (count > (ulong)(Remaining(reader) / minimum))
+        {
+            throw new InvalidDataException($"A GGUF array claims {count} elements, more than the file holds.");
+        }
         if (width is { } w)
         {
-            reader.BaseStream.Seek(checked((long)count * w), SeekOrigin.Current);
+            reader.BaseStream.Seek((long)count * w, SeekOrigin.Current);
             return null;
         }
         for (ulong i = 0; i < count; i++)

@@ -31,10 +31,27 @@ internal static class OnnxReader
         [16] = "bfloat16",
     };
 
-    public static FormatInfo Read(Stream content, CancellationToken cancellationToken)
+    /// <summary>How many top-level fields a file sniffed by content may have before it is judged not to be ONNX.</summary>
+    public const int SniffFieldLimit = 10_000;
+
+    // A real ModelProto has a handful of top-level fields (plus functions and metadata); this bounds garbage input.
+    private const int MaxTopLevelFields = 1_000_000;
+
+    // Large language models have thousands of initializers; millions means hostile input.
+    private const int MaxInitializers = 2_000_000;
+    private const int MaxDims = 1024;
+
+    /// <summary>
+    /// Whether the first bytes could begin a ModelProto as serialisers write it: field 1 (ir_version) first, as a
+    /// one-byte varint.
+    /// </summary>
+    public static bool MayStartModel(ReadOnlySpan<byte> head) => head is [0x08, > 0 and < 0x40, ..];
+
+    public static FormatInfo Read(Stream content, CancellationToken cancellationToken, int maxTopLevelFields = MaxTopLevelFields)
     {
         var wire = new ProtoWireReader(content);
         var end = content.Length;
+        var fields = 0;
         var properties = new Dictionary<string, string>(StringComparer.Ordinal);
         var opsets = new List<string>();
         List<TensorSpec>? inputs = null;
@@ -43,6 +60,10 @@ internal static class OnnxReader
         while (wire.ReadTag(end) is var (field, type))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (++fields > maxTopLevelFields)
+            {
+                throw new InvalidDataException($"The file has more than {maxTopLevelFields} top-level protobuf fields; it is not an ONNX model.");
+            }
             switch (field, type)
             {
                 case (1, 0):
@@ -55,7 +76,7 @@ internal static class OnnxReader
                     properties["producer_version"] = wire.ReadString(end);
                     break;
                 case (8, 2):
-                    opsets.Add(ReadOpset(wire, wire.ReadEnd(end)));
+                    ProtoWireReader.AddBounded(opsets, ReadOpset(wire, wire.ReadEnd(end)), "opset imports");
                     break;
                 case (7, 2):
                     (inputs, outputs) = ReadGraph(wire, wire.ReadEnd(end), initializers);
@@ -111,7 +132,7 @@ internal static class OnnxReader
                     {
                         if ((f, t) == (8, 2))
                         {
-                            initializers.Add(wire.ReadString(tensorEnd));
+                            ProtoWireReader.AddBounded(initializers, wire.ReadString(tensorEnd), "initializers", MaxInitializers);
                         }
                         else
                         {
@@ -120,10 +141,10 @@ internal static class OnnxReader
                     }
                     break;
                 case (11, 2):
-                    inputs.Add(ReadValueInfo(wire, wire.ReadEnd(end)));
+                    ProtoWireReader.AddBounded(inputs, ReadValueInfo(wire, wire.ReadEnd(end)), "graph inputs");
                     break;
                 case (12, 2):
-                    outputs.Add(ReadValueInfo(wire, wire.ReadEnd(end)));
+                    ProtoWireReader.AddBounded(outputs, ReadValueInfo(wire, wire.ReadEnd(end)), "graph outputs");
                     break;
                 default:
                     wire.Skip(type, end);
@@ -206,7 +227,7 @@ internal static class OnnxReader
                     wire.Skip(t, dimEnd);
                 }
             }
-            dims.Add(value);
+            ProtoWireReader.AddBounded(dims, value, "dimensions in a shape", MaxDims);
         }
         return dims;
     }

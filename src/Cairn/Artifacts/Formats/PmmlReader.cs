@@ -7,6 +7,7 @@ internal static class PmmlReader
 {
     public const string Format = "pmml";
     private const long MaxCharacters = 64L << 20;
+    private const int MaxFields = 100_000;
 
     private static readonly HashSet<string> ModelElements = new(StringComparer.Ordinal)
     {
@@ -57,6 +58,7 @@ internal static class PmmlReader
                 case "DataField":
                     if (reader.GetAttribute("name") is { } field)
                     {
+                        CheckFieldCount(types.Count);
                         types[field] = reader.GetAttribute("dataType") ?? "unknown";
                     }
                     break;
@@ -64,6 +66,7 @@ internal static class PmmlReader
                     inMiningSchema = true;
                     break;
                 case "MiningField" when inMiningSchema && reader.GetAttribute("name") is { } name:
+                    CheckFieldCount(inputs.Count + outputs.Count);
                     var spec = new TensorSpec(name, types.GetValueOrDefault(name, "unknown"), null);
                     switch (reader.GetAttribute("usageType") ?? "active")
                     {
@@ -90,5 +93,13 @@ internal static class PmmlReader
             properties["pmml_version"] = version;
         }
         return new FormatInfo(Format, "pmml", new ModelSignature(inputs, outputs), properties, null);
+    }
+
+    private static void CheckFieldCount(int count)
+    {
+        if (count >= MaxFields)
+        {
+            throw new InvalidDataException($"The PMML document declares more than {MaxFields} fields.");
+        }
     }
 }

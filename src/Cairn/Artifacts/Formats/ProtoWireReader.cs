@@ -10,7 +10,20 @@ internal sealed class ProtoWireReader(Stream stream)
 {
     private const int MaxString = 1 << 20;
 
+    /// <summary>Most entries of any one repeated field a reader keeps (inputs, outputs, signatures, dims).</summary>
+    public const int MaxRepeated = 100_000;
+
     public long Position => stream.Position;
+
+    /// <summary>Adds to a list kept from the file, refusing hostile counts instead of growing without bound.</summary>
+    public static void AddBounded<T>(ICollection<T> items, T item, string what, int max = MaxRepeated)
+    {
+        if (items.Count >= max)
+        {
+            throw new InvalidDataException($"The file lists more than {max} {what}.");
+        }
+        items.Add(item);
+    }
 
     /// <summary>The next field's number and wire type, or null at <paramref name="end"/>.</summary>
     public (int Field, int WireType)? ReadTag(long end)

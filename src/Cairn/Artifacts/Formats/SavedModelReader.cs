@@ -99,7 +99,7 @@ internal static class SavedModelReader
                     }
                     if (signature is not null)
                     {
-                        signatures.Add(signature with { Name = name });
+                        ProtoWireReader.AddBounded(signatures, signature with { Name = name }, "signatures");
                     }
                     break;
                 default:
@@ -117,7 +117,7 @@ internal static class SavedModelReader
             switch (field, type)
             {
                 case (4, 2):
-                    tags.Add(wire.ReadString(end));
+                    ProtoWireReader.AddBounded(tags, wire.ReadString(end), "tags");
                     break;
                 case (5, 2):
                     properties["tensorflow_version"] = wire.ReadString(end);
@@ -140,10 +140,10 @@ internal static class SavedModelReader
             switch (field, type)
             {
                 case (1, 2):
-                    inputs.Add(ReadTensorEntry(wire, wire.ReadEnd(end)));
+                    ProtoWireReader.AddBounded(inputs, ReadTensorEntry(wire, wire.ReadEnd(end)), "signature inputs");
                     break;
                 case (2, 2):
-                    outputs.Add(ReadTensorEntry(wire, wire.ReadEnd(end)));
+                    ProtoWireReader.AddBounded(outputs, ReadTensorEntry(wire, wire.ReadEnd(end)), "signature outputs");
                     break;
                 case (3, 2):
                     method = wire.ReadString(end);
@@ -219,7 +219,7 @@ internal static class SavedModelReader
                             wire.Skip(t, dimEnd);
                         }
                     }
-                    dims.Add(size);
+                    ProtoWireReader.AddBounded(dims, size, "dimensions in a shape", 1024);
                     break;
                 case (3, 0):
                     unknownRank = wire.ReadVarint() != 0;
