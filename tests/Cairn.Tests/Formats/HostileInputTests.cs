@@ -76,6 +76,48 @@ public sealed class HostileInputTests
         Assert.Contains("elements", info.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>A GGUF header whose vocabulary is a string array ahead of the keys that matter.</summary>
+    private static MemoryStream GgufWithVocabulary(ulong lastTokenLength)
+    {
+        var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write("GGUF"u8);
+            w.Write(3u);
+            w.Write(0ul);
+            w.Write(4ul);
+            ModelFormatsTests.GgufString(w, "general.architecture"); w.Write(8u); ModelFormatsTests.GgufString(w, "qwen2");
+            ModelFormatsTests.GgufString(w, "tokenizer.ggml.tokens"); w.Write(9u); w.Write(8u); w.Write(3ul);
+            ModelFormatsTests.GgufString(w, "<s>");
+            ModelFormatsTests.GgufString(w, "hello");
+            w.Write(lastTokenLength); w.Write("world"u8);
+            ModelFormatsTests.GgufString(w, "qwen2.context_length"); w.Write(4u); w.Write(32768u);
+            ModelFormatsTests.GgufString(w, "general.file_type"); w.Write(4u); w.Write(32u);
+        }
+        stream.Position = 0;
+        return stream;
+    }
+
+    [Fact]
+    public async Task A_gguf_vocabulary_is_passed_over_and_newer_quantisations_are_named()
+    {
+        var info = await ModelFormats.InspectAsync(GgufWithVocabulary(5), "qwen.gguf", default);
+
+        Assert.Null(info.Error);
+        Assert.Equal("qwen2", info.Properties["architecture"]);
+        Assert.Equal("32768", info.Properties["context_length"]);
+        Assert.Equal("MOSTLY_BF16", info.Properties["quantization"]);
+    }
+
+    [Fact]
+    public async Task A_gguf_string_array_element_longer_than_the_file_is_refused()
+    {
+        var info = await ModelFormats.InspectAsync(GgufWithVocabulary(1UL << 40), "qwen.gguf", default);
+
+        Assert.Equal("gguf", info.Format);
+        Assert.Contains("truncated", info.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(ulong.MaxValue, 1ul)]
     [InlineData(1ul, ulong.MaxValue)]
@@ -193,6 +235,41 @@ public sealed class HostilePackagedInputTests
 
         Assert.Equal("pmml", info.Format);
         Assert.Contains("fields", info.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_truncated_torchscript_archive_is_reported_by_its_first_entry_whatever_its_name()
+    {
+        var stream = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var name in new[] { "resnet/data.pkl", "resnet/code/__torch__.py", "resnet/data/0", "resnet/version" })
+            {
+                await using var entry = await zip.CreateEntry(name).OpenAsync();
+                entry.Write(new byte[256]);
+            }
+        }
+        var truncated = stream.ToArray()[..200];
+
+        var info = await ModelFormats.InspectAsync(new MemoryStream(truncated), "resnet.bin", default);
+
+        Assert.Equal(("torchscript", "pytorch"), (info.Format, info.Framework));
+        Assert.Contains("damaged", info.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_truncated_zip_of_another_kind_stays_unknown()
+    {
+        var stream = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            await using var entry = await zip.CreateEntry("docs/readme.txt").OpenAsync();
+            entry.Write(new byte[256]);
+        }
+
+        var info = await ModelFormats.InspectAsync(new MemoryStream(stream.ToArray()[..100]), "docs.zip", default);
+
+        Assert.Same(FormatInfo.Unknown, info);
     }
 
     [Fact]

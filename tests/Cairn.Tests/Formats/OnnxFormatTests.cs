@@ -65,6 +65,46 @@ public sealed class OnnxFormatTests
     }
 
     [Fact]
+    public async Task Sparse_initializers_listed_as_inputs_are_not_reported_and_newer_element_types_are_named()
+    {
+        var values = new TensorProto { Name = "S", DataType = (int)TensorProto.Types.DataType.Float };
+        values.Dims.Add(2);
+        values.FloatData.Add([1, 2]);
+        var indices = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64 };
+        indices.Dims.Add(2);
+        indices.Int64Data.Add([0, 5]);
+        var sparse = new SparseTensorProto { Values = values, Indices = indices };
+        sparse.Dims.Add(8);
+        var graph = new GraphProto { Name = "quantised" };
+        graph.SparseInitializer.Add(sparse);
+        graph.Input.Add(Tensor("activations", TensorProto.Types.DataType.Float8E4M3Fn, "batch", 8));
+        graph.Input.Add(Tensor("S", TensorProto.Types.DataType.Float, 8));
+        graph.Output.Add(Tensor("packed", TensorProto.Types.DataType.Int4, "batch", 8));
+        var model = new ModelProto { IrVersion = 10, ProducerName = "cairn-tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 21 });
+
+        var info = await ModelFormats.InspectAsync(new MemoryStream(model.ToByteArray()), "quantised.onnx", default);
+
+        Assert.Null(info.Error);
+        var input = info.Signature!.Inputs.Single();
+        Assert.Equal(("activations", "float8e4m3fn"), (input.Name, input.ElementType));
+        Assert.Equal("int4", info.Signature.Outputs.Single().ElementType);
+    }
+
+    [Fact]
+    public async Task A_field_running_past_the_end_of_its_message_is_reported_not_misread()
+    {
+        // ModelProto { ir_version: 8, graph: 2 bytes } whose graph holds only the tag of a length-delimited field:
+        // that field's length prefix lies past the graph's end.
+        byte[] model = [0x08, 0x08, 0x3A, 0x02, 0x8A, 0x01, 0x00];
+
+        var info = await ModelFormats.InspectAsync(new MemoryStream(model), "model.onnx", default);
+
+        Assert.Equal("onnx", info.Format);
+        Assert.Contains("runs past its message", info.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_corrupt_onnx_file_is_reported_not_thrown()
     {
         var truncated = Model()[..40];

@@ -15,13 +15,15 @@ internal static class GgufReader
     // Smallest encoding of one tensor info: empty name (8), dimension count (4), type (4), offset (8).
     private const long MinTensorInfo = 24;
 
-    // llama.cpp's general.file_type values.
+    // llama.cpp's general.file_type values (enum llama_ftype in include/llama.h). 4 and 33-35 are no longer
+    // written but still name files in circulation; 5 and 6 (Q4_2, Q4_3) lost their support before GGUF existed.
     private static readonly Dictionary<uint, string> FileTypes = new()
     {
         [0] = "ALL_F32",
         [1] = "MOSTLY_F16",
         [2] = "MOSTLY_Q4_0",
         [3] = "MOSTLY_Q4_1",
+        [4] = "MOSTLY_Q4_1_SOME_F16",
         [7] = "MOSTLY_Q8_0",
         [8] = "MOSTLY_Q5_0",
         [9] = "MOSTLY_Q5_1",
@@ -34,6 +36,27 @@ internal static class GgufReader
         [16] = "MOSTLY_Q5_K_S",
         [17] = "MOSTLY_Q5_K_M",
         [18] = "MOSTLY_Q6_K",
+        [19] = "MOSTLY_IQ2_XXS",
+        [20] = "MOSTLY_IQ2_XS",
+        [21] = "MOSTLY_Q2_K_S",
+        [22] = "MOSTLY_IQ3_XS",
+        [23] = "MOSTLY_IQ3_XXS",
+        [24] = "MOSTLY_IQ1_S",
+        [25] = "MOSTLY_IQ4_NL",
+        [26] = "MOSTLY_IQ3_S",
+        [27] = "MOSTLY_IQ3_M",
+        [28] = "MOSTLY_IQ2_S",
+        [29] = "MOSTLY_IQ2_M",
+        [30] = "MOSTLY_IQ4_XS",
+        [31] = "MOSTLY_IQ1_M",
+        [32] = "MOSTLY_BF16",
+        [33] = "MOSTLY_Q4_0_4_4",
+        [34] = "MOSTLY_Q4_0_4_8",
+        [35] = "MOSTLY_Q4_0_8_8",
+        [36] = "MOSTLY_TQ1_0",
+        [37] = "MOSTLY_TQ2_0",
+        [38] = "MOSTLY_MXFP4_MOE",
+        [1024] = "GUESSED",
     };
 
     public static Task<FormatInfo> ReadAsync(Stream content, CancellationToken cancellationToken)
@@ -157,6 +180,20 @@ internal static class GgufReader
         if (width is { } w)
         {
             reader.BaseStream.Seek((long)count * w, SeekOrigin.Current);
+            return null;
+        }
+        if (type == 8)
+        {
+            // A vocabulary holds some 100 000 strings: each is passed by seeking over it, never allocated.
+            for (ulong i = 0; i < count; i++)
+            {
+                var length = reader.ReadUInt64();
+                if (length > (ulong)Remaining(reader))
+                {
+                    throw new EndOfStreamException("The GGUF header is truncated inside a string array.");
+                }
+                reader.BaseStream.Seek((long)length, SeekOrigin.Current);
+            }
             return null;
         }
         for (ulong i = 0; i < count; i++)

@@ -43,7 +43,7 @@ public static class ModelFormats
                 PmmlReader.Format => await PmmlReader.ReadAsync(content, cancellationToken),
                 OnnxReader.Format => OnnxReader.Read(content, cancellationToken),
                 SavedModelReader.Format => SavedModelReader.Read(content, cancellationToken),
-                "zip" => ZipModelReader.Read(content) ?? FormatInfo.Unknown,
+                "zip" => ZipModelReader.Read(content, cancellationToken) ?? FormatInfo.Unknown,
                 _ when OnnxReader.MayStartModel(head.AsSpan(0, read)) => TryOnnx(content, cancellationToken),
                 _ => FormatInfo.Unknown,
             };
@@ -53,9 +53,10 @@ public static class ModelFormats
             // Whatever a hostile or damaged file provokes in a reader is a fact about the file, not a failure of the upload.
             return claimed switch
             {
-                // A broken zip is a broken TorchScript archive only if its name says so; otherwise it is just not a model.
-                "zip" when extension is ".PT" or ".PTH" => FormatInfo.Failed("torchscript", "pytorch", ex.Message),
-                "zip" => FormatInfo.Unknown,
+                // A zip that cannot be opened is a broken model if its first entry or its name says which kind;
+                // otherwise it is just not a model.
+                "zip" => ZipModelReader.Broken(content, ex)
+                    ?? (extension is ".PT" or ".PTH" ? FormatInfo.Failed("torchscript", "pytorch", ex.Message) : FormatInfo.Unknown),
                 "unknown" => FormatInfo.Unknown,
                 _ => FormatInfo.Failed(claimed, null, ex.Message),
             };

@@ -29,6 +29,16 @@ internal static class OnnxReader
         [14] = "complex64",
         [15] = "complex128",
         [16] = "bfloat16",
+        [17] = "float8e4m3fn",
+        [18] = "float8e4m3fnuz",
+        [19] = "float8e5m2",
+        [20] = "float8e5m2fnuz",
+        [21] = "uint4",
+        [22] = "int4",
+        [23] = "float4e2m1",
+        [24] = "float8e8m0",
+        [25] = "uint2",
+        [26] = "int2",
     };
 
     /// <summary>How many top-level fields a file sniffed by content may have before it is judged not to be ONNX.</summary>
@@ -126,17 +136,20 @@ internal static class OnnxReader
             switch (field, type)
             {
                 case (5, 2):
-                    // TensorProto: only its name (field 8) is wanted; its data is skipped by seeking.
-                    var tensorEnd = wire.ReadEnd(end);
-                    while (wire.ReadTag(tensorEnd) is var (f, t))
+                    ReadInitializerName(wire, wire.ReadEnd(end), initializers);
+                    break;
+                case (15, 2):
+                    // SparseTensorProto: its name is that of its values tensor (field 1).
+                    var sparseEnd = wire.ReadEnd(end);
+                    while (wire.ReadTag(sparseEnd) is var (f, t))
                     {
-                        if ((f, t) == (8, 2))
+                        if ((f, t) == (1, 2))
                         {
-                            ProtoWireReader.AddBounded(initializers, wire.ReadString(tensorEnd), "initializers", MaxInitializers);
+                            ReadInitializerName(wire, wire.ReadEnd(sparseEnd), initializers);
                         }
                         else
                         {
-                            wire.Skip(t, tensorEnd);
+                            wire.Skip(t, sparseEnd);
                         }
                     }
                     break;
@@ -152,6 +165,22 @@ internal static class OnnxReader
             }
         }
         return (inputs, outputs);
+    }
+
+    /// <summary>TensorProto: only its name (field 8) is wanted; its data is skipped by seeking.</summary>
+    private static void ReadInitializerName(ProtoWireReader wire, long end, HashSet<string> initializers)
+    {
+        while (wire.ReadTag(end) is var (field, type))
+        {
+            if ((field, type) == (8, 2))
+            {
+                ProtoWireReader.AddBounded(initializers, wire.ReadString(end), "initializers", MaxInitializers);
+            }
+            else
+            {
+                wire.Skip(type, end);
+            }
+        }
     }
 
     /// <summary>ValueInfoProto → name, and from TypeProto.tensor_type its element type and shape.</summary>

@@ -30,7 +30,8 @@ internal sealed class ProtoWireReader(Stream stream)
     {
         if (stream.Position >= end)
         {
-            return null;
+            // Past the end means the last field (a varint, say) ran over its message's boundary.
+            return stream.Position == end ? null : throw new InvalidDataException("A protobuf field runs past its message.");
         }
         var tag = ReadVarint();
         var field = (int)(tag >> 3);
@@ -60,19 +61,21 @@ internal sealed class ProtoWireReader(Stream stream)
     public long ReadEnd(long limit)
     {
         var length = ReadVarint();
-        var end = stream.Position + (long)length;
-        return length <= (ulong)(limit - stream.Position) ? end : throw new InvalidDataException("A protobuf field runs past its message.");
+        // A tag or length prefix that straddled the boundary has already left the position past the limit.
+        return stream.Position <= limit && length <= (ulong)(limit - stream.Position)
+            ? stream.Position + (long)length
+            : throw new InvalidDataException("A protobuf field runs past its message.");
     }
 
     public string ReadString(long limit)
     {
         var end = ReadEnd(limit);
-        var length = (int)(end - stream.Position);
+        var length = end - stream.Position;
         if (length > MaxString)
         {
             throw new InvalidDataException($"A protobuf string of {length} bytes is longer than expected.");
         }
-        var bytes = new byte[length];
+        var bytes = new byte[(int)length];
         stream.ReadExactly(bytes);
         return Encoding.UTF8.GetString(bytes);
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
@@ -7,6 +8,8 @@ namespace Cairn.Artifacts.Formats;
 /// <summary>Zip-packaged models: TorchScript archives and ML.NET models, told apart by their entries.</summary>
 internal static class ZipModelReader
 {
+    private const string MlNetFormat = "mlnet";
+    private const string MlNetFramework = "ml.net";
     private const int MaxEntries = 100_000;
     private const int MaxTransformers = 1_000;
     private const int MaxChainDepth = 4;
@@ -18,7 +21,7 @@ internal static class ZipModelReader
     private const int LoaderSignatureLength = 24;
 
     /// <summary>The format a zip holds, or null when it is some other zip.</summary>
-    public static FormatInfo? Read(Stream content)
+    public static FormatInfo? Read(Stream content, CancellationToken cancellationToken)
     {
         using var zip = new ZipArchive(content, ZipArchiveMode.Read, leaveOpen: true);
         if (zip.Entries.Count > MaxEntries)
@@ -42,51 +45,116 @@ internal static class ZipModelReader
         if (names.Any(n => n.StartsWith("TransformerChain/", StringComparison.Ordinal))
             || names.Any(n => n.StartsWith("Model/", StringComparison.Ordinal) && n.EndsWith("Model.key", StringComparison.Ordinal)))
         {
-            return MlNet(zip, names);
+            try
+            {
+                return MlNet(zip, names, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The entries say ML.NET; a damaged entry inside makes it a broken ML.NET model, not an unknown zip.
+                return FormatInfo.Failed(MlNetFormat, MlNetFramework, "The ML.NET model cannot be read: " + ex.Message);
+            }
         }
         return null;
     }
 
     /// <summary>
-    /// An ML.NET model: its transformer chain's components, named by the loader signature in each step's
-    /// <c>Model.key</c> header (nested chains expanded), and the predictor a prediction transformer wraps.
+    /// What a zip that cannot be opened (truncated, its central directory lost) claimed to be, judged by the name
+    /// of its first entry, which sits in plain sight at the start of the file; null when that says nothing.
     /// </summary>
-    private static FormatInfo MlNet(ZipArchive zip, List<string> names)
+    public static FormatInfo? Broken(Stream content, Exception error)
+    {
+        var message = "The archive is damaged: " + error.Message;
+        var first = FirstEntryName(content);
+        if (first is null)
+        {
+            return null;
+        }
+        if (first is "TrainingInfo/Version.txt" or "Model/Model.key" or MlNetSchemaReader.EntryName
+            || first.StartsWith("TransformerChain/", StringComparison.Ordinal))
+        {
+            return FormatInfo.Failed(MlNetFormat, MlNetFramework, message);
+        }
+        var slash = first.IndexOf('/', StringComparison.Ordinal);
+        var rest = slash > 0 ? first[(slash + 1)..] : "";
+        return rest is "data.pkl" or "version" or ".format_version" or "byteorder" or "constants.pkl" or ".data/version"
+            || rest.StartsWith("code/", StringComparison.Ordinal)
+            ? FormatInfo.Failed("torchscript", "pytorch", message)
+            : null;
+    }
+
+    /// <summary>The file name in the zip's first local file header, or null when there is none to read.</summary>
+    private static string? FirstEntryName(Stream content)
+    {
+        // Local file header: signature (4), versions, flags, method, times, CRC, sizes (22), name length (2),
+        // extra length (2), then the name.
+        var header = new byte[30];
+        try
+        {
+            content.Position = 0;
+            if (content.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+            {
+                return null;
+            }
+            var length = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(26));
+            var name = new byte[length];
+            return length > 0 && content.ReadAtLeast(name, length, throwOnEndOfStream: false) == length
+                ? Encoding.UTF8.GetString(name)
+                : null;
+        }
+        catch (IOException)
+        {
+            // Called while reporting a damaged file: a stream that fails now leaves the kind unknown, nothing more.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// An ML.NET model: its transformer chain's components, named by the loader signature in each step's
+    /// <c>Model.key</c> header (nested chains expanded), the predictor a prediction transformer wraps, and the
+    /// input schema it was saved with as the signature's inputs.
+    /// </summary>
+    private static FormatInfo MlNet(ZipArchive zip, List<string> names, CancellationToken cancellationToken)
     {
         var entries = names.ToHashSet(StringComparer.Ordinal);
         var transformers = new List<string>();
         string? predictor = null;
-        void Walk(string chain, int depth)
+        // A folder holds one saved component (its Model.key). A chain's steps sit in Transform_NNN subfolders; a
+        // prediction transformer keeps its predictor in Model/. A model of a single transformer is saved as that
+        // transformer alone, without a chain around it.
+        void Visit(string folder, int depth)
         {
-            var steps = names
-                .Where(n => n.StartsWith(chain, StringComparison.Ordinal) && n.EndsWith("/Model.key", StringComparison.Ordinal))
-                .Select(n => n[chain.Length..].Split('/'))
-                .Where(p => p.Length == 2 && p[0].StartsWith("Transform_", StringComparison.Ordinal))
-                .Select(p => p[0])
-                .Distinct(StringComparer.Ordinal)
-                .Order(StringComparer.Ordinal);
-            foreach (var step in steps)
+            var loader = LoaderSignature(zip, folder + "Model.key");
+            if ((loader == "TransformerChain" || (loader is null && depth == 0)) && depth < MaxChainDepth)
             {
-                if (transformers.Count >= MaxTransformers)
+                var steps = names
+                    .Where(n => n.StartsWith(folder, StringComparison.Ordinal) && n.EndsWith("/Model.key", StringComparison.Ordinal))
+                    .Select(n => n[folder.Length..].Split('/'))
+                    .Where(p => p.Length == 2 && p[0].StartsWith("Transform_", StringComparison.Ordinal))
+                    .Select(p => p[0])
+                    .Distinct(StringComparer.Ordinal)
+                    .Order(StringComparer.Ordinal);
+                foreach (var step in steps)
                 {
-                    throw new InvalidDataException($"The ML.NET model lists more than {MaxTransformers} transformers.");
+                    Visit(folder + step + "/", depth + 1);
                 }
-                var folder = chain + step + "/";
-                var loader = LoaderSignature(zip, folder + "Model.key");
-                if (loader == "TransformerChain" && depth < MaxChainDepth)
-                {
-                    Walk(folder, depth + 1);
-                    continue;
-                }
-                transformers.Add(loader ?? step);
-                if (entries.Contains(folder + "Model/Model.key"))
-                {
-                    predictor = LoaderSignature(zip, folder + "Model/Model.key") ?? predictor;
-                }
+                return;
+            }
+            if (transformers.Count >= MaxTransformers)
+            {
+                throw new InvalidDataException($"The ML.NET model lists more than {MaxTransformers} transformers.");
+            }
+            transformers.Add(loader ?? folder.TrimEnd('/').Split('/')[^1]);
+            if (entries.Contains(folder + "Model/Model.key"))
+            {
+                predictor = LoaderSignature(zip, folder + "Model/Model.key") ?? predictor;
             }
         }
-        Walk("TransformerChain/", 0);
-        if (transformers.Count == 0 && entries.Contains("Model/Model.key"))
+        if (names.Any(n => n.StartsWith("TransformerChain/", StringComparison.Ordinal)))
+        {
+            Visit("TransformerChain/", 0);
+        }
+        else if (entries.Contains("Model/Model.key"))
         {
             // A bare predictor saved on its own, without a transformer chain.
             predictor = LoaderSignature(zip, "Model/Model.key");
@@ -96,15 +164,28 @@ internal static class ZipModelReader
         {
             properties["predictor"] = predictor;
         }
-        if (names.Contains("Schema") || names.Any(n => n.StartsWith("Schema/", StringComparison.Ordinal)))
-        {
-            properties["input_schema"] = "saved";
-        }
         if (zip.GetEntry("TrainingInfo/Version.txt") is { } version)
         {
             properties["mlnet_version"] = ReadLine(version);
         }
-        return new FormatInfo("mlnet", "ml.net", null, properties, null);
+        if (zip.GetEntry(MlNetSchemaReader.EntryName) is not { } schema)
+        {
+            // Saved without an input schema (Model.Save(model, null, ...)): what goes in is not recorded.
+            return new FormatInfo(MlNetFormat, MlNetFramework, null, properties, null);
+        }
+        properties["input_schema"] = "saved";
+        try
+        {
+            using var stream = schema.Open();
+            // The schema is what the model was trained on (label included); what it returns is not recorded.
+            var inputs = MlNetSchemaReader.Read(stream, cancellationToken);
+            return new FormatInfo(MlNetFormat, MlNetFramework, new ModelSignature(inputs, []), properties, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The transformers are known all the same; the version records why the inputs are not.
+            return new FormatInfo(MlNetFormat, MlNetFramework, null, properties, "The saved input schema cannot be read: " + ex.Message);
+        }
     }
 
     /// <summary>The loader signature from a Model.key header, or null when the entry is not an ML.NET model stream.</summary>
