@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cairn.Server.Mlflow;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -6,7 +7,8 @@ namespace Cairn.Server;
 
 /// <summary>
 /// The one place where failures become RFC 9457 problem details with an <c>error_code</c>: the library's
-/// exceptions keep their status; malformed requests are 400; anything else is a logged 500.
+/// exceptions keep their status; malformed requests are 400; anything else is a logged 500. On the MLflow API the
+/// same failures take MLflow's shape and statuses instead.
 /// </summary>
 internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILogger<CairnExceptionHandler> logger) : IExceptionHandler
 {
@@ -26,6 +28,11 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
         if (status == 401)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer, Basic realm=\"cairn\"";
+        }
+        if (MlflowApi.IsMlflowPath(context.Request.Path))
+        {
+            await MlflowErrors.WriteAsync(context, code, detail, cancellationToken);
+            return true;
         }
         context.Response.StatusCode = status;
         var problem = new ProblemDetails

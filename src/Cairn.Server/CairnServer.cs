@@ -3,6 +3,7 @@ using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Server.Api;
+using Cairn.Server.Mlflow;
 using Cairn.Storage;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
@@ -105,6 +106,7 @@ public static class CairnServer
         v1.MapAuditApi();
         v1.MapFilesApi();
         v1.MapTokensApi();
+        app.MapMlflowApi();
     }
 
     /// <summary>

@@ -1,0 +1,6 @@
+namespace Cairn.Server.Mlflow;
+
+internal static class MlflowArtifactsApi
+{
+    public static RouteGroupBuilder MapMlflowArtifacts(this RouteGroupBuilder group) => group;
+}

@@ -1,0 +1,6 @@
+namespace Cairn.Server.Mlflow;
+
+internal static class MlflowRegistryApi
+{
+    public static RouteGroupBuilder MapMlflowRegistry(this RouteGroupBuilder group) => group;
+}

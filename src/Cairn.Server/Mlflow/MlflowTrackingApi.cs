@@ -1,0 +1,6 @@
+namespace Cairn.Server.Mlflow;
+
+internal static class MlflowTrackingApi
+{
+    public static RouteGroupBuilder MapMlflowTracking(this RouteGroupBuilder group) => group;
+}
