@@ -17,6 +17,17 @@ public sealed class CairnOptions
     /// <summary>Where version files are kept. Empty means <c>{DataDir}/artifacts</c>.</summary>
     public string? Artifacts { get; set; }
 
+    /// <summary>
+    /// MLflow's <c>--default-artifact-root</c>: the artifact root of new experiments. Empty means <c>mlflow-artifacts:/</c>
+    /// (clients upload through the server's artifact proxy). A relative path is relative to the working directory.
+    /// </summary>
+    public string? DefaultArtifactRoot { get; set; }
+
+    /// <summary>
+    /// MLflow's <c>--artifacts-destination</c>: where the artifact proxy keeps files. Empty means <c>{DataDir}/mlartifacts</c>.
+    /// </summary>
+    public string? ArtifactsDestination { get; set; }
+
     /// <summary>The largest file accepted by one upload, in bytes (default 64 GiB).</summary>
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 64L << 30;
@@ -31,6 +42,10 @@ public sealed class CairnOptions
     public string DatabasePath => string.IsNullOrWhiteSpace(Database) ? Path.Combine(DataDir, "cairn.db") : Database;
 
     public string ArtifactsPath => string.IsNullOrWhiteSpace(Artifacts) ? Path.Combine(DataDir, "artifacts") : Artifacts;
+
+    public string DefaultArtifactRootUri => string.IsNullOrWhiteSpace(DefaultArtifactRoot) ? "mlflow-artifacts:/" : DefaultArtifactRoot;
+
+    public string ArtifactsDestinationPath => string.IsNullOrWhiteSpace(ArtifactsDestination) ? Path.Combine(DataDir, "mlartifacts") : ArtifactsDestination;
 
     public bool TokenAuth => Auth == "token";
 }

@@ -5,6 +5,7 @@ using Cairn.Registry;
 using Cairn.Server.Api;
 using Cairn.Server.Mlflow;
 using Cairn.Storage;
+using Cairn.Tracking;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
@@ -24,6 +25,8 @@ public static class CairnServer
         ["CAIRN_AUTH"] = "Cairn:Auth",
         ["CAIRN_ARTIFACTS"] = "Cairn:Artifacts",
         ["CAIRN_MAX_FILE_BYTES"] = "Cairn:MaxFileBytes",
+        ["CAIRN_DEFAULT_ARTIFACT_ROOT"] = "Cairn:DefaultArtifactRoot",
+        ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
     };
 
     /// <summary>
@@ -81,6 +84,11 @@ public static class CairnServer
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAliases>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
+            return new TrackingArtifacts(o.DefaultArtifactRootUri, Path.GetFullPath(o.ArtifactsDestinationPath));
+        });
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
     }

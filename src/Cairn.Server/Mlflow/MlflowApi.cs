@@ -18,6 +18,7 @@ public static class MlflowApi
             var group = app.MapGroup(prefix).WithTags("MLflow").ExcludeFromDescription();
             group.MapMlflowTracking();
             group.MapMlflowRegistry();
+            group.MapMlflowRunArtifacts();
             group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
                 MlflowErrors.EndpointNotFound, $"No MLflow endpoint {context.Request.Method} {context.Request.Path}."));
         }
