@@ -55,7 +55,8 @@ internal sealed class CallerMiddleware(RequestDelegate next, CallerResolver reso
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Path.StartsWithSegments("/api"))
+        // MLflow's web UI calls the same handlers under /ajax-api.
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/ajax-api"))
         {
             context.Items[Key] = await resolver.ResolveAsync(context.Request, context.RequestAborted);
         }

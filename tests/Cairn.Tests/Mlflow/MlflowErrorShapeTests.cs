@@ -25,12 +25,14 @@ public sealed class MlflowErrorShapeTests(CairnApp app) : IClassFixture<CairnApp
 
 public sealed class MlflowAuthErrorShapeTests(TokenAuthApp app) : IClassFixture<TokenAuthApp>
 {
-    [Fact]
-    public async Task Missing_token_on_the_mlflow_api_is_401_unauthenticated_in_mlflow_shape()
+    [Theory]
+    [InlineData("/api/2.0/mlflow/experiments/get?experiment_id=0")]
+    [InlineData("/ajax-api/2.0/mlflow/experiments/get?experiment_id=0")]
+    public async Task Missing_token_on_the_mlflow_api_is_401_unauthenticated_in_mlflow_shape(string path)
     {
         using var client = app.CreateClient();
 
-        using var response = await client.GetAsync(new Uri("/api/2.0/mlflow/experiments/get?experiment_id=0", UriKind.Relative));
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
