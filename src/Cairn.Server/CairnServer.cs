@@ -74,6 +74,7 @@ public static class CairnServer
             return Task.CompletedTask;
         }));
 
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CairnDatabase.Sqlite(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
         services.AddSingleton<AuditChain>();

@@ -28,47 +28,18 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         var staged = new StagedFile(path);
         try
         {
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            using var md5 = withMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-            long size = 0;
-            // Two buffers: while one is being written to disk, the next is read from the request and hashed,
-            // so the disk write overlaps the network read and the hashing instead of following them.
-            byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
-            var pendingWrite = Task.CompletedTask;
-            try
+            HashedCopy copy;
+            using (var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
             {
-                await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-                for (var turn = 0; ; turn ^= 1)
+                copy = await HashingCopy.CopyAsync(content, async (bytes, offset, ct) =>
                 {
-                    var buffer = buffers[turn];
-                    var read = await content.ReadAtLeastAsync(buffer.AsMemory(0, BufferSize), BufferSize, throwOnEndOfStream: false, cancellationToken);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-                    size += read;
-                    if (size > maxBytes)
-                    {
-                        throw new PayloadTooLargeException($"The file is larger than the limit of {maxBytes} bytes.");
-                    }
-                    sha.AppendData(buffer, 0, read);
-                    md5?.AppendData(buffer, 0, read);
-                    await pendingWrite;
-                    pendingWrite = file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).AsTask();
-                }
-                await pendingWrite;
+                    await RandomAccess.WriteAsync(file, bytes, offset, ct);
+                    Writeback.Start(file, offset, bytes.Length);
+                }, maxBytes, withMd5, cancellationToken);
                 // Durable before it can be committed: a committed file must survive a power cut with its metadata.
-                await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
+                RandomAccess.FlushToDisk(file);
             }
-            finally
-            {
-                // A failed read must not return a buffer that a write still uses.
-                await pendingWrite.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                ArrayPool<byte>.Shared.Return(buffers[0]);
-                ArrayPool<byte>.Shared.Return(buffers[1]);
-            }
-            staged.Complete(size, Convert.ToHexStringLower(sha.GetHashAndReset()), md5 is null ? null : Convert.ToBase64String(md5.GetHashAndReset()));
+            staged.Complete(copy.Size, copy.Sha256, copy.Md5Base64);
             return staged;
         }
         catch
