@@ -153,9 +153,10 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
 
     private async Task<FormatInfo> InspectAsync(string model, int version, string path, StagedArtifact staged, CancellationToken cancellationToken)
     {
-        // A SavedModel is a directory: its saved_model.pb is read with the version's other files in view
-        // (those stored so far), so the result can say where the model sits and whether variables came with it.
-        if (Path.GetFileName(path) == "saved_model.pb")
+        // A SavedModel is a directory: its saved_model.pb is read with the version's other files in view, so the
+        // result can say where the model sits and whether variables came with it. Files can arrive in any order, so a
+        // file under variables/ that lands after saved_model.pb reads the directory again.
+        if (Path.GetFileName(path) == "saved_model.pb" || IsSavedModelVariable(path))
         {
             var recorded = await database.ReadAsync(async connection =>
             {
@@ -175,6 +176,9 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
         await using var content = staged.OpenRead();
         return await ModelFormats.InspectAsync(content, Path.GetFileName(path), cancellationToken);
     }
+
+    private static bool IsSavedModelVariable(string path) =>
+        path.StartsWith("variables/", StringComparison.Ordinal) || path.Contains("/variables/", StringComparison.Ordinal);
 
     private static async Task RecordFormatAsync(DbTransaction transaction, long versionId, FormatInfo format, CancellationToken cancellationToken)
     {

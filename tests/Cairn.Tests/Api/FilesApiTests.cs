@@ -90,6 +90,21 @@ public sealed class FilesApiTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task Variables_uploaded_after_saved_model_pb_are_counted()
+    {
+        var version = await PendingVersionAsync("savedmodel-late-variables");
+        await (await _client.PutAsync($"{version}/files/saved_model.pb", Bytes(Formats.SavedModelFormatTests.SavedModel()))).ExpectAsync(201);
+        Assert.Equal("false", (string?)(await (await _client.GetAsync(version)).ExpectAsync(200))["format_properties"]!["has_variables"]);
+
+        await (await _client.PutAsync($"{version}/files/variables/variables.index", Bytes([1]))).ExpectAsync(201);
+
+        var described = await (await _client.GetAsync(version)).ExpectAsync(200);
+        Assert.Equal("savedmodel", (string?)described["format"]);
+        Assert.Equal("true", (string?)described["format_properties"]!["has_variables"]);
+        Assert.Equal("images", (string?)described["signature"]!["inputs"]![0]!["name"]);
+    }
+
+    [Fact]
     public async Task A_range_request_returns_206_with_exactly_those_bytes()
     {
         var version = await PendingVersionAsync("range");

@@ -63,6 +63,24 @@ public sealed class ModelFormatsTests
         Assert.Equal("2", info.Properties["tensor_count"]);
         Assert.Equal("15", info.Properties["parameter_count"]);
         Assert.Equal("F16,F32", info.Properties["dtypes"]);
+        Assert.Equal("F32 [4, 3]", info.Properties["tensor.w"]);
+        Assert.Equal("F16 [3]", info.Properties["tensor.b"]);
+        Assert.False(info.Properties.ContainsKey("tensors_listed"));
+    }
+
+    [Fact]
+    public async Task A_safetensors_file_with_very_many_tensors_lists_the_first_thousand_and_counts_all()
+    {
+        var header = "{" + string.Join(",", Enumerable.Range(0, 1200).Select(i => $"\"t{i}\":{{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[{i},{i + 1}]}}")) + "}";
+        using var file = Safetensors(header, 1200);
+
+        var info = await ModelFormats.InspectAsync(file, "model.safetensors", default);
+
+        Assert.Null(info.Error);
+        Assert.Equal("1200", info.Properties["tensor_count"]);
+        Assert.Equal("1000", info.Properties["tensors_listed"]);
+        Assert.Equal("U8 [1]", info.Properties["tensor.t999"]);
+        Assert.False(info.Properties.ContainsKey("tensor.t1000"));
     }
 
     [Fact]

@@ -13,6 +13,12 @@ internal static class SafetensorsReader
     private const long MaxHeader = 100_000_000;
 
     /// <summary>
+    /// Tensors listed one by one (<c>tensor.&lt;name&gt;</c> = <c>F32 [768, 3072]</c>); past this many only the counts are
+    /// kept, so a checkpoint of tens of thousands of shards does not bloat the version's record.
+    /// </summary>
+    internal const int MaxListedTensors = 1000;
+
+    /// <summary>
     /// Whether a file's first bytes are a safetensors prefix: a plausible header length, then the JSON object's
     /// opening brace (the format requires the header to start with <c>{</c>).
     /// </summary>
@@ -64,7 +70,10 @@ internal static class SafetensorsReader
             var (count, end) = ReadTensor(entry, dtypes);
             parameters = checked(parameters + count);
             dataEnd = Math.Max(dataEnd, end);
-            tensors++;
+            if (++tensors <= MaxListedTensors)
+            {
+                properties["tensor." + entry.Name] = Describe(entry.Value);
+            }
         }
         // Offsets count from the end of the header; a shorter file was cut off (an interrupted download, say).
         if (checked(8 + length + dataEnd) > content.Length)
@@ -72,11 +81,19 @@ internal static class SafetensorsReader
             throw new InvalidDataException($"The safetensors file is truncated: its tensors end at byte {8 + length + dataEnd}, the file has {content.Length}.");
         }
         properties["tensor_count"] = tensors.ToString(CultureInfo.InvariantCulture);
+        if (tensors > MaxListedTensors)
+        {
+            properties["tensors_listed"] = MaxListedTensors.ToString(CultureInfo.InvariantCulture);
+        }
         properties["parameter_count"] = parameters.ToString(CultureInfo.InvariantCulture);
         properties["dtypes"] = string.Join(",", dtypes);
         var framework = properties.TryGetValue("metadata.format", out var format) && format == "pt" ? "pytorch" : "safetensors";
         return new FormatInfo(Format, framework, null, properties, null);
     }
+
+    /// <summary>"F32 [4, 3]": dtype and shape, as checked by <see cref="ReadTensor"/>.</summary>
+    private static string Describe(JsonElement tensor) =>
+        $"{tensor.GetProperty("dtype").GetString()} [{string.Join(", ", tensor.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()))}]";
 
     /// <summary>One tensor's element count and where its data ends, checked against the format's rules.</summary>
     private static (long Count, long DataEnd) ReadTensor(JsonProperty entry, SortedSet<string> dtypes)
