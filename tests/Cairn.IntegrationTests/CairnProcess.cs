@@ -56,19 +56,25 @@ public static class Cli
     {
         // This assembly runs from tests/Cairn.IntegrationTests/bin/<Configuration>/net10.0/; the CLI built
         // with the same configuration sits at src/Cairn.Cli/bin/<Configuration>/net10.0/Cairn.Cli.dll.
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = here.Parent!.Name;
-        var root = here;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.Combine(Repository.Root, "src", "Cairn.Cli", "bin", configuration, "net10.0", "Cairn.Cli.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Cairn.Cli first.", dll);
+    }
+}
+
+/// <summary>The checkout these tests run from: the directory holding Cairn.slnx.</summary>
+public static class Repository
+{
+    public static string Root { get; } = Find();
+
+    private static string Find()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Cairn.slnx")))
         {
             root = root.Parent;
         }
-        if (root is null)
-        {
-            throw new InvalidOperationException("Cairn.slnx not found above " + AppContext.BaseDirectory);
-        }
-        var dll = Path.Combine(root.FullName, "src", "Cairn.Cli", "bin", configuration, "net10.0", "Cairn.Cli.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build src/Cairn.Cli first.", dll);
+        return root?.FullName ?? throw new InvalidOperationException("Cairn.slnx not found above " + AppContext.BaseDirectory);
     }
 }
 
