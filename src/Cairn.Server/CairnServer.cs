@@ -90,6 +90,7 @@ public static class CairnServer
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
             return new TrackingArtifacts(o.DefaultArtifactRootUri, Path.GetFullPath(o.ArtifactsDestinationPath));
         });
+        services.AddSingleton<TrackingStore>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
     }
@@ -119,10 +120,10 @@ public static class CairnServer
     }
 
     /// <summary>
-    /// Applies pending migrations before the server takes requests, then removes what a killed process
+    /// Applies pending migrations before the server takes requests, makes MLflow's Default experiment, then removes what a killed process
     /// left in the artifact store: staged uploads and files whose recording never committed.
     /// </summary>
-    private sealed class MigrationService(CairnDatabase database, VersionFiles files, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
+    private sealed class MigrationService(CairnDatabase database, VersionFiles files, TrackingStore tracking, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -131,6 +132,7 @@ public static class CairnServer
             {
                 Log.MigrationsApplied(logger, string.Join(", ", applied));
             }
+            await tracking.EnsureDefaultExperimentAsync(cancellationToken);
             var removed = await files.RemoveOrphansAsync(cancellationToken);
             if (removed > 0)
             {

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Cairn.Server.Mlflow;
+
+/// <summary>
+/// MLflow's JSON as its server writes it (protobuf's JSON with the proto field names): snake_case, int64s as numbers,
+/// NaN and infinities as "NaN"/"Infinity", absent fields left out. Requests are read as protobuf's JSON parser reads
+/// them: int64s as numbers or strings.
+/// </summary>
+public static class MlflowJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    };
+
+    public static IResult Ok(object value) => Results.Json(value, Options);
+
+    /// <summary>MLflow answers most writes with an empty object.</summary>
+    public static IResult Empty { get; } = Results.Json(new { }, Options);
+
+    /// <summary>
+    /// The request message: the JSON body of a POST/PATCH/DELETE, or the query string of a GET (repeated keys become
+    /// lists, as MLflow's server reads them). An empty body is an empty message; malformed JSON is INVALID_PARAMETER_VALUE.
+    /// </summary>
+    public static async Task<T> ReadAsync<T>(HttpContext context)
+        where T : new()
+    {
+        var request = context.Request;
+        try
+        {
+            if (HttpMethods.IsGet(request.Method))
+            {
+                return FromQuery(request.Query, Options.GetTypeInfo(typeof(T))).Deserialize<T>(Options) ?? new T();
+            }
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, context.RequestAborted);
+            return body.Length == 0 ? new T() : JsonSerializer.Deserialize<T>(body.GetBuffer().AsSpan(0, (int)body.Length), Options) ?? new T();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidParameterException($"Malformed request: {e.Message}");
+        }
+    }
+
+    /// <summary>Query values are strings: lists and booleans are shaped after the message's own fields so that they bind.</summary>
+    private static JsonObject FromQuery(IQueryCollection query, JsonTypeInfo message)
+    {
+        var typed = new JsonObject();
+        foreach (var (key, values) in query)
+        {
+            var type = message.Properties.FirstOrDefault(p => p.Name == key)?.PropertyType;
+            if (type is null)
+            {
+                continue;
+            }
+            if (type != typeof(string) && type.IsAssignableTo(typeof(System.Collections.IEnumerable)))
+            {
+                typed[key] = new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+            }
+            else if ((type == typeof(bool) || type == typeof(bool?)) && bool.TryParse(values[^1], out var flag))
+            {
+                typed[key] = flag;
+            }
+            else
+            {
+                typed[key] = values[^1];
+            }
+        }
+        return typed;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Cairn.Tracking;
+
+/// <summary>
+/// MLflow's validation rules for tracking data (mlflow/utils/validation.py), with its messages, so that clients that
+/// log to Cairn fail exactly where they would fail against MLflow.
+/// </summary>
+public static partial class TrackingLimits
+{
+    public const int MaxMetricsPerBatch = 1000;
+    public const int MaxParamsTagsPerBatch = 100;
+    public const int MaxEntitiesPerBatch = 1000;
+    public const int MaxKeyLength = 250;
+    public const int MaxParamValueLength = 6000;
+    public const int MaxTagValueLength = 8000;
+    public const int MaxExperimentNameLength = 500;
+
+    // Alphanumerics, underscores, dashes, periods, spaces, colons and slashes, as MLflow allows in keys.
+    [GeneratedRegex(@"^[/\w.\- :]*$")]
+    private static partial Regex ValidKey();
+
+    public static InvalidParameterException Missing(string parameter) =>
+        new($"Missing value for required parameter '{parameter}'. See the API docs for more information about request parameters.");
+
+    public static void CheckBatch(int metrics, int parameters, int tags)
+    {
+        if (metrics > MaxMetricsPerBatch)
+        {
+            throw new InvalidParameterException(
+                $"A batch logging request can contain at most {MaxMetricsPerBatch} metrics. Got {metrics} metrics. Please split up metrics across multiple requests and try again.");
+        }
+        if (parameters > MaxParamsTagsPerBatch)
+        {
+            throw new InvalidParameterException(
+                $"A batch logging request can contain at most {MaxParamsTagsPerBatch} params. Got {parameters} params. Please split up params across multiple requests and try again.");
+        }
+        if (tags > MaxParamsTagsPerBatch)
+        {
+            throw new InvalidParameterException(
+                $"A batch logging request can contain at most {MaxParamsTagsPerBatch} tags. Got {tags} tags. Please split up tags across multiple requests and try again.");
+        }
+        var total = metrics + parameters + tags;
+        if (total > MaxEntitiesPerBatch)
+        {
+            throw new InvalidParameterException(
+                $"A batch logging request can contain at most {MaxEntitiesPerBatch} metrics, params and tags in total. Got {total}. Please split up entities across multiple requests and try again.");
+        }
+    }
+
+    public static void CheckKey(string kind, string? key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw Missing("key");
+        }
+        if (key.Length > MaxKeyLength)
+        {
+            throw new InvalidParameterException($"{kind} name '{key[..32]}…' had length {key.Length}, which exceeded length limit of {MaxKeyLength}.");
+        }
+        if (!ValidKey().IsMatch(key))
+        {
+            throw new InvalidParameterException(
+                $"Invalid {kind.ToLowerInvariant()} name: '{key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colons (:) and slashes (/).");
+        }
+        if (key.Split('/').Any(part => part == "..") || key.StartsWith('/'))
+        {
+            throw new InvalidParameterException($"Invalid {kind.ToLowerInvariant()} name: '{key}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such.");
+        }
+    }
+
+    public static void CheckParam(KeyValue param)
+    {
+        CheckKey("Param", param.Key);
+        if (param.Value is null)
+        {
+            throw Missing("value");
+        }
+        if (param.Value.Length > MaxParamValueLength)
+        {
+            throw new InvalidParameterException(
+                $"Param value '{param.Value[..32]}…' had length {param.Value.Length}, which exceeded length limit of {MaxParamValueLength}.");
+        }
+    }
+
+    public static void CheckTag(KeyValue tag)
+    {
+        CheckKey("Tag", tag.Key);
+        if (tag.Value is null)
+        {
+            throw Missing("value");
+        }
+        if (tag.Value.Length > MaxTagValueLength)
+        {
+            throw new InvalidParameterException(
+                $"Tag value '{tag.Value[..32]}…' had length {tag.Value.Length}, which exceeded length limit of {MaxTagValueLength}.");
+        }
+    }
+
+    public static void CheckMetric(Metric metric)
+    {
+        CheckKey("Metric", metric.Key);
+    }
+
+    /// <summary>MLflow's experiment ids are integers written as strings.</summary>
+    public static long ExperimentId(string? id, string parameter = "experiment_id")
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            throw Missing(parameter);
+        }
+        return long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new InvalidParameterException($"Invalid value '{id}' for parameter '{parameter}': experiment ids are integers.");
+    }
+
+    public static string RunId(string? runId) => string.IsNullOrEmpty(runId) ? throw Missing("run_id") : runId;
+
+    public static ViewType ParseViewType(string? value) => value?.ToUpperInvariant() switch
+    {
+        null or "" or "ACTIVE_ONLY" or "1" => ViewType.ActiveOnly,
+        "DELETED_ONLY" or "2" => ViewType.DeletedOnly,
+        "ALL" or "3" => ViewType.All,
+        _ => throw new InvalidParameterException($"Invalid view type '{value}': expected ACTIVE_ONLY, DELETED_ONLY or ALL."),
+    };
+}

@@ -1,0 +1,871 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Cairn.Catalog;
+using Cairn.Governance;
+using Cairn.Search;
+using Cairn.Storage;
+using Dapper;
+
+namespace Cairn.Tracking;
+
+/// <summary>
+/// Experiment tracking as MLflow defines it — experiments, runs, params, metrics with history, tags and dataset
+/// inputs — stored as Cairn records: every change is one transaction with its audit entry. Tracking data belongs to
+/// the root namespace for permissions (decision 0007): reading needs reader on "/", writing writer on "/".
+/// </summary>
+public sealed partial class TrackingStore(CairnDatabase database, AuditChain audit, TimeProvider clock, TrackingArtifacts artifacts)
+{
+    public const string RunNameTag = "mlflow.runName";
+    public const string LogModelHistoryTag = "mlflow.log-model.history";
+    private const int DefaultExperimentPage = 1000;
+    private const int DefaultRunPage = 1000;
+    private const int MaxPage = 50000;
+    private const int MetricsPerInsert = 400;
+
+    /// <summary>What search_runs may filter and order on, in MLflow's names.</summary>
+    public static FilterSchema RunSchema { get; } = new(
+        "r.id",
+        [
+            new FilterAttribute("run_id", "r.run_uuid", FilterValueType.String),
+            new FilterAttribute("run_name", "r.name", FilterValueType.String),
+            new FilterAttribute("status", "r.status", FilterValueType.String),
+            new FilterAttribute("user_id", "r.user_id", FilterValueType.String),
+            new FilterAttribute("start_time", "r.start_time", FilterValueType.Number),
+            new FilterAttribute("created", "r.start_time", FilterValueType.Number),
+            new FilterAttribute("Created", "r.start_time", FilterValueType.Number),
+            new FilterAttribute("end_time", "r.end_time", FilterValueType.Number),
+            new FilterAttribute("artifact_uri", "r.artifact_uri", FilterValueType.String),
+            new FilterAttribute("lifecycle_stage", "r.lifecycle_stage", FilterValueType.String),
+        ],
+        [
+            new FilterCollection("metrics", "run_latest_metrics", "run_id", "key", "value", FilterValueType.Number),
+            new FilterCollection("params", "run_params", "run_id", "key", "value", FilterValueType.String),
+            new FilterCollection("tags", "run_tags", "run_id", "key", "value", FilterValueType.String),
+        ]);
+
+    /// <summary>What search_experiments may filter and order on.</summary>
+    public static FilterSchema ExperimentSchema { get; } = new(
+        "e.id",
+        [
+            new FilterAttribute("experiment_id", "e.id", FilterValueType.Number),
+            new FilterAttribute("name", "e.name", FilterValueType.String),
+            new FilterAttribute("creation_time", "e.created_at", FilterValueType.Number),
+            new FilterAttribute("last_update_time", "e.updated_at", FilterValueType.Number),
+        ],
+        [new FilterCollection("tags", "experiment_tags", "experiment_id", "key", "value", FilterValueType.String)]);
+
+    private sealed record ExperimentRow
+    {
+        public long Id { get; init; }
+        public string Name { get; init; } = "";
+        public string ArtifactLocation { get; init; } = "";
+        public string LifecycleStage { get; init; } = "";
+        public long CreatedAt { get; init; }
+        public long UpdatedAt { get; init; }
+    }
+
+    private sealed record RunRow
+    {
+        public long Id { get; init; }
+        public string RunUuid { get; init; } = "";
+        public long ExperimentId { get; init; }
+        public string? Name { get; init; }
+        public string? UserId { get; init; }
+        public string Status { get; init; } = "";
+        public long? StartTime { get; init; }
+        public long? EndTime { get; init; }
+        public string LifecycleStage { get; init; } = "";
+        public string ArtifactUri { get; init; } = "";
+    }
+
+    private sealed record PairRow
+    {
+        public long Owner { get; init; }
+        public string Key { get; init; } = "";
+        public string Value { get; init; } = "";
+    }
+
+    private sealed record MetricRow
+    {
+        public long RunId { get; init; }
+        public string Key { get; init; } = "";
+        public double Value { get; init; }
+        public long IsNan { get; init; }
+        public long Timestamp { get; init; }
+        public long Step { get; init; }
+
+        public Metric ToMetric() => new(Key, IsNan != 0 ? double.NaN : Value, Timestamp, Step);
+    }
+
+    private sealed record InputRow
+    {
+        public long RunId { get; init; }
+        public string Name { get; init; } = "";
+        public string Digest { get; init; } = "";
+        public string SourceType { get; init; } = "";
+        public string Source { get; init; } = "";
+        public string? Schema { get; init; }
+        public string? Profile { get; init; }
+        public string Tags { get; init; } = "{}";
+    }
+
+    // ---- Experiments -------------------------------------------------------------------------------------------
+
+    /// <summary>MLflow's "Default" experiment 0, made once with a location under the default artifact root.</summary>
+    public async Task EnsureDefaultExperimentAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM experiments WHERE id = 0", transaction: transaction, cancellationToken: cancellationToken));
+            if (exists == 0)
+            {
+                var location = artifacts.ExperimentLocation(0);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO experiments (id, name, artifact_location, lifecycle_stage, created_at, updated_at, created_by)
+                    SELECT 0, 'Default', @location, 'active', @now, @now, 'cairn'
+                    WHERE NOT EXISTS (SELECT 1 FROM experiments WHERE name = 'Default')
+                    """,
+                    new { location, now }, transaction, cancellationToken: cancellationToken));
+            }
+            return 0;
+        }, cancellationToken);
+    }
+
+    public async Task<string> CreateExperimentAsync(
+        Caller caller, string? name, string? artifactLocation, IReadOnlyList<KeyValue>? tags, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw TrackingLimits.Missing("name");
+        }
+        if (name.Length > TrackingLimits.MaxExperimentNameLength)
+        {
+            throw new InvalidParameterException($"Experiment name exceeds the maximum length of {TrackingLimits.MaxExperimentNameLength} characters.");
+        }
+        foreach (var tag in tags ?? [])
+        {
+            TrackingLimits.CheckTag(tag);
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM experiments WHERE name = @name", new { name }, transaction, cancellationToken: cancellationToken)) > 0)
+            {
+                throw new AlreadyExistsException($"Experiment(name={name}) already exists.");
+            }
+            // Ids count up from the highest ever used, so an id is never reused (a deleted experiment keeps its row).
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COALESCE(MAX(id), 0) + 1 FROM experiments", transaction: transaction, cancellationToken: cancellationToken));
+            var location = string.IsNullOrWhiteSpace(artifactLocation) ? artifacts.ExperimentLocation(id) : artifactLocation;
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO experiments (id, name, artifact_location, lifecycle_stage, created_at, updated_at, created_by)
+                VALUES (@id, @name, @location, 'active', @now, @now, @by)
+                """,
+                new { id, name, location, now, by = caller.Name }, transaction, cancellationToken: cancellationToken));
+            foreach (var tag in tags ?? [])
+            {
+                await UpsertPairAsync(transaction, "experiment_tags", "experiment_id", id, tag, cancellationToken);
+            }
+            var experimentId = id.ToString(CultureInfo.InvariantCulture);
+            await audit.AppendAsync(transaction, caller.Name, "experiment.create", ExperimentResource(experimentId), null,
+                new { experiment_id = experimentId, name, artifact_location = location, tags }, cancellationToken);
+            return experimentId;
+        }, cancellationToken);
+    }
+
+    public async Task<Experiment> GetExperimentAsync(Caller caller, string? experimentId, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = TrackingLimits.ExperimentId(experimentId);
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await FindExperimentAsync(connection, null, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
+            return (await WithTagsAsync(connection, [row], cancellationToken))[0];
+        }, cancellationToken);
+    }
+
+    public async Task<Experiment> GetExperimentByNameAsync(Caller caller, string? name, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        if (string.IsNullOrEmpty(name))
+        {
+            throw TrackingLimits.Missing("experiment_name");
+        }
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<ExperimentRow>(new CommandDefinition(
+                $"{SelectExperiments} WHERE e.name = @name", new { name }, cancellationToken: cancellationToken))
+                ?? throw new NotFoundException($"Could not find experiment with name '{name}'");
+            return (await WithTagsAsync(connection, [row], cancellationToken))[0];
+        }, cancellationToken);
+    }
+
+    public async Task<ExperimentPage> SearchExperimentsAsync(Caller caller, ExperimentQuery query, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var size = PageSize(query.MaxResults, DefaultExperimentPage);
+        var parameters = new Dictionary<string, object?>();
+        var where = new List<string> { LifecycleCondition("e", query.ViewType) };
+        if (MlflowFilter.Parse(query.Filter) is { } filter)
+        {
+            where.Add(FilterCompiler.Compile(filter, ExperimentSchema, database.Dialect, parameters));
+        }
+        var orderBy = OrderByClause.ToSql(query.OrderBy, ExperimentSchema, "creation_time DESC, experiment_id ASC");
+        var shape = $"experiments|{query.Filter}|{query.OrderBy}|{query.ViewType}";
+        var offset = Paging.DecodeOffset(query.PageToken, shape);
+        parameters["limit"] = size + 1;
+        parameters["offset"] = offset;
+        return await database.ReadAsync(async connection =>
+        {
+            var rows = (await connection.QueryAsync<ExperimentRow>(new CommandDefinition(
+                $"{SelectExperiments} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
+                new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
+            var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
+            return new ExperimentPage(await WithTagsAsync(connection, rows.Take(size).ToList(), cancellationToken), next);
+        }, cancellationToken);
+    }
+
+    public async Task RenameExperimentAsync(Caller caller, string? experimentId, string? newName, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.ExperimentId(experimentId);
+        if (string.IsNullOrWhiteSpace(newName))
+        {
+            throw TrackingLimits.Missing("new_name");
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
+            RequireActive(row);
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM experiments WHERE name = @newName AND id <> @id", new { newName, id }, transaction, cancellationToken: cancellationToken)) > 0)
+            {
+                throw new AlreadyExistsException($"Experiment(name={newName}) already exists.");
+            }
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE experiments SET name = @newName, updated_at = @now WHERE id = @id", new { newName, now, id }, transaction, cancellationToken: cancellationToken));
+            await audit.AppendAsync(transaction, caller.Name, "experiment.rename", ExperimentResource(experimentId!), new { name = row.Name }, new { name = newName }, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <summary>Marks an experiment (and its runs) deleted or active again; rows stay, so ids are never reused.</summary>
+    public async Task SetExperimentLifecycleAsync(Caller caller, string? experimentId, bool delete, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.ExperimentId(experimentId);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var (from, to) = delete ? (LifecycleStage.Active, LifecycleStage.Deleted) : (LifecycleStage.Deleted, LifecycleStage.Active);
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
+            if (row.LifecycleStage != from)
+            {
+                throw new InvalidParameterException(delete
+                    ? $"The experiment {experimentId} must be in the 'active' state. Current state is {row.LifecycleStage}."
+                    : $"Cannot restore an active experiment: {experimentId}.");
+            }
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE experiments SET lifecycle_stage = @to, updated_at = @now WHERE id = @id;
+                UPDATE runs SET lifecycle_stage = @to, deleted_time = @deletedTime WHERE experiment_id = @id AND lifecycle_stage = @from;
+                """,
+                new { to, from, now, id, deletedTime = delete ? now : (long?)null }, transaction, cancellationToken: cancellationToken));
+            await audit.AppendAsync(transaction, caller.Name, delete ? "experiment.delete" : "experiment.restore", ExperimentResource(experimentId!),
+                new { lifecycle_stage = from }, new { lifecycle_stage = to }, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    public async Task SetExperimentTagAsync(Caller caller, string? experimentId, KeyValue tag, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.ExperimentId(experimentId);
+        TrackingLimits.CheckTag(tag);
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
+            RequireActive(row);
+            await UpsertPairAsync(transaction, "experiment_tags", "experiment_id", id, tag, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, "experiment.tag.set", ExperimentResource(experimentId!), null, tag, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    // ---- Runs --------------------------------------------------------------------------------------------------
+
+    public async Task<Run> CreateRunAsync(Caller caller, CreateRunRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var experimentId = TrackingLimits.ExperimentId(request.ExperimentId);
+        var tags = (request.Tags ?? []).ToList();
+        tags.ForEach(TrackingLimits.CheckTag);
+        var tagged = tags.LastOrDefault(t => t.Key == RunNameTag)?.Value;
+        if (request.RunName is not null && tagged is not null && request.RunName != tagged)
+        {
+            throw new InvalidParameterException(
+                $"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='{request.RunName}', mlflow.runName='{tagged}').");
+        }
+        var name = request.RunName ?? tagged ?? RunNames.Generate();
+        tags.RemoveAll(t => t.Key == RunNameTag);
+        tags.Add(new KeyValue(RunNameTag, name));
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var runId = Guid.NewGuid().ToString("N");
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            var experiment = await FindExperimentAsync(connection, transaction, experimentId, cancellationToken) ?? throw ExperimentMissing(request.ExperimentId);
+            RequireActive(experiment);
+            var row = new RunRow
+            {
+                RunUuid = runId,
+                ExperimentId = experimentId,
+                Name = name,
+                UserId = request.UserId ?? caller.Name,
+                Status = RunStatus.Running,
+                StartTime = request.StartTime ?? now,
+                LifecycleStage = LifecycleStage.Active,
+                ArtifactUri = TrackingArtifacts.RunArtifactUri(experiment.ArtifactLocation, runId),
+            };
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri)
+                VALUES (@RunUuid, @ExperimentId, @Name, @UserId, @Status, @StartTime, @LifecycleStage, @ArtifactUri)
+                RETURNING id
+                """,
+                row, transaction, cancellationToken: cancellationToken));
+            foreach (var tag in tags)
+            {
+                await UpsertPairAsync(transaction, "run_tags", "run_id", id, tag, cancellationToken);
+            }
+            var run = new Run(ToInfo(row), new RunData([], [], tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList()), new RunInputs([]));
+            await audit.AppendAsync(transaction, caller.Name, "run.create", RunResource(runId), null, run.Info, cancellationToken);
+            return run;
+        }, cancellationToken);
+    }
+
+    public async Task<Run> GetRunAsync(Caller caller, string? runId, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await FindRunAsync(connection, null, id, cancellationToken) ?? throw RunMissing(id);
+            return (await LoadRunsAsync(connection, [row], cancellationToken))[0];
+        }, cancellationToken);
+    }
+
+    public async Task<RunInfo> UpdateRunAsync(Caller caller, string? runId, UpdateRunRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        if (request.Status is not null && !RunStatus.All.Contains(request.Status))
+        {
+            throw new InvalidParameterException($"Invalid value '{request.Status}' for parameter 'status': expected one of {string.Join(", ", RunStatus.All)}.");
+        }
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
+            RequireActive(row);
+            var updated = row with
+            {
+                Status = request.Status ?? row.Status,
+                EndTime = request.EndTime ?? row.EndTime,
+                Name = request.RunName ?? row.Name,
+            };
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE runs SET status = @Status, end_time = @EndTime, name = @Name WHERE id = @Id", updated, transaction, cancellationToken: cancellationToken));
+            if (request.RunName is not null)
+            {
+                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, new KeyValue(RunNameTag, request.RunName), cancellationToken);
+            }
+            await audit.AppendAsync(transaction, caller.Name, "run.update", RunResource(id), ToInfo(row), ToInfo(updated), cancellationToken);
+            return ToInfo(updated);
+        }, cancellationToken);
+    }
+
+    public async Task SetRunLifecycleAsync(Caller caller, string? runId, bool delete, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
+            var to = delete ? LifecycleStage.Deleted : LifecycleStage.Active;
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE runs SET lifecycle_stage = @to, deleted_time = @deletedTime WHERE id = @Id",
+                new { to, deletedTime = delete ? now : (long?)null, row.Id }, transaction, cancellationToken: cancellationToken));
+            await audit.AppendAsync(transaction, caller.Name, delete ? "run.delete" : "run.restore", RunResource(id),
+                new { lifecycle_stage = row.LifecycleStage }, new { lifecycle_stage = to }, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    public async Task DeleteRunTagAsync(Caller caller, string? runId, string? key, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        if (string.IsNullOrEmpty(key))
+        {
+            throw TrackingLimits.Missing("key");
+        }
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
+            RequireActive(row);
+            var deleted = await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM run_tags WHERE run_id = @Id AND key = @key", new { row.Id, key }, transaction, cancellationToken: cancellationToken));
+            if (deleted == 0)
+            {
+                throw new NotFoundException($"No tag with name: {key} in run with id {id}");
+            }
+            await audit.AppendAsync(transaction, caller.Name, "run.tag.delete", RunResource(id), new { key }, null, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// log-batch, and log-metric/log-parameter/set-tag as batches of one: all or nothing, in one transaction. Params are
+    /// immutable once logged (the same value again is fine); a metric point is history, and each key's latest point is
+    /// kept for runs/get and search.
+    /// </summary>
+    public async Task LogBatchAsync(
+        Caller caller, string? runId, IReadOnlyList<Metric>? metrics, IReadOnlyList<KeyValue>? parameters, IReadOnlyList<KeyValue>? tags,
+        CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        metrics ??= [];
+        parameters ??= [];
+        tags ??= [];
+        TrackingLimits.CheckBatch(metrics.Count, parameters.Count, tags.Count);
+        foreach (var metric in metrics)
+        {
+            TrackingLimits.CheckMetric(metric);
+        }
+        foreach (var param in parameters)
+        {
+            TrackingLimits.CheckParam(param);
+        }
+        foreach (var tag in tags)
+        {
+            TrackingLimits.CheckTag(tag);
+        }
+        // The same key twice in one batch with different values is refused, as MLflow does.
+        foreach (var group in parameters.GroupBy(p => p.Key, StringComparer.Ordinal).Where(g => g.Select(p => p.Value).Distinct(StringComparer.Ordinal).Count() > 1))
+        {
+            throw new InvalidParameterException($"Duplicate parameter keys have been submitted: [{group.Key}]. Please ensure the request contains only one param value per param key.");
+        }
+
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
+            RequireActive(row);
+            await LogParamsAsync(transaction, row, parameters.DistinctBy(p => p.Key, StringComparer.Ordinal).ToList(), cancellationToken);
+            await LogMetricsAsync(transaction, row.Id, metrics, cancellationToken);
+            foreach (var tag in tags)
+            {
+                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, tag, cancellationToken);
+                if (tag.Key == RunNameTag)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE runs SET name = @Value WHERE id = @Id", new { tag.Value, row.Id }, transaction, cancellationToken: cancellationToken));
+                }
+            }
+            // A batch can hold a thousand points: the audit entry keeps what changed, not every value.
+            await audit.AppendAsync(transaction, caller.Name, "run.log_batch", RunResource(id), null, new
+            {
+                metrics = metrics.Count,
+                metric_keys = metrics.Select(m => m.Key).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+                @params = parameters,
+                tags,
+            }, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    public async Task LogInputsAsync(Caller caller, string? runId, IReadOnlyList<DatasetInput>? inputs, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        inputs ??= [];
+        foreach (var input in inputs)
+        {
+            if (input.Dataset is null || string.IsNullOrEmpty(input.Dataset.Name) || string.IsNullOrEmpty(input.Dataset.Digest)
+                || string.IsNullOrEmpty(input.Dataset.SourceType) || string.IsNullOrEmpty(input.Dataset.Source))
+            {
+                throw new InvalidParameterException("Each dataset input needs a dataset with name, digest, source_type and source.");
+            }
+            foreach (var tag in input.Tags ?? [])
+            {
+                TrackingLimits.CheckTag(tag);
+            }
+        }
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
+            RequireActive(row);
+            foreach (var input in inputs)
+            {
+                var d = input.Dataset;
+                var datasetId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    """
+                    INSERT INTO tracking_datasets (experiment_id, name, digest, source_type, source, schema, profile)
+                    VALUES (@ExperimentId, @Name, @Digest, @SourceType, @Source, @Schema, @Profile)
+                    ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source = excluded.source
+                    RETURNING id
+                    """,
+                    new { row.ExperimentId, d.Name, d.Digest, d.SourceType, d.Source, d.Schema, d.Profile }, transaction, cancellationToken: cancellationToken));
+                var inputTags = JsonSerializer.Serialize((input.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO run_inputs (run_id, dataset_id, tags) VALUES (@Id, @datasetId, @inputTags)
+                    ON CONFLICT (run_id, dataset_id) DO UPDATE SET tags = excluded.tags
+                    """,
+                    new { row.Id, datasetId, inputTags }, transaction, cancellationToken: cancellationToken));
+            }
+            await audit.AppendAsync(transaction, caller.Name, "run.log_inputs", RunResource(id), null,
+                inputs.Select(i => new { i.Dataset.Name, i.Dataset.Digest, i.Dataset.Source }).ToList(), cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <summary>log-model: MLflow keeps the logged model's description in a JSON list in the run's history tag.</summary>
+    public async Task LogModelAsync(Caller caller, string? runId, string? modelJson, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        if (string.IsNullOrEmpty(modelJson))
+        {
+            throw TrackingLimits.Missing("model_json");
+        }
+        JsonElement model;
+        try
+        {
+            model = JsonDocument.Parse(modelJson).RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidParameterException($"'model_json' is not valid JSON: {e.Message}");
+        }
+        if (model.ValueKind != JsonValueKind.Object || !model.TryGetProperty("artifact_path", out _))
+        {
+            throw new InvalidParameterException("'model_json' must be a JSON object with at least 'artifact_path'.");
+        }
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
+            RequireActive(row);
+            var previous = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT value FROM run_tags WHERE run_id = @Id AND key = @key", new { row.Id, key = LogModelHistoryTag }, transaction, cancellationToken: cancellationToken));
+            var history = previous is null ? [] : JsonSerializer.Deserialize<List<JsonElement>>(previous) ?? [];
+            history.Add(model);
+            var tag = new KeyValue(LogModelHistoryTag, JsonSerializer.Serialize(history));
+            await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, tag, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, "run.log_model", RunResource(id), null, model, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    public async Task<MetricHistoryPage> GetMetricHistoryAsync(
+        Caller caller, string? runId, string? metricKey, int? maxResults, string? pageToken, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        if (string.IsNullOrEmpty(metricKey))
+        {
+            throw TrackingLimits.Missing("metric_key");
+        }
+        var size = maxResults is null ? int.MaxValue - 1 : Paging.PageSize(maxResults, 25000, 25000);
+        var shape = $"history|{id}|{metricKey}";
+        var offset = Paging.DecodeOffset(pageToken, shape);
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await FindRunAsync(connection, null, id, cancellationToken) ?? throw RunMissing(id);
+            var points = (await connection.QueryAsync<MetricRow>(new CommandDefinition(
+                """
+                SELECT run_id, key, value, is_nan, timestamp, step FROM run_metrics
+                WHERE run_id = @Id AND key = @metricKey ORDER BY step, timestamp, value LIMIT @limit OFFSET @offset
+                """,
+                new { row.Id, metricKey, limit = (long)size + 1, offset }, cancellationToken: cancellationToken))).ToList();
+            var next = points.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
+            return new MetricHistoryPage(points.Take(size).Select(p => p.ToMetric()).ToList(), next);
+        }, cancellationToken);
+    }
+
+    public async Task<RunPage> SearchRunsAsync(Caller caller, RunQuery query, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var size = PageSize(query.MaxResults, DefaultRunPage);
+        var experimentIds = query.ExperimentIds.Select(e => TrackingLimits.ExperimentId(e, "experiment_ids")).Distinct().ToList();
+        if (experimentIds.Count == 0)
+        {
+            return new RunPage([], null);
+        }
+        var parameters = new Dictionary<string, object?> { ["experimentIds"] = experimentIds };
+        var where = new List<string> { "r.experiment_id IN @experimentIds", LifecycleCondition("r", query.ViewType) };
+        if (MlflowFilter.Parse(query.Filter) is { } filter)
+        {
+            where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters));
+        }
+        var orderBy = RunOrderBy(query.OrderBy, parameters);
+        var shape = $"runs|{string.Join(',', experimentIds)}|{query.Filter}|{string.Join(';', query.OrderBy ?? [])}|{query.ViewType}";
+        var offset = Paging.DecodeOffset(query.PageToken, shape);
+        parameters["limit"] = size + 1;
+        parameters["offset"] = offset;
+        return await database.ReadAsync(async connection =>
+        {
+            var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(
+                $"{SelectRuns} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
+                new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
+            var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
+            return new RunPage(await LoadRunsAsync(connection, rows.Take(size).ToList(), cancellationToken), next);
+        }, cancellationToken);
+    }
+
+    /// <summary>The run's artifact URI and experiment, for the artifact endpoints and the registry.</summary>
+    public async Task<RunInfo> GetRunInfoAsync(Caller caller, string? runId, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = TrackingLimits.RunId(runId);
+        return await database.ReadAsync(async connection =>
+            ToInfo(await FindRunAsync(connection, null, id, cancellationToken) ?? throw RunMissing(id)), cancellationToken);
+    }
+
+    public static NotFoundException RunMissing(string runId) => new($"Run with id={runId} not found");
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    private const string SelectExperiments =
+        "SELECT e.id, e.name, e.artifact_location, e.lifecycle_stage, e.created_at, e.updated_at FROM experiments e";
+
+    private const string SelectRuns =
+        "SELECT r.id, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.artifact_uri FROM runs r";
+
+    private static string ExperimentResource(string id) => $"experiments/{id}";
+
+    private static string RunResource(string id) => $"runs/{id}";
+
+    private static NotFoundException ExperimentMissing(string id) => new($"No Experiment with id={id} exists");
+
+    private static int PageSize(int? requested, int defaultSize)
+    {
+        if (requested > MaxPage)
+        {
+            throw new InvalidParameterException($"Invalid value {requested} for parameter 'max_results' supplied. It must be at most {MaxPage}.");
+        }
+        return Paging.PageSize(requested, defaultSize, MaxPage);
+    }
+
+    private static string LifecycleCondition(string alias, ViewType view) => view switch
+    {
+        ViewType.ActiveOnly => $"{alias}.lifecycle_stage = 'active'",
+        ViewType.DeletedOnly => $"{alias}.lifecycle_stage = 'deleted'",
+        _ => "1 = 1",
+    };
+
+    private static void RequireActive(ExperimentRow row)
+    {
+        if (row.LifecycleStage != LifecycleStage.Active)
+        {
+            throw new InvalidParameterException($"The experiment {row.Id} must be in the 'active' state. Current state is {row.LifecycleStage}.");
+        }
+    }
+
+    private static void RequireActive(RunRow row)
+    {
+        if (row.LifecycleStage != LifecycleStage.Active)
+        {
+            throw new InvalidParameterException($"The run {row.RunUuid} must be in the 'active' state. Current state is {row.LifecycleStage}.");
+        }
+    }
+
+    private static RunInfo ToInfo(RunRow row) => new(
+        row.RunUuid, row.RunUuid, row.Name ?? "", row.ExperimentId.ToString(CultureInfo.InvariantCulture), row.UserId, row.Status,
+        row.StartTime, row.EndTime, row.ArtifactUri, row.LifecycleStage);
+
+    private static Task<ExperimentRow?> FindExperimentAsync(DbConnection connection, DbTransaction? transaction, long id, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<ExperimentRow>(new CommandDefinition(
+            $"{SelectExperiments} WHERE e.id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+
+    private static Task<RunRow?> FindRunAsync(DbConnection connection, DbTransaction? transaction, string runId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
+            $"{SelectRuns} WHERE r.run_uuid = @runId", new { runId }, transaction, cancellationToken: cancellationToken));
+
+    private static async Task UpsertPairAsync(DbTransaction transaction, string table, string ownerColumn, long owner, KeyValue pair, CancellationToken cancellationToken) =>
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO {table} ({ownerColumn}, key, value) VALUES (@owner, @Key, @Value) ON CONFLICT ({ownerColumn}, key) DO UPDATE SET value = excluded.value",
+            new { owner, pair.Key, pair.Value }, transaction, cancellationToken: cancellationToken));
+
+    private static async Task LogParamsAsync(DbTransaction transaction, RunRow run, List<KeyValue> parameters, CancellationToken cancellationToken)
+    {
+        if (parameters.Count == 0)
+        {
+            return;
+        }
+        var connection = transaction.Connection!;
+        var existing = (await connection.QueryAsync<PairRow>(new CommandDefinition(
+            "SELECT run_id AS owner, key, value FROM run_params WHERE run_id = @Id AND key IN @keys",
+            new { run.Id, keys = parameters.Select(p => p.Key).ToList() }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        foreach (var param in parameters)
+        {
+            if (existing.TryGetValue(param.Key, out var logged))
+            {
+                if (logged != param.Value)
+                {
+                    throw new InvalidParameterException(
+                        $"Changing param values is not allowed. Param with key='{param.Key}' was already logged with value='{logged}' for run ID='{run.RunUuid}'. Attempted logging new value '{param.Value}'.");
+                }
+                continue;
+            }
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO run_params (run_id, key, value) VALUES (@Id, @Key, @Value)", new { run.Id, param.Key, param.Value }, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>Multi-row inserts of the history, then one upsert per key of its latest point.</summary>
+    private static async Task LogMetricsAsync(DbTransaction transaction, long runId, IReadOnlyList<Metric> metrics, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        foreach (var chunk in metrics.Chunk(MetricsPerInsert))
+        {
+            var sql = new StringBuilder("INSERT INTO run_metrics (run_id, key, step, timestamp, value, is_nan) VALUES ");
+            var parameters = new DynamicParameters();
+            parameters.Add("run", runId);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@run, @k{i}, @s{i}, @t{i}, @v{i}, @n{i})");
+                var (value, isNan) = Storable(chunk[i].Value);
+                parameters.Add($"k{i}", chunk[i].Key);
+                parameters.Add($"s{i}", chunk[i].Step);
+                parameters.Add($"t{i}", chunk[i].Timestamp);
+                parameters.Add($"v{i}", value);
+                parameters.Add($"n{i}", isNan);
+            }
+            sql.Append(" ON CONFLICT DO NOTHING");
+            await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
+        }
+        foreach (var latest in metrics.GroupBy(m => m.Key, StringComparer.Ordinal)
+            .Select(g => g.OrderByDescending(m => m.Step).ThenByDescending(m => m.Timestamp).ThenByDescending(m => Storable(m.Value).Value).First()))
+        {
+            var (value, isNan) = Storable(latest.Value);
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan) VALUES (@runId, @Key, @Step, @Timestamp, @value, @isNan)
+                ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
+                WHERE excluded.step > run_latest_metrics.step
+                   OR (excluded.step = run_latest_metrics.step AND excluded.timestamp > run_latest_metrics.timestamp)
+                   OR (excluded.step = run_latest_metrics.step AND excluded.timestamp = run_latest_metrics.timestamp AND excluded.value > run_latest_metrics.value)
+                """,
+                new { runId, latest.Key, latest.Step, latest.Timestamp, value, isNan }, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>SQL REAL holds ±∞ but not NaN (SQLite stores NULL): NaN is kept as 0 with a flag, as MLflow does.</summary>
+    private static (double Value, int IsNan) Storable(double value) => double.IsNaN(value) ? (0, 1) : (value, 0);
+
+    private static async Task<IReadOnlyList<Experiment>> WithTagsAsync(DbConnection connection, IReadOnlyList<ExperimentRow> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+        var tags = (await connection.QueryAsync<PairRow>(new CommandDefinition(
+            "SELECT experiment_id AS owner, key, value FROM experiment_tags WHERE experiment_id IN @ids ORDER BY key",
+            new { ids = rows.Select(r => r.Id).ToList() }, cancellationToken: cancellationToken))).ToLookup(t => t.Owner);
+        return rows.Select(r => new Experiment(
+            r.Id.ToString(CultureInfo.InvariantCulture), r.Name, r.ArtifactLocation, r.LifecycleStage, r.CreatedAt, r.UpdatedAt,
+            tags[r.Id].Select(t => new KeyValue(t.Key, t.Value)).ToList())).ToList();
+    }
+
+    private static async Task<IReadOnlyList<Run>> LoadRunsAsync(DbConnection connection, IReadOnlyList<RunRow> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+        var ids = new { ids = rows.Select(r => r.Id).ToList() };
+        var metrics = (await connection.QueryAsync<MetricRow>(new CommandDefinition(
+            "SELECT run_id, key, value, is_nan, timestamp, step FROM run_latest_metrics WHERE run_id IN @ids ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(m => m.RunId);
+        var parameters = (await connection.QueryAsync<PairRow>(new CommandDefinition(
+            "SELECT run_id AS owner, key, value FROM run_params WHERE run_id IN @ids ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(p => p.Owner);
+        var tags = (await connection.QueryAsync<PairRow>(new CommandDefinition(
+            "SELECT run_id AS owner, key, value FROM run_tags WHERE run_id IN @ids ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(p => p.Owner);
+        var inputs = (await connection.QueryAsync<InputRow>(new CommandDefinition(
+            """
+            SELECT i.run_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags
+            FROM run_inputs i JOIN tracking_datasets d ON d.id = i.dataset_id WHERE i.run_id IN @ids ORDER BY d.name, d.digest
+            """, ids, cancellationToken: cancellationToken))).ToLookup(i => i.RunId);
+        return rows.Select(r => new Run(
+            ToInfo(r),
+            new RunData(
+                metrics[r.Id].Select(m => m.ToMetric()).ToList(),
+                parameters[r.Id].Select(p => new KeyValue(p.Key, p.Value)).ToList(),
+                tags[r.Id].Select(t => new KeyValue(t.Key, t.Value)).ToList()),
+            new RunInputs(inputs[r.Id].Select(i => new DatasetInput(
+                (JsonSerializer.Deserialize<Dictionary<string, string>>(i.Tags) ?? []).Select(t => new KeyValue(t.Key, t.Value)).ToList(),
+                new Dataset(i.Name, i.Digest, i.SourceType, i.Source, i.Schema, i.Profile))).ToList()))).ToList();
+    }
+
+    /// <summary>
+    /// MLflow's run order_by: a list of <c>[attributes.|metrics.|params.|tags.]key [ASC|DESC]</c>; runs lacking the key
+    /// sort last. Default: newest start time first. The run's id breaks ties so pages neither skip nor repeat.
+    /// </summary>
+    private static string RunOrderBy(IReadOnlyList<string>? orderBy, Dictionary<string, object?> parameters)
+    {
+        var terms = new List<string>();
+        var index = 0;
+        foreach (var clause in orderBy ?? [])
+        {
+            var parsed = MlflowFilter.Parse($"{OrderKey(clause, out var descending)} IS NULL") as ComparisonExpression
+                ?? throw new InvalidParameterException($"Invalid order_by clause '{clause}'.");
+            var operand = parsed.Operand;
+            var direction = descending ? "DESC" : "ASC";
+            if (operand.Key is null)
+            {
+                var attribute = RunSchema.FindAttribute(operand.Name)
+                    ?? throw new InvalidParameterException($"Invalid order_by clause '{clause}': '{operand.Name}' is not a run attribute.");
+                terms.Add($"{attribute.Column} IS NULL, {attribute.Column} {direction}");
+                continue;
+            }
+            var collection = RunSchema.FindCollection(operand.Name)
+                ?? throw new InvalidParameterException($"Invalid order_by clause '{clause}': expected attributes., metrics., params. or tags.");
+            var key = $"o{index++}";
+            parameters[key] = operand.Key;
+            var value = $"(SELECT x.{collection.ValueColumn} FROM {collection.Table} x WHERE x.{collection.OwnerColumn} = r.id AND x.{collection.KeyColumn} = @{key})";
+            terms.Add($"{value} IS NULL, {value} {direction}");
+        }
+        if (terms.Count == 0)
+        {
+            terms.Add("r.start_time DESC");
+        }
+        terms.Add("r.run_uuid ASC");
+        return string.Join(", ", terms);
+    }
+
+    /// <summary>Splits "metrics.acc DESC" into the key expression and the direction.</summary>
+    private static string OrderKey(string clause, out bool descending)
+    {
+        var text = clause.Trim();
+        descending = false;
+        foreach (var (suffix, desc) in new[] { (" DESC", true), (" ASC", false) })
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                descending = desc;
+                return text[..^suffix.Length].TrimEnd();
+            }
+        }
+        return text;
+    }
+}
