@@ -91,6 +91,7 @@ public static class CairnServer
             return new TrackingArtifacts(o.DefaultArtifactRootUri, Path.GetFullPath(o.ArtifactsDestinationPath));
         });
         services.AddSingleton<TrackingStore>();
+        services.AddSingleton<RunArtifacts>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
     }
@@ -123,7 +124,8 @@ public static class CairnServer
     /// Applies pending migrations before the server takes requests, makes MLflow's Default experiment, then removes what a killed process
     /// left in the artifact store: staged uploads and files whose recording never committed.
     /// </summary>
-    private sealed class MigrationService(CairnDatabase database, VersionFiles files, TrackingStore tracking, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
+    private sealed class MigrationService(
+        CairnDatabase database, VersionFiles files, TrackingStore tracking, RunArtifacts runArtifacts, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -133,7 +135,7 @@ public static class CairnServer
                 Log.MigrationsApplied(logger, string.Join(", ", applied));
             }
             await tracking.EnsureDefaultExperimentAsync(cancellationToken);
-            var removed = await files.RemoveOrphansAsync(cancellationToken);
+            var removed = await files.RemoveOrphansAsync(cancellationToken) + runArtifacts.RemoveAbandonedStaging();
             if (removed > 0)
             {
                 Log.OrphansRemoved(logger, removed);

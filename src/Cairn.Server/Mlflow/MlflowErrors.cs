@@ -14,6 +14,7 @@ public static class MlflowErrors
     public const string EndpointNotFound = "ENDPOINT_NOT_FOUND";
     public const string RequestLimitExceeded = "REQUEST_LIMIT_EXCEEDED";
     public const string InternalError = "INTERNAL_ERROR";
+    public const string NotImplemented = "NOT_IMPLEMENTED";
 
     public static int StatusOf(string errorCode) => errorCode switch
     {
@@ -22,6 +23,7 @@ public static class MlflowErrors
         ErrorCodes.Unauthenticated => 401,
         ErrorCodes.PermissionDenied => 403,
         RequestLimitExceeded => 429,
+        NotImplemented => 501,
         _ => 500,
     };
 
