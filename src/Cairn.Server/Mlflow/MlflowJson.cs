@@ -41,7 +41,10 @@ public static class MlflowJson
             }
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body, context.RequestAborted);
-            return body.Length == 0 ? new T() : JsonSerializer.Deserialize<T>(body.GetBuffer().AsSpan(0, (int)body.Length), Options) ?? new T();
+            // Some clients send a DELETE's message in the query string instead of a body.
+            return body.Length == 0
+                ? FromQuery(request.Query, Options.GetTypeInfo(typeof(T))).Deserialize<T>(Options) ?? new T()
+                : JsonSerializer.Deserialize<T>(body.GetBuffer().AsSpan(0, (int)body.Length), Options) ?? new T();
         }
         catch (JsonException e)
         {
@@ -74,5 +77,22 @@ public static class MlflowJson
             }
         }
         return typed;
+    }
+
+    /// <summary>
+    /// A string field that clients also send as a number: protobuf's JSON reads enums by name or number, and MLflow's
+    /// clients send a model version (a string in its protos) either way.
+    /// </summary>
+    public sealed class NumberOrStringConverter : JsonConverter<string?>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Number => reader.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            JsonTokenType.Null => null,
+            _ => throw new JsonException("Expected a string or a number."),
+        };
+
+        public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 }

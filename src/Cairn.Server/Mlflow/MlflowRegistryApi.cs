@@ -1,6 +1,247 @@
+using System.Globalization;
+using Cairn.Catalog;
+using Cairn.Registry;
+using Cairn.Search;
+using Cairn.Tracking;
+
 namespace Cairn.Server.Mlflow;
 
+/// <summary>
+/// MLflow's model registry endpoints (model_registry.proto) over Cairn's catalog and registry: a registered model is a
+/// Cairn model whose MLflow name is its full name (<c>team.project.model</c>), so both APIs see the same models and versions.
+/// </summary>
 internal static class MlflowRegistryApi
 {
-    public static RouteGroupBuilder MapMlflowRegistry(this RouteGroupBuilder group) => group;
+    private const int DefaultVersionPage = 10000;
+
+    public static RouteGroupBuilder MapMlflowRegistry(this RouteGroupBuilder group)
+    {
+        var models = group.MapGroup("/registered-models");
+        models.MapPost("/create", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var (ns, name) = NamespacePath.Split(Required(m.Name, "name"));
+            var created = await s.Catalog.CreateAsync(c.Caller(), new CreateModelRequest(ns, name, m.Description, Tags: Pairs(m.Tags)), c.RequestAborted);
+            return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, created) });
+        }));
+        models.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+            MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, await s.Catalog.GetAsync(c.Caller(), Required(m.Name, "name"), c.RequestAborted)) })));
+        models.MapPost("/rename", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var renamed = await s.Catalog.RenameAsync(c.Caller(), Required(m.Name, "name"), Required(m.NewName, "new_name"), c.RequestAborted);
+            return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, renamed) });
+        }));
+        models.MapPatch("/update", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var updated = await s.Catalog.UpdateAsync(c.Caller(), Required(m.Name, "name"), new UpdateModelRequest(m.Description ?? ""), c.RequestAborted);
+            return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, updated) });
+        }));
+        models.MapDelete("/delete", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Catalog.DeleteAsync(c.Caller(), Required(m.Name, "name"), c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        models.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var page = await s.Catalog.SearchAsync(c.Caller(), new ModelQuery(
+                m.Filter, null, OrderBy(m.OrderBy), m.MaxResults, m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
+            var found = new List<object>();
+            foreach (var model in page.Models)
+            {
+                found.Add(await RegisteredModelAsync(c, s, model));
+            }
+            return MlflowJson.Ok(new { registered_models = found, next_page_token = page.NextPageToken });
+        }));
+        models.MapMethods("/get-latest-versions", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var latest = await LatestVersionsAsync(c, s, Required(m.Name, "name"));
+            var stages = (m.Stages ?? []).Select(stage => RegistryStage(stage).ToString()).ToHashSet(StringComparer.Ordinal);
+            return MlflowJson.Ok(new { model_versions = latest.Where(v => stages.Count == 0 || stages.Contains(v.Stage.ToString())).Select(ModelVersionJson) });
+        }));
+        models.MapPost("/set-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Catalog.SetTagAsync(c.Caller(), Required(m.Name, "name"), Required(m.Key, "key"), m.Value ?? "", c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        models.MapDelete("/delete-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Catalog.DeleteTagAsync(c.Caller(), Required(m.Name, "name"), Required(m.Key, "key"), c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        models.MapPost("/alias", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Aliases.SetAsync(c.Caller(), Required(m.Name, "name"), Required(m.Alias, "alias"), Version(m.Version), c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        models.MapDelete("/alias", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Aliases.DeleteAsync(c.Caller(), Required(m.Name, "name"), Required(m.Alias, "alias"), c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        models.MapGet("/alias", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var name = Required(m.Name, "name");
+            var target = await s.Aliases.GetAsync(c.Caller(), name, Required(m.Alias, "alias"), c.RequestAborted);
+            return MlflowJson.Ok(new { model_version = ModelVersionJson(await s.Registry.GetAsync(c.Caller(), name, target.Version, c.RequestAborted)) });
+        }));
+
+        var versions = group.MapGroup("/model-versions");
+        versions.MapPost("/create", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var name = Required(m.Name, "name");
+            var source = Required(m.Source, "source");
+            var runId = m.RunId;
+            // A runs:/ source names the run whose files the version is: it must exist, and it is the version's run.
+            if (RunsUri(source) is { } fromRun)
+            {
+                await s.Tracking.GetRunInfoAsync(c.Caller(), fromRun.RunId, c.RequestAborted);
+                runId ??= fromRun.RunId;
+            }
+            var created = await s.Registry.CreateAsync(c.Caller(), name, new CreateVersionRequest(
+                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags)), c.RequestAborted);
+            return MlflowJson.Ok(new { model_version = ModelVersionJson(created) });
+        }));
+        versions.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+            MlflowJson.Ok(new { model_version = ModelVersionJson(await s.Registry.GetAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), c.RequestAborted)) })));
+        versions.MapPatch("/update", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var updated = await s.Registry.UpdateAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), new UpdateVersionRequest(m.Description ?? ""), c.RequestAborted);
+            return MlflowJson.Ok(new { model_version = ModelVersionJson(updated) });
+        }));
+        versions.MapDelete("/delete", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Registry.DeleteAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        versions.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var page = await s.Registry.SearchAsync(c.Caller(), null, new VersionQuery(
+                m.Filter, OrderBy(m.OrderBy), m.MaxResults ?? DefaultVersionPage, m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
+            return MlflowJson.Ok(new { model_versions = page.Versions.Select(ModelVersionJson), next_page_token = page.NextPageToken });
+        }));
+        versions.MapPost("/set-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Registry.SetTagAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), Required(m.Key, "key"), m.Value ?? "", c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        versions.MapDelete("/delete-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            await s.Registry.DeleteTagAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), Required(m.Key, "key"), c.RequestAborted);
+            return MlflowJson.Empty;
+        }));
+        versions.MapPost("/transition-stage", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var moved = await s.Registry.TransitionAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version),
+                new StageChange(RegistryStage(Required(m.Stage, "stage")).ToString(), m.ArchiveExistingVersions ?? false), c.RequestAborted);
+            return MlflowJson.Ok(new { model_version = ModelVersionJson(moved) });
+        }));
+        versions.MapGet("/get-download-uri", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
+        {
+            var version = await s.Registry.GetAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), c.RequestAborted);
+            return MlflowJson.Ok(new { artifact_uri = await DownloadUriAsync(c, s, version) });
+        }));
+        return group;
+    }
+
+    /// <summary>The services the registry endpoints use, resolved together.</summary>
+    internal sealed record Services(ModelCatalog Catalog, ModelRegistry Registry, ModelAliases Aliases, TrackingStore Tracking);
+
+    private static async Task<IResult> Handle(HttpContext context, Func<RegistryMessage, Task<IResult>> handler) =>
+        await handler(await MlflowJson.ReadAsync<RegistryMessage>(context));
+
+    /// <summary>Where a version's files are: under its run's artifact URI for a runs:/ source, else the source itself.</summary>
+    private static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version)
+    {
+        if (version.Source is null || RunsUri(version.Source) is not { } fromRun)
+        {
+            return version.Source;
+        }
+        var run = await services.Tracking.GetRunInfoAsync(context.Caller(), fromRun.RunId, context.RequestAborted);
+        return fromRun.Path.Length == 0 ? run.ArtifactUri : $"{run.ArtifactUri}/{fromRun.Path}";
+    }
+
+    /// <summary><c>runs:/&lt;run_id&gt;/&lt;path&gt;</c> split into its run and path, or null for any other URI.</summary>
+    private static (string RunId, string Path)? RunsUri(string source)
+    {
+        if (!source.StartsWith("runs:/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var rest = source["runs:/".Length..].TrimStart('/');
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var (runId, path) = slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..].Trim('/'));
+        return runId.Length == 0 ? throw new InvalidParameterException($"Invalid source '{source}': expected runs:/<run_id>/<path>.") : (runId, path);
+    }
+
+    private static async Task<IReadOnlyList<ModelVersion>> LatestVersionsAsync(HttpContext context, Services services, string name)
+    {
+        var page = await services.Registry.SearchAsync(context.Caller(), name, new VersionQuery(OrderBy: "version DESC", MaxResults: 1000), context.RequestAborted);
+        return page.Versions.GroupBy(v => v.Stage).Select(g => g.First()).OrderBy(v => v.Version).ToList();
+    }
+
+    private static async Task<object> RegisteredModelAsync(HttpContext context, Services services, Model model) => new
+    {
+        name = model.FullName,
+        creation_timestamp = model.CreatedAt.ToUnixTimeMilliseconds(),
+        last_updated_timestamp = model.UpdatedAt.ToUnixTimeMilliseconds(),
+        user_id = model.CreatedBy,
+        description = model.Description ?? "",
+        latest_versions = (await LatestVersionsAsync(context, services, model.FullName)).Select(ModelVersionJson),
+        tags = model.Tags.Select(t => new { key = t.Key, value = t.Value }),
+        aliases = model.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new { alias = a.Key, version = a.Value.ToString(CultureInfo.InvariantCulture) }),
+    };
+
+    private static object ModelVersionJson(ModelVersion version) => new
+    {
+        name = version.Model,
+        version = version.Version.ToString(CultureInfo.InvariantCulture),
+        creation_timestamp = version.CreatedAt.ToUnixTimeMilliseconds(),
+        last_updated_timestamp = version.UpdatedAt.ToUnixTimeMilliseconds(),
+        user_id = version.CreatedBy,
+        current_stage = version.Stage.ToString(),
+        description = version.Description ?? "",
+        source = version.Source,
+        run_id = version.RunId,
+        status = version.Status,
+        tags = version.Tags.Select(t => new { key = t.Key, value = t.Value }),
+        aliases = version.Aliases,
+    };
+
+    private static Stage RegistryStage(string stage) => ModelRegistry.ParseStage(stage);
+
+    private static int Version(string? version) =>
+        int.TryParse(Required(version, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new InvalidParameterException($"Parameter 'version' must be an integer, got '{version}'.");
+
+    private static string? OrderBy(List<string>? orderBy) => orderBy is { Count: > 0 } ? string.Join(", ", orderBy) : null;
+
+    private static Dictionary<string, string>? Pairs(List<KeyValue>? pairs) =>
+        pairs?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    private static string Required(string? value, string parameter) =>
+        string.IsNullOrEmpty(value) ? throw TrackingLimits.Missing(parameter) : value;
+
+    /// <summary>The fields of every registry request message; each endpoint reads the ones its message has.</summary>
+    internal sealed class RegistryMessage
+    {
+        public string? Name { get; set; }
+        public string? NewName { get; set; }
+        public string? Description { get; set; }
+        public List<KeyValue>? Tags { get; set; }
+        public string? Key { get; set; }
+        public string? Value { get; set; }
+        public string? Alias { get; set; }
+        [System.Text.Json.Serialization.JsonConverter(typeof(MlflowJson.NumberOrStringConverter))]
+        public string? Version { get; set; }
+        public string? Source { get; set; }
+        public string? RunId { get; set; }
+        public string? RunLink { get; set; }
+        public string? Stage { get; set; }
+        public List<string>? Stages { get; set; }
+        public bool? ArchiveExistingVersions { get; set; }
+        public string? Filter { get; set; }
+        public List<string>? OrderBy { get; set; }
+        public int? MaxResults { get; set; }
+        public string? PageToken { get; set; }
+    }
 }

@@ -145,10 +145,10 @@ internal static class MlflowTrackingApi
         public int? MaxResults { get; set; }
         public string? PageToken { get; set; }
 
-        [JsonConverter(typeof(EnumNameOrNumberConverter))]
+        [JsonConverter(typeof(MlflowJson.NumberOrStringConverter))]
         public string? ViewType { get; set; }
 
-        [JsonConverter(typeof(EnumNameOrNumberConverter))]
+        [JsonConverter(typeof(MlflowJson.NumberOrStringConverter))]
         public string? RunViewType { get; set; }
 
         public string? RunId { get; set; }
@@ -186,19 +186,5 @@ internal static class MlflowTrackingApi
             null or { ValueKind: JsonValueKind.Null } => throw TrackingLimits.Missing("value"),
             { } v => throw new InvalidParameterException($"Invalid value {v.GetRawText()} for parameter 'value': expected a number."),
         };
-    }
-
-    /// <summary>Protobuf's JSON writes enums by name but reads their numbers too.</summary>
-    private sealed class EnumNameOrNumberConverter : JsonConverter<string?>
-    {
-        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
-        {
-            JsonTokenType.String => reader.GetString(),
-            JsonTokenType.Number => reader.GetInt32().ToString(CultureInfo.InvariantCulture),
-            JsonTokenType.Null => null,
-            _ => throw new JsonException("Expected an enum name or number."),
-        };
-
-        public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }
 }

@@ -47,6 +47,8 @@ public sealed record UpdateModelRequest(
     InferenceSpec? Inference = null);
 
 /// <summary>A search over models: filter language, free text, order, paging.</summary>
-public sealed record ModelQuery(string? Filter = null, string? Q = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null);
+public sealed record ModelQuery(
+    string? Filter = null, string? Q = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null,
+    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn);
 
 public sealed record ModelPage(IReadOnlyList<Model> Models, string? NextPageToken);

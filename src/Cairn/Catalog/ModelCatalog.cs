@@ -34,6 +34,17 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         ],
         [new FilterCollection("tags", "model_tags", "model_id", "key", "value", FilterValueType.String)]);
 
+    /// <summary>The same search in MLflow's names: a registered model's name is its full name.</summary>
+    public static FilterSchema MlflowSchema { get; } = new(
+        "m.id",
+        [
+            new FilterAttribute("name", "m.full_name", FilterValueType.String),
+            new FilterAttribute("creation_timestamp", "m.created_at", FilterValueType.Number),
+            new FilterAttribute("last_updated_timestamp", "m.updated_at", FilterValueType.Number),
+            new FilterAttribute("timestamp", "m.updated_at", FilterValueType.Number),
+        ],
+        [new FilterCollection("tags", "model_tags", "model_id", "key", "value", FilterValueType.String)]);
+
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
     internal sealed record ModelRow
     {
@@ -174,6 +185,36 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         await Registry.ModelRegistry.DeleteStoredAsync(store, files, cancellationToken);
     }
 
+    /// <summary>
+    /// Gives a model a new full name, possibly in another namespace (writer on both). Versions, aliases and tags go
+    /// with it; stored files keep their recorded storage keys, so nothing moves on disk.
+    /// </summary>
+    public async Task<Model> RenameAsync(Caller caller, string fullName, string newFullName, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
+        var (ns, name) = NamespacePath.Split(newFullName);
+        ns = NamespacePath.Normalize(ns);
+        name = NamespacePath.CheckName(name, "new_name");
+        caller.Require(Role.Writer, ns);
+        var target = NamespacePath.FullName(ns, name);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            var before = await LoadAsync(transaction, fullName, cancellationToken);
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM models WHERE full_name = @target", new { target }, transaction, cancellationToken: cancellationToken)) > 0)
+            {
+                throw new AlreadyExistsException($"Model '{target}' already exists.");
+            }
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE models SET namespace = @ns, name = @name, full_name = @target, updated_at = @now, updated_by = @by WHERE full_name = @fullName",
+                new { ns, name, target, now, by = caller.Name, fullName }, transaction, cancellationToken: cancellationToken));
+            var after = await LoadAsync(transaction, target, cancellationToken);
+            await audit.AppendAsync(transaction, caller.Name, "model.rename", Resource(fullName), before, after, cancellationToken);
+            return after;
+        }, cancellationToken);
+    }
+
     public async Task<Model> SetTagAsync(Caller caller, string fullName, string key, string? value, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
@@ -206,9 +247,11 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
         var parameters = new Dictionary<string, object?>();
         var where = new List<string>();
-        if (FilterParser.Parse(query.Filter) is { } filter)
+        var mlflow = query.Grammar == FilterGrammar.Mlflow;
+        var schema = mlflow ? MlflowSchema : Schema;
+        if ((mlflow ? MlflowFilter.Parse(query.Filter) : FilterParser.Parse(query.Filter)) is { } filter)
         {
-            where.Add(FilterCompiler.Compile(filter, Schema, database.Dialect, parameters));
+            where.Add(FilterCompiler.Compile(filter, schema, database.Dialect, parameters));
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
@@ -220,8 +263,8 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         {
             where.Add(scope);
         }
-        var orderBy = OrderByClause.ToSql(query.OrderBy, Schema, "full_name ASC");
-        var shape = string.Join('\n', query.Filter, query.Q, query.OrderBy);
+        var orderBy = OrderByClause.ToSql(query.OrderBy, schema, mlflow ? "name ASC" : "full_name ASC");
+        var shape = string.Join('\n', query.Filter, query.Q, query.OrderBy, query.Grammar);
         var offset = Paging.DecodeOffset(query.PageToken, shape);
         parameters["limit"] = size + 1;
         parameters["offset"] = offset;

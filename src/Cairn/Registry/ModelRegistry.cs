@@ -45,6 +45,20 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             new FilterCollection("params", "version_params", "version_id", "key", "value", FilterValueType.String),
         ]);
 
+    /// <summary>The same search in MLflow's names (search_model_versions).</summary>
+    public static FilterSchema MlflowSchema { get; } = new(
+        "v.id",
+        [
+            new FilterAttribute("name", "m.full_name", FilterValueType.String),
+            new FilterAttribute("version_number", "v.version", FilterValueType.Number),
+            new FilterAttribute("run_id", "v.run_id", FilterValueType.String),
+            new FilterAttribute("source_path", "v.source", FilterValueType.String),
+            new FilterAttribute("current_stage", "v.stage", FilterValueType.String),
+            new FilterAttribute("creation_timestamp", "v.created_at", FilterValueType.Number),
+            new FilterAttribute("last_updated_timestamp", "v.updated_at", FilterValueType.Number),
+        ],
+        [new FilterCollection("tags", "version_tags", "version_id", "key", "value", FilterValueType.String)]);
+
     // Semantic Versioning 2.0.0, as published at semver.org.
     [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")]
     private static partial Regex SemverPattern();
@@ -305,12 +319,15 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         {
             where.Add(scope);
         }
-        if (FilterParser.Parse(query.Filter) is { } filter)
+        var mlflow = query.Grammar == FilterGrammar.Mlflow;
+        var schema = mlflow ? MlflowSchema : Schema;
+        if ((mlflow ? MlflowFilter.Parse(query.Filter) : FilterParser.Parse(query.Filter)) is { } filter)
         {
-            where.Add(FilterCompiler.Compile(filter, Schema, database.Dialect, parameters));
+            where.Add(FilterCompiler.Compile(filter, schema, database.Dialect, parameters));
         }
-        var orderBy = OrderByClause.ToSql(query.OrderBy, Schema, model is null ? "name ASC, version DESC" : "version DESC");
-        var shape = string.Join('\n', model, query.Filter, query.OrderBy);
+        var defaultOrder = mlflow ? "name ASC, version_number DESC" : model is null ? "name ASC, version DESC" : "version DESC";
+        var orderBy = OrderByClause.ToSql(query.OrderBy, schema, defaultOrder);
+        var shape = string.Join('\n', model, query.Filter, query.OrderBy, query.Grammar);
         var offset = Paging.DecodeOffset(query.PageToken, shape);
         parameters["limit"] = size + 1;
         parameters["offset"] = offset;
@@ -348,7 +365,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }
     }
 
-    internal static Stage ParseStage(string? stage) =>
+    public static Stage ParseStage(string? stage) =>
         Enum.TryParse<Stage>(stage, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(stage, out _)
             ? parsed
             : throw new InvalidParameterException($"'stage' must be one of None, Staging, Production, Archived; got '{stage}'.");

@@ -66,7 +66,9 @@ public sealed record CreateVersionRequest(
 /// <summary>A partial update: fields left null are unchanged.</summary>
 public sealed record UpdateVersionRequest(string? Description = null, string? Semver = null, string? Framework = null, string? Status = null);
 
-public sealed record VersionQuery(string? Filter = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null);
+public sealed record VersionQuery(
+    string? Filter = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null,
+    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn);
 
 public sealed record VersionPage(IReadOnlyList<ModelVersion> Versions, string? NextPageToken);
 

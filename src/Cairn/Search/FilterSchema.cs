@@ -2,6 +2,16 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Cairn.Search;
 
+/// <summary>Which grammar and names a search's filter and order_by are written in.</summary>
+public enum FilterGrammar
+{
+    /// <summary>Cairn's filter language and attribute names.</summary>
+    Cairn,
+
+    /// <summary>MLflow's grammar (AND only, its prefixes) and MLflow's field names, for the MLflow API.</summary>
+    Mlflow,
+}
+
 /// <summary>How a field's values compare, and so which literals a filter may hold for it.</summary>
 public enum FilterValueType
 {
