@@ -31,8 +31,24 @@ internal static class ServeCommand
             HelpName = "none|token",
         };
         auth.AcceptOnlyFromAmong("none", "token");
+        // MLflow's own server options, with MLflow's meanings, so that `mlflow server …` lines carry over.
+        var backendStoreUri = new Option<string>("--backend-store-uri")
+        {
+            Description = "MLflow's option: the metadata database as sqlite:///path.db (instead of --database)",
+            HelpName = "uri",
+        };
+        var defaultArtifactRoot = new Option<string>("--default-artifact-root")
+        {
+            Description = "MLflow's option: the artifact root of new experiments (default: mlflow-artifacts:/, i.e. through this server)",
+            HelpName = "uri|dir",
+        };
+        var artifactsDestination = new Option<string>("--artifacts-destination")
+        {
+            Description = "MLflow's option: where the artifact proxy stores files (default: <data-dir>/mlartifacts)",
+            HelpName = "dir",
+        };
 
-        var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C") { urls, dataDir, database, auth };
+        var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C") { urls, dataDir, database, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination };
         command.SetAction(async (result, cancellationToken) =>
         {
             // Only the flags actually given: the rest still comes from CAIRN_* variables and appsettings.json.
@@ -45,6 +61,9 @@ internal static class ServeCommand
             Add("Cairn:DataDir", dataDir);
             Add("Cairn:Database", database);
             Add("Cairn:Auth", auth);
+            Add("Cairn:BackendStoreUri", backendStoreUri);
+            Add("Cairn:DefaultArtifactRoot", defaultArtifactRoot);
+            Add("Cairn:ArtifactsDestination", artifactsDestination);
             try
             {
                 await using var app = CairnServer.Build([], overrides);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Cairn.Server;
 
 /// <summary>Server settings, bound from the "Cairn" section (appsettings, CAIRN_* variables, CLI flags).</summary>
-public sealed class CairnOptions
+public sealed class CairnOptions : IValidatableObject
 {
     public const string Section = "Cairn";
 
@@ -13,6 +13,12 @@ public sealed class CairnOptions
 
     /// <summary>The metadata database: a SQLite file path. Empty means <c>{DataDir}/cairn.db</c>.</summary>
     public string? Database { get; set; }
+
+    /// <summary>
+    /// MLflow's <c>--backend-store-uri</c>: <c>sqlite:///relative.db</c> or <c>sqlite:////absolute.db</c> names the
+    /// database file (when <see cref="Database"/> is not set). PostgreSQL URIs are refused until that backend exists.
+    /// </summary>
+    public string? BackendStoreUri { get; set; }
 
     /// <summary>Where version files are kept. Empty means <c>{DataDir}/artifacts</c>.</summary>
     public string? Artifacts { get; set; }
@@ -39,13 +45,49 @@ public sealed class CairnOptions
     /// <summary>The name recorded as actor when authentication is off.</summary>
     public string LocalUser { get; set; } = Environment.UserName;
 
-    public string DatabasePath => string.IsNullOrWhiteSpace(Database) ? Path.Combine(DataDir, "cairn.db") : Database;
+    public string DatabasePath => !string.IsNullOrWhiteSpace(Database) ? Database
+        : !string.IsNullOrWhiteSpace(BackendStoreUri) ? SqlitePath(BackendStoreUri) ?? throw new InvalidOperationException(BackendStoreProblem(BackendStoreUri))
+        : Path.Combine(DataDir, "cairn.db");
 
     public string ArtifactsPath => string.IsNullOrWhiteSpace(Artifacts) ? Path.Combine(DataDir, "artifacts") : Artifacts;
 
-    public string DefaultArtifactRootUri => string.IsNullOrWhiteSpace(DefaultArtifactRoot) ? "mlflow-artifacts:/" : DefaultArtifactRoot;
+    /// <summary>The default artifact root as stored in new experiments: a URI as given, a local path made absolute.</summary>
+    public string DefaultArtifactRootUri => string.IsNullOrWhiteSpace(DefaultArtifactRoot) ? "mlflow-artifacts:/"
+        : IsUri(DefaultArtifactRoot) ? DefaultArtifactRoot
+        : Path.GetFullPath(DefaultArtifactRoot);
 
     public string ArtifactsDestinationPath => string.IsNullOrWhiteSpace(ArtifactsDestination) ? Path.Combine(DataDir, "mlartifacts") : ArtifactsDestination;
 
     public bool TokenAuth => Auth == "token";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(BackendStoreUri) && SqlitePath(BackendStoreUri) is null)
+        {
+            yield return new ValidationResult(BackendStoreProblem(BackendStoreUri), [nameof(BackendStoreUri)]);
+        }
+        if (!string.IsNullOrWhiteSpace(DefaultArtifactRoot) && IsUri(DefaultArtifactRoot)
+            && !DefaultArtifactRoot.StartsWith("mlflow-artifacts:", StringComparison.Ordinal) && !DefaultArtifactRoot.StartsWith("file:", StringComparison.Ordinal))
+        {
+            yield return new ValidationResult(
+                $"Cairn:DefaultArtifactRoot '{DefaultArtifactRoot}' is not supported yet: use mlflow-artifacts:/, a file: URI or a local path.", [nameof(DefaultArtifactRoot)]);
+        }
+    }
+
+    /// <summary>The file of a <c>sqlite:///path</c> URI (three slashes, then the path: relative, or absolute with a fourth).</summary>
+    private static string? SqlitePath(string uri) =>
+        uri.StartsWith("sqlite:///", StringComparison.Ordinal) && uri.Length > "sqlite:///".Length ? uri["sqlite:///".Length..] : null;
+
+    private static string BackendStoreProblem(string uri) =>
+        uri.StartsWith("postgresql", StringComparison.Ordinal) || uri.StartsWith("postgres:", StringComparison.Ordinal)
+            ? $"Cairn:BackendStoreUri '{Redact(uri)}': PostgreSQL is not supported yet; use sqlite:///path/to/file.db."
+            : $"Cairn:BackendStoreUri '{Redact(uri)}' is not a sqlite:///path URI.";
+
+    /// <summary>A URI's password stays out of error messages.</summary>
+    private static string Redact(string uri) =>
+        Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.UserInfo.Contains(':', StringComparison.Ordinal)
+            ? uri.Replace(parsed.UserInfo, parsed.UserInfo[..parsed.UserInfo.IndexOf(':', StringComparison.Ordinal)] + ":****", StringComparison.Ordinal)
+            : uri;
+
+    private static bool IsUri(string value) => value.Contains(':', StringComparison.Ordinal) && !Path.IsPathRooted(value) && value.IndexOf(':', StringComparison.Ordinal) > 1;
 }

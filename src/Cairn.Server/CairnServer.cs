@@ -25,6 +25,7 @@ public static class CairnServer
         ["CAIRN_AUTH"] = "Cairn:Auth",
         ["CAIRN_ARTIFACTS"] = "Cairn:Artifacts",
         ["CAIRN_MAX_FILE_BYTES"] = "Cairn:MaxFileBytes",
+        ["CAIRN_BACKEND_STORE_URI"] = "Cairn:BackendStoreUri",
         ["CAIRN_DEFAULT_ARTIFACT_ROOT"] = "Cairn:DefaultArtifactRoot",
         ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
     };
