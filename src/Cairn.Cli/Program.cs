@@ -28,6 +28,7 @@ internal static class Program
             StageCommands.Create(),
             TokenCommands.Create(),
             AuditCommands.Create(),
+            ImportCommands.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Cairn.Governance;
+using Cairn.Storage;
+using Cairn.Tracking;
+using Spectre.Console;
+
+namespace Cairn.Cli;
+
+/// <summary><c>cairn import mlflow</c>: adopt an existing MLflow installation, offline, into a data directory.</summary>
+internal static class ImportCommands
+{
+    public static Command Create() => new("import", "Bring records from another system into a Cairn data directory") { MlflowCommand() };
+
+    private static Command MlflowCommand()
+    {
+        var from = new Option<string>("--from")
+        {
+            Description = "The MLflow database: sqlite:///path/mlflow.db (as given to mlflow server --backend-store-uri) or a file path",
+            HelpName = "uri",
+            Required = true,
+        };
+        var artifacts = new Option<string>("--artifacts")
+        {
+            Description = "MLflow's artifact root to copy (its --artifacts-destination, e.g. ./mlartifacts), at the same relative paths",
+            HelpName = "dir",
+        };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "The Cairn data directory to import into (default: $CAIRN_DATA_DIR, else ./.cairn)",
+            HelpName = "dir",
+        };
+        var destination = new Option<string>("--artifacts-destination")
+        {
+            Description = "Where the server's artifact proxy keeps files, if not <data-dir>/mlartifacts",
+            HelpName = "dir",
+        };
+        var command = new Command("mlflow",
+            "Import an MLflow tracking and registry database (experiments, runs, params, metrics, tags, datasets, models, versions, aliases, stages); running it again changes nothing")
+        {
+            from, artifacts, dataDir, destination,
+        };
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            var source = SqlitePath(result.GetRequiredValue(from));
+            var directory = result.GetValue(dataDir) ?? Environment.GetEnvironmentVariable("CAIRN_DATA_DIR") ?? ".cairn";
+            var target = Path.GetFullPath(Path.Combine(directory, "cairn.db"));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var database = CairnDatabase.Sqlite(target);
+            await Migrator.MigrateAsync(database, TimeProvider.System, cancellationToken);
+            var locations = new TrackingArtifacts("mlflow-artifacts:/", Path.GetFullPath(result.GetValue(destination) ?? Path.Combine(directory, "mlartifacts")));
+            var importer = new MlflowImporter(database, new AuditChain(database, TimeProvider.System), TimeProvider.System, locations);
+            var caller = Caller.Admin(Environment.UserName);
+
+            var summary = await WithProgressAsync(output.Json, progress =>
+                importer.ImportAsync(caller, source, result.GetValue(artifacts), progress, cancellationToken));
+            output.Write(summary, s =>
+            {
+                Output.Line($"Imported {source} (MLflow schema {s.MlflowSchemaVersion ?? "unknown"}) into {target}.");
+                var table = Output.Table("RECORDS", "IN MLFLOW", "IMPORTED NOW", "LEFT OUT");
+                foreach (var count in s.Counts)
+                {
+                    table.AddRow(count.Kind, count.Found.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                        count.Imported.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                        count.Skipped.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                output.Render(table);
+                foreach (var warning in s.Warnings)
+                {
+                    Output.Note("warning: " + warning);
+                }
+            });
+        });
+        return command;
+    }
+
+    /// <summary>The file of a <c>sqlite:///path</c> URI (three slashes, then a relative path, or a fourth for an absolute one), or a plain path.</summary>
+    private static string SqlitePath(string from) =>
+        from.StartsWith("sqlite:///", StringComparison.Ordinal) ? from["sqlite:///".Length..]
+        : from.Contains("://", StringComparison.Ordinal) ? throw new InvalidParameterException($"--from '{from}': only sqlite:///path MLflow databases can be imported.")
+        : from;
+
+    /// <summary>A bar per step on stderr for people; nothing when stderr is not a terminal or --json is on.</summary>
+    private static async Task<T> WithProgressAsync<T>(bool quiet, Func<IProgress<ImportProgress>?, Task<T>> work)
+    {
+        if (quiet || Console.IsErrorRedirected)
+        {
+            return await work(null);
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                // Reports arrive on the importing thread, in order; Spectre redraws from its own.
+                var progress = new SynchronousProgress<ImportProgress>(p =>
+                {
+                    if (!tasks.TryGetValue(p.Step, out var task))
+                    {
+                        tasks[p.Step] = task = context.AddTask(p.Step, maxValue: Math.Max(1, p.Total));
+                    }
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Total == 0 ? 1 : p.Done;
+                });
+                return await work(progress);
+            });
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
