@@ -49,7 +49,7 @@ internal static class Bench
                 }
             }
 
-            var workloads = settings.Workloads.Select(name => Create(name, client, data, workDir, settings)).ToList();
+            var workloads = settings.Workloads.Select(name => Create(name, client, data, workDir, settings, inProcess)).ToList();
             var runner = new LoadRunner(settings.Concurrency, settings.Duration, settings.Requests);
             var summaries = new List<WorkloadSummary>();
             // A workload's runs follow one another, and the writes come after the reads: interleaving rounds
@@ -91,8 +91,10 @@ internal static class Bench
         }
     }
 
-    private static Workload Create(string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings) => name switch
+    private static Workload Create(string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings, InProcessServer? host) => name switch
     {
+        BenchSettings.MlflowLogBatch => new MlflowLogBatchWorkload(client, data!.Server),
+        BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services),
         BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
         BenchSettings.Health => new HealthWorkload(client, data!.Server),
         BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),

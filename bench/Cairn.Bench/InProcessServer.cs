@@ -25,6 +25,9 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public string DataDir { get; }
 
+    /// <summary>The server's services, for workloads that seed large data sets straight into its store.</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<InProcessServer> StartAsync(string dataDir, CancellationToken cancellationToken)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");

@@ -7,6 +7,9 @@ internal abstract class HttpWorkload(HttpClient client) : Workload
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
+    /// <summary>The client the operations use, for setting up what they work on.</summary>
+    protected HttpClient Client => client;
+
     protected async ValueTask<bool> GetAsync(Uri uri, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);

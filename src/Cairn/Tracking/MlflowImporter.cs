@@ -40,7 +40,6 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
 
     private TrackingArtifacts Artifacts { get; } = artifacts;
 
-    private const int RowsPerInsert = 400;
     private const string Importer = "mlflow-import";
 
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
@@ -347,25 +346,8 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
             }
             return await WriteAsync("metrics", rows.Count, async transaction =>
             {
-                long changed = 0;
-                foreach (var chunk in rows.Chunk(RowsPerInsert))
-                {
-                    var sql = new StringBuilder("INSERT INTO run_metrics (run_id, key, step, timestamp, value, is_nan) VALUES ");
-                    var parameters = new DynamicParameters();
-                    for (var i = 0; i < chunk.Length; i++)
-                    {
-                        var m = chunk[i];
-                        sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@r{i}, @k{i}, @s{i}, @t{i}, @v{i}, @n{i})");
-                        parameters.Add($"r{i}", _runs[m.RunUuid]);
-                        parameters.Add($"k{i}", m.Key);
-                        parameters.Add($"s{i}", m.Step);
-                        parameters.Add($"t{i}", m.Timestamp ?? 0);
-                        parameters.Add($"v{i}", m.IsNan ? 0 : m.Value);
-                        parameters.Add($"n{i}", m.IsNan ? 1 : 0);
-                    }
-                    sql.Append(" ON CONFLICT DO NOTHING");
-                    changed += await transaction.Connection!.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
-                }
+                var points = rows.Select(m => new MetricPoint(_runs[m.RunUuid], m.Key, m.Step, m.Timestamp ?? 0, m.IsNan ? 0 : m.Value, m.IsNan));
+                var changed = await MetricPoints.InsertAsync(transaction, points, cancellationToken);
                 return changed;
             });
         }

@@ -22,7 +22,6 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     private const int DefaultExperimentPage = 1000;
     private const int DefaultRunPage = 1000;
     private const int MaxPage = 50000;
-    private const int MetricsPerInsert = 400;
 
     /// <summary>What search_runs may filter and order on, in MLflow's names.</summary>
     public static FilterSchema RunSchema { get; } = new(
@@ -733,28 +732,11 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
     }
 
-    /// <summary>Multi-row inserts of the history, then one upsert per key of its latest point.</summary>
+    /// <summary>The history with one prepared insert, then one upsert per key of its latest point.</summary>
     private static async Task LogMetricsAsync(DbTransaction transaction, long runId, IReadOnlyList<Metric> metrics, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
-        foreach (var chunk in metrics.Chunk(MetricsPerInsert))
-        {
-            var sql = new StringBuilder("INSERT INTO run_metrics (run_id, key, step, timestamp, value, is_nan) VALUES ");
-            var parameters = new DynamicParameters();
-            parameters.Add("run", runId);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@run, @k{i}, @s{i}, @t{i}, @v{i}, @n{i})");
-                var (value, isNan) = Storable(chunk[i].Value);
-                parameters.Add($"k{i}", chunk[i].Key);
-                parameters.Add($"s{i}", chunk[i].Step);
-                parameters.Add($"t{i}", chunk[i].Timestamp);
-                parameters.Add($"v{i}", value);
-                parameters.Add($"n{i}", isNan);
-            }
-            sql.Append(" ON CONFLICT DO NOTHING");
-            await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken));
-        }
+        await MetricPoints.InsertAsync(transaction, metrics.Select(m => MetricPoint.Of(runId, m)), cancellationToken);
         foreach (var latest in metrics.GroupBy(m => m.Key, StringComparer.Ordinal)
             .Select(g => g.OrderByDescending(m => m.Step).ThenByDescending(m => m.Timestamp).ThenByDescending(m => Storable(m.Value).Value).First()))
         {

@@ -53,6 +53,7 @@ CREATE INDEX ix_run_tags_key_value ON run_tags (key, value);
 
 -- Every logged point. NaN cannot be stored as a SQL REAL in SQLite, so it is value 0 with is_nan 1 (as in MLflow).
 -- Logging the exact same point twice keeps one row (INSERT … ON CONFLICT DO NOTHING), as MLflow's store does.
+-- WITHOUT ROWID: the primary key is the table, so each point is written to one b-tree, not a table and an index.
 CREATE TABLE run_metrics (
     run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     key       TEXT    NOT NULL,
@@ -61,7 +62,7 @@ CREATE TABLE run_metrics (
     value     REAL    NOT NULL,
     is_nan    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, key, step, timestamp, value, is_nan)
-);
+) WITHOUT ROWID;
 
 -- Each key's latest point (highest step, then timestamp, then value), which is what runs/get reports and
 -- what search_runs filters and orders on.
