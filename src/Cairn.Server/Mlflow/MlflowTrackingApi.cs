@@ -17,20 +17,16 @@ internal static class MlflowTrackingApi
             MlflowJson.Ok(new { experiment = await s.GetExperimentAsync(c.Caller(), m.ExperimentId, c.RequestAborted) })));
         experiments.MapGet("/get-by-name", (HttpContext c, TrackingStore s) => Handle(c, async m =>
             MlflowJson.Ok(new { experiment = await s.GetExperimentByNameAsync(c.Caller(), m.ExperimentName, c.RequestAborted) })));
-        experiments.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, TrackingStore s) => Handle(c, async m =>
+        Func<HttpContext, TrackingStore, Task<IResult>> search = (c, s) => Handle(c, async m =>
         {
             var page = await s.SearchExperimentsAsync(c.Caller(), new ExperimentQuery(
                 m.Filter, m.OrderBy is { Count: > 0 } ? string.Join(", ", m.OrderBy) : null, m.MaxResults, m.PageToken,
                 TrackingLimits.ParseViewType(m.ViewType)), c.RequestAborted);
             return MlflowJson.Ok(new { experiments = page.Experiments, next_page_token = page.NextPageToken });
-        }));
-        // MLflow 1.x's listing, still called by older clients.
-        experiments.MapGet("/list", (HttpContext c, TrackingStore s) => Handle(c, async m =>
-        {
-            var page = await s.SearchExperimentsAsync(c.Caller(), new ExperimentQuery(
-                null, null, m.MaxResults, m.PageToken, TrackingLimits.ParseViewType(m.ViewType)), c.RequestAborted);
-            return MlflowJson.Ok(new { experiments = page.Experiments, next_page_token = page.NextPageToken });
-        }));
+        });
+        experiments.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], search);
+        // MLflow 1.x's listing, still called by older clients: a search without a filter.
+        experiments.MapGet("/list", search);
         experiments.MapPost("/update", (HttpContext c, TrackingStore s) => Handle(c, async m =>
         {
             await s.RenameExperimentAsync(c.Caller(), m.ExperimentId, m.NewName, c.RequestAborted);

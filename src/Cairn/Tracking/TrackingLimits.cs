@@ -70,31 +70,21 @@ public static partial class TrackingLimits
         }
     }
 
-    public static void CheckParam(KeyValue param)
-    {
-        CheckKey("Param", param.Key);
-        if (param.Value is null)
-        {
-            throw Missing("value");
-        }
-        if (param.Value.Length > MaxParamValueLength)
-        {
-            throw new InvalidParameterException(
-                $"Param value '{param.Value[..32]}…' had length {param.Value.Length}, which exceeded length limit of {MaxParamValueLength}.");
-        }
-    }
+    public static void CheckParam(KeyValue param) => CheckPair("Param", param, MaxParamValueLength);
 
-    public static void CheckTag(KeyValue tag)
+    public static void CheckTag(KeyValue tag) => CheckPair("Tag", tag, MaxTagValueLength);
+
+    private static void CheckPair(string kind, KeyValue pair, int maxValueLength)
     {
-        CheckKey("Tag", tag.Key);
-        if (tag.Value is null)
+        CheckKey(kind, pair.Key);
+        if (pair.Value is null)
         {
             throw Missing("value");
         }
-        if (tag.Value.Length > MaxTagValueLength)
+        if (pair.Value.Length > maxValueLength)
         {
             throw new InvalidParameterException(
-                $"Tag value '{tag.Value[..32]}…' had length {tag.Value.Length}, which exceeded length limit of {MaxTagValueLength}.");
+                $"{kind} value '{pair.Value[..32]}…' had length {pair.Value.Length}, which exceeded length limit of {maxValueLength}.");
         }
     }
 
