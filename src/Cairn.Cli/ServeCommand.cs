@@ -22,7 +22,7 @@ internal static class ServeCommand
         };
         var database = new Option<string>("--database")
         {
-            Description = "The SQLite database file (default: $CAIRN_DATABASE, else <data-dir>/cairn.db)",
+            Description = "The metadata database: a SQLite file, or a PostgreSQL connection string such as \"Host=db;Database=cairn;Username=cairn;Password=…\" (default: $CAIRN_DATABASE, else <data-dir>/cairn.db)",
             HelpName = "path",
         };
         var auth = new Option<string>("--auth")
@@ -34,7 +34,7 @@ internal static class ServeCommand
         // MLflow's own server options, with MLflow's meanings, so that `mlflow server …` lines carry over.
         var backendStoreUri = new Option<string>("--backend-store-uri")
         {
-            Description = "MLflow's option: the metadata database as sqlite:///path.db (instead of --database)",
+            Description = "MLflow's option: the metadata database as sqlite:///path.db or postgresql://user:password@host:port/db (instead of --database)",
             HelpName = "uri",
         };
         var defaultArtifactRoot = new Option<string>("--default-artifact-root")

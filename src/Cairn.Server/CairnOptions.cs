@@ -11,12 +11,16 @@ public sealed class CairnOptions : IValidatableObject
     [Required]
     public string DataDir { get; set; } = ".cairn";
 
-    /// <summary>The metadata database: a SQLite file path. Empty means <c>{DataDir}/cairn.db</c>.</summary>
+    /// <summary>
+    /// The metadata database: a SQLite file path, or a PostgreSQL connection string (<c>Host=…;Database=…</c>) or
+    /// <c>postgresql://</c> URI. Empty means <c>{DataDir}/cairn.db</c>.
+    /// </summary>
     public string? Database { get; set; }
 
     /// <summary>
     /// MLflow's <c>--backend-store-uri</c>: <c>sqlite:///relative.db</c> or <c>sqlite:////absolute.db</c> names the
-    /// database file (when <see cref="Database"/> is not set). PostgreSQL URIs are refused until that backend exists.
+    /// database file, <c>postgresql://user:password@host:port/database</c> a PostgreSQL database (when <see cref="Database"/>
+    /// is not set).
     /// </summary>
     public string? BackendStoreUri { get; set; }
 
@@ -46,7 +50,7 @@ public sealed class CairnOptions : IValidatableObject
     public string LocalUser { get; set; } = Environment.UserName;
 
     public string DatabasePath => !string.IsNullOrWhiteSpace(Database) ? Database
-        : !string.IsNullOrWhiteSpace(BackendStoreUri) ? SqlitePath(BackendStoreUri) ?? throw new InvalidOperationException(BackendStoreProblem(BackendStoreUri))
+        : !string.IsNullOrWhiteSpace(BackendStoreUri) ? SqlitePath(BackendStoreUri) ?? PostgresUri(BackendStoreUri) ?? throw new InvalidOperationException(BackendStoreProblem(BackendStoreUri))
         : Path.Combine(DataDir, "cairn.db");
 
     public string ArtifactsPath => string.IsNullOrWhiteSpace(Artifacts) ? Path.Combine(DataDir, "artifacts") : Artifacts;
@@ -62,7 +66,7 @@ public sealed class CairnOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!string.IsNullOrWhiteSpace(BackendStoreUri) && SqlitePath(BackendStoreUri) is null)
+        if (!string.IsNullOrWhiteSpace(BackendStoreUri) && SqlitePath(BackendStoreUri) is null && PostgresUri(BackendStoreUri) is null)
         {
             yield return new ValidationResult(BackendStoreProblem(BackendStoreUri), [nameof(BackendStoreUri)]);
         }
@@ -78,10 +82,15 @@ public sealed class CairnOptions : IValidatableObject
     private static string? SqlitePath(string uri) =>
         uri.StartsWith("sqlite:///", StringComparison.Ordinal) && uri.Length > "sqlite:///".Length ? uri["sqlite:///".Length..] : null;
 
+    /// <summary>A <c>postgresql://</c> (or <c>postgres://</c>, or SQLAlchemy's <c>postgresql+psycopg2://</c>) URI, as Npgsql takes it.</summary>
+    private static string? PostgresUri(string uri)
+    {
+        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
+        return scheme > 0 && uri[..scheme].Split('+')[0] is "postgresql" or "postgres" ? "postgresql" + uri[scheme..] : null;
+    }
+
     private static string BackendStoreProblem(string uri) =>
-        uri.StartsWith("postgresql", StringComparison.Ordinal) || uri.StartsWith("postgres:", StringComparison.Ordinal)
-            ? $"Cairn:BackendStoreUri '{Redact(uri)}': PostgreSQL is not supported yet; use sqlite:///path/to/file.db."
-            : $"Cairn:BackendStoreUri '{Redact(uri)}' is not a sqlite:///path URI.";
+        $"Cairn:BackendStoreUri '{Redact(uri)}' is neither a sqlite:///path nor a postgresql://user:password@host/database URI.";
 
     /// <summary>A URI's password stays out of error messages.</summary>
     private static string Redact(string uri) =>

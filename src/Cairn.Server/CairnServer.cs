@@ -77,7 +77,7 @@ public static class CairnServer
 
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => CairnDatabase.Sqlite(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
+        services.AddSingleton(sp => CairnDatabase.Open(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
         services.AddSingleton<AuditChain>();
         services.AddSingleton<ApiTokens>();
         services.AddSingleton<IArtifactStore>(sp => new FileSystemArtifactStore(sp.GetRequiredService<IOptions<CairnOptions>>().Value.ArtifactsPath));

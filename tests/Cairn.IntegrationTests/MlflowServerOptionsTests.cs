@@ -31,8 +31,8 @@ public sealed class MlflowServerOptionsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("postgresql://ml:s3cret@db.internal/mlflow", "PostgreSQL is not supported yet")]
-    [InlineData("mysql://ml@db/mlflow", "is not a sqlite:///path URI")]
+    [InlineData("mysql://ml:s3cret@db.internal/mlflow", "is neither a sqlite:///path nor a postgresql://")]
+    [InlineData("mlflow.db", "is neither a sqlite:///path nor a postgresql://")]
     public async Task An_unsupported_backend_store_uri_stops_the_server_with_a_clear_message(string uri, string message)
     {
         var result = await Cli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(_work, "data"), "--backend-store-uri", uri]);

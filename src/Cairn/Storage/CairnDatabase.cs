@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Cairn.Storage;
 
@@ -15,19 +16,72 @@ public sealed class CairnDatabase : IDisposable
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = new();
     private static readonly object Marker = new();
     private readonly string _connectionString;
+    private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     static CairnDatabase() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    private CairnDatabase(string connectionString, ISqlDialect dialect)
+    private CairnDatabase(string connectionString, ISqlDialect dialect, NpgsqlDataSource? postgres = null)
     {
         _connectionString = connectionString;
+        _postgres = postgres;
         Dialect = dialect;
     }
 
     public ISqlDialect Dialect { get; }
 
-    public void Dispose() => _writeGate.Dispose();
+    public void Dispose()
+    {
+        _writeGate.Dispose();
+        _postgres?.Dispose();
+    }
+
+    /// <summary>
+    /// Whether a database setting names PostgreSQL: a key/value connection string with a host
+    /// (<c>Host=db;Database=cairn;…</c>) or a <c>postgres://</c> / <c>postgresql://</c> URI.
+    /// Anything else is a SQLite file path.
+    /// </summary>
+    public static bool IsPostgres(string setting) =>
+        setting.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+        || setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.Contains("Server=", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>SQLite for a file path, PostgreSQL for a connection string or URI (see <see cref="IsPostgres"/>).</summary>
+    public static CairnDatabase Open(string setting) => IsPostgres(setting) ? Postgres(setting) : Sqlite(setting);
+
+    /// <summary>A PostgreSQL database, by Npgsql connection string or <c>postgresql://user:password@host:port/database</c> URI.</summary>
+    public static CairnDatabase Postgres(string connection)
+    {
+        var connectionString = connection.Contains("://", StringComparison.Ordinal) ? FromUri(connection) : connection;
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        return new CairnDatabase(connectionString, PostgresDialect.Instance, builder.Build());
+    }
+
+    /// <summary>A <c>postgresql://user:password@host:port/database?k=v</c> URI as an Npgsql connection string.</summary>
+    private static string FromUri(string uri)
+    {
+        var parsed = new Uri(uri);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = parsed.Host,
+            Port = parsed.IsDefaultPort || parsed.Port < 0 ? 5432 : parsed.Port,
+            Database = Uri.UnescapeDataString(parsed.AbsolutePath.TrimStart('/')),
+        };
+        var user = parsed.UserInfo.Split(':', 2);
+        if (user[0].Length > 0)
+        {
+            builder.Username = Uri.UnescapeDataString(user[0]);
+        }
+        if (user.Length == 2)
+        {
+            builder.Password = Uri.UnescapeDataString(user[1]);
+        }
+        foreach (var pair in parsed.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            builder[Uri.UnescapeDataString(kv[0])] = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
+        }
+        return builder.ConnectionString;
+    }
 
     /// <summary>A SQLite database file (created if missing) in WAL mode.</summary>
     public static CairnDatabase Sqlite(string path)
@@ -48,6 +102,10 @@ public sealed class CairnDatabase : IDisposable
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         // Pooled connections keep their native handle, and pragmas live on the handle: set them once per
@@ -67,9 +125,9 @@ public sealed class CairnDatabase : IDisposable
     /// <summary>Runs <paramref name="work"/> in one write transaction; commits only if it returns.</summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        // SQLite has one writer at a time. Queueing this process's writers here, rather than letting them
-        // collide on BEGIN IMMEDIATE, spares them SQLITE_BUSY retries that sleep (seconds at the tail under
-        // load); other processes on the same file are still handled by the busy timeout.
+        // One writer at a time holds the store's lock. Queueing this process's writers here, rather than letting
+        // them collide on it, spares SQLite SQLITE_BUSY retries that sleep (seconds at the tail under load) and
+        // PostgreSQL a pooled connection per waiter; other processes and replicas queue on the lock itself.
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
@@ -84,9 +142,9 @@ public sealed class CairnDatabase : IDisposable
     private async Task<T> WriteLockedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        // Microsoft.Data.Sqlite starts BEGIN IMMEDIATE for a non-deferred transaction: the write lock is
-        // taken up front, so read-then-write sequences (next version number, audit head) are serial.
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+        // The store's write lock is taken up front, so read-then-write sequences (next version number, audit
+        // head) are serial, across processes too.
+        await using var transaction = await Dialect.BeginWriteAsync(connection, cancellationToken);
         try
         {
             var result = await work(connection, transaction);

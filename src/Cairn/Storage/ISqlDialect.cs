@@ -23,12 +23,27 @@ public interface ISqlDialect
     /// </summary>
     string JsonObjectAggregate(string key, string value);
 
+    /// <summary>
+    /// SQL testing <paramref name="column"/> against a list parameter. Dapper expands a list into <c>IN (@p1, @p2, …)</c>
+    /// on SQLite but sends it to PostgreSQL as one array, which needs <c>= ANY(@p)</c>.
+    /// </summary>
+    string InList(string column, string parameter);
+
     /// <summary>True when the exception is a unique-constraint violation (translated to 409 once, here).</summary>
     bool IsUniqueViolation(DbException exception);
 
     /// <summary>
-    /// Serialises appends to the audit chain within <paramref name="transaction"/>. SQLite's write
-    /// transactions are already serial; PostgreSQL takes a transaction-scoped advisory lock.
+    /// Serialises appends to the audit chain within <paramref name="transaction"/>. Both engines' write
+    /// transactions already hold the store-wide write lock (see <see cref="BeginWriteAsync"/>), so this is a no-op
+    /// kept as the one place a finer-grained scheme would lock the chain.
     /// </summary>
     Task LockAuditChainAsync(DbTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts a write transaction that holds the store's write lock until it ends: SQLite's BEGIN IMMEDIATE, PostgreSQL's
+    /// transaction-scoped advisory lock. Every mutation appends to the one audit chain, so writes are serial at the chain
+    /// anyway; taking the lock first makes read-then-write sequences (counters, the chain's head) safe across processes
+    /// and replicas, with no deadlocks between them.
+    /// </summary>
+    Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
 }

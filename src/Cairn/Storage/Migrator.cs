@@ -14,7 +14,7 @@ public static class Migrator
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,
             name       TEXT    NOT NULL,
-            applied_at INTEGER NOT NULL
+            applied_at BIGINT  NOT NULL
         )
         """;
 
@@ -39,8 +39,11 @@ public static class Migrator
                 // WAL is a property of the file, set once: readers never block the writer.
                 await connection.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode = WAL", cancellationToken: cancellationToken));
             }
-            await connection.ExecuteAsync(new CommandDefinition(CreateLedger, cancellationToken: cancellationToken));
         }
+        // Under the store's write lock: replicas starting together must not race to create it (PostgreSQL would
+        // refuse the second CREATE with a unique violation on its catalog).
+        await database.WriteAsync((connection, transaction) =>
+            connection.ExecuteAsync(new CommandDefinition(CreateLedger, transaction: transaction, cancellationToken: cancellationToken)), cancellationToken);
 
         var applied = new List<int>();
         foreach (var migration in Available(database.Dialect))

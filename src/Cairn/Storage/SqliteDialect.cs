@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
@@ -20,8 +21,14 @@ public sealed class SqliteDialect : ISqlDialect
 
     public string JsonObjectAggregate(string key, string value) => $"json_group_object({key}, {value})";
 
+    public string InList(string column, string parameter) => $"{column} IN {parameter}";
+
     public bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
 
     public Task LockAuditChainAsync(DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // Microsoft.Data.Sqlite starts BEGIN IMMEDIATE for a non-deferred transaction: the write lock is taken up front.
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
 }

@@ -187,7 +187,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         return await database.ReadAsync(async connection =>
         {
             var row = await FindExperimentAsync(connection, null, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
-            return (await WithTagsAsync(connection, [row], cancellationToken))[0];
+            return (await WithTagsAsync(database.Dialect, connection, [row], cancellationToken))[0];
         }, cancellationToken);
     }
 
@@ -203,7 +203,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             var row = await connection.QuerySingleOrDefaultAsync<ExperimentRow>(new CommandDefinition(
                 $"{SelectExperiments} WHERE e.name = @name", new { name }, cancellationToken: cancellationToken))
                 ?? throw new NotFoundException($"Could not find experiment with name '{name}'");
-            return (await WithTagsAsync(connection, [row], cancellationToken))[0];
+            return (await WithTagsAsync(database.Dialect, connection, [row], cancellationToken))[0];
         }, cancellationToken);
     }
 
@@ -228,7 +228,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 $"{SelectExperiments} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
                 new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
             var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
-            return new ExperimentPage(await WithTagsAsync(connection, rows.Take(size).ToList(), cancellationToken), next);
+            return new ExperimentPage(await WithTagsAsync(database.Dialect, connection, rows.Take(size).ToList(), cancellationToken), next);
         }, cancellationToken);
     }
 
@@ -358,7 +358,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         return await database.ReadAsync(async connection =>
         {
             var row = await FindRunAsync(connection, null, id, cancellationToken) ?? throw RunMissing(id);
-            return (await LoadRunsAsync(connection, [row], cancellationToken))[0];
+            return (await LoadRunsAsync(database.Dialect, connection, [row], cancellationToken))[0];
         }, cancellationToken);
     }
 
@@ -469,7 +469,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
             RequireActive(row);
-            await LogParamsAsync(transaction, row, parameters.DistinctBy(p => p.Key, StringComparer.Ordinal).ToList(), cancellationToken);
+            await LogParamsAsync(database.Dialect, transaction, row, parameters.DistinctBy(p => p.Key, StringComparer.Ordinal).ToList(), cancellationToken);
             await LogMetricsAsync(transaction, row.Id, metrics, cancellationToken);
             foreach (var tag in tags)
             {
@@ -611,7 +611,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             return new RunPage([], null);
         }
         var parameters = new Dictionary<string, object?> { ["experimentIds"] = experimentIds };
-        var where = new List<string> { "r.experiment_id IN @experimentIds", LifecycleCondition("r", query.ViewType) };
+        var where = new List<string> { database.Dialect.InList("r.experiment_id", "@experimentIds"), LifecycleCondition("r", query.ViewType) };
         if (MlflowFilter.Parse(query.Filter) is { } filter)
         {
             where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters));
@@ -627,7 +627,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 $"{SelectRuns} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
                 new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
             var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
-            return new RunPage(await LoadRunsAsync(connection, rows.Take(size).ToList(), cancellationToken), next);
+            return new RunPage(await LoadRunsAsync(database.Dialect, connection, rows.Take(size).ToList(), cancellationToken), next);
         }, cancellationToken);
     }
 
@@ -705,7 +705,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             $"INSERT INTO {table} ({ownerColumn}, key, value) VALUES (@owner, @Key, @Value) ON CONFLICT ({ownerColumn}, key) DO UPDATE SET value = excluded.value",
             new { owner, pair.Key, pair.Value }, transaction, cancellationToken: cancellationToken));
 
-    private static async Task LogParamsAsync(DbTransaction transaction, RunRow run, List<KeyValue> parameters, CancellationToken cancellationToken)
+    private static async Task LogParamsAsync(ISqlDialect dialect, DbTransaction transaction, RunRow run, List<KeyValue> parameters, CancellationToken cancellationToken)
     {
         if (parameters.Count == 0)
         {
@@ -713,7 +713,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
         var connection = transaction.Connection!;
         var existing = (await connection.QueryAsync<PairRow>(new CommandDefinition(
-            "SELECT run_id AS owner, key, value FROM run_params WHERE run_id = @Id AND key IN @keys",
+            $"SELECT run_id AS owner, key, value FROM run_params WHERE run_id = @Id AND {dialect.InList("key", "@keys")}",
             new { run.Id, keys = parameters.Select(p => p.Key).ToList() }, transaction, cancellationToken: cancellationToken)))
             .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         foreach (var param in parameters)
@@ -756,21 +756,21 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     /// <summary>SQL REAL holds ±∞ but not NaN (SQLite stores NULL): NaN is kept as 0 with a flag, as MLflow does.</summary>
     private static (double Value, int IsNan) Storable(double value) => double.IsNaN(value) ? (0, 1) : (value, 0);
 
-    private static async Task<IReadOnlyList<Experiment>> WithTagsAsync(DbConnection connection, IReadOnlyList<ExperimentRow> rows, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<Experiment>> WithTagsAsync(ISqlDialect dialect, DbConnection connection, IReadOnlyList<ExperimentRow> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
             return [];
         }
         var tags = (await connection.QueryAsync<PairRow>(new CommandDefinition(
-            "SELECT experiment_id AS owner, key, value FROM experiment_tags WHERE experiment_id IN @ids ORDER BY key",
+            $"SELECT experiment_id AS owner, key, value FROM experiment_tags WHERE {dialect.InList("experiment_id", "@ids")} ORDER BY key",
             new { ids = rows.Select(r => r.Id).ToList() }, cancellationToken: cancellationToken))).ToLookup(t => t.Owner);
         return rows.Select(r => new Experiment(
             r.Id.ToString(CultureInfo.InvariantCulture), r.Name, r.ArtifactLocation, r.LifecycleStage, r.CreatedAt, r.UpdatedAt,
             tags[r.Id].Select(t => new KeyValue(t.Key, t.Value)).ToList())).ToList();
     }
 
-    private static async Task<IReadOnlyList<Run>> LoadRunsAsync(DbConnection connection, IReadOnlyList<RunRow> rows, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<Run>> LoadRunsAsync(ISqlDialect dialect, DbConnection connection, IReadOnlyList<RunRow> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
@@ -778,15 +778,15 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
         var ids = new { ids = rows.Select(r => r.Id).ToList() };
         var metrics = (await connection.QueryAsync<MetricRow>(new CommandDefinition(
-            "SELECT run_id, key, value, is_nan, timestamp, step FROM run_latest_metrics WHERE run_id IN @ids ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(m => m.RunId);
+            $"SELECT run_id, key, value, is_nan, timestamp, step FROM run_latest_metrics WHERE {dialect.InList("run_id", "@ids")} ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(m => m.RunId);
         var parameters = (await connection.QueryAsync<PairRow>(new CommandDefinition(
-            "SELECT run_id AS owner, key, value FROM run_params WHERE run_id IN @ids ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(p => p.Owner);
+            $"SELECT run_id AS owner, key, value FROM run_params WHERE {dialect.InList("run_id", "@ids")} ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(p => p.Owner);
         var tags = (await connection.QueryAsync<PairRow>(new CommandDefinition(
-            "SELECT run_id AS owner, key, value FROM run_tags WHERE run_id IN @ids ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(p => p.Owner);
+            $"SELECT run_id AS owner, key, value FROM run_tags WHERE {dialect.InList("run_id", "@ids")} ORDER BY key", ids, cancellationToken: cancellationToken))).ToLookup(p => p.Owner);
         var inputs = (await connection.QueryAsync<InputRow>(new CommandDefinition(
-            """
+            $"""
             SELECT i.run_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags
-            FROM run_inputs i JOIN tracking_datasets d ON d.id = i.dataset_id WHERE i.run_id IN @ids ORDER BY d.name, d.digest
+            FROM run_inputs i JOIN tracking_datasets d ON d.id = i.dataset_id WHERE {dialect.InList("i.run_id", "@ids")} ORDER BY d.name, d.digest
             """, ids, cancellationToken: cancellationToken))).ToLookup(i => i.RunId);
         return rows.Select(r => new Run(
             ToInfo(r),

@@ -7,12 +7,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Cairn.Tests.Api;
 
 /// <summary>
-/// The real server in-process over a real SQLite file in a fresh temp data dir; one per test class
-/// (or per test where a test needs a clean store).
+/// The real server in-process over a real database — a SQLite file in a fresh temp data dir, or, when
+/// <c>CAIRN_TEST_POSTGRES</c> names a PostgreSQL server (scripts/test starts one), a fresh database on it — one per
+/// test class (or per test where a test needs a clean store). The same tests run on both backends.
 /// </summary>
 public class CairnApp : WebApplicationFactory<Program>
 {
@@ -26,15 +28,23 @@ public class CairnApp : WebApplicationFactory<Program>
     {
         _auth = auth;
         DataDir = Directory.CreateTempSubdirectory("cairn-test-").FullName;
+        PostgresDatabase = TestBackend.CreatePostgresDatabase();
     }
 
     public string DataDir { get; }
+
+    /// <summary>The PostgreSQL connection string of this app's database, or null on SQLite.</summary>
+    public string? PostgresDatabase { get; }
 
     public string DatabasePath => Path.Combine(DataDir, "cairn.db");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Cairn:DataDir", DataDir);
+        if (PostgresDatabase is not null)
+        {
+            builder.UseSetting("Cairn:Database", PostgresDatabase);
+        }
         builder.UseSetting("Cairn:Auth", _auth);
         builder.UseSetting("Cairn:LocalUser", "tester");
     }
@@ -57,7 +67,7 @@ public class CairnApp : WebApplicationFactory<Program>
     /// <summary>Runs SQL straight against the database file, behind the server's back (tamper tests).</summary>
     public async Task ExecuteSqlAsync(string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await using var connection = OpenRaw();
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -66,16 +76,24 @@ public class CairnApp : WebApplicationFactory<Program>
 
     public async Task<T> ScalarAsync<T>(string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await using var connection = OpenRaw();
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    private System.Data.Common.DbConnection OpenRaw() => PostgresDatabase is null
+        ? new SqliteConnection($"Data Source={DatabasePath};Pooling=False")
+        : new NpgsqlConnection(PostgresDatabase);
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing && PostgresDatabase is not null)
+        {
+            TestBackend.DropPostgresDatabase(PostgresDatabase);
+        }
         if (disposing)
         {
             SqliteConnection.ClearAllPools();
@@ -88,6 +106,42 @@ public class CairnApp : WebApplicationFactory<Program>
                 // A file still held open must not fail the test run; the OS cleans temp.
             }
         }
+    }
+}
+
+/// <summary>Which database engine the store tests run on: SQLite, or PostgreSQL when <c>CAIRN_TEST_POSTGRES</c> is set.</summary>
+public static class TestBackend
+{
+    /// <summary>A connection string to a PostgreSQL server where the tests may create databases, or null.</summary>
+    public static string? PostgresServer { get; } = Environment.GetEnvironmentVariable("CAIRN_TEST_POSTGRES") is { Length: > 0 } value ? value : null;
+
+    /// <summary>A new empty database on <see cref="PostgresServer"/> (its connection string), or null on SQLite.</summary>
+    public static string? CreatePostgresDatabase()
+    {
+        if (PostgresServer is null)
+        {
+            return null;
+        }
+        var name = "cairn_t_" + Guid.NewGuid().ToString("N")[..16];
+        using (var admin = new NpgsqlConnection(PostgresServer))
+        {
+            admin.Open();
+            using var create = admin.CreateCommand();
+            create.CommandText = $"CREATE DATABASE {name}";
+            create.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
+    }
+
+    public static void DropPostgresDatabase(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        NpgsqlConnection.ClearAllPools();
+        using var admin = new NpgsqlConnection(PostgresServer);
+        admin.Open();
+        using var drop = admin.CreateCommand();
+        drop.CommandText = $"DROP DATABASE IF EXISTS {name} WITH (FORCE)";
+        drop.ExecuteNonQuery();
     }
 }
 

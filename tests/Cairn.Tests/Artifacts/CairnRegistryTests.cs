@@ -97,6 +97,8 @@ public sealed class CairnRegistryTests : IDisposable
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Cairn:DataDir", dataDir);
+            // The library's local data dir is a SQLite file; the server must read that one on every backend run.
+            builder.UseSetting("Cairn:Database", "");
         }
     }
 }

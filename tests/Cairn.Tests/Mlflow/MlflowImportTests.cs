@@ -94,8 +94,13 @@ public sealed class MlflowImportTests : IDisposable
     public async Task A_file_that_is_not_an_mlflow_database_is_refused()
     {
         var other = Path.Combine(_source, "other.db");
-        await _app.ExecuteSqlAsync("SELECT 1");
-        File.Copy(_app.DatabasePath, other);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={other};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE models (id INTEGER PRIMARY KEY, name TEXT)";
+            await command.ExecuteNonQueryAsync();
+        }
 
         var error = await Assert.ThrowsAsync<InvalidParameterException>(() => new MlflowImporter(
                 _app.Services.GetRequiredService<CairnDatabase>(), _app.Services.GetRequiredService<AuditChain>(), TimeProvider.System,
