@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Cairn.IntegrationTests;
+
+/// <summary>
+/// Two <c>cairn serve</c> replicas on one PostgreSQL database and one shared artifact directory, hammered at once:
+/// numbering, aliases, stages, caches and the audit chain must come out as if one server had taken every request.
+/// </summary>
+public sealed class ReplicaTests : IAsyncLifetime
+{
+    private readonly string _shared = Directory.CreateTempSubdirectory("cairn-replicas-").FullName;
+    private Postgres? _database;
+    private ServerProcess? _a;
+    private ServerProcess? _b;
+
+    public async Task InitializeAsync()
+    {
+        if (Postgres.Server is null)
+        {
+            return;
+        }
+        _database = Postgres.CreateDatabase();
+        string[] args = ["--database", _database.ConnectionString, "--data-dir", _shared];
+        // Started together: both apply the migrations at once, which the store's write lock must serialise.
+        var starting = new[] { ServerProcess.StartAsync(args), ServerProcess.StartAsync(args) };
+        var started = await Task.WhenAll(starting);
+        (_a, _b) = (started[0], started[1]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in new[] { _a, _b })
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+        }
+        _database?.Dispose();
+        Directory.Delete(_shared, recursive: true);
+    }
+
+    private HttpClient[] Clients() => [new() { BaseAddress = new Uri(_a!.Url) }, new() { BaseAddress = new Uri(_b!.Url) }];
+
+    [PostgresFact]
+    public async Task Versions_created_through_both_replicas_at_once_are_numbered_without_gaps_or_duplicates()
+    {
+        var clients = Clients();
+        await Created(await clients[0].PostAsJsonAsync("/api/v1/models", new { @namespace = "/replicas", model_name = "numbered" }));
+
+        var creates = Enumerable.Range(0, 80).Select(async i =>
+            (int)(await Created(await clients[i % 2].PostAsJsonAsync("/api/v1/models/replicas.numbered/versions", new { description = $"from {i % 2}" })))["version"]!);
+        var numbers = await Task.WhenAll(creates);
+
+        Assert.Equal(Enumerable.Range(1, 80), numbers.Order());
+    }
+
+    [PostgresFact]
+    public async Task Alias_moves_and_stage_transitions_from_both_replicas_are_all_kept()
+    {
+        var clients = Clients();
+        await Created(await clients[0].PostAsJsonAsync("/api/v1/models", new { @namespace = "/replicas", model_name = "staged" }));
+        for (var v = 0; v < 10; v++)
+        {
+            await Created(await clients[v % 2].PostAsJsonAsync("/api/v1/models/replicas.staged/versions", new { }));
+        }
+
+        var moves = Enumerable.Range(0, 40).Select(i =>
+            Ok(clients[i % 2].PutAsJsonAsync("/api/v1/models/replicas.staged/aliases/champion", new { version = (i % 10) + 1 })));
+        var stages = Enumerable.Range(1, 10).Select(v =>
+            Ok(clients[v % 2].PostAsJsonAsync($"/api/v1/models/replicas.staged/versions/{v}/stage", new { stage = "Production", archive_existing = true })));
+        await Task.WhenAll(moves.Concat(stages));
+
+        var history = await clients[1].GetFromJsonAsync<JsonObject>("/api/v1/models/replicas.staged/aliases/champion/history");
+        Assert.Equal(40, history!.Single().Value!.AsArray().Count);
+        var versions = (await clients[0].GetFromJsonAsync<JsonObject>("/api/v1/models/replicas.staged/versions?max_results=100"))!["versions"]!.AsArray();
+        Assert.Single(versions, v => (string?)v!["stage"] == "Production");
+        Assert.Equal(9, versions.Count(v => (string?)v!["stage"] == "Archived"));
+        var verify = await clients[0].GetFromJsonAsync<JsonObject>("/api/v1/audit/verify");
+        Assert.True((bool)verify!["valid"]!, verify.ToJsonString());
+    }
+
+    [PostgresFact]
+    public async Task A_change_through_one_replica_is_seen_at_once_through_the_other()
+    {
+        var clients = Clients();
+        await Created(await clients[0].PostAsJsonAsync("/api/v1/models", new { @namespace = "/replicas", model_name = "cached", description = "first" }));
+        // Read through B until it serves from its cache.
+        for (var i = 0; i < 3; i++)
+        {
+            await clients[1].GetFromJsonAsync<JsonObject>("/api/v1/models/replicas.cached");
+        }
+
+        await Ok(clients[0].PatchAsJsonAsync("/api/v1/models/replicas.cached", new { description = "second" }));
+
+        var seen = await clients[1].GetFromJsonAsync<JsonObject>("/api/v1/models/replicas.cached");
+        Assert.Equal("second", (string?)seen!["description"]);
+    }
+
+    [PostgresFact]
+    public async Task The_audit_chain_stays_one_valid_chain_under_writes_through_both_replicas()
+    {
+        var clients = Clients();
+        var writes = Enumerable.Range(0, 60).Select(i =>
+            Created(clients[i % 2].PostAsJsonAsync("/api/v1/models", new { @namespace = "/replicas/chain", model_name = $"m{i}" })));
+        await Task.WhenAll(writes);
+
+        foreach (var client in clients)
+        {
+            var verify = await client.GetFromJsonAsync<JsonObject>("/api/v1/audit/verify");
+            Assert.True((bool)verify!["valid"]!, verify.ToJsonString());
+        }
+        var entries = (await clients[1].GetFromJsonAsync<JsonObject>("/api/v1/audit?action=model.create&max_results=1000"))!["entries"]!.AsArray();
+        Assert.Equal(60, entries.Count(e => ((string)e!["resource"]!).StartsWith("models/replicas.chain.", StringComparison.Ordinal)));
+    }
+
+    private static async Task<JsonObject> Created(Task<HttpResponseMessage> pending) => await Created(await pending);
+
+    private static async Task<JsonObject> Created(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!.AsObject();
+    }
+
+    private static async Task Ok(Task<HttpResponseMessage> pending)
+    {
+        using var response = await pending;
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+}
