@@ -51,8 +51,8 @@ internal static class ImportCommands
             var importer = new MlflowImporter(database, new AuditChain(database, TimeProvider.System), TimeProvider.System, locations);
             var caller = Caller.Admin(Environment.UserName);
 
-            var summary = await WithProgressAsync(output.Json, progress =>
-                importer.ImportAsync(caller, source, result.GetValue(artifacts), progress, cancellationToken));
+            var summary = await StepProgress.RunAsync(output.Json, progress => importer.ImportAsync(caller, source, result.GetValue(artifacts),
+                progress is null ? null : new Reporter<ImportProgress>(p => progress.Report((p.Step, p.Done, p.Total))), cancellationToken));
             output.Write(summary, s =>
             {
                 Output.Line($"Imported {source} (MLflow schema {s.MlflowSchemaVersion ?? "unknown"}) into {target}.");
@@ -78,36 +78,4 @@ internal static class ImportCommands
         from.StartsWith("sqlite:///", StringComparison.Ordinal) ? from["sqlite:///".Length..]
         : from.Contains("://", StringComparison.Ordinal) ? throw new InvalidParameterException($"--from '{from}': only sqlite:///path MLflow databases can be imported.")
         : from;
-
-    /// <summary>A bar per step on stderr for people; nothing when stderr is not a terminal or --json is on.</summary>
-    private static async Task<T> WithProgressAsync<T>(bool quiet, Func<IProgress<ImportProgress>?, Task<T>> work)
-    {
-        if (quiet || Console.IsErrorRedirected)
-        {
-            return await work(null);
-        }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        return await console.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .StartAsync(async context =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-                // Reports arrive on the importing thread, in order; Spectre redraws from its own.
-                var progress = new SynchronousProgress<ImportProgress>(p =>
-                {
-                    if (!tasks.TryGetValue(p.Step, out var task))
-                    {
-                        tasks[p.Step] = task = context.AddTask(p.Step, maxValue: Math.Max(1, p.Total));
-                    }
-                    task.MaxValue = Math.Max(1, p.Total);
-                    task.Value = p.Total == 0 ? 1 : p.Done;
-                });
-                return await work(progress);
-            });
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

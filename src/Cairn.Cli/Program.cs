@@ -29,6 +29,7 @@ internal static class Program
             TokenCommands.Create(),
             AuditCommands.Create(),
             ImportCommands.Create(),
+            MigrateCommand.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -25,6 +25,11 @@ internal static class ServeCommand
             Description = "The metadata database: a SQLite file, or a PostgreSQL connection string such as \"Host=db;Database=cairn;Username=cairn;Password=…\" (default: $CAIRN_DATABASE, else <data-dir>/cairn.db)",
             HelpName = "path",
         };
+        var artifacts = new Option<string>("--artifacts")
+        {
+            Description = "Where version files are kept (default: $CAIRN_ARTIFACTS, else <data-dir>/artifacts)",
+            HelpName = "dir",
+        };
         var auth = new Option<string>("--auth")
         {
             Description = "'none': every caller is the local admin; 'token': callers need an API token (default: $CAIRN_AUTH, else none)",
@@ -48,7 +53,7 @@ internal static class ServeCommand
             HelpName = "dir",
         };
 
-        var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C") { urls, dataDir, database, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination };
+        var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C") { urls, dataDir, database, artifacts, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination };
         command.SetAction(async (result, cancellationToken) =>
         {
             // Only the flags actually given: the rest still comes from CAIRN_* variables and appsettings.json.
@@ -60,6 +65,7 @@ internal static class ServeCommand
             Add("urls", urls);
             Add("Cairn:DataDir", dataDir);
             Add("Cairn:Database", database);
+            Add("Cairn:Artifacts", artifacts);
             Add("Cairn:Auth", auth);
             Add("Cairn:BackendStoreUri", backendStoreUri);
             Add("Cairn:DefaultArtifactRoot", defaultArtifactRoot);

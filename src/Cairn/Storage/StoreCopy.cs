@@ -1,0 +1,216 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Cairn.Governance;
+using Dapper;
+
+namespace Cairn.Storage;
+
+/// <summary>One table's rows in the source and, after the copy, in the target.</summary>
+public sealed record TableCount(string Table, long Source, long Target, long Copied);
+
+/// <summary>What a copy did and found: per-table counts, files copied and checked, the target's audit chain.</summary>
+public sealed record StoreCopyReport(IReadOnlyList<TableCount> Tables, long FilesCopied, long FilesChecked, AuditVerification AuditChain, IReadOnlyList<string> Problems)
+{
+    public bool Verified => Problems.Count == 0;
+}
+
+/// <summary>
+/// Moves an installation from one store to another (a SQLite data directory to PostgreSQL): every table's rows with
+/// their ids, in foreign-key order, then the version files, then a verification — row counts per table, each file's
+/// SHA-256 against the one recorded, and the target's audit chain. Rows already in the target are left alone
+/// (<c>ON CONFLICT DO NOTHING</c>) and files already there with the right checksum are not copied again, so an
+/// interrupted or repeated copy can simply be run again; a target that differs from the source fails verification.
+/// </summary>
+public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimeProvider clock)
+{
+    private const int RowsPerStatement = 500;
+
+    private sealed record FileRow
+    {
+        public string StorageKey { get; init; } = "";
+        public string Sha256 { get; init; } = "";
+    }
+
+    public async Task<StoreCopyReport> CopyAsync(
+        string sourceArtifacts, string? targetArtifacts, IProgress<(string Step, long Done, long Total)>? progress, CancellationToken cancellationToken)
+    {
+        var pending = await Migrator.PendingAsync(source, cancellationToken);
+        if (pending.Count > 0)
+        {
+            throw new InvalidStateException($"The source store lacks migrations {string.Join(", ", pending)}: start `cairn serve` on it once (or run any command) to bring it up to date first.");
+        }
+        await Migrator.MigrateAsync(target, clock, cancellationToken);
+
+        var tables = await TablesInDependencyOrderAsync(cancellationToken);
+        var counts = new List<TableCount>();
+        foreach (var table in tables)
+        {
+            counts.Add(await CopyTableAsync(table, progress, cancellationToken));
+        }
+        await ResetIdentitiesAsync(tables, cancellationToken);
+
+        var problems = counts.Where(c => c.Source != c.Target)
+            .Select(c => $"table {c.Table}: {c.Source} rows in the source, {c.Target} in the target").ToList();
+        var (copied, checkedFiles, fileProblems) = await CopyFilesAsync(sourceArtifacts, targetArtifacts ?? sourceArtifacts, progress, cancellationToken);
+        problems.AddRange(fileProblems);
+        var chain = await new AuditChain(target, clock).VerifyAsync(Caller.Admin("cairn-migrate"), cancellationToken);
+        if (!chain.Valid)
+        {
+            problems.Add($"the target's audit chain is broken at entry {chain.BrokenAt}: {chain.Reason}");
+        }
+        return new StoreCopyReport(counts, copied, checkedFiles, chain, problems);
+    }
+
+    /// <summary>The store's tables (not the migration ledger), parents before the tables whose foreign keys name them.</summary>
+    private async Task<List<string>> TablesInDependencyOrderAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await source.OpenAsync(cancellationToken);
+        var names = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
+            cancellationToken: cancellationToken))).ToList();
+        var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            parents[name] = (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT \"table\" FROM pragma_foreign_key_list(@name)", new { name }, cancellationToken: cancellationToken))).Distinct().ToList();
+        }
+        var ordered = new List<string>();
+        void Visit(string table, HashSet<string> path)
+        {
+            if (ordered.Contains(table) || !path.Add(table))
+            {
+                return;
+            }
+            foreach (var parent in parents[table].Where(parents.ContainsKey))
+            {
+                Visit(parent, path);
+            }
+            ordered.Add(table);
+        }
+        foreach (var name in names)
+        {
+            Visit(name, []);
+        }
+        return ordered;
+    }
+
+    private async Task<TableCount> CopyTableAsync(string table, IProgress<(string, long, long)>? progress, CancellationToken cancellationToken)
+    {
+        await using var reader = await source.OpenAsync(cancellationToken);
+        var total = await reader.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM \"{table}\"", cancellationToken: cancellationToken));
+        long done = 0, copied = 0;
+        var rows = new List<IDictionary<string, object?>>(RowsPerStatement);
+        await foreach (var row in reader.QueryUnbufferedAsync($"SELECT * FROM \"{table}\"").WithCancellation(cancellationToken))
+        {
+            rows.Add((IDictionary<string, object?>)row);
+            if (rows.Count == RowsPerStatement)
+            {
+                copied += await InsertAsync(table, rows, cancellationToken);
+                done += rows.Count;
+                rows.Clear();
+                progress?.Report((table, done, total));
+            }
+        }
+        copied += await InsertAsync(table, rows, cancellationToken);
+        progress?.Report((table, total, total));
+        await using var check = await target.OpenAsync(cancellationToken);
+        var inTarget = await check.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM \"{table}\"", cancellationToken: cancellationToken));
+        return new TableCount(table, total, inTarget, copied);
+    }
+
+    private async Task<long> InsertAsync(string table, List<IDictionary<string, object?>> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+        var columns = rows[0].Keys.ToList();
+        var sql = new StringBuilder($"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ");
+        var parameters = new DynamicParameters();
+        for (var r = 0; r < rows.Count; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var name = string.Create(CultureInfo.InvariantCulture, $"p{r}_{c}");
+                sql.Append(c == 0 ? "@" : ", @").Append(name);
+                parameters.Add(name, rows[r][columns[c]]);
+            }
+            sql.Append(')');
+        }
+        sql.Append(" ON CONFLICT DO NOTHING");
+        // A copy is not a change of the registry: rows keep their own audit entries, and none is added.
+        return await target.WriteAsync((connection, transaction) =>
+            connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, transaction, cancellationToken: cancellationToken)), cancellationToken);
+    }
+
+    /// <summary>PostgreSQL's identity columns start after the copied ids, so new rows do not collide with them.</summary>
+    private async Task ResetIdentitiesAsync(List<string> tables, CancellationToken cancellationToken)
+    {
+        if (target.Dialect is not PostgresDialect)
+        {
+            return;
+        }
+        await target.WriteAsync(async (connection, transaction) =>
+        {
+            var identities = (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES'",
+                transaction: transaction, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+            foreach (var table in tables.Where(identities.Contains))
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"SELECT setval(pg_get_serial_sequence(@table, 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{table}\"), 1))",
+                    new { table }, transaction, cancellationToken: cancellationToken));
+            }
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <summary>Copies each recorded version file that the target lacks (or holds with other bytes), then checks every one.</summary>
+    private async Task<(long Copied, long Checked, List<string> Problems)> CopyFilesAsync(
+        string from, string to, IProgress<(string, long, long)>? progress, CancellationToken cancellationToken)
+    {
+        var files = (await target.ReadAsync(c => c.QueryAsync<FileRow>(new CommandDefinition(
+            "SELECT storage_key, sha256 FROM version_files ORDER BY storage_key", cancellationToken: cancellationToken)), cancellationToken)).ToList();
+        var problems = new List<string>();
+        long copied = 0, done = 0;
+        var samePlace = string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal);
+        foreach (var file in files)
+        {
+            var destination = Path.Combine(to, file.StorageKey);
+            if (!samePlace && await Sha256Async(destination, cancellationToken) != file.Sha256)
+            {
+                var origin = Path.Combine(from, file.StorageKey);
+                if (File.Exists(origin))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    var partial = destination + ".cairn-migrate";
+                    File.Copy(origin, partial, overwrite: true);
+                    File.Move(partial, destination, overwrite: true);
+                    copied++;
+                }
+            }
+            var actual = await Sha256Async(destination, cancellationToken);
+            if (actual != file.Sha256)
+            {
+                problems.Add(actual is null
+                    ? $"file {file.StorageKey} is missing from {to}"
+                    : $"file {file.StorageKey} has SHA-256 {actual}, the store records {file.Sha256}");
+            }
+            progress?.Report(("files", ++done, files.Count));
+        }
+        return (copied, files.Count, problems);
+    }
+
+    private static async Task<string?> Sha256Async(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        await using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
+}
