@@ -24,7 +24,10 @@ public sealed class CairnOptions : IValidatableObject
     /// </summary>
     public string? BackendStoreUri { get; set; }
 
-    /// <summary>Where version files are kept. Empty means <c>{DataDir}/artifacts</c>.</summary>
+    /// <summary>
+    /// Where version files are kept: a directory, or <c>s3://bucket/prefix</c> (reached with <see cref="S3"/>).
+    /// Empty means <c>{DataDir}/artifacts</c>.
+    /// </summary>
     public string? Artifacts { get; set; }
 
     /// <summary>
@@ -37,6 +40,9 @@ public sealed class CairnOptions : IValidatableObject
     /// MLflow's <c>--artifacts-destination</c>: where the artifact proxy keeps files. Empty means <c>{DataDir}/mlartifacts</c>.
     /// </summary>
     public string? ArtifactsDestination { get; set; }
+
+    /// <summary>S3 endpoint, region and credentials for an <c>s3://</c> <see cref="Artifacts"/> location (unset: the AWS defaults).</summary>
+    public S3Section S3 { get; set; } = new();
 
     /// <summary>The largest file accepted by one upload, in bytes (default 64 GiB).</summary>
     [Range(1, long.MaxValue)]
@@ -99,4 +105,20 @@ public sealed class CairnOptions : IValidatableObject
             : uri;
 
     private static bool IsUri(string value) => value.Contains(':', StringComparison.Ordinal) && !Path.IsPathRooted(value) && value.IndexOf(':', StringComparison.Ordinal) > 1;
+
+    /// <summary>The <c>Cairn:S3</c> settings (CAIRN_S3_* variables).</summary>
+    public sealed class S3Section
+    {
+        public string? Endpoint { get; set; }
+
+        public string? Region { get; set; }
+
+        public string? AccessKeyId { get; set; }
+
+        public string? SecretAccessKey { get; set; }
+
+        public bool? ForcePathStyle { get; set; }
+
+        public Artifacts.S3Settings ToSettings() => new(Endpoint, Region, AccessKeyId, SecretAccessKey, ForcePathStyle);
+    }
 }

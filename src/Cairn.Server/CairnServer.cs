@@ -26,6 +26,11 @@ public static class CairnServer
         ["CAIRN_ARTIFACTS"] = "Cairn:Artifacts",
         ["CAIRN_MAX_FILE_BYTES"] = "Cairn:MaxFileBytes",
         ["CAIRN_BACKEND_STORE_URI"] = "Cairn:BackendStoreUri",
+        ["CAIRN_S3_ENDPOINT"] = "Cairn:S3:Endpoint",
+        ["CAIRN_S3_REGION"] = "Cairn:S3:Region",
+        ["CAIRN_S3_ACCESS_KEY_ID"] = "Cairn:S3:AccessKeyId",
+        ["CAIRN_S3_SECRET_ACCESS_KEY"] = "Cairn:S3:SecretAccessKey",
+        ["CAIRN_S3_FORCE_PATH_STYLE"] = "Cairn:S3:ForcePathStyle",
         ["CAIRN_DEFAULT_ARTIFACT_ROOT"] = "Cairn:DefaultArtifactRoot",
         ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
     };
@@ -80,7 +85,11 @@ public static class CairnServer
         services.AddSingleton(sp => CairnDatabase.Open(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
         services.AddSingleton<AuditChain>();
         services.AddSingleton<ApiTokens>();
-        services.AddSingleton<IArtifactStore>(sp => new FileSystemArtifactStore(sp.GetRequiredService<IOptions<CairnOptions>>().Value.ArtifactsPath));
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
+            return ArtifactStores.Open(o.ArtifactsPath, Path.Combine(o.DataDir, ".staging"), o.S3.ToSettings());
+        });
         services.AddSingleton(sp => new ArtifactLimits(sp.GetRequiredService<IOptions<CairnOptions>>().Value.MaxFileBytes));
         services.AddSingleton<VersionFiles>();
         services.AddSingleton<ModelCatalog>();

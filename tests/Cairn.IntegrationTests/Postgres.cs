@@ -18,6 +18,36 @@ public sealed class PostgresFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A test that needs the S3 server scripts/test starts (<c>CAIRN_TEST_S3_ENDPOINT</c>); skipped, saying why, without it.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class S3FactAttribute : FactAttribute
+{
+    public S3FactAttribute()
+    {
+        if (S3.Endpoint is null)
+        {
+            Skip = "needs an S3 server: run scripts/test, or set CAIRN_TEST_S3_ENDPOINT to one with a bucket 'cairn-test'";
+        }
+    }
+}
+
+/// <summary>The test S3 server (s3rver, credentials S3RVER/S3RVER, bucket <c>cairn-test</c>) as <c>cairn serve</c> settings.</summary>
+public static class S3
+{
+    public static string? Endpoint { get; } = Environment.GetEnvironmentVariable("CAIRN_TEST_S3_ENDPOINT") is { Length: > 0 } value ? value : null;
+
+    /// <summary>A fresh prefix in the test bucket, and the CAIRN_S3_* variables that reach it.</summary>
+    public static (string Location, Dictionary<string, string> Environment) Location() => (
+        $"s3://cairn-test/{Guid.NewGuid():N}",
+        new Dictionary<string, string>
+        {
+            ["CAIRN_S3_ENDPOINT"] = Endpoint ?? "",
+            ["CAIRN_S3_REGION"] = "us-east-1",
+            ["CAIRN_S3_ACCESS_KEY_ID"] = "S3RVER",
+            ["CAIRN_S3_SECRET_ACCESS_KEY"] = "S3RVER",
+        });
+}
+
 /// <summary>Throwaway databases on the test PostgreSQL server.</summary>
 public sealed class Postgres : IDisposable
 {

@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace Cairn.IntegrationTests;
 
 /// <summary>
-/// Two <c>cairn serve</c> replicas on one PostgreSQL database and one shared artifact directory, hammered at once:
-/// numbering, aliases, stages, caches and the audit chain must come out as if one server had taken every request.
+/// Two <c>cairn serve</c> replicas on one PostgreSQL database and one bucket (s3rver; a shared directory where no S3
+/// server is given), hammered at once: numbering, aliases, stages, caches, files and the audit chain must come out as
+/// if one server had taken every request.
 /// </summary>
 public sealed class ReplicaTests : IAsyncLifetime
 {
@@ -23,8 +24,15 @@ public sealed class ReplicaTests : IAsyncLifetime
         }
         _database = Postgres.CreateDatabase();
         string[] args = ["--database", _database.ConnectionString, "--data-dir", _shared];
+        Dictionary<string, string>? env = null;
+        if (S3.Endpoint is not null)
+        {
+            var (location, s3) = S3.Location();
+            args = [.. args, "--artifacts", location];
+            env = s3;
+        }
         // Started together: both apply the migrations at once, which the store's write lock must serialise.
-        var starting = new[] { ServerProcess.StartAsync(args), ServerProcess.StartAsync(args) };
+        var starting = new[] { ServerProcess.StartAsync(args, env), ServerProcess.StartAsync(args, env) };
         var started = await Task.WhenAll(starting);
         (_a, _b) = (started[0], started[1]);
     }
@@ -114,6 +122,23 @@ public sealed class ReplicaTests : IAsyncLifetime
         }
         var entries = (await clients[1].GetFromJsonAsync<JsonObject>("/api/v1/audit?action=model.create&max_results=1000"))!["entries"]!.AsArray();
         Assert.Equal(60, entries.Count(e => ((string)e!["resource"]!).StartsWith("models/replicas.chain.", StringComparison.Ordinal)));
+    }
+
+    [PostgresFact]
+    public async Task A_file_uploaded_through_one_replica_downloads_whole_through_the_other()
+    {
+        var clients = Clients();
+        var bytes = Enumerable.Range(0, 3_000_000).Select(i => (byte)(i * 31)).ToArray();
+        await Created(await clients[0].PostAsJsonAsync("/api/v1/models", new { @namespace = "/replicas", model_name = "files" }));
+        await Created(await clients[0].PostAsJsonAsync("/api/v1/models/replicas.files/versions", new { status = "PENDING_REGISTRATION" }));
+
+        await Created(await clients[0].PutAsync("/api/v1/models/replicas.files/versions/1/files/model.bin", new ByteArrayContent(bytes)));
+
+        Assert.Equal(bytes, await clients[1].GetByteArrayAsync("/api/v1/models/replicas.files/versions/1/files/model.bin"));
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, "/api/v1/models/replicas.files/versions/1/files/model.bin") { Headers = { Range = new(1_000_000, 1_000_099) } };
+        using var partial = await clients[1].SendAsync(ranged);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(bytes[1_000_000..1_000_100], await partial.Content.ReadAsByteArrayAsync());
     }
 
     private static async Task<JsonObject> Created(Task<HttpResponseMessage> pending) => await Created(await pending);

@@ -22,7 +22,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         Directory.CreateDirectory(_staging);
     }
 
-    public async Task<StagedArtifact> StageAsync(Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken)
+    public async Task<StagedArtifact> StageAsync(string key, Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken)
     {
         var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
         var staged = new StagedFile(path);

@@ -10,11 +10,13 @@ public interface IArtifactStore
     /// <summary>
     /// Streams <paramref name="content"/> into a staging area, computing its SHA-256 on the way in (and its MD5
     /// when <paramref name="withMd5"/>: only a declared Content-MD5 needs it, and it costs as much as the copy).
+    /// <paramref name="key"/> is where the bytes are meant to be committed: object stores upload straight towards it
+    /// (an S3 multipart upload stays invisible until completed), so that committing moves no bytes.
     /// </summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> arrived; nothing is kept.</exception>
-    Task<StagedArtifact> StageAsync(Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken);
+    Task<StagedArtifact> StageAsync(string key, Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken);
 
-    /// <summary>Makes a staged object visible under <paramref name="key"/>, replacing what was there.</summary>
+    /// <summary>Makes a staged object visible under <paramref name="key"/> (normally the key it was staged for), replacing what was there.</summary>
     Task CommitAsync(StagedArtifact staged, string key, CancellationToken cancellationToken);
 
     /// <summary>Opens a stored object for reading from <paramref name="offset"/>; the stream ends after <paramref name="length"/> bytes when given.</summary>

@@ -50,9 +50,9 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
         ArtifactPath.Check(path);
         // Refuse early, before any byte is stored; checked again in the transaction that records the file.
-        await database.ReadAsync(c => RequireWritableAsync(c, null, model, version, cancellationToken), cancellationToken);
+        var writable = await database.ReadAsync(c => RequireWritableAsync(c, null, model, version, cancellationToken), cancellationToken);
 
-        await using var staged = await store.StageAsync(content, limits.MaxFileBytes, withMd5: declared.Md5Base64 is not null, cancellationToken);
+        await using var staged = await store.StageAsync(StorageKey(writable, version, path), content, limits.MaxFileBytes, withMd5: declared.Md5Base64 is not null, cancellationToken);
         CheckDeclared(declared, staged, path);
         var format = await InspectAsync(model, version, path, staged, cancellationToken);
 

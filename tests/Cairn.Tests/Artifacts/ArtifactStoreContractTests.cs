@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using Cairn.Artifacts;
+
+namespace Cairn.Tests.Artifacts;
+
+/// <summary>
+/// What every artifact store must do, run against each: the filesystem always, S3 (s3rver) when scripts/test has
+/// started it (<c>CAIRN_TEST_S3_ENDPOINT</c>). Elsewhere the object-store runs are reported as skipped, with why.
+/// </summary>
+public abstract class ArtifactStoreContractTests : IDisposable
+{
+    protected string Scratch { get; } = Directory.CreateTempSubdirectory("cairn-store-").FullName;
+
+    /// <summary>A fresh, empty store (a new directory, or a new prefix in the test bucket).</summary>
+    protected abstract IArtifactStore CreateStore();
+
+    /// <summary>Skips (saying why) when the store's server is not available here.</summary>
+    protected virtual void RequireStore()
+    {
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(Scratch, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    [SkippableFact]
+    public async Task Staged_bytes_are_invisible_until_committed_and_hashed_on_the_way_in()
+    {
+        RequireStore();
+        var store = CreateStore();
+        var data = RandomNumberGenerator.GetBytes(3_000_000);
+
+        await using (var staged = await store.StageAsync("m/1/a.bin", new MemoryStream(data), long.MaxValue, withMd5: true, default))
+        {
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), staged.Sha256);
+            Assert.Equal(Convert.ToBase64String(MD5.HashData(data)), staged.Md5Base64);
+            Assert.Equal(data.Length, staged.Size);
+            Assert.False(await store.ExistsAsync("m/1/a.bin", default));
+            await using (var read = staged.OpenRead())
+            {
+                var head = new byte[16];
+                await read.ReadExactlyAsync(head);
+                Assert.Equal(data[..16], head);
+            }
+            await store.CommitAsync(staged, "m/1/a.bin", default);
+        }
+
+        Assert.True(await store.ExistsAsync("m/1/a.bin", default));
+        Assert.Equal(["m/1/a.bin"], await store.ListAsync("", default).ToListAsync());
+        await using var all = await store.OpenReadAsync("m/1/a.bin", 0, null, default);
+        Assert.Equal(data, await ReadAllAsync(all));
+    }
+
+    [SkippableFact]
+    public async Task A_staged_upload_that_is_not_committed_leaves_nothing()
+    {
+        RequireStore();
+        var store = CreateStore();
+
+        await using (await store.StageAsync("m/1/gone.bin", new MemoryStream([1, 2, 3]), long.MaxValue, withMd5: false, default))
+        {
+        }
+
+        Assert.False(await store.ExistsAsync("m/1/gone.bin", default));
+        Assert.Empty(await store.ListAsync("", default).ToListAsync());
+    }
+
+    [SkippableFact]
+    public async Task An_upload_over_the_limit_is_refused_and_leaves_nothing()
+    {
+        RequireStore();
+        var store = CreateStore();
+
+        await Assert.ThrowsAsync<PayloadTooLargeException>(() => store.StageAsync("big.bin", new MemoryStream(new byte[2000]), 1000, withMd5: false, default));
+
+        Assert.Empty(await store.ListAsync("", default).ToListAsync());
+    }
+
+    [SkippableFact]
+    public async Task A_ranged_read_returns_exactly_the_window_and_the_stream_seeks()
+    {
+        RequireStore();
+        var store = CreateStore();
+        var data = RandomNumberGenerator.GetBytes(100_000);
+        await using (var staged = await store.StageAsync("r.bin", new MemoryStream(data), long.MaxValue, withMd5: false, default))
+        {
+            await store.CommitAsync(staged, "r.bin", default);
+        }
+
+        await using var window = await store.OpenReadAsync("r.bin", 100, 50, default);
+        Assert.Equal(data[100..150], await ReadAllAsync(window));
+        await using var whole = await store.OpenReadAsync("r.bin", 0, null, default);
+        whole.Seek(90_000, SeekOrigin.Begin);
+        Assert.Equal(data[90_000..], await ReadAllAsync(whole));
+    }
+
+    [SkippableFact]
+    public async Task An_empty_file_is_stored_and_deleting_removes_it()
+    {
+        RequireStore();
+        var store = CreateStore();
+        await using (var staged = await store.StageAsync("e/empty.bin", new MemoryStream([]), long.MaxValue, withMd5: false, default))
+        {
+            await store.CommitAsync(staged, "e/empty.bin", default);
+        }
+        await using (var empty = await store.OpenReadAsync("e/empty.bin", 0, null, default))
+        {
+            Assert.Empty(await ReadAllAsync(empty));
+        }
+
+        await store.DeleteAsync("e/empty.bin", default);
+
+        Assert.False(await store.ExistsAsync("e/empty.bin", default));
+        await Assert.ThrowsAsync<NotFoundException>(() => store.OpenReadAsync("e/empty.bin", 0, null, default));
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+}
+
+public sealed class FileSystemArtifactStoreTests : ArtifactStoreContractTests
+{
+    protected override IArtifactStore CreateStore() => new FileSystemArtifactStore(Path.Combine(Scratch, "store"));
+
+    [Fact]
+    public async Task Staging_abandoned_by_a_killed_process_is_removed_at_start()
+    {
+        var root = Path.Combine(Scratch, "store");
+        Directory.CreateDirectory(Path.Combine(root, ".staging"));
+        await File.WriteAllBytesAsync(Path.Combine(root, ".staging", "half-written"), [1, 2]);
+
+        var removed = await new FileSystemArtifactStore(root).RemoveAbandonedStagingAsync(default);
+
+        Assert.Equal(1, removed);
+        Assert.Empty(Directory.GetFiles(Path.Combine(root, ".staging")));
+    }
+}
+
+public sealed class S3ArtifactStoreTests : ArtifactStoreContractTests
+{
+    /// <summary>An S3-compatible server with the bucket <c>cairn-test</c> (scripts/test starts s3rver), or null.</summary>
+    public static string? Endpoint { get; } = Environment.GetEnvironmentVariable("CAIRN_TEST_S3_ENDPOINT") is { Length: > 0 } value ? value : null;
+
+    public static S3Settings Settings => new(Endpoint, "us-east-1", "S3RVER", "S3RVER");
+
+    protected override void RequireStore() =>
+        Skip.If(Endpoint is null, "needs an S3 server: run scripts/test, or set CAIRN_TEST_S3_ENDPOINT to one with a bucket 'cairn-test'");
+
+    protected override IArtifactStore CreateStore() =>
+        ArtifactStores.Open($"s3://cairn-test/{Guid.NewGuid():N}", Path.Combine(Scratch, "staging"), Settings);
+
+    [SkippableFact]
+    public async Task A_killed_upload_leaves_no_object_and_its_local_staging_is_removed_at_start()
+    {
+        RequireStore();
+        var store = CreateStore();
+        using var cancel = new CancellationTokenSource();
+        var dying = new FailingStream(5_000_000, failAfter: 3_000_000);
+
+        await Assert.ThrowsAsync<IOException>(() => store.StageAsync("k/dead.bin", dying, long.MaxValue, withMd5: false, cancel.Token));
+
+        Assert.Empty(await store.ListAsync("", default).ToListAsync());
+        Assert.Empty(Directory.Exists(Path.Combine(Scratch, "staging")) ? Directory.GetFiles(Path.Combine(Scratch, "staging")) : []);
+    }
+
+    /// <summary>A body that breaks part-way, as a dropped connection does.</summary>
+    private sealed class FailingStream(int length, int failAfter) : MemoryStream(new byte[length])
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Position >= failAfter ? throw new IOException("connection reset") : base.ReadAsync(buffer[..Math.Min(buffer.Length, 65_536)], cancellationToken);
+    }
+}
