@@ -25,7 +25,8 @@ public sealed class CairnOptions : IValidatableObject
     public string? BackendStoreUri { get; set; }
 
     /// <summary>
-    /// Where version files are kept: a directory, or <c>s3://bucket/prefix</c> (reached with <see cref="S3"/>).
+    /// Where version files are kept: a directory, <c>s3://bucket/prefix</c> (reached with <see cref="S3"/>) or
+    /// <c>azure://container/prefix</c> (with <see cref="AzureConnectionString"/>).
     /// Empty means <c>{DataDir}/artifacts</c>.
     /// </summary>
     public string? Artifacts { get; set; }
@@ -40,6 +41,12 @@ public sealed class CairnOptions : IValidatableObject
     /// MLflow's <c>--artifacts-destination</c>: where the artifact proxy keeps files. Empty means <c>{DataDir}/mlartifacts</c>.
     /// </summary>
     public string? ArtifactsDestination { get; set; }
+
+    /// <summary>
+    /// The storage account's connection string for an <c>azure://</c> <see cref="Artifacts"/> location
+    /// (unset: AZURE_STORAGE_CONNECTION_STRING).
+    /// </summary>
+    public string? AzureConnectionString { get; set; }
 
     /// <summary>S3 endpoint, region and credentials for an <c>s3://</c> <see cref="Artifacts"/> location (unset: the AWS defaults).</summary>
     public S3Section S3 { get; set; } = new();

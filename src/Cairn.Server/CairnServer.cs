@@ -26,6 +26,7 @@ public static class CairnServer
         ["CAIRN_ARTIFACTS"] = "Cairn:Artifacts",
         ["CAIRN_MAX_FILE_BYTES"] = "Cairn:MaxFileBytes",
         ["CAIRN_BACKEND_STORE_URI"] = "Cairn:BackendStoreUri",
+        ["CAIRN_AZURE_CONNECTION_STRING"] = "Cairn:AzureConnectionString",
         ["CAIRN_S3_ENDPOINT"] = "Cairn:S3:Endpoint",
         ["CAIRN_S3_REGION"] = "Cairn:S3:Region",
         ["CAIRN_S3_ACCESS_KEY_ID"] = "Cairn:S3:AccessKeyId",
@@ -88,7 +89,8 @@ public static class CairnServer
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
-            return ArtifactStores.Open(o.ArtifactsPath, Path.Combine(o.DataDir, ".staging"), o.S3.ToSettings());
+            return ArtifactStores.Open(o.ArtifactsPath, Path.Combine(o.DataDir, ".staging"), o.S3.ToSettings(),
+                o.AzureConnectionString ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"));
         });
         services.AddSingleton(sp => new ArtifactLimits(sp.GetRequiredService<IOptions<CairnOptions>>().Value.MaxFileBytes));
         services.AddSingleton<VersionFiles>();

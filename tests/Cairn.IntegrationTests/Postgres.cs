@@ -48,6 +48,24 @@ public static class S3
         });
 }
 
+/// <summary>A test that needs the Azure Blob service scripts/test starts (Azurite); skipped, saying why, without it.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AzureFactAttribute : FactAttribute
+{
+    public AzureFactAttribute()
+    {
+        if (Azure.ConnectionString is null)
+        {
+            Skip = "needs an Azure Blob service: run scripts/test, or set CAIRN_TEST_AZURE_CONNECTION_STRING (Azurite's works)";
+        }
+    }
+}
+
+public static class Azure
+{
+    public static string? ConnectionString { get; } = Environment.GetEnvironmentVariable("CAIRN_TEST_AZURE_CONNECTION_STRING") is { Length: > 0 } value ? value : null;
+}
+
 /// <summary>Throwaway databases on the test PostgreSQL server.</summary>
 public sealed class Postgres : IDisposable
 {

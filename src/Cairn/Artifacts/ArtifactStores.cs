@@ -10,15 +10,17 @@ namespace Cairn.Artifacts;
 /// </summary>
 public sealed record S3Settings(string? Endpoint = null, string? Region = null, string? AccessKeyId = null, string? SecretAccessKey = null, bool? ForcePathStyle = null);
 
-/// <summary>Opens the artifact store an <c>--artifacts</c> setting names: a directory, <c>s3://bucket/prefix</c>.</summary>
+/// <summary>
+/// Opens the artifact store an <c>--artifacts</c> setting names: a directory, <c>s3://bucket/prefix</c> or
+/// <c>azure://container/prefix</c>.
+/// </summary>
 public static class ArtifactStores
 {
-    public static bool IsObjectStore(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
-
-    /// <param name="location">A directory, or <c>s3://bucket/prefix</c>.</param>
+    /// <param name="location">A directory, <c>s3://bucket/prefix</c> or <c>azure://container/prefix</c>.</param>
     /// <param name="localStaging">A local directory for uploads in flight (object stores stage a copy there for format introspection).</param>
     /// <param name="s3">How to reach S3, for an s3:// location.</param>
-    public static IArtifactStore Open(string location, string localStaging, S3Settings? s3 = null)
+    /// <param name="azureConnectionString">The storage account's connection string, for an azure:// location.</param>
+    public static IArtifactStore Open(string location, string localStaging, S3Settings? s3 = null, string? azureConnectionString = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
@@ -26,9 +28,19 @@ public static class ArtifactStores
             var (bucket, prefix) = BucketAndPrefix(location, "s3://");
             return new S3ArtifactStore(S3Client(s3 ?? new S3Settings()), bucket, prefix, localStaging);
         }
+        if (location.StartsWith("azure://", StringComparison.OrdinalIgnoreCase))
+        {
+            var (container, prefix) = BucketAndPrefix(location, "azure://");
+            if (string.IsNullOrEmpty(azureConnectionString))
+            {
+                throw new InvalidParameterException(
+                    $"Artifact location '{location}' needs the storage account's connection string (CAIRN_AZURE_CONNECTION_STRING or AZURE_STORAGE_CONNECTION_STRING).");
+            }
+            return new AzureBlobArtifactStore(new Azure.Storage.Blobs.BlobContainerClient(azureConnectionString, container), prefix, localStaging);
+        }
         if (location.Contains("://", StringComparison.Ordinal))
         {
-            throw new InvalidParameterException($"Artifact location '{location}' is not a directory or an s3://bucket/prefix URI.");
+            throw new InvalidParameterException($"Artifact location '{location}' is not a directory, an s3://bucket/prefix or an azure://container/prefix URI.");
         }
         return new FileSystemArtifactStore(location);
     }

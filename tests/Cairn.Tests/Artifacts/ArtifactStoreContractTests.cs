@@ -176,3 +176,33 @@ public sealed class S3ArtifactStoreTests : ArtifactStoreContractTests
             Position >= failAfter ? throw new IOException("connection reset") : base.ReadAsync(buffer[..Math.Min(buffer.Length, 65_536)], cancellationToken);
     }
 }
+
+public sealed class AzureBlobArtifactStoreTests : ArtifactStoreContractTests
+{
+    /// <summary>A connection string to an Azure Blob service (scripts/test starts Azurite), or null.</summary>
+    public static string? ConnectionString { get; } = Environment.GetEnvironmentVariable("CAIRN_TEST_AZURE_CONNECTION_STRING") is { Length: > 0 } value ? value : null;
+
+    protected override void RequireStore() =>
+        Skip.If(ConnectionString is null, "needs an Azure Blob service: run scripts/test, or set CAIRN_TEST_AZURE_CONNECTION_STRING (Azurite's works)");
+
+    protected override IArtifactStore CreateStore() =>
+        ArtifactStores.Open($"azure://cairn-test/{Guid.NewGuid():N}", Path.Combine(Scratch, "staging"), azureConnectionString: ConnectionString);
+
+    [SkippableFact]
+    public async Task Blocks_staged_for_a_blob_stay_invisible_until_committed()
+    {
+        RequireStore();
+        var store = CreateStore();
+
+        await using (var staged = await store.StageAsync("v/1/big.bin", new MemoryStream(new byte[20_000_000]), long.MaxValue, withMd5: false, default))
+        {
+            Assert.False(await store.ExistsAsync("v/1/big.bin", default));
+            await store.CommitAsync(staged, "v/1/big.bin", default);
+        }
+
+        await using var read = await store.OpenReadAsync("v/1/big.bin", 19_999_990, null, default);
+        var tail = new MemoryStream();
+        await read.CopyToAsync(tail);
+        Assert.Equal(10, tail.Length);
+    }
+}

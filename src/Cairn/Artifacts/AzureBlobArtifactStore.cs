@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace Cairn.Artifacts;
+
+/// <summary>
+/// Files in an Azure Blob Storage container under a prefix, at the same readable names as on disk. An upload streams,
+/// hashed on the way in, into uncommitted blocks of its final block blob — invisible until the block list is committed —
+/// and into a local staging file that format introspection reads; committing commits the block list, so the blob
+/// appears whole, at once, and no bytes move. Blocks of an upload that never commits are discarded by the service.
+/// </summary>
+public sealed class AzureBlobArtifactStore(BlobContainerClient container, string prefix, string localStaging) : IArtifactStore
+{
+    private const int BlockSize = 16 << 20;
+    private readonly string _prefix = prefix.Trim('/').Length == 0 ? "" : prefix.Trim('/') + "/";
+    private readonly Lazy<Task> _created = new(() => container.CreateIfNotExistsAsync());
+
+    public async Task<StagedArtifact> StageAsync(string key, Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken)
+    {
+        await _created.Value;
+        var blob = container.GetBlockBlobClient(BlobName(key));
+        Directory.CreateDirectory(localStaging);
+        var upload = Guid.NewGuid().ToString("N");
+        var staged = new StagedBlocks(blob, Path.Combine(localStaging, upload));
+        var block = new MemoryStream(BlockSize);
+        try
+        {
+            HashedCopy copy;
+            using (var file = File.OpenHandle(staged.LocalPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
+            {
+                copy = await HashingCopy.CopyAsync(content, async (bytes, offset, ct) =>
+                {
+                    await RandomAccess.WriteAsync(file, bytes, offset, ct);
+                    block.Write(bytes.Span);
+                    if (block.Length >= BlockSize)
+                    {
+                        staged.Blocks.Add(await StageBlockAsync(blob, upload, staged.Blocks.Count, block, ct));
+                    }
+                }, maxBytes, withMd5, cancellationToken);
+            }
+            if (block.Length > 0)
+            {
+                staged.Blocks.Add(await StageBlockAsync(blob, upload, staged.Blocks.Count, block, cancellationToken));
+            }
+            staged.Complete(copy);
+            return staged;
+        }
+        catch
+        {
+            await staged.DisposeAsync();
+            throw;
+        }
+        finally
+        {
+            await block.DisposeAsync();
+        }
+    }
+
+    public async Task CommitAsync(StagedArtifact staged, string key, CancellationToken cancellationToken)
+    {
+        var blocks = (StagedBlocks)staged;
+        var target = container.GetBlockBlobClient(BlobName(key));
+        if (target.Uri != blocks.Blob.Uri)
+        {
+            // Staged for one name, committed under another (the model was renamed meanwhile): commit, then copy.
+            await blocks.Blob.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);
+            var copy = await target.StartCopyFromUriAsync(blocks.Blob.Uri, cancellationToken: cancellationToken);
+            await copy.WaitForCompletionAsync(cancellationToken);
+            await blocks.Blob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            return;
+        }
+        await target.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);
+    }
+
+    public async Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
+    {
+        var blob = container.GetBlobClient(BlobName(key));
+        long size;
+        try
+        {
+            size = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new NotFoundException($"Stored file '{key}' does not exist.");
+        }
+        var stream = new RangedReadStream(size, async (start, count, ct) =>
+        {
+            var part = await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(start, count) }, ct);
+            return part.Value.Content.ToArray();
+        })
+        { Position = offset };
+        return length is null ? stream : new BoundedStream(stream, length.Value);
+    }
+
+    public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
+    {
+        await _created.Value;
+        return await container.GetBlobClient(BlobName(key)).ExistsAsync(cancellationToken);
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        await container.GetBlobClient(BlobName(key)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await _created.Value;
+        await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = _prefix + prefix }, cancellationToken))
+        {
+            yield return item.Name[_prefix.Length..];
+        }
+    }
+
+    public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        if (Directory.Exists(localStaging))
+        {
+            foreach (var file in Directory.EnumerateFiles(localStaging))
+            {
+                File.Delete(file);
+                removed++;
+            }
+        }
+        return Task.FromResult(removed);
+    }
+
+    private string BlobName(string key) => _prefix + ArtifactPath.Check(key);
+
+    /// <summary>Block ids must be unique per blob and of one length: the upload's id and the block's number.</summary>
+    private static async Task<string> StageBlockAsync(BlockBlobClient blob, string upload, int number, MemoryStream block, CancellationToken cancellationToken)
+    {
+        var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{upload}-{number:D6}")));
+        using var body = new MemoryStream(block.GetBuffer(), 0, (int)block.Length, writable: false);
+        await blob.StageBlockAsync(id, body, cancellationToken: cancellationToken);
+        block.SetLength(0);
+        return id;
+    }
+
+    private sealed class StagedBlocks(BlockBlobClient blob, string localPath) : StagedArtifact
+    {
+        public BlockBlobClient Blob { get; } = blob;
+
+        public string LocalPath { get; } = localPath;
+
+        public List<string> Blocks { get; } = [];
+
+        public void Complete(HashedCopy copy)
+        {
+            Size = copy.Size;
+            Sha256 = copy.Sha256;
+            Md5Base64 = copy.Md5Base64;
+        }
+
+        public override Stream OpenRead() => new FileStream(LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
+
+        // Uncommitted blocks are the service's to discard; only the local copy is ours.
+        public override ValueTask DisposeAsync()
+        {
+            File.Delete(LocalPath);
+            return ValueTask.CompletedTask;
+        }
+    }
+}
