@@ -210,7 +210,13 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     public async Task<ExperimentPage> SearchExperimentsAsync(Caller caller, ExperimentQuery query, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var size = PageSize(query.MaxResults, DefaultExperimentPage);
+        var size = query.MaxResults switch
+        {
+            null => DefaultExperimentPage,
+            < 1 => throw new InvalidParameterException($"Invalid value for max_results. It must be a positive integer, but got {query.MaxResults}"),
+            > MaxPage => throw new InvalidParameterException($"Invalid value for max_results. It must be at most {MaxPage}, but got {query.MaxResults}"),
+            { } requested => requested,
+        };
         var parameters = new Dictionary<string, object?>();
         var where = new List<string> { LifecycleCondition("e", query.ViewType) };
         if (MlflowFilter.Parse(query.Filter) is { } filter)
@@ -244,7 +250,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
-            RequireActive(row);
+            if (row.LifecycleStage != LifecycleStage.Active)
+            {
+                throw new InvalidStateException("Cannot rename a non-active experiment.");
+            }
             if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT COUNT(*) FROM experiments WHERE name = @newName AND id <> @id", new { newName, id }, transaction, cancellationToken: cancellationToken)) > 0)
             {
@@ -267,11 +276,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
+            // MLflow looks a deleted experiment up among the active ones (and the reverse to restore): not found.
             if (row.LifecycleStage != from)
             {
-                throw new InvalidParameterException(delete
-                    ? $"The experiment {experimentId} must be in the 'active' state. Current state is {row.LifecycleStage}."
-                    : $"Cannot restore an active experiment: {experimentId}.");
+                throw ExperimentMissing(experimentId!);
             }
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -370,6 +378,8 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             throw new InvalidParameterException($"Invalid value '{request.Status}' for parameter 'status': expected one of {string.Join(", ", RunStatus.All)}.");
         }
+        // MLflow ignores an empty run_name rather than blanking the name.
+        var runName = string.IsNullOrEmpty(request.RunName) ? null : request.RunName;
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
@@ -378,13 +388,13 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             {
                 Status = request.Status ?? row.Status,
                 EndTime = request.EndTime ?? row.EndTime,
-                Name = request.RunName ?? row.Name,
+                Name = runName ?? row.Name,
             };
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE runs SET status = @Status, end_time = @EndTime, name = @Name WHERE id = @Id", updated, transaction, cancellationToken: cancellationToken));
-            if (request.RunName is not null)
+            if (runName is not null)
             {
-                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, new KeyValue(RunNameTag, request.RunName), cancellationToken);
+                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, new KeyValue(RunNameTag, runName), cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "run.update", RunResource(id), ToInfo(row), ToInfo(updated), cancellationToken);
             return ToInfo(updated);
@@ -660,7 +670,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     {
         if (requested > MaxPage)
         {
-            throw new InvalidParameterException($"Invalid value {requested} for parameter 'max_results' supplied. It must be at most {MaxPage}.");
+            throw new InvalidParameterException($"Invalid value for request parameter max_results. It must be at most {MaxPage}, but got value {requested}");
         }
         return Paging.PageSize(requested, defaultSize, MaxPage);
     }
