@@ -622,9 +622,11 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
         var parameters = new Dictionary<string, object?> { ["experimentIds"] = experimentIds };
         var where = new List<string> { database.Dialect.InList("r.experiment_id", "@experimentIds"), LifecycleCondition("r", query.ViewType) };
+        var indexable = new List<(string Key, string Operator, double Value)>();
         if (MlflowFilter.Parse(query.Filter) is { } filter)
         {
             where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters));
+            indexable = IndexableMetricTerms(filter).Take(2).ToList();
         }
         var orderBy = RunOrderBy(query.OrderBy, parameters);
         var shape = $"runs|{string.Join(',', experimentIds)}|{query.Filter}|{string.Join(';', query.OrderBy ?? [])}|{query.ViewType}";
@@ -633,12 +635,63 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         parameters["offset"] = offset;
         return await database.ReadAsync(async connection =>
         {
+            if (await SelectiveMetricTermAsync(connection, indexable, cancellationToken) is { } selective)
+            {
+                // Implied by the filter's own EXISTS, so the rows are the same; it lets the engine test membership in
+                // the few runs the (key, value) index finds instead of probing every run of the experiments.
+                parameters["hintKey"] = selective.Key;
+                parameters["hintValue"] = selective.Value;
+                where.Add($"r.id IN (SELECT h.run_id FROM run_latest_metrics h WHERE h.key = @hintKey AND h.value {selective.Operator} @hintValue)");
+            }
             var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(
                 $"{SelectRuns} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
                 new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
             var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
             return new RunPage(await LoadRunsAsync(database.Dialect, connection, rows.Take(size).ToList(), cancellationToken), next);
         }, cancellationToken);
+    }
+
+    /// <summary>Matches at most this many latest-metric rows: a metric comparison selective enough to drive a search.</summary>
+    private const int SelectiveMatches = 2000;
+
+    /// <summary>The metric comparisons of a filter's top-level AND that the (key, value) index answers by a range.</summary>
+    private static IEnumerable<(string Key, string Operator, double Value)> IndexableMetricTerms(FilterExpression filter)
+    {
+        var terms = filter is AndExpression all ? all.Operands : [filter];
+        foreach (var term in terms)
+        {
+            if (term is ComparisonExpression { Operand: { Name: "metrics", Key: { } key }, Values: [{ Kind: FilterLiteralKind.Number } literal] } comparison
+                && double.TryParse(literal.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                && comparison.Operator switch
+                {
+                    ComparisonOperator.Equal => "=",
+                    ComparisonOperator.LessThan => "<",
+                    ComparisonOperator.LessThanOrEqual => "<=",
+                    ComparisonOperator.GreaterThan => ">",
+                    ComparisonOperator.GreaterThanOrEqual => ">=",
+                    _ => null,
+                } is { } op)
+            {
+                yield return (key, op, value);
+            }
+        }
+    }
+
+    /// <summary>The first term matching few enough rows, found by a bounded count on the (key, value) index.</summary>
+    private static async Task<(string Key, string Operator, double Value)?> SelectiveMetricTermAsync(
+        DbConnection connection, List<(string Key, string Operator, double Value)> terms, CancellationToken cancellationToken)
+    {
+        foreach (var term in terms)
+        {
+            var matches = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"SELECT COUNT(*) FROM (SELECT 1 FROM run_latest_metrics WHERE key = @Key AND value {term.Operator} @Value LIMIT {SelectiveMatches + 1}) s",
+                new { term.Key, term.Value }, cancellationToken: cancellationToken));
+            if (matches <= SelectiveMatches)
+            {
+                return term;
+            }
+        }
+        return null;
     }
 
     /// <summary>The run's artifact URI and experiment, for the artifact endpoints and the registry.</summary>
