@@ -147,6 +147,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             throw new InvalidParameterException($"Experiment name exceeds the maximum length of {TrackingLimits.MaxExperimentNameLength} characters.");
         }
+        if (artifactLocation is not null && artifactLocation.StartsWith("runs:", StringComparison.Ordinal))
+        {
+            throw new InvalidParameterException($"Artifact location cannot be a runs:/ URI. Given: '{artifactLocation}'");
+        }
         foreach (var tag in tags ?? [])
         {
             TrackingLimits.CheckTag(tag);

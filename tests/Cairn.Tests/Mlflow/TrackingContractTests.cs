@@ -36,6 +36,18 @@ public sealed class TrackingContractTests(CairnApp app) : IClassFixture<CairnApp
     }
 
     [Fact]
+    public async Task An_experiment_keeps_a_given_artifact_location_and_refuses_a_runs_uri()
+    {
+        var id = (string)(await _mlflow.OkAsync("experiments/create", new { name = Unique("located"), artifact_location = "s3://bucket/team" }))["experiment_id"]!;
+        var runId = await RunIdAsync(id);
+
+        Assert.Equal("s3://bucket/team", (string?)(await _mlflow.GetOkAsync($"experiments/get?experiment_id={id}"))["experiment"]!["artifact_location"]);
+        Assert.Equal($"s3://bucket/team/{runId}/artifacts", (string?)(await _mlflow.GetOkAsync($"runs/get?run_id={runId}"))["run"]!["info"]!["artifact_uri"]);
+        await (await _mlflow.PostAsync("experiments/create", new { name = Unique("runs"), artifact_location = "runs:/abc/model" }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/model'");
+    }
+
+    [Fact]
     public async Task Deleting_an_experiment_deletes_its_runs_and_restoring_it_restores_them()
     {
         var id = await ExperimentAsync();
