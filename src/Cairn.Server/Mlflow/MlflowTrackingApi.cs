@@ -20,7 +20,7 @@ internal static class MlflowTrackingApi
         Func<HttpContext, TrackingStore, Task<IResult>> search = (c, s) => Handle(c, async m =>
         {
             var page = await s.SearchExperimentsAsync(c.Caller(), new ExperimentQuery(
-                m.Filter, m.OrderBy is { Count: > 0 } ? string.Join(", ", m.OrderBy) : null, m.MaxResults, m.PageToken,
+                m.Filter, TrackingStore.ExperimentOrderBy(m.OrderBy), m.MaxResults, m.PageToken,
                 TrackingLimits.ParseViewType(m.ViewType)), c.RequestAborted);
             return MlflowJson.Ok(new { experiments = page.Experiments, next_page_token = page.NextPageToken });
         });

@@ -242,6 +242,26 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// MLflow's experiment order_by (a list of <c>[attribute.]name [ASC|DESC]</c>) as one order_by over
+    /// <see cref="ExperimentSchema"/>: MLflow allows the attribute prefixes its filters take.
+    /// </summary>
+    public static string? ExperimentOrderBy(IEnumerable<string>? terms)
+    {
+        var list = (terms ?? []).Select(term => term.Trim()).Where(term => term.Length > 0).Select(term =>
+        {
+            foreach (var prefix in (ReadOnlySpan<string>)["attributes.", "attribute.", "attr."])
+            {
+                if (term.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return term[prefix.Length..];
+                }
+            }
+            return term;
+        }).ToList();
+        return list.Count == 0 ? null : string.Join(", ", list);
+    }
+
     public async Task RenameExperimentAsync(Caller caller, string? experimentId, string? newName, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);

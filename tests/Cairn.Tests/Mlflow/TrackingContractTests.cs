@@ -78,6 +78,9 @@ public sealed class TrackingContractTests(CairnApp app) : IClassFixture<CairnApp
         var listed = await _mlflow.GetOkAsync("experiments/list?view_type=DELETED_ONLY&max_results=50000");
 
         Assert.Equal([$"{stem}-0", $"{stem}-1"], active["experiments"]!.AsArray().Select(e => (string)e!["name"]!));
+        var prefixed = await _mlflow.OkAsync("experiments/search", new { filter = $"attributes.name LIKE '{stem}-%'", order_by = new[] { "attributes.name DESC" } });
+        Assert.Equal([$"{stem}-1", $"{stem}-0"], prefixed["experiments"]!.AsArray().Select(e => (string)e!["name"]!));
+        await (await _mlflow.PostAsync("experiments/search", new { order_by = new[] { "tags.team DESC" } })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "order_by");
         Assert.Equal(3, all["experiments"]!.AsArray().Count);
         Assert.Null(all["next_page_token"]);
         Assert.Contains(listed["experiments"]!.AsArray(), e => (string?)e!["experiment_id"] == ids[2]);
