@@ -135,6 +135,10 @@ public sealed class TrackingContractTests(CairnApp app) : IClassFixture<CairnApp
         Assert.Equal([b], await Search("attributes.run_name = 'beta'"));
         Assert.Equal([a], await Search($"attributes.run_id IN ('{a}')"));
         Assert.Equal([a], await Search("tags.`mlflow.runName` = 'alpha'"));
+        Assert.Equal([a], await Search("tags.mlflow.runName = 'alpha'"));
+        Assert.Equal([b], await Search("tags.\"mlflow.runName\" = 'beta'"));
+        Assert.Equal([a, b], (await _mlflow.OkAsync("runs/search", new { experiment_ids = new[] { first, second }, order_by = new[] { "tags.`mlflow.runName` ASC" } }))["runs"]!.AsArray()
+            .Select(r => (string)r!["info"]!["run_id"]!));
         Assert.Empty(await Search("attributes.start_time > 1700000000000"));
         Assert.Empty((await _mlflow.OkAsync("runs/search", new { experiment_ids = Array.Empty<string>() }))["runs"]?.AsArray() ?? []);
     }
