@@ -153,7 +153,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
         foreach (var tag in tags ?? [])
         {
-            TrackingLimits.CheckTag(tag);
+            TrackingLimits.CheckExperimentTag(tag);
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         return await database.WriteAsync(async (connection, transaction) =>
@@ -321,7 +321,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     {
         caller.Require(Role.Writer, NamespacePath.Root);
         var id = TrackingLimits.ExperimentId(experimentId);
-        TrackingLimits.CheckTag(tag);
+        TrackingLimits.CheckExperimentTag(tag);
         await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);

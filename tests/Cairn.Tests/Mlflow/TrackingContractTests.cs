@@ -43,6 +43,9 @@ public sealed class TrackingContractTests(CairnApp app) : IClassFixture<CairnApp
 
         Assert.Equal("s3://bucket/team", (string?)(await _mlflow.GetOkAsync($"experiments/get?experiment_id={id}"))["experiment"]!["artifact_location"]);
         Assert.Equal($"s3://bucket/team/{runId}/artifacts", (string?)(await _mlflow.GetOkAsync($"runs/get?run_id={runId}"))["run"]!["info"]!["artifact_uri"]);
+        await (await _mlflow.PostAsync("experiments/set-experiment-tag", new { experiment_id = id, key = "note", value = new string('x', 5001) }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "exceeded length limit of 5000");
+        await _mlflow.OkAsync("experiments/set-experiment-tag", new { experiment_id = id, key = "note", value = new string('x', 5000) });
         await (await _mlflow.PostAsync("experiments/create", new { name = Unique("runs"), artifact_location = "runs:/abc/model" }))
             .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/model'");
     }
