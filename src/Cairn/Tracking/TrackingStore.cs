@@ -572,6 +572,9 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
+    /// <summary>The fields MLflow's handler requires of a logged model, in the order its error names them.</summary>
+    private static readonly string[] LoggedModelFields = ["artifact_path", "flavors", "utc_time_created", "run_id"];
+
     /// <summary>log-model: MLflow keeps the logged model's description in a JSON list in the run's history tag.</summary>
     public async Task LogModelAsync(Caller caller, string? runId, string? modelJson, CancellationToken cancellationToken)
     {
@@ -586,13 +589,15 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             model = JsonDocument.Parse(modelJson).RootElement.Clone();
         }
-        catch (JsonException e)
+        catch (JsonException)
         {
-            throw new InvalidParameterException($"'model_json' is not valid JSON: {e.Message}");
+            throw new InvalidParameterException($"Malformed model info. \n {modelJson} \n is not a valid JSON.");
         }
-        if (model.ValueKind != JsonValueKind.Object || !model.TryGetProperty("artifact_path", out _))
+        var missing = LoggedModelFields
+            .Where(field => model.ValueKind != JsonValueKind.Object || !model.TryGetProperty(field, out _)).ToList();
+        if (missing.Count > 0)
         {
-            throw new InvalidParameterException("'model_json' must be a JSON object with at least 'artifact_path'.");
+            throw new InvalidParameterException($"Model json is missing mandatory fields: {{{string.Join(", ", missing.Select(f => $"'{f}'"))}}}");
         }
         await database.WriteAsync(async (connection, transaction) =>
         {
