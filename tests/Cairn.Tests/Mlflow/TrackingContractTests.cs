@@ -174,6 +174,23 @@ public sealed class TrackingContractTests(CairnApp app) : IClassFixture<CairnApp
     }
 
     [Fact]
+    public async Task A_batch_metric_without_a_value_or_timestamp_is_refused_naming_the_field()
+    {
+        var runId = await RunIdAsync(await ExperimentAsync());
+
+        await (await _mlflow.PostAsync("runs/log-batch", new { run_id = runId, metrics = new object[] { new { key = "a", value = 1, timestamp = 1 }, new { key = "b", timestamp = 1 } } }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'metrics[1].value'");
+        await (await _mlflow.PostAsync("runs/log-batch", new { run_id = runId, metrics = new[] { new { key = "a", value = 1 } } }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "'metrics[0].timestamp'");
+        await _mlflow.OkAsync("runs/log-batch", new { run_id = runId, metrics = new[] { new { key = "a", value = "Infinity", timestamp = "5" } } });
+
+        var metric = (await _mlflow.GetOkAsync($"runs/get?run_id={runId}"))["run"]!["data"]!["metrics"]![0]!;
+        Assert.Equal("Infinity", metric["value"]!.ToJsonString().Trim('"'));
+        Assert.Equal(0, (long)metric["step"]!);
+        Assert.Equal(5, (long)metric["timestamp"]!);
+    }
+
+    [Fact]
     public async Task A_param_logged_twice_in_one_batch_with_different_values_is_refused()
     {
         var runId = await RunIdAsync(await ExperimentAsync());
