@@ -23,10 +23,11 @@ internal sealed record BenchSettings(
     public const string SqliteBaseline = "sqlite-baseline";
     public const string MlflowLogBatch = "mlflow-log-batch";
     public const string MlflowSearchRuns = "mlflow-search-runs";
+    public const string MlflowSearchRunsRare = "mlflow-search-runs-rare";
 
     /// <summary>Every workload, in the order <c>all</c> runs them: reads and their baseline, then writes and theirs.</summary>
     public static IReadOnlyList<string> AllWorkloads { get; } =
-        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowLogBatch];
+        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowLogBatch];
 
     /// <summary>Workloads that need seeded data on the server.</summary>
     public static IReadOnlySet<string> NeedSeed { get; } = new HashSet<string> { GetModel, GetVersion, AliasResolve, Search, VersionCreate };

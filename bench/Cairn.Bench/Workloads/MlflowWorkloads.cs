@@ -45,19 +45,23 @@ internal sealed class MlflowLogBatchWorkload(HttpClient client, Uri server) : Ht
 }
 
 /// <summary>
-/// search_runs with a metric and a param filter over one experiment of <see cref="SeededRuns"/> runs, seeded straight
-/// into the in-process server's database (through the API it would take minutes and measure nothing more).
+/// search_runs with a filter over one experiment of <see cref="SeededRuns"/> runs, seeded straight into the in-process
+/// server's database (through the API it would take minutes and measure nothing more): by default a metric and a param
+/// filter that 1 run in 60 passes, or (mlflow-search-runs-rare) a metric filter that about 1 in 10,000 passes.
 /// </summary>
-internal sealed class MlflowSearchRunsWorkload(HttpClient client, Uri server, IServiceProvider? host) : HttpWorkload(client)
+internal sealed class MlflowSearchRunsWorkload(HttpClient client, Uri server, IServiceProvider? host, string name, string filter) : HttpWorkload(client)
 {
+    public const string CommonFilter = "metrics.acc > 0.95 and params.model = 'tree'";
+    public const string RareFilter = "metrics.acc > 0.9999";
+
     public const int SeededRuns = 100_000;
     private readonly Uri _uri = new(server, "/api/2.0/mlflow/runs/search");
     private byte[] _body = [];
 
-    public override string Name => "mlflow-search-runs";
+    public override string Name => name;
 
     public override string Description =>
-        $"POST /api/2.0/mlflow/runs/search, filter \"metrics.acc > 0.95 and params.model = 'tree'\", 100 per page, over {SeededRuns:N0} runs";
+        $"POST /api/2.0/mlflow/runs/search, filter \"{filter}\", 100 per page, over {SeededRuns:N0} runs";
 
     public override async Task PrepareAsync(int workers, CancellationToken cancellationToken)
     {
@@ -67,7 +71,7 @@ internal sealed class MlflowSearchRunsWorkload(HttpClient client, Uri server, IS
         }
         var database = host?.GetRequiredService<CairnDatabase>()
             ?? throw new InvalidOperationException("mlflow-search-runs seeds its runs into the in-process server's database: run it without --server.");
-        var experiment = await Mlflow.CreateExperimentAsync(Client, server, "bench-search-runs", cancellationToken);
+        var experiment = await Mlflow.CreateExperimentAsync(Client, server, $"bench-{name}", cancellationToken);
         await database.WriteAsync(async (connection, transaction) =>
         {
             var parameters = new { experiment = long.Parse(experiment, CultureInfo.InvariantCulture), count = SeededRuns };
@@ -91,7 +95,7 @@ internal sealed class MlflowSearchRunsWorkload(HttpClient client, Uri server, IS
         _body = JsonSerializer.SerializeToUtf8Bytes(new
         {
             experiment_ids = new[] { experiment },
-            filter = "metrics.acc > 0.95 and params.model = 'tree'",
+            filter,
             max_results = 100,
         });
     }

@@ -20,7 +20,7 @@ internal static class MlflowTrackingApi
         Func<HttpContext, TrackingStore, Task<IResult>> search = (c, s) => Handle(c, async m =>
         {
             var page = await s.SearchExperimentsAsync(c.Caller(), new ExperimentQuery(
-                m.Filter, m.OrderBy is { Count: > 0 } ? string.Join(", ", m.OrderBy) : null, m.MaxResults, m.PageToken,
+                m.Filter, TrackingStore.ExperimentOrderBy(m.OrderBy), m.MaxResults, m.PageToken,
                 TrackingLimits.ParseViewType(m.ViewType)), c.RequestAborted);
             return MlflowJson.Ok(new { experiments = page.Experiments, next_page_token = page.NextPageToken });
         });
@@ -94,7 +94,7 @@ internal static class MlflowTrackingApi
         }));
         runs.MapPost("/log-batch", (HttpContext c, TrackingStore s) => Handle(c, async m =>
         {
-            await s.LogBatchAsync(c.Caller(), m.Run, m.Metrics, m.Params, m.Tags, c.RequestAborted);
+            await s.LogBatchAsync(c.Caller(), m.Run, m.BatchMetrics(), m.Params, m.Tags, c.RequestAborted);
             return MlflowJson.Empty;
         }));
         runs.MapPost("/log-inputs", (HttpContext c, TrackingStore s) => Handle(c, async m =>
@@ -120,6 +120,15 @@ internal static class MlflowTrackingApi
         await handler(await MlflowJson.ReadAsync<TrackingMessage>(context));
 
     private static string Required(string? value, string parameter) => string.IsNullOrEmpty(value) ? throw TrackingLimits.Missing(parameter) : value;
+
+    /// <summary>A metric as log-batch sends it, its fields nullable so that a missing one is reported, not zeroed.</summary>
+    internal sealed class MetricMessage
+    {
+        public string? Key { get; set; }
+        public double? Value { get; set; }
+        public long? Timestamp { get; set; }
+        public long? Step { get; set; }
+    }
 
     /// <summary>The fields of every tracking request message; each endpoint reads the ones its message has.</summary>
     internal sealed class TrackingMessage
@@ -159,13 +168,36 @@ internal static class MlflowTrackingApi
         public string? RunName { get; set; }
         public long? Timestamp { get; set; }
         public long? Step { get; set; }
-        public List<Metric>? Metrics { get; set; }
+        public List<MetricMessage>? Metrics { get; set; }
         public List<KeyValue>? Params { get; set; }
         public List<DatasetInput>? Datasets { get; set; }
         public string? ModelJson { get; set; }
         public string? MetricKey { get; set; }
 
         public string? Run => string.IsNullOrEmpty(RunId) ? RunUuid : RunId;
+
+        /// <summary>log-batch's metrics: key, value and timestamp are required of each, as MLflow's handler asserts.</summary>
+        public List<Metric>? BatchMetrics()
+        {
+            if (Metrics is null)
+            {
+                return null;
+            }
+            var metrics = new List<Metric>(Metrics.Count);
+            for (var i = 0; i < Metrics.Count; i++)
+            {
+                var m = Metrics[i];
+                metrics.Add(new Metric(
+                    string.IsNullOrEmpty(m.Key) ? throw Field(i, "key") : m.Key,
+                    m.Value ?? throw Field(i, "value"),
+                    m.Timestamp ?? throw Field(i, "timestamp"),
+                    m.Step ?? 0));
+            }
+            return metrics;
+        }
+
+        private static InvalidParameterException Field(int index, string field) =>
+            TrackingLimits.Missing(string.Create(CultureInfo.InvariantCulture, $"metrics[{index}].{field}"));
 
         public string? TextValue() => Value switch
         {

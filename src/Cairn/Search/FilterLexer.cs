@@ -169,8 +169,10 @@ internal sealed class FilterLexer
         }
         else
         {
+            // A dot inside an unquoted key belongs to the key (tags.mlflow.runName), as in MLflow's grammar, whose
+            // identifiers split at the first dot only.
             var keyStart = index;
-            while (IsIdentifierPart(Peek()) || Peek() == '-')
+            while (IsIdentifierPart(Peek()) || Peek() == '-' || (Peek() == '.' && index > keyStart && IsIdentifierPart(Peek(1))))
             {
                 index++;
             }

@@ -15,6 +15,7 @@ public static partial class TrackingLimits
     public const int MaxKeyLength = 250;
     public const int MaxParamValueLength = 6000;
     public const int MaxTagValueLength = 8000;
+    public const int MaxExperimentTagValueLength = 5000;
     public const int MaxExperimentNameLength = 500;
 
     // Alphanumerics, underscores, dashes, periods, spaces, colons and slashes, as MLflow allows in keys.
@@ -73,6 +74,9 @@ public static partial class TrackingLimits
     public static void CheckParam(KeyValue param) => CheckPair("Param", param, MaxParamValueLength);
 
     public static void CheckTag(KeyValue tag) => CheckPair("Tag", tag, MaxTagValueLength);
+
+    /// <summary>Experiment tags have a shorter value limit than run tags in MLflow.</summary>
+    public static void CheckExperimentTag(KeyValue tag) => CheckPair("Tag", tag, MaxExperimentTagValueLength);
 
     private static void CheckPair(string kind, KeyValue pair, int maxValueLength)
     {

@@ -147,9 +147,13 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             throw new InvalidParameterException($"Experiment name exceeds the maximum length of {TrackingLimits.MaxExperimentNameLength} characters.");
         }
+        if (artifactLocation is not null && artifactLocation.StartsWith("runs:", StringComparison.Ordinal))
+        {
+            throw new InvalidParameterException($"Artifact location cannot be a runs:/ URI. Given: '{artifactLocation}'");
+        }
         foreach (var tag in tags ?? [])
         {
-            TrackingLimits.CheckTag(tag);
+            TrackingLimits.CheckExperimentTag(tag);
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         return await database.WriteAsync(async (connection, transaction) =>
@@ -210,7 +214,13 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     public async Task<ExperimentPage> SearchExperimentsAsync(Caller caller, ExperimentQuery query, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var size = PageSize(query.MaxResults, DefaultExperimentPage);
+        var size = query.MaxResults switch
+        {
+            null => DefaultExperimentPage,
+            < 1 => throw new InvalidParameterException($"Invalid value for max_results. It must be a positive integer, but got {query.MaxResults}"),
+            > MaxPage => throw new InvalidParameterException($"Invalid value for max_results. It must be at most {MaxPage}, but got {query.MaxResults}"),
+            { } requested => requested,
+        };
         var parameters = new Dictionary<string, object?>();
         var where = new List<string> { LifecycleCondition("e", query.ViewType) };
         if (MlflowFilter.Parse(query.Filter) is { } filter)
@@ -232,6 +242,26 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// MLflow's experiment order_by (a list of <c>[attribute.]name [ASC|DESC]</c>) as one order_by over
+    /// <see cref="ExperimentSchema"/>: MLflow allows the attribute prefixes its filters take.
+    /// </summary>
+    public static string? ExperimentOrderBy(IEnumerable<string>? terms)
+    {
+        var list = (terms ?? []).Select(term => term.Trim()).Where(term => term.Length > 0).Select(term =>
+        {
+            foreach (var prefix in (ReadOnlySpan<string>)["attributes.", "attribute.", "attr."])
+            {
+                if (term.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return term[prefix.Length..];
+                }
+            }
+            return term;
+        }).ToList();
+        return list.Count == 0 ? null : string.Join(", ", list);
+    }
+
     public async Task RenameExperimentAsync(Caller caller, string? experimentId, string? newName, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
@@ -244,7 +274,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
-            RequireActive(row);
+            if (row.LifecycleStage != LifecycleStage.Active)
+            {
+                throw new InvalidStateException("Cannot rename a non-active experiment.");
+            }
             if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT COUNT(*) FROM experiments WHERE name = @newName AND id <> @id", new { newName, id }, transaction, cancellationToken: cancellationToken)) > 0)
             {
@@ -267,11 +300,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
+            // MLflow looks a deleted experiment up among the active ones (and the reverse to restore): not found.
             if (row.LifecycleStage != from)
             {
-                throw new InvalidParameterException(delete
-                    ? $"The experiment {experimentId} must be in the 'active' state. Current state is {row.LifecycleStage}."
-                    : $"Cannot restore an active experiment: {experimentId}.");
+                throw ExperimentMissing(experimentId!);
             }
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -289,7 +321,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     {
         caller.Require(Role.Writer, NamespacePath.Root);
         var id = TrackingLimits.ExperimentId(experimentId);
-        TrackingLimits.CheckTag(tag);
+        TrackingLimits.CheckExperimentTag(tag);
         await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
@@ -370,6 +402,8 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             throw new InvalidParameterException($"Invalid value '{request.Status}' for parameter 'status': expected one of {string.Join(", ", RunStatus.All)}.");
         }
+        // MLflow ignores an empty run_name rather than blanking the name.
+        var runName = string.IsNullOrEmpty(request.RunName) ? null : request.RunName;
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
@@ -378,13 +412,13 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             {
                 Status = request.Status ?? row.Status,
                 EndTime = request.EndTime ?? row.EndTime,
-                Name = request.RunName ?? row.Name,
+                Name = runName ?? row.Name,
             };
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE runs SET status = @Status, end_time = @EndTime, name = @Name WHERE id = @Id", updated, transaction, cancellationToken: cancellationToken));
-            if (request.RunName is not null)
+            if (runName is not null)
             {
-                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, new KeyValue(RunNameTag, request.RunName), cancellationToken);
+                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, new KeyValue(RunNameTag, runName), cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "run.update", RunResource(id), ToInfo(row), ToInfo(updated), cancellationToken);
             return ToInfo(updated);
@@ -538,6 +572,9 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
+    /// <summary>The fields MLflow's handler requires of a logged model, in the order its error names them.</summary>
+    private static readonly string[] LoggedModelFields = ["artifact_path", "flavors", "utc_time_created", "run_id"];
+
     /// <summary>log-model: MLflow keeps the logged model's description in a JSON list in the run's history tag.</summary>
     public async Task LogModelAsync(Caller caller, string? runId, string? modelJson, CancellationToken cancellationToken)
     {
@@ -552,13 +589,15 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             model = JsonDocument.Parse(modelJson).RootElement.Clone();
         }
-        catch (JsonException e)
+        catch (JsonException)
         {
-            throw new InvalidParameterException($"'model_json' is not valid JSON: {e.Message}");
+            throw new InvalidParameterException($"Malformed model info. \n {modelJson} \n is not a valid JSON.");
         }
-        if (model.ValueKind != JsonValueKind.Object || !model.TryGetProperty("artifact_path", out _))
+        var missing = LoggedModelFields
+            .Where(field => model.ValueKind != JsonValueKind.Object || !model.TryGetProperty(field, out _)).ToList();
+        if (missing.Count > 0)
         {
-            throw new InvalidParameterException("'model_json' must be a JSON object with at least 'artifact_path'.");
+            throw new InvalidParameterException($"Model json is missing mandatory fields: {{{string.Join(", ", missing.Select(f => $"'{f}'"))}}}");
         }
         await database.WriteAsync(async (connection, transaction) =>
         {
@@ -612,9 +651,11 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
         var parameters = new Dictionary<string, object?> { ["experimentIds"] = experimentIds };
         var where = new List<string> { database.Dialect.InList("r.experiment_id", "@experimentIds"), LifecycleCondition("r", query.ViewType) };
+        var indexable = new List<(string Key, string Operator, double Value)>();
         if (MlflowFilter.Parse(query.Filter) is { } filter)
         {
             where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters));
+            indexable = IndexableMetricTerms(filter).Take(2).ToList();
         }
         var orderBy = RunOrderBy(query.OrderBy, parameters);
         var shape = $"runs|{string.Join(',', experimentIds)}|{query.Filter}|{string.Join(';', query.OrderBy ?? [])}|{query.ViewType}";
@@ -623,12 +664,63 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         parameters["offset"] = offset;
         return await database.ReadAsync(async connection =>
         {
+            if (await SelectiveMetricTermAsync(connection, indexable, cancellationToken) is { } selective)
+            {
+                // Implied by the filter's own EXISTS, so the rows are the same; it lets the engine test membership in
+                // the few runs the (key, value) index finds instead of probing every run of the experiments.
+                parameters["hintKey"] = selective.Key;
+                parameters["hintValue"] = selective.Value;
+                where.Add($"r.id IN (SELECT h.run_id FROM run_latest_metrics h WHERE h.key = @hintKey AND h.value {selective.Operator} @hintValue)");
+            }
             var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(
                 $"{SelectRuns} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
                 new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
             var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
             return new RunPage(await LoadRunsAsync(database.Dialect, connection, rows.Take(size).ToList(), cancellationToken), next);
         }, cancellationToken);
+    }
+
+    /// <summary>Matches at most this many latest-metric rows: a metric comparison selective enough to drive a search.</summary>
+    private const int SelectiveMatches = 2000;
+
+    /// <summary>The metric comparisons of a filter's top-level AND that the (key, value) index answers by a range.</summary>
+    private static IEnumerable<(string Key, string Operator, double Value)> IndexableMetricTerms(FilterExpression filter)
+    {
+        var terms = filter is AndExpression all ? all.Operands : [filter];
+        foreach (var term in terms)
+        {
+            if (term is ComparisonExpression { Operand: { Name: "metrics", Key: { } key }, Values: [{ Kind: FilterLiteralKind.Number } literal] } comparison
+                && double.TryParse(literal.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                && comparison.Operator switch
+                {
+                    ComparisonOperator.Equal => "=",
+                    ComparisonOperator.LessThan => "<",
+                    ComparisonOperator.LessThanOrEqual => "<=",
+                    ComparisonOperator.GreaterThan => ">",
+                    ComparisonOperator.GreaterThanOrEqual => ">=",
+                    _ => null,
+                } is { } op)
+            {
+                yield return (key, op, value);
+            }
+        }
+    }
+
+    /// <summary>The first term matching few enough rows, found by a bounded count on the (key, value) index.</summary>
+    private static async Task<(string Key, string Operator, double Value)?> SelectiveMetricTermAsync(
+        DbConnection connection, List<(string Key, string Operator, double Value)> terms, CancellationToken cancellationToken)
+    {
+        foreach (var term in terms)
+        {
+            var matches = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"SELECT COUNT(*) FROM (SELECT 1 FROM run_latest_metrics WHERE key = @Key AND value {term.Operator} @Value LIMIT {SelectiveMatches + 1}) s",
+                new { term.Key, term.Value }, cancellationToken: cancellationToken));
+            if (matches <= SelectiveMatches)
+            {
+                return term;
+            }
+        }
+        return null;
     }
 
     /// <summary>The run's artifact URI and experiment, for the artifact endpoints and the registry.</summary>
@@ -660,7 +752,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     {
         if (requested > MaxPage)
         {
-            throw new InvalidParameterException($"Invalid value {requested} for parameter 'max_results' supplied. It must be at most {MaxPage}.");
+            throw new InvalidParameterException($"Invalid value for request parameter max_results. It must be at most {MaxPage}, but got value {requested}");
         }
         return Paging.PageSize(requested, defaultSize, MaxPage);
     }

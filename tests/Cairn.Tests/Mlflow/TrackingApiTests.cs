@@ -266,7 +266,11 @@ public sealed class TrackingApiTests(CairnApp app) : IClassFixture<CairnApp>
                 },
             },
         });
-        await _mlflow.OkAsync("runs/log-model", new { run_id = runId, model_json = "{\"artifact_path\": \"model\", \"flavors\": {}}" });
+        await _mlflow.OkAsync("runs/log-model", new
+        {
+            run_id = runId,
+            model_json = $"{{\"artifact_path\": \"model\", \"flavors\": {{}}, \"utc_time_created\": \"2026-11-23 02:00:00.000000\", \"run_id\": \"{runId}\"}}",
+        });
 
         var run = (await _mlflow.GetOkAsync($"runs/get?run_id={runId}"))["run"]!;
         var input = run["inputs"]!["dataset_inputs"]![0]!;
@@ -275,7 +279,9 @@ public sealed class TrackingApiTests(CairnApp app) : IClassFixture<CairnApp>
         var history = run["data"]!["tags"]!.AsArray().Single(t => (string?)t!["key"] == "mlflow.log-model.history")!;
         Assert.Equal("model", (string?)JsonNode.Parse((string)history["value"]!)![0]!["artifact_path"]);
 
-        await (await _mlflow.PostAsync("runs/log-model", new { run_id = runId, model_json = "not json" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+        await (await _mlflow.PostAsync("runs/log-model", new { run_id = runId, model_json = "not json" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Malformed model info");
+        await (await _mlflow.PostAsync("runs/log-model", new { run_id = runId, model_json = "{\"artifact_path\": \"model\", \"flavors\": {}}" }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Model json is missing mandatory fields: {'utc_time_created', 'run_id'}");
     }
 
     [Fact]

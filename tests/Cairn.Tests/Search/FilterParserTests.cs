@@ -44,6 +44,8 @@ public class FilterParserTests
     [InlineData("tags.team = 'risk'", "tags.[team] Equal 'risk'")]
     [InlineData("tags.my-key_2 = 'x'", "tags.[my-key_2] Equal 'x'")]
     [InlineData("tags.1st = 'x'", "tags.[1st] Equal 'x'")]
+    [InlineData("tags.mlflow.runName = 'x'", "tags.[mlflow.runName] Equal 'x'")]
+    [InlineData("metrics.val.loss.v2 < 1", "metrics.[val.loss.v2] LessThan 1")]
     [InlineData("tags.`my key.x` = 'x'", "tags.[my key.x] Equal 'x'")]
     [InlineData("tags.\"a b\" = 'x'", "tags.[a b] Equal 'x'")]
     [InlineData("tags.`a``b` = 'x'", "tags.[a`b] Equal 'x'")]
