@@ -101,15 +101,19 @@ internal static class Bench
         BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),
         BenchSettings.VersionCreate => new VersionCreateWorkload(client, data!),
         BenchSettings.GetModel => new ReadWorkload(client, name,
-            $"GET /api/v1/models/{{full_name}} (get-by-name, over {data!.ModelTargets.Count} seeded models)", data.ModelTargets),
+            $"GET /api/v1/models/{{full_name}} (get-by-name, over {data!.ModelTargets.Count} seeded models)", data.ModelTargets, Replicas(settings)),
         BenchSettings.GetVersion => new ReadWorkload(client, name,
-            $"GET /api/v1/models/{{m}}/versions/{{n}} (over {data!.VersionTargets.Count} seeded versions)", data.VersionTargets),
+            $"GET /api/v1/models/{{m}}/versions/{{n}} (over {data!.VersionTargets.Count} seeded versions)", data.VersionTargets, Replicas(settings)),
         BenchSettings.AliasResolve => new ReadWorkload(client, name,
-            $"GET /api/v1/models/{{m}}/aliases/champion (over {data!.AliasTargets.Count} models)", data.AliasTargets),
+            $"GET /api/v1/models/{{m}}/aliases/champion (over {data!.AliasTargets.Count} models)", data.AliasTargets, Replicas(settings)),
         BenchSettings.Search => new ReadWorkload(client, name,
-            $"GET {BenchData.SearchQuery} (over {data!.SearchModels} seeded models)", [data.SearchTarget]),
+            $"GET {BenchData.SearchQuery} (over {data!.SearchModels} seeded models)", [data.SearchTarget], Replicas(settings)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown workload."),
     };
+
+    /// <summary>--server and every --replica, or none when there is only one server.</summary>
+    private static IReadOnlyList<Uri>? Replicas(BenchSettings settings) =>
+        settings.Server is { } server && settings.Replicas.Count > 0 ? [server, .. settings.Replicas] : null;
 
     private static void TryDelete(string directory, TextWriter progress)
     {

@@ -8,6 +8,7 @@ internal sealed record BenchSettings(
     long? Requests,
     TimeSpan Warmup,
     Uri? Server,
+    IReadOnlyList<Uri> Replicas,
     int Repeat,
     bool Json,
     int SeedModels,

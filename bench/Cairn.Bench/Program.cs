@@ -43,6 +43,21 @@ public static class Program
                 result.AddError($"--server must be an absolute http:// or https:// URL; got '{url}'.");
             }
         });
+        var replica = new Option<string[]>("--replica")
+        {
+            Description = "Another replica of --server (same database): read workloads spread their workers over --server and every --replica.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        replica.Validators.Add(result =>
+        {
+            foreach (var url in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (ServerUri(url) is null)
+                {
+                    result.AddError($"--replica must be an absolute http:// or https:// URL; got '{url}'.");
+                }
+            }
+        });
         var repeat = Positive(new Option<int>("--repeat", "-r") { Description = "Measured runs of each workload, one after another; each figure reported is the median over them.", DefaultValueFactory = _ => 1 });
         var json = new Option<bool>("--json") { Description = "Write the results as JSON on stdout (progress goes to stderr)." };
         var seedModels = new Option<int>("--seed-models") { Description = "Models seeded for get-model and search (every fourth has tag team=risk).", DefaultValueFactory = _ => 1000 };
@@ -61,7 +76,7 @@ public static class Program
 
         var root = new RootCommand("Cairn load generator: throughput and latency of the v1 API, and of bare SQLite doing a version create's writes.")
         {
-            workload, concurrency, duration, requests, warmup, server, repeat, json, seedModels, busyTimeout,
+            workload, concurrency, duration, requests, warmup, server, replica, repeat, json, seedModels, busyTimeout,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -75,6 +90,7 @@ public static class Program
                 parse.GetValue(requests),
                 TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(warmup))),
                 parse.GetValue(server) is { } url ? ServerUri(url) : null,
+                (parse.GetValue(replica) ?? []).Select(r => ServerUri(r)!).ToList(),
                 parse.GetValue(repeat),
                 parse.GetValue(json),
                 parse.GetValue(seedModels),

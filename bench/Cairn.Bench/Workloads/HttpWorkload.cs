@@ -51,15 +51,24 @@ internal sealed class HealthWorkload(HttpClient client, Uri server) : HttpWorklo
         GetAsync(_uri, cancellationToken);
 }
 
-/// <summary>GETs cycling over a fixed list of seeded URLs, each worker starting at a different place.</summary>
-internal sealed class ReadWorkload(HttpClient client, string name, string description, IReadOnlyList<Uri> targets) : HttpWorkload(client)
+/// <summary>
+/// GETs cycling over a fixed list of seeded URLs, each worker starting at a different place. With replicas, worker
+/// <c>w</c> sends to replica <c>w mod n</c> (the URLs are rewritten once, up front, so both set-ups cost the client the same).
+/// </summary>
+internal sealed class ReadWorkload(HttpClient client, string name, string description, IReadOnlyList<Uri> targets, IReadOnlyList<Uri>? replicas = null) : HttpWorkload(client)
 {
+    private readonly Uri[][] _byReplica = (replicas is { Count: > 1 } ? replicas : [targets[0]])
+        .Select(r => targets.Select(t => new UriBuilder(t) { Host = r.Host, Port = r.Port }.Uri).ToArray()).ToArray();
+
     public override string Name => name;
 
-    public override string Description => description;
+    public override string Description => replicas is { Count: > 1 } ? $"{description}, spread over {replicas.Count} replicas" : description;
 
-    public override ValueTask<bool> ExecuteAsync(int worker, long iteration, CancellationToken cancellationToken) =>
-        GetAsync(targets[(int)((worker * 7919L + iteration) % targets.Count)], cancellationToken);
+    public override ValueTask<bool> ExecuteAsync(int worker, long iteration, CancellationToken cancellationToken)
+    {
+        var mine = _byReplica[worker % _byReplica.Length];
+        return GetAsync(mine[(int)((worker * 7919L + iteration) % mine.Length)], cancellationToken);
+    }
 }
 
 /// <summary>POST /api/v1/models with a name no other operation uses.</summary>
