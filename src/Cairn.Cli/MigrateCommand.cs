@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Cairn.Artifacts;
 using Cairn.Storage;
 using Spectre.Console;
 
@@ -19,8 +20,9 @@ internal static class MigrateCommand
         };
         var artifactsTo = new Option<string>("--artifacts-to")
         {
-            Description = "Copy the version files to this directory too (default: they stay in <from>/artifacts; point the server's --artifacts there)",
-            HelpName = "dir",
+            Description = "Copy the version files to this store too: a directory, s3://bucket/prefix (CAIRN_S3_* settings) or azure://container/prefix "
+                + "(CAIRN_AZURE_CONNECTION_STRING); default: they stay in <from>/artifacts, and the server's --artifacts points there",
+            HelpName = "dir|uri",
         };
         var command = new Command("migrate",
             "Copy everything from a SQLite data directory into PostgreSQL, then verify row counts, file checksums and the audit chain; safe to run again")
@@ -43,8 +45,13 @@ internal static class MigrateCommand
             using var source = CairnDatabase.Sqlite(databasePath);
             using var target = CairnDatabase.Postgres(connection);
             var copy = new StoreCopy(source, target, TimeProvider.System);
-            var report = await StepProgress.RunAsync(output.Json, progress => copy.CopyAsync(
-                Path.Combine(directory, "artifacts"), result.GetValue(artifactsTo), progress, cancellationToken));
+            var staging = Path.Combine(directory, ".staging");
+            var sourceFiles = new FileSystemArtifactStore(Path.Combine(directory, "artifacts"));
+            var targetFiles = result.GetValue(artifactsTo) is { } location
+                ? ArtifactStores.Open(location, staging, S3FromEnvironment(), Environment.GetEnvironmentVariable("CAIRN_AZURE_CONNECTION_STRING")
+                    ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"))
+                : null;
+            var report = await StepProgress.RunAsync(output.Json, progress => copy.CopyAsync(sourceFiles, targetFiles, progress, cancellationToken));
 
             output.Write(report, r =>
             {
@@ -65,6 +72,14 @@ internal static class MigrateCommand
         });
         return command;
     }
+
+    /// <summary>The CAIRN_S3_* variables, as <c>cairn serve</c> reads them.</summary>
+    private static S3Settings S3FromEnvironment() => new(
+        Environment.GetEnvironmentVariable("CAIRN_S3_ENDPOINT"),
+        Environment.GetEnvironmentVariable("CAIRN_S3_REGION"),
+        Environment.GetEnvironmentVariable("CAIRN_S3_ACCESS_KEY_ID"),
+        Environment.GetEnvironmentVariable("CAIRN_S3_SECRET_ACCESS_KEY"),
+        bool.TryParse(Environment.GetEnvironmentVariable("CAIRN_S3_FORCE_PATH_STYLE"), out var pathStyle) ? pathStyle : null);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -78,6 +78,32 @@ public sealed class MigrateTests : IDisposable
         Assert.Contains("NOT verified", result.Stdout, StringComparison.Ordinal);
     }
 
+    [PostgresAndS3Fact]
+    public async Task Files_can_move_to_a_bucket_with_the_database()
+    {
+        using var database = Postgres.CreateDatabase();
+        var source = Path.Combine(_work, "sqlite");
+        var weights = Enumerable.Range(0, 20_000_000).Select(i => (byte)(i * 7)).ToArray();
+        await using (var server = await ServerProcess.StartAsync(["--data-dir", source]))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+            await Expect(http.PostAsJsonAsync("/api/v1/models", new { @namespace = "/", model_name = "to_bucket" }), HttpStatusCode.Created);
+            await Expect(http.PostAsJsonAsync("/api/v1/models/to_bucket/versions", new { status = "PENDING_REGISTRATION" }), HttpStatusCode.Created);
+            await Expect(http.PutAsync("/api/v1/models/to_bucket/versions/1/files/w.bin", new ByteArrayContent(weights)), HttpStatusCode.Created);
+        }
+        var (bucket, s3) = S3.Location();
+
+        var first = await Cli.RunAsync(["migrate", "--from", source, "--to", database.ConnectionString, "--artifacts-to", bucket, "--json"], s3);
+        var again = await Cli.RunAsync(["migrate", "--from", source, "--to", database.ConnectionString, "--artifacts-to", bucket, "--json"], s3);
+
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.Equal(1, (long)JsonNode.Parse(first.Stdout)!["files_copied"]!);
+        Assert.Equal(0, (long)JsonNode.Parse(again.Stdout)!["files_copied"]!);
+        await using var moved = await ServerProcess.StartAsync(["--database", database.ConnectionString, "--artifacts", bucket, "--data-dir", Path.Combine(_work, "pg")], s3);
+        using var client = new HttpClient { BaseAddress = new Uri(moved.Url) };
+        Assert.Equal(weights, await client.GetByteArrayAsync("/api/v1/models/to_bucket/versions/1/files/w.bin"));
+    }
+
     private static async Task<JsonObject> Expect(Task<HttpResponseMessage> pending, HttpStatusCode status)
     {
         using var response = await pending;

@@ -18,6 +18,19 @@ public sealed class PostgresFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A test that needs both the PostgreSQL and the S3 server scripts/test starts.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class PostgresAndS3FactAttribute : FactAttribute
+{
+    public PostgresAndS3FactAttribute()
+    {
+        if (Postgres.Server is null || S3.Endpoint is null)
+        {
+            Skip = "needs PostgreSQL and an S3 server: run scripts/test, or set CAIRN_TEST_POSTGRES and CAIRN_TEST_S3_ENDPOINT";
+        }
+    }
+}
+
 /// <summary>A test that needs the S3 server scripts/test starts (<c>CAIRN_TEST_S3_ENDPOINT</c>); skipped, saying why, without it.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class S3FactAttribute : FactAttribute

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Cairn.Artifacts;
 using Cairn.Governance;
 using Dapper;
 
@@ -34,7 +35,7 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
     }
 
     public async Task<StoreCopyReport> CopyAsync(
-        string sourceArtifacts, string? targetArtifacts, IProgress<(string Step, long Done, long Total)>? progress, CancellationToken cancellationToken)
+        IArtifactStore sourceFiles, IArtifactStore? targetFiles, IProgress<(string Step, long Done, long Total)>? progress, CancellationToken cancellationToken)
     {
         var pending = await Migrator.PendingAsync(source, cancellationToken);
         if (pending.Count > 0)
@@ -53,7 +54,7 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
 
         var problems = counts.Where(c => c.Source != c.Target)
             .Select(c => $"table {c.Table}: {c.Source} rows in the source, {c.Target} in the target").ToList();
-        var (copied, checkedFiles, fileProblems) = await CopyFilesAsync(sourceArtifacts, targetArtifacts ?? sourceArtifacts, progress, cancellationToken);
+        var (copied, checkedFiles, fileProblems) = await CopyFilesAsync(sourceFiles, targetFiles, progress, cancellationToken);
         problems.AddRange(fileProblems);
         var chain = await new AuditChain(target, clock).VerifyAsync(Caller.Admin("cairn-migrate"), cancellationToken);
         if (!chain.Valid)
@@ -168,35 +169,37 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
         }, cancellationToken);
     }
 
-    /// <summary>Copies each recorded version file that the target lacks (or holds with other bytes), then checks every one.</summary>
+    /// <summary>
+    /// Copies each recorded version file that the target store lacks (or holds with other bytes) through the store's
+    /// own staged upload, committing only bytes whose SHA-256 is the one recorded; then every file has been checked.
+    /// Without a target store, the files stay where they are and are only checked there.
+    /// </summary>
     private async Task<(long Copied, long Checked, List<string> Problems)> CopyFilesAsync(
-        string from, string to, IProgress<(string, long, long)>? progress, CancellationToken cancellationToken)
+        IArtifactStore from, IArtifactStore? to, IProgress<(string, long, long)>? progress, CancellationToken cancellationToken)
     {
         var files = (await target.ReadAsync(c => c.QueryAsync<FileRow>(new CommandDefinition(
             "SELECT storage_key, sha256 FROM version_files ORDER BY storage_key", cancellationToken: cancellationToken)), cancellationToken)).ToList();
         var problems = new List<string>();
         long copied = 0, done = 0;
-        var samePlace = string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal);
+        var destination = to ?? from;
         foreach (var file in files)
         {
-            var destination = Path.Combine(to, file.StorageKey);
-            if (!samePlace && await Sha256Async(destination, cancellationToken) != file.Sha256)
+            var actual = await Sha256Async(destination, file.StorageKey, cancellationToken);
+            if (actual != file.Sha256 && to is not null && await from.ExistsAsync(file.StorageKey, cancellationToken))
             {
-                var origin = Path.Combine(from, file.StorageKey);
-                if (File.Exists(origin))
+                await using var read = await from.OpenReadAsync(file.StorageKey, 0, null, cancellationToken);
+                await using var staged = await to.StageAsync(file.StorageKey, read, long.MaxValue, withMd5: false, cancellationToken);
+                actual = staged.Sha256;
+                if (actual == file.Sha256)
                 {
-                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                    var partial = destination + ".cairn-migrate";
-                    File.Copy(origin, partial, overwrite: true);
-                    File.Move(partial, destination, overwrite: true);
+                    await to.CommitAsync(staged, file.StorageKey, cancellationToken);
                     copied++;
                 }
             }
-            var actual = await Sha256Async(destination, cancellationToken);
             if (actual != file.Sha256)
             {
                 problems.Add(actual is null
-                    ? $"file {file.StorageKey} is missing from {to}"
+                    ? $"file {file.StorageKey} is missing"
                     : $"file {file.StorageKey} has SHA-256 {actual}, the store records {file.Sha256}");
             }
             progress?.Report(("files", ++done, files.Count));
@@ -204,13 +207,13 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
         return (copied, files.Count, problems);
     }
 
-    private static async Task<string?> Sha256Async(string path, CancellationToken cancellationToken)
+    private static async Task<string?> Sha256Async(IArtifactStore store, string key, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
+        if (!await store.ExistsAsync(key, cancellationToken))
         {
             return null;
         }
-        await using var stream = File.OpenRead(path);
+        await using var stream = await store.OpenReadAsync(key, 0, null, cancellationToken);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
     }
 }
