@@ -27,37 +27,16 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
         Directory.CreateDirectory(localStaging);
         var upload = Guid.NewGuid().ToString("N");
         var staged = new StagedBlocks(blob, Path.Combine(localStaging, upload));
-        var block = new MemoryStream(BlockSize);
         try
         {
-            HashedCopy copy;
-            using (var file = File.OpenHandle(staged.LocalPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
-            {
-                copy = await HashingCopy.CopyAsync(content, async (bytes, offset, ct) =>
-                {
-                    await RandomAccess.WriteAsync(file, bytes, offset, ct);
-                    block.Write(bytes.Span);
-                    if (block.Length >= BlockSize)
-                    {
-                        staged.Blocks.Add(await StageBlockAsync(blob, upload, staged.Blocks.Count, block, ct));
-                    }
-                }, maxBytes, withMd5, cancellationToken);
-            }
-            if (block.Length > 0)
-            {
-                staged.Blocks.Add(await StageBlockAsync(blob, upload, staged.Blocks.Count, block, cancellationToken));
-            }
-            staged.Complete(copy);
+            staged.Complete(await BlockUpload.CopyAsync(content, staged.LocalPath, BlockSize, maxBytes, withMd5, sendEmptyBlock: false,
+                async (block, ct) => staged.Blocks.Add(await StageBlockAsync(blob, upload, staged.Blocks.Count, block, ct)), cancellationToken));
             return staged;
         }
         catch
         {
             await staged.DisposeAsync();
             throw;
-        }
-        finally
-        {
-            await block.DisposeAsync();
         }
     }
 
@@ -136,9 +115,8 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
     private static async Task<string> StageBlockAsync(BlockBlobClient blob, string upload, int number, MemoryStream block, CancellationToken cancellationToken)
     {
         var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{upload}-{number:D6}")));
-        using var body = new MemoryStream(block.GetBuffer(), 0, (int)block.Length, writable: false);
+        using var body = BlockUpload.View(block);
         await blob.StageBlockAsync(id, body, cancellationToken: cancellationToken);
-        block.SetLength(0);
         return id;
     }
 

@@ -30,38 +30,16 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
         var local = Path.Combine(localStaging, Guid.NewGuid().ToString("N"));
         var upload = await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = objectKey }, cancellationToken);
         var staged = new StagedUpload(this, objectKey, upload.UploadId, local);
-        var part = new MemoryStream(PartSize);
         try
         {
-            HashedCopy copy;
-            using (var file = File.OpenHandle(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
-            {
-                copy = await HashingCopy.CopyAsync(content, async (bytes, offset, ct) =>
-                {
-                    await RandomAccess.WriteAsync(file, bytes, offset, ct);
-                    part.Write(bytes.Span);
-                    if (part.Length >= PartSize)
-                    {
-                        staged.Parts.Add(await UploadPartAsync(objectKey, upload.UploadId, staged.Parts.Count + 1, part, ct));
-                    }
-                }, maxBytes, withMd5, cancellationToken);
-            }
-            // The last part may be short; an empty file is one empty part.
-            if (part.Length > 0 || staged.Parts.Count == 0)
-            {
-                staged.Parts.Add(await UploadPartAsync(objectKey, upload.UploadId, staged.Parts.Count + 1, part, cancellationToken));
-            }
-            staged.Complete(copy);
+            staged.Complete(await BlockUpload.CopyAsync(content, local, PartSize, maxBytes, withMd5, sendEmptyBlock: true,
+                async (part, ct) => staged.Parts.Add(await UploadPartAsync(objectKey, upload.UploadId, staged.Parts.Count + 1, part, ct)), cancellationToken));
             return staged;
         }
         catch
         {
             await staged.DisposeAsync();
             throw;
-        }
-        finally
-        {
-            await part.DisposeAsync();
         }
     }
 
@@ -153,8 +131,7 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
 
     private async Task<PartETag> UploadPartAsync(string key, string uploadId, int number, MemoryStream part, CancellationToken cancellationToken)
     {
-        // A view of the part's buffer, which the SDK may dispose: the buffer itself is reused for the next part.
-        using var body = new MemoryStream(part.GetBuffer(), 0, (int)part.Length, writable: false);
+        using var body = BlockUpload.View(part);
         var response = await client.UploadPartAsync(new UploadPartRequest
         {
             BucketName = bucket,
@@ -166,7 +143,6 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
             // Plain signed bodies, not aws-chunked framing, which S3-compatible servers do not all decode.
             UseChunkEncoding = false,
         }, cancellationToken);
-        part.SetLength(0);
         return new PartETag(number, response.ETag);
     }
 
