@@ -103,6 +103,7 @@ public static class CairnServer
             return new TrackingArtifacts(o.DefaultArtifactRootUri, Path.GetFullPath(o.ArtifactsDestinationPath));
         });
         services.AddSingleton<TrackingStore>();
+        services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<RunArtifacts>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
@@ -129,6 +130,7 @@ public static class CairnServer
         v1.MapAuditApi();
         v1.MapFilesApi();
         v1.MapTokensApi();
+        v1.MapLineageApi();
         app.MapMlflowApi();
     }
 

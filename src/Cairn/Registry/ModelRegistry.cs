@@ -172,6 +172,14 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 status, Stage.None, null, null, new Dictionary<string, string>(), null, new SortedDictionary<string, double>((IDictionary<string, double>?)request.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)parameters, StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)tags, StringComparer.Ordinal), [], at, caller.Name, at, caller.Name);
+            if (request.RunId is { Length: > 0 } runId)
+            {
+                // The run produced this version: recorded in the lineage graph with the registration.
+                await Lineage.LineageGraph.LinkAsync(transaction,
+                    new Lineage.LineageNode(Lineage.NodeIds.Run(runId), "run", null, runId),
+                    new Lineage.LineageNode(Lineage.NodeIds.Model(model, (int)version), "model", model, version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    "output", clock, cancellationToken);
+            }
             await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
             return created;
         }, cancellationToken);

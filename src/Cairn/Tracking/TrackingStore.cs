@@ -565,6 +565,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                     ON CONFLICT (run_id, dataset_id) DO UPDATE SET tags = excluded.tags
                     """,
                     new { row.Id, datasetId, inputTags }, transaction, cancellationToken: cancellationToken));
+                // The dataset fed the run: one graph with runs, model versions and OpenLineage's datasets.
+                await Lineage.LineageGraph.LinkAsync(transaction,
+                    new Lineage.LineageNode(Lineage.NodeIds.Dataset(d.SourceType, d.Name), "dataset", d.SourceType, d.Name),
+                    new Lineage.LineageNode(Lineage.NodeIds.Run(id), "run", null, id), "input", clock, cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "run.log_inputs", RunResource(id), null,
                 inputs.Select(i => new { i.Dataset.Name, i.Dataset.Digest, i.Dataset.Source }).ToList(), cancellationToken);
