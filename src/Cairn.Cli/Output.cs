@@ -16,7 +16,7 @@ internal sealed class Output
     // Wide enough that tables never wrap when stdout is a file or a CI log; tables size to their content, not to this.
     private const int RedirectedWidth = 400;
 
-    private static readonly JsonSerializerOptions JsonOptions = new(CairnJson.Options)
+    public static JsonSerializerOptions JsonOptions { get; } = new(CairnJson.Options)
     {
         WriteIndented = true,
         // Printed to a terminal or a pipe, never embedded in HTML: keep '+', '<', 'é' readable.

@@ -30,6 +30,7 @@ internal static class Program
             AuditCommands.Create(),
             ImportCommands.Create(),
             MigrateCommand.Create(),
+            LineageCommands.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -334,6 +334,18 @@ public sealed class CairnClient : IDisposable
     public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/audit/verify", null, Json.AuditVerification, cancellationToken);
 
+    // ---- Lineage ----
+
+    /// <summary>The lineage around a node: what fed it (upstream), what it fed (downstream), or both, to a depth.</summary>
+    /// <param name="node">A typed node id, such as <c>dataset:s3://lake:claims</c> or <c>model:risk.scorer:3</c>.</param>
+    /// <param name="direction">upstream, downstream or both (the server's default is both).</param>
+    /// <param name="depth">How many edges to follow (the server's default is 5, its cap 20).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The nodes found, with the edges between them.</returns>
+    public Task<LineageGraph> GetLineageAsync(string node, string? direction = null, int? depth = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/lineage/graph" + Query(("node", node), ("direction", direction), ("depth", Number(depth))),
+            null, Json.LineageGraph, cancellationToken);
+
     // ---- Tokens ----
 
     /// <summary>Creates an API token. Needs the admin role on <paramref name="namespace"/>.</summary>

@@ -30,6 +30,7 @@ internal sealed record FileList(IReadOnlyList<VersionFile> Files);
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Model))]
+[JsonSerializable(typeof(LineageGraph))]
 [JsonSerializable(typeof(VersionFile))]
 [JsonSerializable(typeof(FileList))]
 [JsonSerializable(typeof(ModelPage))]
