@@ -11,6 +11,7 @@ public static class LineageApi
         var lineage = api.MapGroup("/lineage").WithTags("Lineage");
         lineage.MapPost("/edges", AddEdgeAsync).WithSummary("Record that one node fed another (nodes are created as needed)");
         lineage.MapGet("/graph", GraphAsync).WithSummary("The nodes and edges within depth steps of a node: upstream, downstream or both");
+        lineage.MapGet("/path", PathAsync).WithSummary("A shortest chain of edges from one node to another");
         return api;
     }
 
@@ -23,4 +24,7 @@ public static class LineageApi
     public static async Task<Ok<LineageGraphResult>> GraphAsync(
         HttpContext http, LineageGraph lineage, CancellationToken cancellationToken, string? node = null, string? direction = null, int? depth = null) =>
         TypedResults.Ok(await lineage.GraphAsync(http.Caller(), node, direction, depth, cancellationToken));
+
+    public static async Task<Ok<LineagePath>> PathAsync(HttpContext http, LineageGraph lineage, CancellationToken cancellationToken, string? from = null, string? to = null) =>
+        TypedResults.Ok(await lineage.PathAsync(http.Caller(), from, to, cancellationToken));
 }

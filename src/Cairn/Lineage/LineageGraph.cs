@@ -19,6 +19,9 @@ public sealed record GraphNode(string Id, string Kind, string? Namespace, string
 /// <summary>The part of the graph around a node; <see cref="Truncated"/> when the node cap cut it short.</summary>
 public sealed record LineageGraphResult(string Node, string Direction, int Depth, IReadOnlyList<GraphNode> Graph, bool Truncated);
 
+/// <summary>A shortest chain of edges from one node to another, following the edges' direction.</summary>
+public sealed record LineagePath(string From, string To, IReadOnlyList<string> Nodes, IReadOnlyList<LineageEdge> Edges);
+
 public sealed record CreateEdgeRequest(string? Source, string? Target, string? Kind = null);
 
 /// <summary>Typed node ids, as Marquez writes them.</summary>
@@ -148,6 +151,48 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
                     edges.Where(e => e.Source == n.Id).OrderBy(e => e.Target, StringComparer.Ordinal).ToList()))
                 .OrderBy(n => n.Depth).ThenBy(n => n.Id, StringComparer.Ordinal).ToList();
             return new LineageGraphResult(start.Id, way, levels, graph, truncated);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A shortest path from <paramref name="from"/> to <paramref name="to"/> along the edges (what fed what), found
+    /// breadth-first one level per query, at most <see cref="MaxDepth"/> edges long; 404 when there is none.
+    /// </summary>
+    public async Task<LineagePath> PathAsync(Caller caller, string? from, string? to, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var start = NodeIds.Parse(from).Id;
+        var end = NodeIds.Parse(to).Id;
+        return await database.ReadAsync(async connection =>
+        {
+            var parents = new Dictionary<string, LineageEdge?>(StringComparer.Ordinal) { [start] = null };
+            var frontier = new List<string> { start };
+            for (var level = 0; level < MaxDepth && frontier.Count > 0 && !parents.ContainsKey(end); level++)
+            {
+                var edges = await connection.QueryAsync<LineageEdge>(new CommandDefinition(
+                    $"SELECT source, target, kind FROM lineage_edges WHERE {database.Dialect.InList("source", "@frontier")} ORDER BY source, target, kind",
+                    new { frontier }, cancellationToken: cancellationToken));
+                frontier = [];
+                foreach (var edge in edges.Where(e => parents.TryAdd(e.Target, e)))
+                {
+                    frontier.Add(edge.Target);
+                }
+                if (parents.Count > MaxNodes * 10)
+                {
+                    break;
+                }
+            }
+            if (!parents.ContainsKey(end))
+            {
+                throw new NotFoundException($"No lineage path leads from '{start}' to '{end}' within {MaxDepth} edges.");
+            }
+            var path = new List<LineageEdge>();
+            for (var at = end; parents[at] is { } edge; at = edge.Source)
+            {
+                path.Add(edge);
+            }
+            path.Reverse();
+            return new LineagePath(start, end, [start, .. path.Select(e => e.Target)], path);
         }, cancellationToken);
     }
 

@@ -46,6 +46,24 @@ public sealed class LineageApiTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task The_path_from_raw_data_to_a_model_is_the_shortest_chain_and_none_leads_back()
+    {
+        var p = Guid.NewGuid().ToString("N")[..8];
+        await EdgeAsync($"dataset:d:{p}-raw", $"run:{p}-a");
+        await EdgeAsync($"run:{p}-a", $"dataset:d:{p}-mid");
+        await EdgeAsync($"dataset:d:{p}-mid", $"run:{p}-b");
+        await EdgeAsync($"run:{p}-b", $"model:m{p}:1");
+        await EdgeAsync($"dataset:d:{p}-raw", $"run:{p}-b");
+
+        var path = await (await _client.GetAsync(new Uri($"/api/v1/lineage/path?from={Uri.EscapeDataString($"dataset:d:{p}-raw")}&to={Uri.EscapeDataString($"model:m{p}:1")}", UriKind.Relative))).ExpectAsync(200);
+
+        Assert.Equal([$"dataset:d:{p}-raw", $"run:{p}-b", $"model:m{p}:1"], path["nodes"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal(2, path["edges"]!.AsArray().Count);
+        await (await _client.GetAsync(new Uri($"/api/v1/lineage/path?from={Uri.EscapeDataString($"model:m{p}:1")}&to={Uri.EscapeDataString($"dataset:d:{p}-raw")}", UriKind.Relative)))
+            .ExpectAsync(404, "RESOURCE_DOES_NOT_EXIST");
+    }
+
+    [Fact]
     public async Task Depth_bounds_the_walk_and_both_directions_meet_at_the_node()
     {
         var p = Guid.NewGuid().ToString("N")[..8];
