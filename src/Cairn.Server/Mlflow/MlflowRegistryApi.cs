@@ -12,7 +12,11 @@ namespace Cairn.Server.Mlflow;
 /// </summary>
 internal static class MlflowRegistryApi
 {
+    // MLflow's page sizes (SEARCH_REGISTERED_MODEL_MAX_RESULTS_* and SEARCH_MODEL_VERSION_MAX_RESULTS_*).
+    private const int DefaultModelPage = 100;
+    private const int MaxModelPage = 1000;
     private const int DefaultVersionPage = 10000;
+    private const int MaxVersionPage = 200000;
 
     public static RouteGroupBuilder MapMlflowRegistry(this RouteGroupBuilder group)
     {
@@ -24,26 +28,29 @@ internal static class MlflowRegistryApi
             return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, created) });
         }));
         models.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
-            MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, await s.Catalog.GetAsync(c.Caller(), Required(m.Name, "name"), c.RequestAborted)) })));
+            MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, await GetModelAsync(c, s, Required(m.Name, "name"))) })));
         models.MapPost("/rename", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            var renamed = await s.Catalog.RenameAsync(c.Caller(), Required(m.Name, "name"), Required(m.NewName, "new_name"), c.RequestAborted);
+            var name = Required(m.Name, "name");
+            var renamed = await ModelCall(name, s.Catalog.RenameAsync(c.Caller(), name, Required(m.NewName, "new_name"), c.RequestAborted));
             return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, renamed) });
         }));
         models.MapPatch("/update", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            var updated = await s.Catalog.UpdateAsync(c.Caller(), Required(m.Name, "name"), new UpdateModelRequest(m.Description ?? ""), c.RequestAborted);
+            var name = Required(m.Name, "name");
+            var updated = await ModelCall(name, s.Catalog.UpdateAsync(c.Caller(), name, new UpdateModelRequest(m.Description ?? ""), c.RequestAborted));
             return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, updated) });
         }));
         models.MapDelete("/delete", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Catalog.DeleteAsync(c.Caller(), Required(m.Name, "name"), c.RequestAborted);
+            var name = Required(m.Name, "name");
+            await ModelCall(name, s.Catalog.DeleteAsync(c.Caller(), name, c.RequestAborted));
             return MlflowJson.Empty;
         }));
         models.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
             var page = await s.Catalog.SearchAsync(c.Caller(), new ModelQuery(
-                m.Filter, null, OrderBy(m.OrderBy), m.MaxResults, m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
+                m.Filter, null, OrderBy(m.OrderBy), MaxResults(m.MaxResults, DefaultModelPage, MaxModelPage), m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
             var found = new List<object>();
             foreach (var model in page.Models)
             {
@@ -53,18 +60,27 @@ internal static class MlflowRegistryApi
         }));
         models.MapMethods("/get-latest-versions", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            var latest = await LatestVersionsAsync(c, s, Required(m.Name, "name"));
+            var name = Required(m.Name, "name");
+            await GetModelAsync(c, s, name);
+            var latest = await LatestVersionsAsync(c, s, name);
             var stages = (m.Stages ?? []).Select(stage => RegistryStage(stage).ToString()).ToHashSet(StringComparer.Ordinal);
             return MlflowJson.Ok(new { model_versions = latest.Where(v => stages.Count == 0 || stages.Contains(v.Stage.ToString())).Select(ModelVersionJson) });
         }));
         models.MapPost("/set-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Catalog.SetTagAsync(c.Caller(), Required(m.Name, "name"), Required(m.Key, "key"), m.Value ?? "", c.RequestAborted);
+            var name = Required(m.Name, "name");
+            await ModelCall(name, s.Catalog.SetTagAsync(c.Caller(), name, Required(m.Key, "key"), m.Value ?? "", c.RequestAborted));
             return MlflowJson.Empty;
         }));
         models.MapDelete("/delete-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Catalog.DeleteTagAsync(c.Caller(), Required(m.Name, "name"), Required(m.Key, "key"), c.RequestAborted);
+            var name = Required(m.Name, "name");
+            var key = Required(m.Key, "key");
+            // MLflow deletes a tag the model does not have without complaint; the model itself must exist.
+            if ((await GetModelAsync(c, s, name)).Tags.ContainsKey(key))
+            {
+                await ModelCall(name, s.Catalog.DeleteTagAsync(c.Caller(), name, key, c.RequestAborted));
+            }
             return MlflowJson.Empty;
         }));
         models.MapPost("/alias", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -81,7 +97,7 @@ internal static class MlflowRegistryApi
         {
             var name = Required(m.Name, "name");
             var target = await s.Aliases.GetAsync(c.Caller(), name, Required(m.Alias, "alias"), c.RequestAborted);
-            return MlflowJson.Ok(new { model_version = ModelVersionJson(await s.Registry.GetAsync(c.Caller(), name, target.Version, c.RequestAborted)) });
+            return MlflowJson.Ok(new { model_version = ModelVersionJson(await GetVersionAsync(c, s, name, target.Version)) });
         }));
 
         var versions = group.MapGroup("/model-versions");
@@ -101,42 +117,52 @@ internal static class MlflowRegistryApi
             return MlflowJson.Ok(new { model_version = ModelVersionJson(created) });
         }));
         versions.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
-            MlflowJson.Ok(new { model_version = ModelVersionJson(await s.Registry.GetAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), c.RequestAborted)) })));
+            MlflowJson.Ok(new { model_version = ModelVersionJson(await GetVersionAsync(c, s, Required(m.Name, "name"), Version(m.Version))) })));
         versions.MapPatch("/update", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            var updated = await s.Registry.UpdateAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), new UpdateVersionRequest(m.Description ?? ""), c.RequestAborted);
+            var (name, version) = (Required(m.Name, "name"), Version(m.Version));
+            var updated = await VersionCall(name, version, s.Registry.UpdateAsync(c.Caller(), name, version, new UpdateVersionRequest(m.Description ?? ""), c.RequestAborted));
             return MlflowJson.Ok(new { model_version = ModelVersionJson(updated) });
         }));
         versions.MapDelete("/delete", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Registry.DeleteAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), c.RequestAborted);
+            var (name, version) = (Required(m.Name, "name"), Version(m.Version));
+            await VersionCall(name, version, s.Registry.DeleteAsync(c.Caller(), name, version, c.RequestAborted));
             return MlflowJson.Empty;
         }));
         versions.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
             var page = await s.Registry.SearchAsync(c.Caller(), null, new VersionQuery(
-                m.Filter, OrderBy(m.OrderBy), m.MaxResults ?? DefaultVersionPage, m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
+                m.Filter, OrderBy(m.OrderBy), MaxResults(m.MaxResults, DefaultVersionPage, MaxVersionPage), m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
             return MlflowJson.Ok(new { model_versions = page.Versions.Select(ModelVersionJson), next_page_token = page.NextPageToken });
         }));
         versions.MapPost("/set-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Registry.SetTagAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), Required(m.Key, "key"), m.Value ?? "", c.RequestAborted);
+            var (name, version) = (Required(m.Name, "name"), Version(m.Version));
+            await VersionCall(name, version, s.Registry.SetTagAsync(c.Caller(), name, version, Required(m.Key, "key"), m.Value ?? "", c.RequestAborted));
             return MlflowJson.Empty;
         }));
         versions.MapDelete("/delete-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Registry.DeleteTagAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), Required(m.Key, "key"), c.RequestAborted);
+            var (name, version) = (Required(m.Name, "name"), Version(m.Version));
+            var key = Required(m.Key, "key");
+            // As for models: deleting a tag the version does not have is no error, a missing version is.
+            if ((await GetVersionAsync(c, s, name, version)).Tags.ContainsKey(key))
+            {
+                await VersionCall(name, version, s.Registry.DeleteTagAsync(c.Caller(), name, version, key, c.RequestAborted));
+            }
             return MlflowJson.Empty;
         }));
         versions.MapPost("/transition-stage", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            var moved = await s.Registry.TransitionAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version),
-                new StageChange(RegistryStage(Required(m.Stage, "stage")).ToString(), m.ArchiveExistingVersions ?? false), c.RequestAborted);
+            var (name, version) = (Required(m.Name, "name"), Version(m.Version));
+            var moved = await VersionCall(name, version, s.Registry.TransitionAsync(c.Caller(), name, version,
+                new StageChange(RegistryStage(Required(m.Stage, "stage")).ToString(), m.ArchiveExistingVersions ?? false), c.RequestAborted));
             return MlflowJson.Ok(new { model_version = ModelVersionJson(moved) });
         }));
         versions.MapGet("/get-download-uri", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            var version = await s.Registry.GetAsync(c.Caller(), Required(m.Name, "name"), Version(m.Version), c.RequestAborted);
+            var version = await GetVersionAsync(c, s, Required(m.Name, "name"), Version(m.Version));
             return MlflowJson.Ok(new { artifact_uri = await DownloadUriAsync(c, s, version) });
         }));
         return group;
@@ -172,11 +198,79 @@ internal static class MlflowRegistryApi
         return runId.Length == 0 ? throw new InvalidParameterException($"Invalid source '{source}': expected runs:/<run_id>/<path>.") : (runId, path);
     }
 
+    /// <summary>The newest version in each stage, in version order (MLflow's latest_versions).</summary>
     private static async Task<IReadOnlyList<ModelVersion>> LatestVersionsAsync(HttpContext context, Services services, string name)
     {
         var page = await services.Registry.SearchAsync(context.Caller(), name, new VersionQuery(OrderBy: "version DESC", MaxResults: 1000), context.RequestAborted);
-        return page.Versions.GroupBy(v => v.Stage).Select(g => g.First()).OrderBy(v => v.Version).ToList();
+        var latest = page.Versions.GroupBy(v => v.Stage).ToDictionary(g => g.Key, g => g.First());
+        if (page.NextPageToken is not null)
+        {
+            // A stage whose newest version is older than the newest thousand is looked up on its own.
+            foreach (var stage in Enum.GetValues<Stage>().Where(stage => !latest.ContainsKey(stage)))
+            {
+                var newest = await services.Registry.SearchAsync(context.Caller(), name,
+                    new VersionQuery($"stage = '{stage}'", "version DESC", 1), context.RequestAborted);
+                if (newest.Versions is [var version, ..])
+                {
+                    latest[stage] = version;
+                }
+            }
+        }
+        return latest.Values.OrderBy(v => v.Version).ToList();
     }
+
+    private static Task<Model> GetModelAsync(HttpContext context, Services services, string name) =>
+        ModelCall(name, services.Catalog.GetAsync(context.Caller(), name, context.RequestAborted));
+
+    private static Task<ModelVersion> GetVersionAsync(HttpContext context, Services services, string name, int version) =>
+        VersionCall(name, version, services.Registry.GetAsync(context.Caller(), name, version, context.RequestAborted));
+
+    /// <summary>A call on one registered model; its model missing is reported in MLflow's words.</summary>
+    private static async Task<T> ModelCall<T>(string name, Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException($"Registered Model with name={name} not found");
+        }
+    }
+
+    private static async Task ModelCall(string name, Task call) => await ModelCall(name, WithResult(call));
+
+    /// <summary>A call on one model version: a missing model or version is, as in MLflow, a missing model version.</summary>
+    private static async Task<T> VersionCall<T>(string name, int version, Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException(string.Create(CultureInfo.InvariantCulture, $"Model Version (name={name}, version={version}) not found"));
+        }
+    }
+
+    private static async Task VersionCall(string name, int version, Task call) => await VersionCall(name, version, WithResult(call));
+
+    private static async Task<bool> WithResult(Task call)
+    {
+        await call;
+        return true;
+    }
+
+    /// <summary>MLflow's bounds on max_results: above the cap is refused, not clamped.</summary>
+    private static int MaxResults(int? requested, int defaultSize, int maxSize) => requested switch
+    {
+        null => defaultSize,
+        > 0 when requested <= maxSize => requested.Value,
+        > 0 => throw new InvalidParameterException(string.Create(CultureInfo.InvariantCulture,
+            $"Invalid value for request parameter max_results. It must be at most {maxSize}, but got value {requested}")),
+        _ => throw new InvalidParameterException(string.Create(CultureInfo.InvariantCulture,
+            $"Invalid value for request parameter max_results. It must be a positive integer, but got value {requested}")),
+    };
 
     private static async Task<object> RegisteredModelAsync(HttpContext context, Services services, Model model) => new
     {

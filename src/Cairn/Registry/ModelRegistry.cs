@@ -20,6 +20,9 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
+    /// <summary>MLflow's search_model_versions pages reach 200,000 (SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD).</summary>
+    private const int MlflowMaxPageSize = 200_000;
+
     /// <summary>What version searches may filter and order by.</summary>
     public static FilterSchema Schema { get; } = new(
         "v.id",
@@ -314,7 +317,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
     /// <summary>Versions of one model (404 if the model does not exist) or, with no model, of all models.</summary>
     public async Task<VersionPage> SearchAsync(Caller caller, string? model, VersionQuery query, CancellationToken cancellationToken)
     {
-        var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
+        var size = Paging.PageSize(query.MaxResults, DefaultPageSize, query.Grammar == FilterGrammar.Mlflow ? MlflowMaxPageSize : MaxPageSize);
         var parameters = new Dictionary<string, object?>();
         var where = new List<string>();
         if (model is not null)

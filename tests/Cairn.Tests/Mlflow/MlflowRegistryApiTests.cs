@@ -5,7 +5,7 @@ using Cairn.Tests.Api;
 namespace Cairn.Tests.Mlflow;
 
 /// <summary>MLflow's model registry endpoints over Cairn's registry: one set of models for both APIs.</summary>
-public sealed class RegistryApiTests(CairnApp app) : IClassFixture<CairnApp>
+public sealed class MlflowRegistryApiTests(CairnApp app) : IClassFixture<CairnApp>
 {
     private readonly Mlflow _mlflow = new(app.CreateClient());
     private readonly HttpClient _native = app.CreateClient();
