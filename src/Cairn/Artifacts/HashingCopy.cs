@@ -42,7 +42,9 @@ public static class HashingCopy
         var options = new UnboundedChannelOptions { SingleReader = true, SingleWriter = true };
         var toHash = Channel.CreateUnbounded<Chunk>(options);
         var toWrite = Channel.CreateUnbounded<Chunk>(options);
-        var hashing = Task.Run(async () =>
+        // A stage that fails stops the others: its chunks are never released, and the read would otherwise wait
+        // forever for a free buffer.
+        var hashing = Task.Run(() => StoppingOthersOnFailure(stop, async () =>
         {
             await foreach (var chunk in toHash.Reader.ReadAllAsync(stop.Token))
             {
@@ -50,15 +52,15 @@ public static class HashingCopy
                 md5?.AppendData(chunk.Bytes.Span);
                 chunk.Release(free.Writer);
             }
-        }, stop.Token);
-        var writing = Task.Run(async () =>
+        }), CancellationToken.None);
+        var writing = Task.Run(() => StoppingOthersOnFailure(stop, async () =>
         {
             await foreach (var chunk in toWrite.Reader.ReadAllAsync(stop.Token))
             {
                 await write(chunk.Bytes, chunk.Offset, stop.Token);
                 chunk.Release(free.Writer);
             }
-        }, stop.Token);
+        }), CancellationToken.None);
 
         long size = 0;
         try
@@ -89,13 +91,19 @@ public static class HashingCopy
             toWrite.Writer.Complete();
             await Task.WhenAll(hashing, writing);
         }
-        catch
+        catch (Exception e)
         {
             await stop.CancelAsync();
             toHash.Writer.TryComplete();
             toWrite.Writer.TryComplete();
             // Both loops must be done with the buffers before they go back to the pool.
             await Task.WhenAll(hashing, writing).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // The read was stopped by a failed stage: that stage's error is the one to report, not the stop.
+            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                && new[] { writing, hashing }.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException is { } cause)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            }
             throw;
         }
         finally
@@ -109,6 +117,19 @@ public static class HashingCopy
             }
         }
         return new HashedCopy(size, Convert.ToHexStringLower(sha.GetHashAndReset()), md5 is null ? null : Convert.ToBase64String(md5.GetHashAndReset()));
+    }
+
+    private static async Task StoppingOthersOnFailure(CancellationTokenSource stop, Func<Task> loop)
+    {
+        try
+        {
+            await loop();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await stop.CancelAsync();
+            throw;
+        }
     }
 
     /// <summary>One buffer's worth of the stream, shared by the hash and write loops; free again when both are done.</summary>

@@ -55,6 +55,23 @@ public sealed class HashingCopyTests
     }
 
     [Fact]
+    public async Task A_write_that_fails_while_every_buffer_is_in_flight_fails_the_copy_instead_of_hanging()
+    {
+        // The first write waits until the reader has filled every buffer, then fails: nothing will free them.
+        var copy = HashingCopy.CopyAsync(new MemoryStream(new byte[64 << 20]), async (_, _, ct) =>
+        {
+            await Task.Delay(200, ct);
+            throw new IOException("disk gone");
+        }, long.MaxValue, withMd5: false, CancellationToken.None);
+
+        var finished = await Task.WhenAny(copy, Task.Delay(TimeSpan.FromSeconds(30)));
+
+        Assert.Same(copy, finished);
+        var error = await Assert.ThrowsAsync<IOException>(() => copy);
+        Assert.Equal("disk gone", error.Message);
+    }
+
+    [Fact]
     public async Task A_failing_source_fails_the_copy_with_its_own_error()
     {
         var error = await Assert.ThrowsAsync<IOException>(() => HashingCopy.CopyAsync(
