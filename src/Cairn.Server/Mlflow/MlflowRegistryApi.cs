@@ -113,7 +113,7 @@ internal static class MlflowRegistryApi
                 runId ??= fromRun.RunId;
             }
             var created = await s.Registry.CreateAsync(c.Caller(), name, new CreateVersionRequest(
-                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags)), c.RequestAborted);
+                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink), c.RequestAborted);
             return MlflowJson.Ok(new { model_version = ModelVersionJson(created) });
         }));
         versions.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -297,6 +297,7 @@ internal static class MlflowRegistryApi
         run_id = version.RunId,
         status = version.Status,
         tags = version.Tags.Select(t => new { key = t.Key, value = t.Value }),
+        run_link = version.RunLink,
         aliases = version.Aliases,
     };
 

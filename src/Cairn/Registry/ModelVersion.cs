@@ -49,7 +49,8 @@ public sealed record ModelVersion(
     DateTimeOffset CreatedAt,
     string CreatedBy,
     DateTimeOffset UpdatedAt,
-    string UpdatedBy);
+    string UpdatedBy,
+    string? RunLink = null);
 
 public sealed record CreateVersionRequest(
     string? Description = null,
@@ -61,7 +62,8 @@ public sealed record CreateVersionRequest(
     string? Status = null,
     IReadOnlyDictionary<string, double>? Metrics = null,
     IReadOnlyDictionary<string, string>? Params = null,
-    IReadOnlyDictionary<string, string>? Tags = null);
+    IReadOnlyDictionary<string, string>? Tags = null,
+    string? RunLink = null);
 
 /// <summary>A partial update: fields left null are unchanged.</summary>
 public sealed record UpdateVersionRequest(string? Description = null, string? Semver = null, string? Framework = null, string? Status = null);

@@ -36,6 +36,7 @@ public sealed class MlflowRegistryContractTests(CairnApp app) : IClassFixture<Ca
             source = "s3://bucket/shape",
             description = "d",
             tags = new[] { new { key = "k", value = "v" } },
+            run_link = "http://tracking/runs/1",
         }))["model_version"]!;
         await _mlflow.OkAsync("registered-models/alias", new { name, alias = "best", version = 1 });
         var model = (JsonObject)(await _mlflow.GetOkAsync($"registered-models/get?name={name}"))["registered_model"]!;
@@ -59,6 +60,8 @@ public sealed class MlflowRegistryContractTests(CairnApp app) : IClassFixture<Ca
         Assert.Equal("READY", (string?)version["status"]);
         Assert.Equal("k", (string?)version["tags"]![0]!["key"]);
         AssertKind(version["aliases"], JsonValueKind.Array, "aliases");
+        Assert.Equal("http://tracking/runs/1", (string?)version["run_link"]);
+        Assert.Equal("http://tracking/runs/1", (string?)(await _mlflow.GetOkAsync($"model-versions/get?name={name}&version=1"))["model_version"]!["run_link"]);
         var latest = (JsonObject)model["latest_versions"]![0]!;
         Assert.Equal(["best"], latest["aliases"]!.AsArray().Select(a => (string)a!));
     }
@@ -166,6 +169,31 @@ public sealed class MlflowRegistryContractTests(CairnApp app) : IClassFixture<Ca
         Assert.Equal(["1", "3"], even["model_versions"]!.AsArray().Select(v => (string)v!["version"]!).Order(StringComparer.Ordinal));
         var ilike = await _mlflow.GetOkAsync($"model-versions/search?filter={Uri.EscapeDataString($"name ILIKE '{name.ToUpperInvariant()}' AND tag.parity = 'odd'")}");
         Assert.Equal(["2"], ilike["model_versions"]!.AsArray().Select(v => (string)v!["version"]!));
+    }
+
+    [Fact]
+    public async Task Model_searches_order_by_mlflows_keys()
+    {
+        var stem = "order.reg." + Unique("o");
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await _mlflow.OkAsync("registered-models/create", new { name = $"{stem}{i}" });
+        }
+        await (await _mlflow.PatchAsync("registered-models/update", new { name = $"{stem}0", description = "touched" })).OkAsync();
+        var filter = Uri.EscapeDataString($"name LIKE '{stem}%'");
+
+        foreach (var key in new[] { "last_updated_timestamp", "creation_timestamp", "timestamp" })
+        {
+            var page = await _mlflow.GetOkAsync($"registered-models/search?filter={filter}&order_by={Uri.EscapeDataString(key + " DESC")}");
+            var field = key == "creation_timestamp" ? "creation_timestamp" : "last_updated_timestamp";
+            var stamps = page["registered_models"]!.AsArray().Select(m => (long)m![field]!).ToList();
+            Assert.Equal(3, stamps.Count);
+            Assert.Equal(stamps.OrderDescending(), stamps);
+        }
+        var byName = await _mlflow.OkAsync("registered-models/search", new { filter = $"name LIKE '{stem}%'", order_by = new[] { "name ASC" } });
+        Assert.Equal([$"{stem}0", $"{stem}1", $"{stem}2"], byName["registered_models"]!.AsArray().Select(m => (string)m!["name"]!));
+        await (await _mlflow.GetAsync($"registered-models/search?order_by={Uri.EscapeDataString("flavour DESC")}")).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+        await (await _mlflow.GetAsync($"registered-models/search?filter={Uri.EscapeDataString("flavour = 'x'")}")).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
     }
 
     [Fact]
