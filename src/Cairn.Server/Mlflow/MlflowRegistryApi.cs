@@ -85,18 +85,33 @@ internal static class MlflowRegistryApi
         }));
         models.MapPost("/alias", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Aliases.SetAsync(c.Caller(), Required(m.Name, "name"), Required(m.Alias, "alias"), Version(m.Version), c.RequestAborted);
+            var (name, alias, version) = (Required(m.Name, "name"), Required(m.Alias, "alias"), Version(m.Version));
+            await VersionCall(name, version, s.Aliases.SetAsync(c.Caller(), name, alias, version, c.RequestAborted));
             return MlflowJson.Empty;
         }));
         models.MapDelete("/alias", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            await s.Aliases.DeleteAsync(c.Caller(), Required(m.Name, "name"), Required(m.Alias, "alias"), c.RequestAborted);
+            var (name, alias) = (Required(m.Name, "name"), Required(m.Alias, "alias"));
+            // As MLflow: the model must exist, an alias it does not have is deleted without complaint.
+            if ((await GetModelAsync(c, s, name)).Aliases.ContainsKey(alias))
+            {
+                await s.Aliases.DeleteAsync(c.Caller(), name, alias, c.RequestAborted);
+            }
             return MlflowJson.Empty;
         }));
         models.MapGet("/alias", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
             var name = Required(m.Name, "name");
-            var target = await s.Aliases.GetAsync(c.Caller(), name, Required(m.Alias, "alias"), c.RequestAborted);
+            var alias = Required(m.Alias, "alias");
+            AliasTarget target;
+            try
+            {
+                target = await s.Aliases.GetAsync(c.Caller(), name, alias, c.RequestAborted);
+            }
+            catch (NotFoundException)
+            {
+                throw new NotFoundException($"Registered model alias {alias} not found.");
+            }
             return MlflowJson.Ok(new { model_version = ModelVersionJson(await GetVersionAsync(c, s, name, target.Version)) });
         }));
 

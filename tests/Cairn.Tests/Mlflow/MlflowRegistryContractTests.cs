@@ -131,6 +131,24 @@ public sealed class MlflowRegistryContractTests(CairnApp app) : IClassFixture<Ca
     }
 
     [Fact]
+    public async Task Aliases_follow_mlflows_errors()
+    {
+        var name = await ModelAsync();
+        await VersionAsync(name);
+
+        await (await _mlflow.PostAsync("registered-models/alias", new { name, alias = "best", version = "4" })).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST", $"Model Version (name={name}, version=4) not found");
+        await (await _mlflow.PostAsync("registered-models/alias", new { name, alias = "latest", version = "1" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+        await (await _mlflow.PostAsync("registered-models/alias", new { name, alias = "v2", version = "1" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+        await (await _mlflow.GetAsync($"registered-models/alias?name={name}&alias=best")).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST", "Registered model alias best not found.");
+        await (await _mlflow.DeleteAsync("registered-models/alias", new { name, alias = "best" })).OkAsync();
+        await (await _mlflow.DeleteAsync("registered-models/alias", new { name = "no.such.model", alias = "best" })).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST", "Registered Model with name=no.such.model not found");
+
+        await _mlflow.OkAsync("registered-models/alias", new { name, alias = "best", version = 1 });
+        var byAlias = (await _mlflow.GetOkAsync($"registered-models/alias?name={name}&alias=best"))["model_version"]!;
+        Assert.Equal("1", (string?)byAlias["version"]);
+    }
+
+    [Fact]
     public async Task Max_results_follows_mlflows_limits()
     {
         var name = await ModelAsync();
