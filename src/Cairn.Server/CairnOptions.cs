@@ -78,9 +78,9 @@ public sealed class CairnOptions : IValidatableObject
         : TrackingArtifacts.Scheme(DefaultArtifactRoot) is null ? Path.GetFullPath(DefaultArtifactRoot)
         : DefaultArtifactRoot;
 
-    /// <summary>The artifact proxy's directory, absolute.</summary>
+    /// <summary>The artifact proxy's directory, absolute (any other URI is refused by <see cref="Validate"/> at start-up).</summary>
     public string ArtifactsDestinationPath => string.IsNullOrWhiteSpace(ArtifactsDestination) ? Path.GetFullPath(Path.Combine(DataDir, "mlartifacts"))
-        : TrackingArtifacts.LocalPath(ArtifactsDestination) ?? throw new InvalidOperationException(ArtifactsDestinationProblem(ArtifactsDestination));
+        : TrackingArtifacts.LocalPath(ArtifactsDestination) ?? ArtifactsDestination;
 
     public bool TokenAuth => Auth == "token";
 
@@ -98,12 +98,11 @@ public sealed class CairnOptions : IValidatableObject
         }
         if (!string.IsNullOrWhiteSpace(ArtifactsDestination) && TrackingArtifacts.LocalPath(ArtifactsDestination) is null)
         {
-            yield return new ValidationResult(ArtifactsDestinationProblem(ArtifactsDestination), [nameof(ArtifactsDestination)]);
+            yield return new ValidationResult(
+                $"Cairn:ArtifactsDestination '{Redact(ArtifactsDestination)}' is not supported yet ({TrackingArtifacts.Scheme(ArtifactsDestination)}: destinations arrive with object storage for runs): use a directory or a file: URI.",
+                [nameof(ArtifactsDestination)]);
         }
     }
-
-    private static string ArtifactsDestinationProblem(string value) =>
-        $"Cairn:ArtifactsDestination '{Redact(value)}' is not supported yet ({TrackingArtifacts.Scheme(value)}: destinations arrive with object storage for runs): use a directory or a file: URI.";
 
     /// <summary>The file of a <c>sqlite:///path</c> URI (three slashes, then the path: relative, or absolute with a fourth).</summary>
     private static string? SqlitePath(string uri) =>
