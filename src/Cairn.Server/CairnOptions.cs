@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cairn.Tracking;
 
 namespace Cairn.Server;
 
@@ -38,7 +39,8 @@ public sealed class CairnOptions : IValidatableObject
     public string? DefaultArtifactRoot { get; set; }
 
     /// <summary>
-    /// MLflow's <c>--artifacts-destination</c>: where the artifact proxy keeps files. Empty means <c>{DataDir}/mlartifacts</c>.
+    /// MLflow's <c>--artifacts-destination</c>: where the artifact proxy keeps files, a directory or a <c>file:</c> URI
+    /// (relative to the working directory when relative). Empty means <c>{DataDir}/mlartifacts</c>.
     /// </summary>
     public string? ArtifactsDestination { get; set; }
 
@@ -68,12 +70,17 @@ public sealed class CairnOptions : IValidatableObject
 
     public string ArtifactsPath => string.IsNullOrWhiteSpace(Artifacts) ? Path.Combine(DataDir, "artifacts") : Artifacts;
 
-    /// <summary>The default artifact root as stored in new experiments: a URI as given, a local path made absolute.</summary>
+    /// <summary>
+    /// The default artifact root as stored in new experiments: a URI as given, a local path made absolute against the
+    /// working directory (as MLflow's server does at start-up).
+    /// </summary>
     public string DefaultArtifactRootUri => string.IsNullOrWhiteSpace(DefaultArtifactRoot) ? "mlflow-artifacts:/"
-        : IsUri(DefaultArtifactRoot) ? DefaultArtifactRoot
-        : Path.GetFullPath(DefaultArtifactRoot);
+        : TrackingArtifacts.Scheme(DefaultArtifactRoot) is null ? Path.GetFullPath(DefaultArtifactRoot)
+        : DefaultArtifactRoot;
 
-    public string ArtifactsDestinationPath => string.IsNullOrWhiteSpace(ArtifactsDestination) ? Path.Combine(DataDir, "mlartifacts") : ArtifactsDestination;
+    /// <summary>The artifact proxy's directory, absolute (any other URI is refused by <see cref="Validate"/> at start-up).</summary>
+    public string ArtifactsDestinationPath => string.IsNullOrWhiteSpace(ArtifactsDestination) ? Path.GetFullPath(Path.Combine(DataDir, "mlartifacts"))
+        : TrackingArtifacts.LocalPath(ArtifactsDestination) ?? ArtifactsDestination;
 
     public bool TokenAuth => Auth == "token";
 
@@ -83,11 +90,17 @@ public sealed class CairnOptions : IValidatableObject
         {
             yield return new ValidationResult(BackendStoreProblem(BackendStoreUri), [nameof(BackendStoreUri)]);
         }
-        if (!string.IsNullOrWhiteSpace(DefaultArtifactRoot) && IsUri(DefaultArtifactRoot)
-            && !DefaultArtifactRoot.StartsWith("mlflow-artifacts:", StringComparison.Ordinal) && !DefaultArtifactRoot.StartsWith("file:", StringComparison.Ordinal))
+        if (!string.IsNullOrWhiteSpace(DefaultArtifactRoot) && TrackingArtifacts.Scheme(DefaultArtifactRoot) is { } scheme
+            && scheme is not ("mlflow-artifacts" or "file"))
         {
             yield return new ValidationResult(
-                $"Cairn:DefaultArtifactRoot '{DefaultArtifactRoot}' is not supported yet: use mlflow-artifacts:/, a file: URI or a local path.", [nameof(DefaultArtifactRoot)]);
+                $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is not supported yet ({scheme}: artifact roots arrive with object storage for runs): use mlflow-artifacts:/, a file: URI or a local path.", [nameof(DefaultArtifactRoot)]);
+        }
+        if (!string.IsNullOrWhiteSpace(ArtifactsDestination) && TrackingArtifacts.LocalPath(ArtifactsDestination) is null)
+        {
+            yield return new ValidationResult(
+                $"Cairn:ArtifactsDestination '{Redact(ArtifactsDestination)}' is not supported yet ({TrackingArtifacts.Scheme(ArtifactsDestination)}: destinations arrive with object storage for runs): use a directory or a file: URI.",
+                [nameof(ArtifactsDestination)]);
         }
     }
 
@@ -110,8 +123,6 @@ public sealed class CairnOptions : IValidatableObject
         Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.UserInfo.Contains(':', StringComparison.Ordinal)
             ? uri.Replace(parsed.UserInfo, parsed.UserInfo[..parsed.UserInfo.IndexOf(':', StringComparison.Ordinal)] + ":****", StringComparison.Ordinal)
             : uri;
-
-    private static bool IsUri(string value) => value.Contains(':', StringComparison.Ordinal) && !Path.IsPathRooted(value) && value.IndexOf(':', StringComparison.Ordinal) > 1;
 
     /// <summary>The <c>Cairn:S3</c> settings (CAIRN_S3_* variables).</summary>
     public sealed class S3Section

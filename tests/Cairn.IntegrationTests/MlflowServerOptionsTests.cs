@@ -30,6 +30,51 @@ public sealed class MlflowServerOptionsTests : IDisposable
         Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(Path.Combine(destination, "0", "abc", "artifacts", "model.bin")));
     }
 
+    [Fact]
+    public async Task An_absolute_sqlite_uri_file_uri_destination_and_large_proxied_upload_work_on_the_real_server()
+    {
+        var database = Path.Combine(_work, "abs", "mlflow.db");
+        var destination = Path.Combine(_work, "dest");
+        Directory.CreateDirectory(Path.GetDirectoryName(database)!);
+        await using var server = await ServerProcess.StartAsync(
+            ["--data-dir", Path.Combine(_work, "data"), "--backend-store-uri", "sqlite:///" + database, "--artifacts-destination", new Uri(destination).AbsoluteUri],
+            workingDirectory: _work);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url), Timeout = TimeSpan.FromMinutes(2) };
+
+        var created = await (await http.PostAsJsonAsync("/api/2.0/mlflow/experiments/create", new { name = "proxied" })).Content.ReadFromJsonAsync<JsonObject>();
+        var id = (string)created!["experiment_id"]!;
+        var experiment = await http.GetFromJsonAsync<JsonObject>($"/api/2.0/mlflow/experiments/get?experiment_id={id}");
+        // Larger than Kestrel's 30 MB default body limit: the proxy streams it under the server's own limit.
+        var size = 40L << 20;
+        using (var upload = new StreamContent(new PatternStream(size)))
+        {
+            upload.Headers.ContentLength = size;
+            var put = await http.PutAsync($"/api/2.0/mlflow-artifacts/artifacts/{id}/r1/artifacts/model.bin", upload);
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal($"mlflow-artifacts:/{id}", (string?)experiment!["experiment"]!["artifact_location"]);
+        Assert.True(File.Exists(database), server.Log);
+        Assert.Equal(size, new FileInfo(Path.Combine(destination, id, "r1", "artifacts", "model.bin")).Length);
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, $"/api/2.0/mlflow-artifacts/artifacts/{id}/r1/artifacts/model.bin");
+        ranged.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(size - 4, null);
+        using var tail = await http.SendAsync(ranged);
+        Assert.Equal(System.Net.HttpStatusCode.PartialContent, tail.StatusCode);
+        Assert.Equal(Enumerable.Range((int)(size - 4), 4).Select(i => (byte)(i % 251)), await tail.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("--artifacts-destination", "s3://bucket/mlartifacts", "Cairn:ArtifactsDestination 's3://bucket/mlartifacts' is not supported yet")]
+    [InlineData("--default-artifact-root", "gs://bucket/mlruns", "Cairn:DefaultArtifactRoot 'gs://bucket/mlruns' is not supported yet")]
+    public async Task An_unsupported_artifact_location_stops_the_server_with_a_clear_message(string option, string value, string message)
+    {
+        var result = await Cli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(_work, "data"), option, value]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+    }
+
     [Theory]
     [InlineData("mysql://ml:s3cret@db.internal/mlflow", "is neither a sqlite:///path nor a postgresql://")]
     [InlineData("mlflow.db", "is neither a sqlite:///path nor a postgresql://")]
@@ -40,5 +85,42 @@ public sealed class MlflowServerOptionsTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A readable stream of <c>i % 251</c> bytes, so that a large body needs no memory.</summary>
+    private sealed class PatternStream(long length) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            for (var i = 0; i < n; i++)
+            {
+                buffer[offset + i] = (byte)((_position + i) % 251);
+            }
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

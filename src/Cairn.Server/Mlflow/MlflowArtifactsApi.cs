@@ -1,4 +1,8 @@
+using Cairn.Artifacts;
+using Cairn.Catalog;
+using Cairn.Governance;
 using Cairn.Tracking;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
 
 namespace Cairn.Server.Mlflow;
@@ -12,43 +16,129 @@ internal static class MlflowArtifactsApi
 {
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
-    /// <summary>The artifact proxy under <c>/api/2.0/mlflow-artifacts</c>.</summary>
+    /// <summary>What MLflow's server sends as text/plain (mlflow/utils/mime_type_utils.py), by extension or whole name.</summary>
+    private static readonly HashSet<string> TextExtensions =
+    [
+        "txt", "log", "err", "cfg", "conf", "cnf", "cf", "ini", "properties", "prop", "hocon", "toml", "yaml", "yml",
+        "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst", "MLmodel", "MLproject",
+    ];
+
+    /// <summary>The artifact proxy under <c>/api/2.0/mlflow-artifacts</c> (and the ajax-api prefix).</summary>
     public static RouteGroupBuilder MapMlflowArtifacts(this RouteGroupBuilder group)
     {
-        group.MapPut("/artifacts/{**path}", async (string path, HttpContext context, RunArtifacts artifacts) =>
-        {
-            await artifacts.PutAsync(context.Caller(), path, context.Request.Body, context.RequestAborted);
-            return MlflowJson.Empty;
-        });
-        group.MapGet("/artifacts/{**path}", (string path, HttpContext context, RunArtifacts artifacts) =>
-        {
-            var file = artifacts.Find(context.Caller(), path);
-            var contentType = ContentTypes.TryGetContentType(file.Name, out var type) ? type : "application/octet-stream";
-            return Results.File(file.FullName, contentType, enableRangeProcessing: true);
-        });
-        group.MapGet("/artifacts", (HttpContext context, RunArtifacts artifacts) =>
-            MlflowJson.Ok(new { files = artifacts.ListProxy(context.Caller(), context.Request.Query["path"].LastOrDefault()) }));
-        group.MapDelete("/artifacts/{**path}", async (string path, HttpContext context, RunArtifacts artifacts) =>
-        {
-            await artifacts.DeleteAsync(context.Caller(), path, context.RequestAborted);
-            return MlflowJson.Empty;
-        });
-        // A local destination has no multipart uploads; MLflow's answer tells its client to fall back to one PUT.
-        group.MapPost("/mpu/{action:regex(^(create|complete|abort)$)}/{**path}", IResult (string action) => throw MlflowErrors.Error(
-            MlflowErrors.NotImplemented, "Multipart upload is not supported for the current artifact repository"));
+        group.MapPut("/artifacts/{**path}", UploadAsync);
+        group.MapGet("/artifacts/{**path}", Download);
+        group.MapGet("/artifacts", List);
+        group.MapDelete("/artifacts/{**path}", DeleteAsync);
+        group.MapPost("/mpu/create/{**path}", (string path, HttpContext context) => MultipartAsync(path, context, "path"));
+        group.MapPost("/mpu/complete/{**path}", (string path, HttpContext context) => MultipartAsync(path, context, "path", "parts"));
+        group.MapPost("/mpu/abort/{**path}", (string path, HttpContext context) => MultipartAsync(path, context, "path"));
         return group;
     }
 
-    /// <summary><c>artifacts/list</c> for runs, under the tracking prefix.</summary>
+    /// <summary><c>artifacts/list</c> for runs, under the tracking prefixes.</summary>
     public static RouteGroupBuilder MapMlflowRunArtifacts(this RouteGroupBuilder group)
     {
-        group.MapGet("/artifacts/list", async (HttpContext context, TrackingStore tracking, RunArtifacts artifacts) =>
-        {
-            var query = context.Request.Query;
-            var runId = query["run_id"].LastOrDefault() is { Length: > 0 } id ? id : query["run_uuid"].LastOrDefault();
-            var run = await tracking.GetRunInfoAsync(context.Caller(), runId, context.RequestAborted);
-            return MlflowJson.Ok(new { root_uri = run.ArtifactUri, files = artifacts.ListRun(context.Caller(), run.ArtifactUri, query["path"].LastOrDefault()) });
-        });
+        group.MapGet("/artifacts/list", ListRunAsync);
         return group;
+    }
+
+    /// <summary>PUT: the body streams to a staged file (hashed on the way) and is renamed into place when complete.</summary>
+    private static async Task<IResult> UploadAsync(string path, HttpContext context, RunArtifacts artifacts)
+    {
+        // The server's own limit (Cairn:MaxFileBytes) applies while streaming; Kestrel's 30 MB default must not.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+        try
+        {
+            await artifacts.PutAsync(context.Caller(), path, context.Request.Body, context.Request.ContentLength, context.RequestAborted);
+        }
+        catch (PayloadTooLargeException e)
+        {
+            // 413, not the 429 MLflow gives REQUEST_LIMIT_EXCEEDED: MLflow's client retries a 429, and a file too large stays too large.
+            return Results.Json(new { error_code = MlflowErrors.RequestLimitExceeded, message = e.Message }, MlflowJson.Options, statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+        return MlflowJson.Empty;
+    }
+
+    /// <summary>GET of a file: streamed, with ranges, typed as MLflow types it and sent as an attachment (as MLflow does, against XSS).</summary>
+    private static IResult Download(string path, HttpContext context, RunArtifacts artifacts)
+    {
+        var file = artifacts.Find(context.Caller(), path);
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.File(file.FullName, ContentTypeOf(file.Name), fileDownloadName: file.Name, lastModified: file.LastWriteTimeUtc, enableRangeProcessing: true);
+    }
+
+    private static IResult List(HttpContext context, RunArtifacts artifacts)
+    {
+        var files = artifacts.ListProxy(context.Caller(), context.Request.Query["path"].LastOrDefault());
+        // Protobuf's JSON leaves an empty repeated field out: nothing listed is {}.
+        return MlflowJson.Ok(new { files = files.Count == 0 ? null : files });
+    }
+
+    private static async Task<IResult> DeleteAsync(string path, HttpContext context, RunArtifacts artifacts)
+    {
+        await artifacts.DeleteAsync(context.Caller(), path, context.RequestAborted);
+        return MlflowJson.Empty;
+    }
+
+    /// <summary>
+    /// Multipart uploads: MLflow offers them only for object stores (S3, GCS, Azure), and for a local destination
+    /// answers NOT_IMPLEMENTED once the path and the request are valid, which tells its client to send one PUT instead.
+    /// </summary>
+    private static async Task<IResult> MultipartAsync(string path, HttpContext context, params string[] required)
+    {
+        context.Caller().Require(Role.Writer, NamespacePath.Root);
+        TrackingArtifacts.CheckPath(path);
+        var request = await MlflowJson.ReadAsync<MultipartRequest>(context);
+        foreach (var field in required)
+        {
+            if (field == "path" ? string.IsNullOrEmpty(request.Path) : request.Parts is null)
+            {
+                throw TrackingLimits.Missing(field);
+            }
+        }
+        throw MlflowErrors.Error(MlflowErrors.NotImplemented, "Multipart upload is not supported for the current artifact repository");
+    }
+
+    private static async Task<IResult> ListRunAsync(HttpContext context, TrackingStore tracking, RunArtifacts artifacts)
+    {
+        var query = context.Request.Query;
+        var runId = query["run_id"].LastOrDefault() is { Length: > 0 } id ? id : query["run_uuid"].LastOrDefault();
+        if (string.IsNullOrEmpty(runId))
+        {
+            throw TrackingLimits.Missing("run_id");
+        }
+        var path = query["path"].LastOrDefault();
+        if (!string.IsNullOrEmpty(path))
+        {
+            TrackingArtifacts.CheckPath(path.TrimEnd('/'));
+        }
+        var run = await tracking.GetRunInfoAsync(context.Caller(), runId, context.RequestAborted);
+        var files = artifacts.ListRun(context.Caller(), run.ArtifactUri, path);
+        return MlflowJson.Ok(new { root_uri = run.ArtifactUri, files = files.Count == 0 ? null : files });
+    }
+
+    /// <summary>MLflow's choice: text/plain for its text formats, else the extension's type, else application/octet-stream.</summary>
+    internal static string ContentTypeOf(string fileName)
+    {
+        var extension = Path.GetExtension(fileName).TrimStart('.');
+        return TextExtensions.Contains(extension.Length == 0 ? fileName : extension) ? "text/plain"
+            : ContentTypes.TryGetContentType(fileName, out var type) ? type
+            : "application/octet-stream";
+    }
+
+    /// <summary>The fields of CreateMultipartUpload, CompleteMultipartUpload and AbortMultipartUpload that are checked.</summary>
+    private sealed class MultipartRequest
+    {
+        public string? Path { get; set; }
+
+        public long? NumParts { get; set; }
+
+        public string? UploadId { get; set; }
+
+        public System.Text.Json.Nodes.JsonArray? Parts { get; set; }
     }
 }

@@ -17,13 +17,22 @@ public sealed record ArtifactFileInfo(string Path, bool IsDir, long? FileSize);
 public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase database, AuditChain audit, ArtifactLimits limits)
 {
     /// <summary>Staged uploads live here, inside the destination (one filesystem, so the final rename is atomic).</summary>
-    public const string StagingFolder = ".cairn-staging";
+    public const string StagingFolder = TrackingArtifacts.StagingFolder;
 
-    /// <summary>Stores a file at a proxy path (relative to the artifacts destination).</summary>
-    public async Task<HashedCopy> PutAsync(Caller caller, string path, Stream content, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a file at a proxy path (relative to the artifacts destination), replacing one already there.
+    /// <paramref name="declaredLength"/> (a request's Content-Length) lets a body over the limit be refused before any of it is read.
+    /// </summary>
+    /// <exception cref="PayloadTooLargeException">The body is larger than the server's file size limit; nothing is kept.</exception>
+    public async Task<HashedCopy> PutAsync(Caller caller, string path, Stream content, long? declaredLength, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var target = ProxyPath(path);
+        var target = locations.ProxyPath(path);
+        if (declaredLength > limits.MaxFileBytes)
+        {
+            throw new PayloadTooLargeException($"The file is larger than the limit of {limits.MaxFileBytes} bytes.");
+        }
+        RefuseFolderClash(path, target);
         var staging = Path.Combine(locations.ArtifactsDestination, StagingFolder);
         Directory.CreateDirectory(staging);
         var staged = Path.Combine(staging, Guid.NewGuid().ToString("N"));
@@ -35,10 +44,8 @@ public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase data
                 copy = await HashingCopy.CopyAsync(content, (bytes, offset, ct) => RandomAccess.WriteAsync(file, bytes, offset, ct), limits.MaxFileBytes, withMd5: false, cancellationToken);
                 RandomAccess.FlushToDisk(file);
             }
-            if (Directory.Exists(target))
-            {
-                throw new InvalidParameterException($"Artifact path '{path}' is a directory.");
-            }
+            // Again: another upload may have made a folder of this path (or of one of its parents) meanwhile.
+            RefuseFolderClash(path, target);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             await database.WriteAsync(async (_, transaction) =>
             {
@@ -72,29 +79,36 @@ public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase data
         return files.Length;
     }
 
-    /// <summary>Opens a stored file for reading (seekable, so ranges can be served from it).</summary>
+    /// <summary>A stored file, for reading (seekable, so ranges can be served from it).</summary>
     public FileInfo Find(Caller caller, string path)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var file = new FileInfo(ProxyPath(path));
+        var file = new FileInfo(locations.ProxyPath(path));
         return file.Exists ? file : throw new NotFoundException($"Artifact '{path}' does not exist.");
     }
 
-    /// <summary>The proxy's listing of one directory: entries named by their base names, as MLflow's proxy answers.</summary>
+    /// <summary>
+    /// The proxy's listing of one directory (the destination itself without a path): entries named by their base
+    /// names, as MLflow's proxy answers; a missing directory or a file lists as nothing.
+    /// </summary>
     public IReadOnlyList<ArtifactFileInfo> ListProxy(Caller caller, string? path)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var directory = string.IsNullOrEmpty(path) ? locations.ArtifactsDestination : ProxyPath(path);
-        return List(directory, prefix: "").Where(f => f.Path != StagingFolder).ToList();
+        var directory = string.IsNullOrEmpty(path) ? locations.ArtifactsDestination : locations.ProxyPath(path.TrimEnd('/'));
+        return List(directory, prefix: "");
     }
 
-    public async Task DeleteAsync(Caller caller, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a file or a whole directory at a proxy path. As MLflow's local repository does, a path with nothing at
+    /// it is no error: the answer is false and nothing is recorded.
+    /// </summary>
+    public async Task<bool> DeleteAsync(Caller caller, string path, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var target = ProxyPath(path);
+        var target = locations.ProxyPath(path.TrimEnd('/'));
         if (!File.Exists(target) && !Directory.Exists(target))
         {
-            throw new NotFoundException($"Artifact '{path}' does not exist.");
+            return false;
         }
         await database.WriteAsync(async (_, transaction) =>
         {
@@ -109,67 +123,55 @@ public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase data
             }
             return 0;
         }, cancellationToken);
+        return true;
     }
 
     /// <summary>
     /// A run's artifacts under <paramref name="path"/> (relative to the run's artifact URI), with paths relative to that
-    /// URI, as MLflow's artifacts/list answers.
+    /// URI, as MLflow's artifacts/list answers. A missing directory or a file lists as nothing.
     /// </summary>
+    /// <exception cref="InvalidParameterException">The path is unsafe, or the artifact URI is not on this machine (object storage).</exception>
     public IReadOnlyList<ArtifactFileInfo> ListRun(Caller caller, string artifactUri, string? path)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var root = LocalDirectory(artifactUri);
+        var root = locations.LocalDirectory(artifactUri);
         if (string.IsNullOrEmpty(path))
         {
             return List(root, prefix: "");
         }
-        ArtifactPath.Check(path);
-        var directory = Path.Combine(root, path);
-        // MLflow lists a file path as that one file's parent entry being absent: an empty listing.
-        return Directory.Exists(directory) ? List(directory, prefix: path.TrimEnd('/') + "/") : [];
+        path = TrackingArtifacts.CheckPath(path.TrimEnd('/'));
+        return List(Path.Combine(root, path), prefix: path + "/");
     }
 
-    /// <summary>
-    /// Where an artifact URI's files are on this machine: <c>mlflow-artifacts:/x</c> (or with an authority,
-    /// <c>mlflow-artifacts://host/x</c>) under the proxy's destination; <c>file://</c> URIs and plain paths as they are,
-    /// a relative path being relative to the server's working directory as in MLflow.
-    /// </summary>
-    public string LocalDirectory(string artifactUri)
+    /// <summary>Where an artifact URI's files are on this machine (see <see cref="TrackingArtifacts.LocalDirectory"/>).</summary>
+    public string LocalDirectory(string artifactUri) => locations.LocalDirectory(artifactUri);
+
+    /// <summary>A file cannot replace a directory, nor sit under a path that is a file.</summary>
+    private void RefuseFolderClash(string path, string target)
     {
-        ArgumentNullException.ThrowIfNull(artifactUri);
-        if (artifactUri.StartsWith(TrackingArtifacts.ProxyScheme, StringComparison.Ordinal))
+        if (Directory.Exists(target))
         {
-            var rest = artifactUri[TrackingArtifacts.ProxyScheme.Length..];
-            if (rest.StartsWith("//", StringComparison.Ordinal))
+            throw new InvalidParameterException($"Artifact path '{path}' is a directory.");
+        }
+        for (var parent = Path.GetDirectoryName(target); parent is not null && parent.Length > locations.ArtifactsDestination.Length; parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
             {
-                var slash = rest.IndexOf('/', 2);
-                rest = slash < 0 ? "" : rest[slash..];
+                throw new InvalidParameterException($"Artifact path '{path}' lies under '{Path.GetRelativePath(locations.ArtifactsDestination, parent).Replace('\\', '/')}', which is a file.");
             }
-            rest = rest.Trim('/');
-            return rest.Length == 0 ? locations.ArtifactsDestination : ProxyPath(rest);
         }
-        if (artifactUri.StartsWith("file:", StringComparison.Ordinal))
-        {
-            return new Uri(artifactUri).LocalPath;
-        }
-        if (artifactUri.Contains("://", StringComparison.Ordinal))
-        {
-            throw new InvalidParameterException(
-                $"Artifact location '{artifactUri}' is not on this server's filesystem; object-store locations are not supported yet.");
-        }
-        return Path.GetFullPath(artifactUri);
     }
 
-    private string ProxyPath(string path) => Path.Combine(locations.ArtifactsDestination, ArtifactPath.Check(path));
-
-    private static List<ArtifactFileInfo> List(string directory, string prefix)
+    private List<ArtifactFileInfo> List(string directory, string prefix)
     {
         var info = new DirectoryInfo(directory);
         if (!info.Exists)
         {
             return [];
         }
+        var atDestination = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) == locations.ArtifactsDestination.TrimEnd(Path.DirectorySeparatorChar);
         return info.EnumerateFileSystemInfos()
+            .Where(e => !(atDestination && e.Name == StagingFolder))
             .OrderBy(e => e.Name, StringComparer.Ordinal)
             .Select(e => e is FileInfo file
                 ? new ArtifactFileInfo(prefix + file.Name, false, file.Length)

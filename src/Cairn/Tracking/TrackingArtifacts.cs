@@ -1,3 +1,5 @@
+using Cairn.Artifacts;
+
 namespace Cairn.Tracking;
 
 /// <summary>
@@ -11,9 +13,120 @@ public sealed record TrackingArtifacts(string DefaultArtifactRoot, string Artifa
 {
     public const string ProxyScheme = "mlflow-artifacts:";
 
+    /// <summary>Staged proxy uploads live here, inside the destination (one filesystem, so the final rename is atomic).</summary>
+    public const string StagingFolder = ".cairn-staging";
+
     /// <summary>An experiment's artifact location under the default root.</summary>
     public string ExperimentLocation(long experimentId) => $"{DefaultArtifactRoot.TrimEnd('/')}/{experimentId}";
 
     /// <summary>A run's artifact URI under its experiment's location.</summary>
     public static string RunArtifactUri(string experimentLocation, string runId) => $"{experimentLocation.TrimEnd('/')}/{runId}/artifacts";
+
+    /// <summary>
+    /// Where an artifact URI's files are on this machine: <c>mlflow-artifacts:/x</c> (or with an authority,
+    /// <c>mlflow-artifacts://host:port/x</c>) at <c>x</c> under the proxy's destination; <c>file:</c> URIs and plain
+    /// paths as they are, a relative path being relative to the working directory, as in MLflow.
+    /// </summary>
+    /// <exception cref="InvalidParameterException">The URI is on object storage or another scheme this server does not reach, or its proxy path is unsafe.</exception>
+    public string LocalDirectory(string artifactUri)
+    {
+        ArgumentNullException.ThrowIfNull(artifactUri);
+        if (artifactUri.StartsWith(ProxyScheme, StringComparison.Ordinal))
+        {
+            var rest = WithoutAuthority(artifactUri[ProxyScheme.Length..]).Trim('/');
+            return rest.Length == 0 ? ArtifactsDestination : ProxyPath(rest);
+        }
+        return LocalPath(artifactUri) ?? throw new InvalidParameterException(
+            $"Artifact location '{artifactUri}' is not on this server's filesystem ({Scheme(artifactUri)}:// locations are not supported yet); " +
+            "use mlflow-artifacts:/, a file: URI or a local path.");
+    }
+
+    /// <summary>
+    /// A file path on this machine for a <c>file:</c> URI or a plain path (made absolute against the working
+    /// directory); null for any other URI (s3://, gs://, azure://, mlflow-artifacts:/…).
+    /// </summary>
+    public static string? LocalPath(string uriOrPath)
+    {
+        ArgumentNullException.ThrowIfNull(uriOrPath);
+        if (uriOrPath.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            // file:///abs, file://host/abs (the host is ignored, as MLflow's local_file_uri_to_path does) and file:rel.
+            var path = Uri.UnescapeDataString(WithoutAuthority(uriOrPath["file:".Length..]));
+            return Path.GetFullPath(path.Length == 0 ? "/" : path);
+        }
+        return Scheme(uriOrPath) is null ? Path.GetFullPath(uriOrPath) : null;
+    }
+
+    /// <summary>A URI's scheme (<c>s3</c> in <c>s3://b/k</c>); null for a plain path, including a Windows drive (<c>C:\x</c>).</summary>
+    public static string? Scheme(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 2 || !char.IsAsciiLetter(value[0]))
+        {
+            return null;
+        }
+        for (var i = 1; i < colon; i++)
+        {
+            if (!char.IsAsciiLetterOrDigit(value[i]) && value[i] is not ('+' or '-' or '.'))
+            {
+                return null;
+            }
+        }
+        return value[..colon];
+    }
+
+    /// <summary>
+    /// The file of a proxy path (relative to the destination), checked as MLflow's <c>validate_path_is_safe</c> checks
+    /// it — percent-decoded until it no longer changes, no <c>#</c> — and as every Cairn artifact path is (no <c>..</c>,
+    /// no absolute path, no backslash, no NUL). The staging folder is not addressable.
+    /// </summary>
+    /// <exception cref="InvalidParameterException">The path is unsafe.</exception>
+    public string ProxyPath(string path)
+    {
+        CheckPath(path);
+        if (path.Split('/')[0] == StagingFolder)
+        {
+            throw new InvalidParameterException($"Artifact path '{path}' is reserved for uploads in progress.");
+        }
+        return Path.Combine(ArtifactsDestination, path);
+    }
+
+    /// <summary>Checks a path relative to an artifact root as <see cref="ProxyPath"/> does, and returns it.</summary>
+    /// <exception cref="InvalidParameterException">The path is unsafe.</exception>
+    public static string CheckPath(string? path)
+    {
+        ArtifactPath.Check(path);
+        // Decoded as MLflow decodes it: a path that only looks harmless while still encoded is refused too.
+        var decoded = path!;
+        for (var i = 0; i < 10; i++)
+        {
+            var next = Uri.UnescapeDataString(decoded);
+            if (next == decoded)
+            {
+                break;
+            }
+            decoded = next;
+        }
+        if (decoded.Contains('#', StringComparison.Ordinal))
+        {
+            throw new InvalidParameterException($"Artifact path '{path}' contains '#'.");
+        }
+        if (decoded != path)
+        {
+            ArtifactPath.Check(decoded);
+        }
+        return path!;
+    }
+
+    /// <summary><c>//authority/path</c> → <c>/path</c>; anything else unchanged.</summary>
+    private static string WithoutAuthority(string rest)
+    {
+        if (!rest.StartsWith("//", StringComparison.Ordinal))
+        {
+            return rest;
+        }
+        var slash = rest.IndexOf('/', 2);
+        return slash < 0 ? "" : rest[slash..];
+    }
 }
