@@ -14,19 +14,15 @@ internal static class BlockUpload
     {
         await using var block = new MemoryStream(blockSize);
         var sent = 0;
-        HashedCopy copy;
-        using (var file = File.OpenHandle(localPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
+        // The local copy only feeds introspection; durability is the object store's.
+        var copy = await HashingCopy.ToFileAsync(content, localPath, maxBytes, withMd5, durable: false, async (bytes, ct) =>
         {
-            copy = await HashingCopy.CopyAsync(content, async (bytes, offset, ct) =>
+            block.Write(bytes.Span);
+            if (block.Length >= blockSize)
             {
-                await RandomAccess.WriteAsync(file, bytes, offset, ct);
-                block.Write(bytes.Span);
-                if (block.Length >= blockSize)
-                {
-                    await Send(ct);
-                }
-            }, maxBytes, withMd5, cancellationToken);
-        }
+                await Send(ct);
+            }
+        }, cancellationToken);
         if (block.Length > 0 || (sendEmptyBlock && sent == 0))
         {
             await Send(cancellationToken);

@@ -28,17 +28,8 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         var staged = new StagedFile(path);
         try
         {
-            HashedCopy copy;
-            using (var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
-            {
-                copy = await HashingCopy.CopyAsync(content, async (bytes, offset, ct) =>
-                {
-                    await RandomAccess.WriteAsync(file, bytes, offset, ct);
-                    Writeback.Start(file, offset, bytes.Length);
-                }, maxBytes, withMd5, cancellationToken);
-                // Durable before it can be committed: a committed file must survive a power cut with its metadata.
-                RandomAccess.FlushToDisk(file);
-            }
+            // Durable before it can be committed: a committed file must survive a power cut with its metadata.
+            var copy = await HashingCopy.ToFileAsync(content, path, maxBytes, withMd5, durable: true, alsoSend: null, cancellationToken);
             staged.Complete(copy.Size, copy.Sha256, copy.Md5Base64);
             return staged;
         }

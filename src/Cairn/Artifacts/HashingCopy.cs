@@ -18,6 +18,35 @@ public static class HashingCopy
     private const int ChunkSize = 1 << 20;
     private const int ChunkCount = 8;
 
+    /// <summary>
+    /// Streams <paramref name="source"/> into a new file at <paramref name="path"/>, hashed on the way in. When
+    /// <paramref name="durable"/>, the disk writeback starts chunk by chunk and the file is flushed to disk before this
+    /// returns (a committed file must survive a power cut); <paramref name="alsoSend"/> sees each chunk after it is written.
+    /// </summary>
+    public static async Task<HashedCopy> ToFileAsync(
+        Stream source, string path, long maxBytes, bool withMd5, bool durable,
+        Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>? alsoSend, CancellationToken cancellationToken)
+    {
+        using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+        var copy = await CopyAsync(source, async (bytes, offset, ct) =>
+        {
+            await RandomAccess.WriteAsync(file, bytes, offset, ct);
+            if (durable)
+            {
+                Writeback.Start(file, offset, bytes.Length);
+            }
+            if (alsoSend is not null)
+            {
+                await alsoSend(bytes, ct);
+            }
+        }, maxBytes, withMd5, cancellationToken);
+        if (durable)
+        {
+            RandomAccess.FlushToDisk(file);
+        }
+        return copy;
+    }
+
     /// <summary>Writes <paramref name="source"/> to <paramref name="write"/> (bytes, file offset) in order.</summary>
     /// <exception cref="PayloadTooLargeException">More than <paramref name="maxBytes"/> bytes arrived; what was written must be discarded.</exception>
     public static async Task<HashedCopy> CopyAsync(

@@ -38,12 +38,7 @@ public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase data
         var staged = Path.Combine(staging, Guid.NewGuid().ToString("N"));
         try
         {
-            HashedCopy copy;
-            using (var file = File.OpenHandle(staged, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
-            {
-                copy = await HashingCopy.CopyAsync(content, (bytes, offset, ct) => RandomAccess.WriteAsync(file, bytes, offset, ct), limits.MaxFileBytes, withMd5: false, cancellationToken);
-                RandomAccess.FlushToDisk(file);
-            }
+            var copy = await HashingCopy.ToFileAsync(content, staged, limits.MaxFileBytes, withMd5: false, durable: true, alsoSend: null, cancellationToken);
             // Again: another upload may have made a folder of this path (or of one of its parents) meanwhile.
             RefuseFolderClash(path, target);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
