@@ -17,9 +17,12 @@ internal static class Bench
         {
             var needsServer = settings.Workloads.Any(w => w != BenchSettings.SqliteBaseline);
             Uri? serverUri = settings.Server;
+            var lineage = settings.Workloads.Any(BenchSettings.OptInWorkloads.Contains);
             if (needsServer && serverUri is null)
             {
-                inProcess = await InProcessServer.StartAsync(Path.Combine(workDir, "server"), cancellationToken);
+                // The lineage graph takes minutes to generate: by default it lives in a data directory that outlives the run.
+                var dataDir = settings.DataDir ?? (lineage ? Path.Combine(Path.GetTempPath(), "cairn-bench-lineage") : Path.Combine(workDir, "server"));
+                inProcess = await InProcessServer.StartAsync(dataDir, cancellationToken, settings.Database);
                 serverUri = inProcess.Address;
             }
             var target = serverUri is null ? "none (sqlite-baseline only)"
@@ -49,7 +52,25 @@ internal static class Bench
                 }
             }
 
-            var workloads = settings.Workloads.Select(name => Create(name, client, data, workDir, settings, inProcess)).ToList();
+            LineageBenchGraph? graph = null;
+            if (lineage)
+            {
+                graph = new LineageBenchGraph(settings.LineageNodes);
+                var store = inProcess?.Database ?? settings.Database
+                    ?? throw new InvalidOperationException("With --server, the lineage workloads need --database: the server's database, where they write their graph.");
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"lineage graph: {graph.Pipelines:N0} pipelines of {LineageBenchGraph.NodesPerPipeline} nodes, {graph.Hubs:N0} hub datasets, {graph.CrossLinks:N0} cross-links; {graph.Nodes:N0} nodes, {graph.Edges:N0} edges"));
+                if (await graph.IsStoredAsync(store, cancellationToken))
+                {
+                    progress.WriteLine("lineage graph: already in the store, reused");
+                }
+                else
+                {
+                    await graph.GenerateAsync(store, progress, cancellationToken);
+                }
+            }
+
+            var workloads = settings.Workloads.Select(name => Create(name, client, data, workDir, settings, inProcess, graph, progress)).ToList();
             var runner = new LoadRunner(settings.Concurrency, settings.Duration, settings.Requests);
             var summaries = new List<WorkloadSummary>();
             // A workload's runs follow one another, and the writes come after the reads: interleaving rounds
@@ -91,25 +112,28 @@ internal static class Bench
         }
     }
 
-    private static Workload Create(string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings, InProcessServer? host) => name switch
-    {
-        BenchSettings.MlflowLogBatch => new MlflowLogBatchWorkload(client, data!.Server),
-        BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.CommonFilter),
-        BenchSettings.MlflowSearchRunsRare => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.RareFilter),
-        BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
-        BenchSettings.Health => new HealthWorkload(client, data!.Server),
-        BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),
-        BenchSettings.VersionCreate => new VersionCreateWorkload(client, data!),
-        BenchSettings.GetModel => new ReadWorkload(client, name,
-            $"GET /api/v1/models/{{full_name}} (get-by-name, over {data!.ModelTargets.Count} seeded models)", data.ModelTargets, Replicas(settings)),
-        BenchSettings.GetVersion => new ReadWorkload(client, name,
-            $"GET /api/v1/models/{{m}}/versions/{{n}} (over {data!.VersionTargets.Count} seeded versions)", data.VersionTargets, Replicas(settings)),
-        BenchSettings.AliasResolve => new ReadWorkload(client, name,
-            $"GET /api/v1/models/{{m}}/aliases/champion (over {data!.AliasTargets.Count} models)", data.AliasTargets, Replicas(settings)),
-        BenchSettings.Search => new ReadWorkload(client, name,
-            $"GET {BenchData.SearchQuery} (over {data!.SearchModels} seeded models)", [data.SearchTarget], Replicas(settings)),
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown workload."),
-    };
+    private static Workload Create(
+        string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings, InProcessServer? host, LineageBenchGraph? graph, TextWriter progress) => name switch
+        {
+            BenchSettings.LineageDownstream => new LineageTraversalWorkload(client, data!.Server, graph!, "downstream", settings.LineageDepth, progress),
+            BenchSettings.LineageUpstream => new LineageTraversalWorkload(client, data!.Server, graph!, "upstream", settings.LineageDepth, progress),
+            BenchSettings.MlflowLogBatch => new MlflowLogBatchWorkload(client, data!.Server),
+            BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.CommonFilter),
+            BenchSettings.MlflowSearchRunsRare => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.RareFilter),
+            BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
+            BenchSettings.Health => new HealthWorkload(client, data!.Server),
+            BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),
+            BenchSettings.VersionCreate => new VersionCreateWorkload(client, data!),
+            BenchSettings.GetModel => new ReadWorkload(client, name,
+                $"GET /api/v1/models/{{full_name}} (get-by-name, over {data!.ModelTargets.Count} seeded models)", data.ModelTargets, Replicas(settings)),
+            BenchSettings.GetVersion => new ReadWorkload(client, name,
+                $"GET /api/v1/models/{{m}}/versions/{{n}} (over {data!.VersionTargets.Count} seeded versions)", data.VersionTargets, Replicas(settings)),
+            BenchSettings.AliasResolve => new ReadWorkload(client, name,
+                $"GET /api/v1/models/{{m}}/aliases/champion (over {data!.AliasTargets.Count} models)", data.AliasTargets, Replicas(settings)),
+            BenchSettings.Search => new ReadWorkload(client, name,
+                $"GET {BenchData.SearchQuery} (over {data!.SearchModels} seeded models)", [data.SearchTarget], Replicas(settings)),
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown workload."),
+        };
 
     /// <summary>--server and every --replica, or none when there is only one server.</summary>
     private static IReadOnlyList<Uri>? Replicas(BenchSettings settings) =>

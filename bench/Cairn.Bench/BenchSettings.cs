@@ -12,7 +12,11 @@ internal sealed record BenchSettings(
     int Repeat,
     bool Json,
     int SeedModels,
-    int BaselineBusyTimeoutMs)
+    int BaselineBusyTimeoutMs,
+    string? DataDir = null,
+    string? Database = null,
+    int LineageNodes = 1_000_000,
+    int LineageDepth = 10)
 {
     public const string ModelCreate = "model-create";
     public const string VersionCreate = "version-create";
@@ -25,10 +29,24 @@ internal sealed record BenchSettings(
     public const string MlflowLogBatch = "mlflow-log-batch";
     public const string MlflowSearchRuns = "mlflow-search-runs";
     public const string MlflowSearchRunsRare = "mlflow-search-runs-rare";
+    public const string LineageDownstream = "lineage-downstream";
+    public const string LineageUpstream = "lineage-upstream";
+
+    /// <summary>Both lineage directions, one after the other.</summary>
+    public const string LineageTraversal = "lineage-traversal";
 
     /// <summary>Every workload, in the order <c>all</c> runs them: reads and their baseline, then writes and theirs.</summary>
     public static IReadOnlyList<string> AllWorkloads { get; } =
         [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowLogBatch];
+
+    /// <summary>
+    /// Workloads that <c>all</c> leaves out, run only when named: the lineage ones generate a graph of a million nodes
+    /// (minutes, once per store) before measuring.
+    /// </summary>
+    public static IReadOnlyList<string> OptInWorkloads { get; } = [LineageDownstream, LineageUpstream];
+
+    /// <summary>Every name <c>--workload</c> takes, besides <c>all</c>.</summary>
+    public static IReadOnlyList<string> KnownWorkloads { get; } = [.. AllWorkloads, .. OptInWorkloads, LineageTraversal];
 
     /// <summary>Workloads that need seeded data on the server.</summary>
     public static IReadOnlySet<string> NeedSeed { get; } = new HashSet<string> { GetModel, GetVersion, AliasResolve, Search, VersionCreate };
@@ -41,6 +59,10 @@ internal sealed record BenchSettings(
     public static IReadOnlyList<string> Resolve(IEnumerable<string> values)
     {
         var names = SplitWorkloads(values).ToHashSet();
-        return names.Contains("all") ? AllWorkloads : AllWorkloads.Where(names.Contains).ToList();
+        if (names.Remove(LineageTraversal))
+        {
+            names.UnionWith(OptInWorkloads);
+        }
+        return [.. (names.Contains("all") ? AllWorkloads : AllWorkloads.Where(names.Contains)), .. OptInWorkloads.Where(names.Contains)];
     }
 }

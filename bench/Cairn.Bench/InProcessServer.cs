@@ -28,11 +28,15 @@ internal sealed class InProcessServer : IAsyncDisposable
     /// <summary>The server's services, for workloads that seed large data sets straight into its store.</summary>
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessServer> StartAsync(string dataDir, CancellationToken cancellationToken)
+    /// <summary>The server's database: the one given to <see cref="StartAsync"/>, else the SQLite file in its data directory.</summary>
+    public string Database { get; private init; } = "";
+
+    public static async Task<InProcessServer> StartAsync(string dataDir, CancellationToken cancellationToken, string? database = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var app = CairnServer.Build([], new Dictionary<string, string?>
         {
+            ["Cairn:Database"] = database,
             ["urls"] = address.ToString().TrimEnd('/'),
             ["Cairn:DataDir"] = dataDir,
             ["Cairn:Auth"] = "none",
@@ -43,7 +47,10 @@ internal sealed class InProcessServer : IAsyncDisposable
             ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
         });
         await app.StartAsync(cancellationToken);
-        return new InProcessServer(app, address, dataDir);
+        return new InProcessServer(app, address, dataDir)
+        {
+            Database = string.IsNullOrWhiteSpace(database) ? Path.GetFullPath(Path.Combine(dataDir, "cairn.db")) : database,
+        };
     }
 
     public async ValueTask DisposeAsync()

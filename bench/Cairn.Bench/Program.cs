@@ -10,7 +10,7 @@ public static class Program
     {
         var workload = new Option<string[]>("--workload", "-w")
         {
-            Description = $"Workloads to run, space- or comma-separated: {string.Join(", ", BenchSettings.AllWorkloads)}, or all.",
+            Description = $"Workloads to run, space- or comma-separated: {string.Join(", ", BenchSettings.KnownWorkloads)}, or all (all but the lineage ones).",
             DefaultValueFactory = _ => ["all"],
             AllowMultipleArgumentsPerToken = true,
         };
@@ -18,9 +18,9 @@ public static class Program
         {
             foreach (var name in BenchSettings.SplitWorkloads(result.GetValueOrDefault<string[]>() ?? []))
             {
-                if (name != "all" && !BenchSettings.AllWorkloads.Contains(name))
+                if (name != "all" && !BenchSettings.KnownWorkloads.Contains(name))
                 {
-                    result.AddError($"Unknown workload '{name}'; choose from {string.Join(", ", BenchSettings.AllWorkloads)}, all.");
+                    result.AddError($"Unknown workload '{name}'; choose from {string.Join(", ", BenchSettings.KnownWorkloads)}, all.");
                 }
             }
         });
@@ -73,10 +73,34 @@ public static class Program
             Description = "PRAGMA busy_timeout (ms) of the sqlite-baseline connections; 0 leaves lock waits to Microsoft.Data.Sqlite's retry, as the server's connections do.",
             DefaultValueFactory = _ => 30_000,
         };
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = "Data directory of the in-process server, kept after the run (default: a temporary one, deleted; "
+                + "the lineage workloads default to <temp>/cairn-bench-lineage so that their generated graph is reused).",
+        };
+        var database = new Option<string?>("--database")
+        {
+            Description = "Database of the in-process server: a SQLite file or a PostgreSQL connection string (Host=…;Port=…;Username=…;Database=…). "
+                + "With --server, the lineage workloads write their graph into this database, which must be the server's.",
+        };
+        var lineageNodes = new Option<int>("--lineage-nodes")
+        {
+            Description = "Nodes of the lineage workloads' generated graph (three edges per node); a stored graph of this size is reused.",
+            DefaultValueFactory = _ => 1_000_000,
+        };
+        lineageNodes.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 10_000)
+            {
+                result.AddError("--lineage-nodes must be at least 10000.");
+            }
+        });
+        var lineageDepth = new Option<int>("--lineage-depth") { Description = "depth= of the lineage traversals.", DefaultValueFactory = _ => 10 };
 
         var root = new RootCommand("Cairn load generator: throughput and latency of the v1 API, and of bare SQLite doing a version create's writes.")
         {
             workload, concurrency, duration, requests, warmup, server, replica, repeat, json, seedModels, busyTimeout,
+            dataDir, database, lineageNodes, lineageDepth,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -94,7 +118,11 @@ public static class Program
                 parse.GetValue(repeat),
                 parse.GetValue(json),
                 parse.GetValue(seedModels),
-                parse.GetValue(busyTimeout));
+                parse.GetValue(busyTimeout),
+                parse.GetValue(dataDir),
+                parse.GetValue(database),
+                parse.GetValue(lineageNodes),
+                parse.GetValue(lineageDepth));
             return await Bench.RunAsync(settings, Console.Out, Console.Error, cancellationToken);
         });
         return await root.Parse(args).InvokeAsync();
