@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text.Json;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Storage;
@@ -139,20 +140,48 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             {
                 truncated |= await WalkAsync(connection, start.Id, "target", "source", levels, found, cancellationToken);
             }
-            var ids = found.Keys.ToList();
+            // The found ids go to the database as one parameter (a JSON array on SQLite, an array on PostgreSQL): Dapper's
+            // expansion into one parameter per id cost ~0.1 ms per node to bind and prepare (136 ms for a 700-node answer).
+            var (set, ids) = IdSet(found.Keys);
             var nodes = await connection.QueryAsync<LineageNode>(new CommandDefinition(
-                $"SELECT id, kind, namespace, name FROM lineage_nodes WHERE {database.Dialect.InList("id", "@ids")}", new { ids }, cancellationToken: cancellationToken));
-            var edges = (await connection.QueryAsync<LineageEdge>(new CommandDefinition(
-                $"SELECT source, target, kind FROM lineage_edges WHERE {database.Dialect.InList("source", "@ids")} AND {database.Dialect.InList("target", "@ids")}",
-                new { ids }, cancellationToken: cancellationToken))).ToList();
+                $"SELECT id, kind, namespace, name FROM lineage_nodes WHERE id IN {set}", new { ids }, cancellationToken: cancellationToken));
+            // On SQLite the target test is written +target: otherwise SQLite probes the primary key with every (source,
+            // target) pair of the two lists, n² probes (100 ms for 700 nodes), instead of scanning each source's edges.
+            var target = database.Dialect.Name == "postgres" ? "target" : "+target";
+            var edges = await connection.QueryAsync<LineageEdge>(new CommandDefinition(
+                $"SELECT source, target, kind FROM lineage_edges WHERE source IN {set} AND {target} IN {set}",
+                new { ids }, cancellationToken: cancellationToken));
+            var inEdges = new Dictionary<string, List<LineageEdge>>(found.Count, StringComparer.Ordinal);
+            var outEdges = new Dictionary<string, List<LineageEdge>>(found.Count, StringComparer.Ordinal);
+            foreach (var edge in edges)
+            {
+                Add(inEdges, edge.Target, edge);
+                Add(outEdges, edge.Source, edge);
+            }
             var graph = nodes
                 .Select(n => new GraphNode(n.Id, n.Kind, n.Namespace, n.Name, found[n.Id],
-                    edges.Where(e => e.Target == n.Id).OrderBy(e => e.Source, StringComparer.Ordinal).ToList(),
-                    edges.Where(e => e.Source == n.Id).OrderBy(e => e.Target, StringComparer.Ordinal).ToList()))
+                    Sorted(inEdges, n.Id, static e => e.Source), Sorted(outEdges, n.Id, static e => e.Target)))
                 .OrderBy(n => n.Depth).ThenBy(n => n.Id, StringComparer.Ordinal).ToList();
             return new LineageGraphResult(start.Id, way, levels, graph, truncated);
         }, cancellationToken);
     }
+
+    /// <summary>SQL for the set of <paramref name="ids"/> as the one parameter <c>@ids</c>, and that parameter's value.</summary>
+    private (string Sql, object Value) IdSet(IEnumerable<string> ids) => database.Dialect.Name == "postgres"
+        ? ("(SELECT unnest(CAST(@ids AS TEXT[])))", ids.ToArray())
+        : ("(SELECT value FROM json_each(@ids))", JsonSerializer.Serialize(ids.ToArray()));
+
+    private static void Add(Dictionary<string, List<LineageEdge>> byNode, string node, LineageEdge edge)
+    {
+        if (!byNode.TryGetValue(node, out var list))
+        {
+            byNode[node] = list = [];
+        }
+        list.Add(edge);
+    }
+
+    private static List<LineageEdge> Sorted(Dictionary<string, List<LineageEdge>> byNode, string node, Func<LineageEdge, string> key) =>
+        byNode.TryGetValue(node, out var list) ? list.OrderBy(key, StringComparer.Ordinal).ToList() : [];
 
     /// <summary>
     /// A shortest path from <paramref name="from"/> to <paramref name="to"/> along the edges (what fed what), found
