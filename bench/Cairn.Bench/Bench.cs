@@ -112,28 +112,27 @@ internal static class Bench
         }
     }
 
-    private static Workload Create(
-        string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings, InProcessServer? host, LineageBenchGraph? graph, TextWriter progress) => name switch
-        {
-            BenchSettings.LineageDownstream => new LineageTraversalWorkload(client, data!.Server, graph!, "downstream", settings.LineageDepth, progress),
-            BenchSettings.LineageUpstream => new LineageTraversalWorkload(client, data!.Server, graph!, "upstream", settings.LineageDepth, progress),
-            BenchSettings.MlflowLogBatch => new MlflowLogBatchWorkload(client, data!.Server),
-            BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.CommonFilter),
-            BenchSettings.MlflowSearchRunsRare => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.RareFilter),
-            BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
-            BenchSettings.Health => new HealthWorkload(client, data!.Server),
-            BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),
-            BenchSettings.VersionCreate => new VersionCreateWorkload(client, data!),
-            BenchSettings.GetModel => new ReadWorkload(client, name,
-                $"GET /api/v1/models/{{full_name}} (get-by-name, over {data!.ModelTargets.Count} seeded models)", data.ModelTargets, Replicas(settings)),
-            BenchSettings.GetVersion => new ReadWorkload(client, name,
-                $"GET /api/v1/models/{{m}}/versions/{{n}} (over {data!.VersionTargets.Count} seeded versions)", data.VersionTargets, Replicas(settings)),
-            BenchSettings.AliasResolve => new ReadWorkload(client, name,
-                $"GET /api/v1/models/{{m}}/aliases/champion (over {data!.AliasTargets.Count} models)", data.AliasTargets, Replicas(settings)),
-            BenchSettings.Search => new ReadWorkload(client, name,
-                $"GET {BenchData.SearchQuery} (over {data!.SearchModels} seeded models)", [data.SearchTarget], Replicas(settings)),
-            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown workload."),
-        };
+    private static Workload Create(string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings, InProcessServer? host, LineageBenchGraph? graph, TextWriter progress) => name switch
+    {
+        BenchSettings.LineageDownstream => new LineageTraversalWorkload(client, data!.Server, graph!, "downstream", settings.LineageDepth, progress),
+        BenchSettings.LineageUpstream => new LineageTraversalWorkload(client, data!.Server, graph!, "upstream", settings.LineageDepth, progress),
+        BenchSettings.MlflowLogBatch => new MlflowLogBatchWorkload(client, data!.Server),
+        BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.CommonFilter),
+        BenchSettings.MlflowSearchRunsRare => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.RareFilter),
+        BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
+        BenchSettings.Health => new HealthWorkload(client, data!.Server),
+        BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),
+        BenchSettings.VersionCreate => new VersionCreateWorkload(client, data!),
+        BenchSettings.GetModel => new ReadWorkload(client, name,
+            $"GET /api/v1/models/{{full_name}} (get-by-name, over {data!.ModelTargets.Count} seeded models)", data.ModelTargets, Replicas(settings)),
+        BenchSettings.GetVersion => new ReadWorkload(client, name,
+            $"GET /api/v1/models/{{m}}/versions/{{n}} (over {data!.VersionTargets.Count} seeded versions)", data.VersionTargets, Replicas(settings)),
+        BenchSettings.AliasResolve => new ReadWorkload(client, name,
+            $"GET /api/v1/models/{{m}}/aliases/champion (over {data!.AliasTargets.Count} models)", data.AliasTargets, Replicas(settings)),
+        BenchSettings.Search => new ReadWorkload(client, name,
+            $"GET {BenchData.SearchQuery} (over {data!.SearchModels} seeded models)", [data.SearchTarget], Replicas(settings)),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown workload."),
+    };
 
     /// <summary>--server and every --replica, or none when there is only one server.</summary>
     private static IReadOnlyList<Uri>? Replicas(BenchSettings settings) =>

@@ -8,7 +8,7 @@ namespace Cairn.Bench;
 
 /// <summary>
 /// A Cairn server in this process — the one <c>cairn serve</c> builds, through <see cref="CairnServer.Build"/> —
-/// on a free loopback port with its data in a temporary directory that is deleted when it stops.
+/// on a free loopback port with its data in the directory it is given (the bench deletes its temporary one after the run).
 /// </summary>
 internal sealed class InProcessServer : IAsyncDisposable
 {
