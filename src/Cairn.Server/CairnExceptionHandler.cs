@@ -53,6 +53,10 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
             Instance = context.Request.Path,
         };
         problem.Extensions["error_code"] = code;
+        if (exception is SchemaValidationException invalid)
+        {
+            problem.Extensions["errors"] = invalid.Errors.Select(e => new Dictionary<string, string> { ["path"] = e.Path, ["message"] = e.Message }).ToList();
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 }

@@ -39,3 +39,12 @@ public sealed class PermissionDeniedException(string message)
 /// <summary>The resource exists but is not in a state that allows the request (409).</summary>
 public sealed class InvalidStateException(string message)
     : CairnException(ErrorCodes.InvalidState, 409, message);
+
+/// <summary>One place a request broke a schema: a JSON path (<c>inputs[0].facets.schema.fields[1].name</c>) and what is wrong there.</summary>
+public sealed record FieldError(string Path, string Message);
+
+/// <summary>A request that broke a schema (400); <see cref="Errors"/> lists every failing path, for the problem details' <c>errors</c>.</summary>
+public class SchemaValidationException(string message, IReadOnlyList<FieldError> errors) : InvalidParameterException(message)
+{
+    public IReadOnlyList<FieldError> Errors { get; } = errors;
+}

@@ -106,7 +106,8 @@ public static class ExecutionState
 
 /// <summary>
 /// A run of a job: one training, evaluation, ingestion or transformation step (or a declared execution type), with
-/// what it read and wrote. Its node is <c>run:&lt;run_id&gt;</c>, hanging from <c>job:&lt;namespace&gt;:&lt;name&gt;</c>.
+/// what it read and wrote. <see cref="Facets"/> holds the OpenLineage run and job facets its events carried
+/// (<c>{"run": {…}, "job": {…}}</c>, later events adding to earlier ones). Its node is <c>run:&lt;run_id&gt;</c>, hanging from <c>job:&lt;namespace&gt;:&lt;name&gt;</c>.
 /// </summary>
 public sealed record Execution(
     string Id,
@@ -116,6 +117,7 @@ public sealed record Execution(
     string JobName,
     string State,
     JsonElement Properties,
+    JsonElement Facets,
     string? ParentRunId,
     long? StartedAt,
     long? EndedAt,

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Search;
@@ -117,6 +118,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         public string JobName { get; init; } = "";
         public string State { get; init; } = "";
         public string Properties { get; init; } = "{}";
+        public string Facets { get; init; } = "{}";
         public string? ParentRunId { get; init; }
         public long? StartedAt { get; init; }
         public long? EndedAt { get; init; }
@@ -154,7 +156,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         """;
 
     private string SelectExecutions => $"""
-        SELECT e.id, e.run_id, e.type, e.job_namespace, e.job_name, e.state, e.properties, e.parent_run_id,
+        SELECT e.id, e.run_id, e.type, e.job_namespace, e.job_name, e.state, e.properties, e.facets, e.parent_run_id,
                e.started_at, e.ended_at, {TagsOf("e.id")}, e.created_at, e.created_by, e.updated_at, e.updated_by
         FROM executions e
         """;
@@ -349,13 +351,13 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     /// and parent run → run), and merges what is given. A finished execution keeps its final state when a late
     /// non-final one arrives, since producers' events can arrive out of order. Returns the run's node.
     /// </summary>
-    internal async Task<LineageNode> UpsertExecutionAsync(DbTransaction transaction, string actor, PutExecutionRequest request, CancellationToken cancellationToken)
+    internal async Task<LineageNode> UpsertExecutionAsync(DbTransaction transaction, string actor, PutExecutionRequest request, CancellationToken cancellationToken, JsonObject? facets = null)
     {
         var runId = CheckRunId(request.RunId);
         var node = NodeIds.Parse(NodeIds.Run(runId));
         var connection = transaction.Connection!;
         var existing = await connection.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
-            "SELECT id, run_id, type, job_namespace, job_name, state FROM executions WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken));
+            "SELECT id, run_id, type, job_namespace, job_name, state, facets FROM executions WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken));
         var type = request.Type?.Trim().ToLowerInvariant() ?? existing?.Type ?? "transformation";
         CheckText("type", type, 256);
         var jobNamespace = request.JobNamespace ?? existing?.JobNamespace
@@ -384,6 +386,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         {
             throw new InvalidParameterException($"Execution '{runId}' cannot be its own parent.");
         }
+        var mergedFacets = facets is null ? null : MergeFacets(existing?.Facets, facets);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await EnsureNodeAsync(transaction, node, now, cancellationToken);
         await LineageGraph.LinkAsync(transaction, job, node, "runs", clock, cancellationToken);
@@ -393,12 +396,13 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         }
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO executions (id, run_id, type, job_namespace, job_name, state, properties, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
-            VALUES (@Id, @runId, @type, @jobNamespace, @jobName, @state, COALESCE(@properties, '{}'), @parentRunId, @startedAt, @endedAt, @now, @actor, @now, @actor)
+            INSERT INTO executions (id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
+            VALUES (@Id, @runId, @type, @jobNamespace, @jobName, @state, COALESCE(@properties, '{}'), COALESCE(@mergedFacets, '{}'), @parentRunId, @startedAt, @endedAt, @now, @actor, @now, @actor)
             ON CONFLICT (id) DO UPDATE SET
                 type = excluded.type,
                 state = excluded.state,
                 properties = CASE WHEN @properties IS NULL THEN executions.properties ELSE excluded.properties END,
+                facets = excluded.facets,
                 parent_run_id = COALESCE(excluded.parent_run_id, executions.parent_run_id),
                 started_at = COALESCE(executions.started_at, excluded.started_at),
                 ended_at = COALESCE(excluded.ended_at, executions.ended_at),
@@ -414,6 +418,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                 jobName,
                 state,
                 properties,
+                mergedFacets = mergedFacets ?? existing?.Facets,
                 parentRunId = request.ParentRunId,
                 startedAt = request.StartedAt?.ToUnixTimeMilliseconds(),
                 endedAt = request.EndedAt?.ToUnixTimeMilliseconds(),
@@ -516,7 +521,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             SELECT source, target, kind FROM lineage_edges WHERE kind = 'output' AND {database.Dialect.InList("source", "@ids")}
             """, new { ids }, transaction, cancellationToken: cancellationToken))).ToList();
         return rows.Select(r => new Execution(
-            r.Id, r.RunId, r.Type, r.JobNamespace, r.JobName, r.State, ReadProperties(r.Properties), r.ParentRunId, r.StartedAt, r.EndedAt,
+            r.Id, r.RunId, r.Type, r.JobNamespace, r.JobName, r.State, ReadProperties(r.Properties), ReadProperties(r.Facets), r.ParentRunId, r.StartedAt, r.EndedAt,
             edges.Where(e => e.Kind == "input" && e.Target == r.Id).Select(e => e.Source).Order(StringComparer.Ordinal).ToList(),
             edges.Where(e => e.Kind == "output" && e.Source == r.Id).Select(e => e.Target).Order(StringComparer.Ordinal).ToList(),
             Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy)).ToList();
@@ -678,6 +683,25 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         { ValueKind: JsonValueKind.Object } value => value.GetRawText(),
         { } value => throw new InvalidParameterException($"'properties' must be a JSON object; got {value.ValueKind.ToString().ToLowerInvariant()}."),
     };
+
+    /// <summary>Facets by place (run, job), each facet replaced by its latest version: OpenLineage sends facets whole.</summary>
+    private static string MergeFacets(string? existing, JsonObject facets)
+    {
+        var merged = existing is null ? new JsonObject() : JsonNode.Parse(existing)!.AsObject();
+        foreach (var (place, value) in facets)
+        {
+            if (value is not JsonObject added)
+            {
+                continue;
+            }
+            var target = merged[place] as JsonObject ?? (JsonObject)(merged[place] = new JsonObject());
+            foreach (var (name, facet) in added)
+            {
+                target[name] = facet?.DeepClone();
+            }
+        }
+        return merged.ToJsonString();
+    }
 
     private static JsonElement ReadProperties(string json)
     {
