@@ -94,6 +94,8 @@ internal static class Bench
     private static Workload Create(string name, HttpClient client, BenchData? data, string workDir, BenchSettings settings, InProcessServer? host) => name switch
     {
         BenchSettings.MlflowLogBatch => new MlflowLogBatchWorkload(client, data!.Server),
+        BenchSettings.OpenLineageEvent => new OpenLineageWorkload(client, data!.Server, name, 1),
+        BenchSettings.OpenLineageBatch => new OpenLineageWorkload(client, data!.Server, name, 100),
         BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.CommonFilter),
         BenchSettings.MlflowSearchRunsRare => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.RareFilter),
         BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),

@@ -25,10 +25,12 @@ internal sealed record BenchSettings(
     public const string MlflowLogBatch = "mlflow-log-batch";
     public const string MlflowSearchRuns = "mlflow-search-runs";
     public const string MlflowSearchRunsRare = "mlflow-search-runs-rare";
+    public const string OpenLineageEvent = "openlineage-event";
+    public const string OpenLineageBatch = "openlineage-batch";
 
     /// <summary>Every workload, in the order <c>all</c> runs them: reads and their baseline, then writes and theirs.</summary>
     public static IReadOnlyList<string> AllWorkloads { get; } =
-        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowLogBatch];
+        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowLogBatch, OpenLineageEvent, OpenLineageBatch];
 
     /// <summary>Workloads that need seeded data on the server.</summary>
     public static IReadOnlySet<string> NeedSeed { get; } = new HashSet<string> { GetModel, GetVersion, AliasResolve, Search, VersionCreate };

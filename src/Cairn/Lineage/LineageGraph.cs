@@ -91,18 +91,32 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
     /// <summary>
     /// Records both nodes (if new) and the edge (if new) in the caller's transaction: how features that create lineage
     /// (MLflow's dataset inputs, versions registered from runs, OpenLineage events) add it with their own change.
+    /// With <paramref name="nodesExist"/> the caller vouches that both nodes are already recorded, and only the edge is written.
     /// </summary>
-    public static async Task LinkAsync(DbTransaction transaction, LineageNode source, LineageNode target, string kind, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task LinkAsync(DbTransaction transaction, LineageNode source, LineageNode target, string kind, TimeProvider clock, CancellationToken cancellationToken, bool nodesExist = false)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var connection = transaction.Connection!;
-        foreach (var node in new[] { source, target })
+        if (!nodesExist)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES (@Id, @Kind, @Namespace, @Name, @now, @now)
+                INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at)
+                VALUES (@sourceId, @sourceKind, @sourceNamespace, @sourceName, @now, @now), (@targetId, @targetKind, @targetNamespace, @targetName, @now, @now)
                 ON CONFLICT (id) DO NOTHING
-                """, new { node.Id, node.Kind, node.Namespace, node.Name, now }, transaction, cancellationToken: cancellationToken));
+                """,
+                new
+                {
+                    sourceId = source.Id,
+                    sourceKind = source.Kind,
+                    sourceNamespace = source.Namespace,
+                    sourceName = source.Name,
+                    targetId = target.Id,
+                    targetKind = target.Kind,
+                    targetNamespace = target.Namespace,
+                    targetName = target.Name,
+                    now,
+                }, transaction, cancellationToken: cancellationToken));
         }
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO lineage_edges (source, target, kind, created_at) VALUES (@source, @target, @kind, @now) ON CONFLICT DO NOTHING",

@@ -430,16 +430,16 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         return node;
     }
 
-    /// <summary>Records what an execution read (input → run) and wrote (run → output).</summary>
+    /// <summary>Records what an execution read (input → run) and wrote (run → output); every node is already recorded.</summary>
     internal async Task LinkIoAsync(DbTransaction transaction, LineageNode run, IEnumerable<LineageNode> inputs, IEnumerable<LineageNode> outputs, CancellationToken cancellationToken)
     {
         foreach (var input in inputs)
         {
-            await LineageGraph.LinkAsync(transaction, input, run, "input", clock, cancellationToken);
+            await LineageGraph.LinkAsync(transaction, input, run, "input", clock, cancellationToken, nodesExist: true);
         }
         foreach (var output in outputs)
         {
-            await LineageGraph.LinkAsync(transaction, run, output, "output", clock, cancellationToken);
+            await LineageGraph.LinkAsync(transaction, run, output, "output", clock, cancellationToken, nodesExist: true);
         }
     }
 

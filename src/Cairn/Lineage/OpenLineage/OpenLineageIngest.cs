@@ -34,22 +34,107 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         ["ABORT"] = ExecutionState.Aborted,
     };
 
-    /// <summary>Records one event (<paramref name="batch"/> false: the body is an event) or a JSON array of them.</summary>
+    private readonly List<Pending> _queue = [];
+    private bool _committing;
+
+    /// <summary>Events of one request waiting to be recorded, and the request's answer once they are.</summary>
+    private sealed record Pending(string Actor, List<JObject> Events, TaskCompletionSource<IngestResult> Done);
+
+    /// <summary>
+    /// Records one event (<paramref name="batch"/> false: the body is an event) or a JSON array of them, and returns
+    /// once they are committed. Requests that arrive while a commit is under way are committed together in the next
+    /// transaction (group commit): OpenLineage's HTTP transport sends one event per request, and one durable commit per
+    /// event would cap ingestion at the disk's flush rate. A group that fails is retried request by request, so one
+    /// request's bad data never fails another's.
+    /// </summary>
     public async Task<IngestResult> IngestAsync(Caller caller, string body, bool batch, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var events = Parse(body, batch);
-        return await database.WriteAsync(async (_, transaction) =>
+        var pending = new Pending(caller.Name, Parse(body, batch), new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        bool lead;
+        lock (_queue)
+        {
+            _queue.Add(pending);
+            lead = !_committing;
+            _committing = true;
+        }
+        if (lead)
+        {
+            await CommitNextGroupAsync();
+        }
+        return await pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Commits what is queued (up to <see cref="MaxBatch"/> events) in one transaction; if more arrived meanwhile, a
+    /// background task goes on committing, so the leading request answers as soon as its own group is in.
+    /// </summary>
+    private async Task CommitNextGroupAsync()
+    {
+        List<Pending> group;
+        lock (_queue)
+        {
+            var take = 0;
+            for (var events = 0; take < _queue.Count && events + _queue[take].Events.Count <= MaxBatch; take++)
+            {
+                events += _queue[take].Events.Count;
+            }
+            group = _queue.GetRange(0, take);
+            _queue.RemoveRange(0, take);
+        }
+        try
+        {
+            var results = await WriteAsync(group);
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Done.SetResult(results[i]);
+            }
+        }
+        catch (Exception) when (group.Count > 1)
+        {
+            foreach (var one in group)
+            {
+                try
+                {
+                    one.Done.SetResult((await WriteAsync([one]))[0]);
+                }
+                catch (Exception ex)
+                {
+                    one.Done.SetException(ex);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            group[0].Done.SetException(ex);
+        }
+        lock (_queue)
+        {
+            if (_queue.Count == 0)
+            {
+                _committing = false;
+                return;
+            }
+        }
+        _ = Task.Run(CommitNextGroupAsync);
+    }
+
+    // Not cancellable: a group holds other requests' events, and the caller that leads it may go away.
+    private Task<List<IngestResult>> WriteAsync(List<Pending> group) => database.WriteAsync(async (_, transaction) =>
+    {
+        var results = new List<IngestResult>(group.Count);
+        foreach (var pending in group)
         {
             var runs = new SortedSet<string>(StringComparer.Ordinal);
             var datasets = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var @event in events)
+            foreach (var @event in pending.Events)
             {
-                await RecordAsync(transaction, caller.Name, @event, runs, datasets, cancellationToken);
+                await RecordAsync(transaction, pending.Actor, @event, runs, datasets, CancellationToken.None);
             }
-            return new IngestResult(events.Count, [.. runs], [.. datasets]);
-        }, cancellationToken);
-    }
+            results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
+        }
+        return results;
+    }, CancellationToken.None);
 
     /// <summary>Parses and validates everything before anything is written, so a bad event costs no half-written batch.</summary>
     private static List<JObject> Parse(string body, bool batch)
