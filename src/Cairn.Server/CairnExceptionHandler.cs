@@ -47,6 +47,7 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
                 ErrorCodes.PermissionDenied => "Permission denied",
                 ErrorCodes.InvalidState => "Invalid state",
                 "REQUEST_LIMIT_EXCEEDED" => "Request too large",
+                Cairn.Lineage.MetadataSchemas.IncompatibleSchema => "Incompatible schema",
                 _ => "Internal error",
             },
             Detail = detail,

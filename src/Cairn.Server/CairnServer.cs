@@ -104,6 +104,7 @@ public static class CairnServer
         });
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
+        services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
         services.AddSingleton<RunArtifacts>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
@@ -131,6 +132,7 @@ public static class CairnServer
         v1.MapFilesApi();
         v1.MapTokensApi();
         v1.MapLineageApi();
+        v1.MapMetadataSchemasApi();
         app.MapMlflowApi();
     }
 
