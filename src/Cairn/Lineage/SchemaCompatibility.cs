@@ -91,6 +91,11 @@ internal sealed class SchemaCompatibility
             return;
         }
         var oldTypes = Types(old);
+        if (oldTypes is null && old["enum"] is JsonArray values)
+        {
+            // An untyped enum already limited the values: only those the new type refuses are lost.
+            oldTypes = values.Select(TypeOf).Distinct(StringComparer.Ordinal).ToList();
+        }
         if (oldTypes is null)
         {
             Reason($"{pointer}/type", $"{Subject(name)} was restricted to type {string.Join(" or ", newTypes)}");
@@ -257,6 +262,16 @@ internal sealed class SchemaCompatibility
         }
         return node;
     }
+
+    private static string TypeOf(JsonNode? value) => value?.GetValueKind() switch
+    {
+        JsonValueKind.String => "string",
+        JsonValueKind.Number => value.GetValue<decimal>() % 1 == 0 ? "integer" : "number",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        _ => "null",
+    };
 
     private static bool IsFalse(JsonNode? node) => node?.GetValueKind() == JsonValueKind.False;
 
