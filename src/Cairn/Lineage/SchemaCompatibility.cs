@@ -150,8 +150,8 @@ internal sealed class SchemaCompatibility
                 Reason($"{pointer}/{keyword}", $"{Of(keyword, name)} was added ({Show(newValue)})");
                 continue;
             }
-            var before = oldValue.GetValue<decimal>();
-            var after = newValue.GetValue<decimal>();
+            var before = Numeric(oldValue);
+            var after = Numeric(newValue);
             if (Upper.Contains(keyword) ? after < before : after > before)
             {
                 Reason($"{pointer}/{keyword}", $"{Of(keyword, name)} tightened from {Show(oldValue)} to {Show(newValue)}");
@@ -159,9 +159,8 @@ internal sealed class SchemaCompatibility
         }
         if (@new["multipleOf"] is JsonValue newStep)
         {
-            var step = newStep.GetValue<decimal>();
             // Multiples of 10 stay multiples of 5: the old step must be a multiple of the new one.
-            if (old["multipleOf"] is not JsonValue oldStep || oldStep.GetValue<decimal>() % step != 0)
+            if (old["multipleOf"] is not JsonValue oldStep || !newStep.TryGetValue<decimal>(out var step) || !oldStep.TryGetValue<decimal>(out var was) || was % step != 0)
             {
                 Reason($"{pointer}/multipleOf", $"{Of("multipleOf", name)} was {(old.ContainsKey("multipleOf") ? "changed" : "added")} ({Show(newStep)})");
             }
@@ -266,12 +265,16 @@ internal sealed class SchemaCompatibility
     private static string TypeOf(JsonNode? value) => value?.GetValueKind() switch
     {
         JsonValueKind.String => "string",
-        JsonValueKind.Number => value.GetValue<decimal>() % 1 == 0 ? "integer" : "number",
+        JsonValueKind.Number => value.AsValue().TryGetValue<decimal>(out var n) && n % 1 == 0 ? "integer" : "number",
         JsonValueKind.True or JsonValueKind.False => "boolean",
         JsonValueKind.Object => "object",
         JsonValueKind.Array => "array",
         _ => "null",
     };
+
+    // Exact where decimal reaches; beyond it (1e300) a double is precise enough to order two bounds.
+    private static double Numeric(JsonNode value) =>
+        value.AsValue().TryGetValue<decimal>(out var exact) ? (double)exact : value.GetValue<double>();
 
     private static bool IsFalse(JsonNode? node) => node?.GetValueKind() == JsonValueKind.False;
 

@@ -170,7 +170,7 @@ internal static class SchemaDocument
                     {
                         errors.Add(new ErrorDetail(at, $"'{key}' must be a number"));
                     }
-                    else if (key == "multipleOf" && child!.GetValue<double>() <= 0)
+                    else if (key == "multipleOf" && !(child!.AsValue().TryGetValue<double>(out var step) && step > 0 && double.IsFinite(step)))
                     {
                         errors.Add(new ErrorDetail(at, "'multipleOf' must be greater than 0"));
                     }
@@ -333,7 +333,7 @@ internal static class SchemaDocument
         {
             return await JsonSchema.FromJsonAsync(normalised.ToJsonString(), cancellationToken);
         }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException or OverflowException or FormatException)
         {
             throw new InvalidSchemaException($"The schema could not be loaded as a JSON Schema: {ex.Message}", [new ErrorDetail("", ex.Message)]);
         }
@@ -470,7 +470,7 @@ internal static class SchemaDocument
     private static string Invariant(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static double? Number(JsonObject schema, string key) =>
-        schema[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
+        schema[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) ? d : null;
 
     private static bool IsRegex(string pattern)
     {

@@ -190,6 +190,9 @@ public sealed class MetadataSchemaTests(CairnApp app) : IClassFixture<CairnApp>
         var good = await ValidateAsync(ns, "feature", """{"epochs":10,"tier":"gold","config":{"lr":0.1},"extra":true}""");
         var missing = await ValidateAsync(ns, "feature", """{"owner":"x"}""");
         var undeclared = await ValidateAsync(NewNamespace(), "feature", """{"anything":1}""");
+        var closed = NewNamespace();
+        await (await RegisterAsync(closed, "feature", Schema("""{"type":"object","properties":{"a":{"type":"integer"}},"additionalProperties":false}"""))).ExpectAsync(201);
+        var extra = await ValidateAsync(closed, "feature", """{"a":1,"b":{"c":2}}""");
 
         Assert.False((bool)bad["valid"]!);
         Assert.Equal(1, (int)bad["version"]!);
@@ -203,6 +206,8 @@ public sealed class MetadataSchemaTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal("/epochs", (string?)Assert.Single(missing["errors"]!.AsArray())!["path"]);
         Assert.True((bool)undeclared["valid"]!);
         Assert.Null(undeclared["version"]);
+        Assert.Equal(("/b", "property is not allowed (additionalProperties is false)"),
+            Assert.Single(extra["errors"]!.AsArray().Select(e => ((string)e!["path"]!, (string)e["message"]!))));
         await (await _client.PostJsonAsync($"{Schemas}/validate", new { @namespace = ns, kind = "model", properties = new { } })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
     }
 
