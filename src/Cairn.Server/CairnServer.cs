@@ -104,6 +104,7 @@ public static class CairnServer
         });
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
+        services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
         services.AddSingleton<RunArtifacts>();
         services.AddSingleton<CallerResolver>();
@@ -132,6 +133,7 @@ public static class CairnServer
         v1.MapFilesApi();
         v1.MapTokensApi();
         v1.MapLineageApi();
+        v1.MapMetadataApi();
         v1.MapMetadataSchemasApi();
         app.MapMlflowApi();
     }

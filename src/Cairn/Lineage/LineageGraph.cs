@@ -31,6 +31,8 @@ public static class NodeIds
 
     public static string Job(string @namespace, string name) => $"job:{@namespace}:{name}";
 
+    public static string Feature(string @namespace, string name) => $"feature:{@namespace}:{name}";
+
     public static string Run(string runId) => $"run:{runId}";
 
     public static string Model(string fullName, int version) => string.Create(CultureInfo.InvariantCulture, $"model:{fullName}:{version}");
@@ -50,9 +52,9 @@ public static class NodeIds
         return kind switch
         {
             "run" when rest.Length > 0 => new LineageNode(id, kind, null, rest),
-            "dataset" or "job" or "model" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
+            "dataset" or "job" or "model" or "feature" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
             _ => throw new InvalidParameterException(
-                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, run:<id> or model:<full_name>:<version>."),
+                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, feature:<namespace>:<name>, run:<id> or model:<full_name>:<version>."),
         };
     }
 }
