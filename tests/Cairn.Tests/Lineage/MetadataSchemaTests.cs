@@ -181,6 +181,26 @@ public sealed class MetadataSchemaTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task Datasets_and_executions_written_through_their_api_are_checked_when_a_schema_is_declared()
+    {
+        var ns = NewNamespace();
+        await (await _client.PostJsonAsync("/api/v1/datasets", new { @namespace = ns, name = "claims", properties = new { owner = "risk", rows = "many" } })).ExpectAsync(201);
+        await (await _client.PostJsonAsync("/api/v1/datasets", new { @namespace = ns, name = "policies", properties = new { owner = "risk", rows = 10 } })).ExpectAsync(201);
+        var schema = Schema("""{ "type": "object", "properties": { "rows": { "type": "integer" } }, "required": ["owner"] }""");
+
+        var problem = await (await RegisterAsync(ns, "dataset", schema)).ExpectAsync(409, "INCOMPATIBLE_SCHEMA");
+
+        var error = Assert.Single(problem["errors"]!.AsArray())!;
+        Assert.Equal(($"dataset:{ns}:claims", "/rows", "expected integer"), ((string?)error["entity"], (string?)error["path"], (string?)error["message"]));
+        // An execution's namespace is its job's.
+        var runId = Guid.NewGuid().ToString();
+        await (await _client.PostJsonAsync("/api/v1/executions", new { run_id = runId, job_namespace = ns, job_name = "train", state = "RUNNING", properties = new { rows = 1 } })).ExpectAsync(201);
+        var execution = await (await RegisterAsync(ns, "execution", schema)).ExpectAsync(409, "INCOMPATIBLE_SCHEMA");
+        Assert.Equal(("/owner", "required property is missing"), ((string?)execution["errors"]![0]!["path"], (string?)execution["errors"]![0]!["message"]));
+        Assert.StartsWith("run:", (string?)execution["errors"]![0]!["entity"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_dry_run_answers_every_failing_path_and_passes_where_no_schema_is_declared()
     {
         var ns = NewNamespace();
