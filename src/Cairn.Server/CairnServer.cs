@@ -107,6 +107,7 @@ public static class CairnServer
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.OpenLineage.OpenLineageIngest>();
+        services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
         services.AddSingleton<RunArtifacts>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
@@ -136,6 +137,7 @@ public static class CairnServer
         v1.MapLineageApi();
         v1.MapMetadataApi();
         v1.MapOpenLineageApi();
+        v1.MapMetadataSchemasApi();
         app.MapMlflowApi();
     }
 

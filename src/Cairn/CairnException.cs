@@ -40,11 +40,8 @@ public sealed class PermissionDeniedException(string message)
 public sealed class InvalidStateException(string message)
     : CairnException(ErrorCodes.InvalidState, 409, message);
 
-/// <summary>One place a request broke a schema: a JSON path (<c>inputs[0].facets.schema.fields[1].name</c>) and what is wrong there.</summary>
-public sealed record FieldError(string Path, string Message);
-
-/// <summary>A request that broke a schema (400); <see cref="Errors"/> lists every failing path, for the problem details' <c>errors</c>.</summary>
-public class SchemaValidationException(string message, IReadOnlyList<FieldError> errors) : InvalidParameterException(message)
+/// <summary>A request that broke a published schema (400); <see cref="Errors"/> lists every failing path, for the problem details' <c>errors</c>.</summary>
+public sealed class SchemaValidationException(string message, IReadOnlyList<ErrorDetail> errors) : InvalidParameterException(message), IHasErrorDetails
 {
-    public IReadOnlyList<FieldError> Errors { get; } = errors;
+    public IReadOnlyList<ErrorDetail> Errors { get; } = errors;
 }

@@ -157,7 +157,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         {
             throw new InvalidParameterException($"A batch holds 1 to {MaxBatch} events; this one holds {events.Count}.");
         }
-        var violations = new List<FieldError>();
+        var violations = new List<ErrorDetail>();
         for (var i = 0; i < events.Count; i++)
         {
             var prefix = batch ? $"[{i}]" : "";

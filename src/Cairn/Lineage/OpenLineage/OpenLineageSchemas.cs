@@ -20,13 +20,13 @@ public static partial class OpenLineageSchemas
     private sealed record Loaded(JsonSchema RunEvent, JsonSchema DatasetEvent, JsonSchema JobEvent, JsonSchema RunFacets, JsonSchema JobFacets, JsonSchema DatasetFacets, JsonSchema InputFacets);
 
     /// <summary>Every violation of the schemas by <paramref name="eventJson"/>, with paths from the root of its document; empty when it is valid.</summary>
-    public static IReadOnlyList<FieldError> Validate(JToken eventJson)
+    public static IReadOnlyList<ErrorDetail> Validate(JToken eventJson)
     {
         ArgumentNullException.ThrowIfNull(eventJson);
         var schemas = Schemas.Value;
         if (eventJson is not JObject root)
         {
-            return [new FieldError("", "an OpenLineage event must be a JSON object")];
+            return [new ErrorDetail("", "an OpenLineage event must be a JSON object")];
         }
         // The top level is oneOf run, dataset and job events; validating against the one the event means gives its
         // own errors rather than every alternative's.
@@ -64,7 +64,7 @@ public static partial class OpenLineageSchemas
     }
 
     /// <summary>The leaves of NJsonSchema's error tree (allOf/oneOf nest the real errors).</summary>
-    private static IEnumerable<FieldError> Flatten(IEnumerable<ValidationError> errors)
+    private static IEnumerable<ErrorDetail> Flatten(IEnumerable<ValidationError> errors)
     {
         foreach (var error in errors)
         {
@@ -76,7 +76,7 @@ public static partial class OpenLineageSchemas
                 }
                 continue;
             }
-            yield return new FieldError((error.Path ?? "#").TrimStart('#').TrimStart('/'), Describe(error));
+            yield return new ErrorDetail((error.Path ?? "#").TrimStart('#').TrimStart('/'), Describe(error));
         }
     }
 
