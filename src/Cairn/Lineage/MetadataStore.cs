@@ -193,6 +193,9 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         CheckTags(request.Tags);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var connection = transaction.Connection!;
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM datasets WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken)) > 0;
+        await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: !exists, cancellationToken);
         await EnsureNodeAsync(transaction, node, now, cancellationToken);
         var schema = request.Schema is null ? null : JsonSerializer.Serialize(request.Schema, CairnJson.Options);
         var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
@@ -282,6 +285,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             {
                 throw Missing("Dataset", dataset.Id);
             }
+            await CheckPropertiesAsync(transaction, "feature", node.Namespace!, properties, isNew: before is null, cancellationToken);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             await EnsureNodeAsync(transaction, node, now, cancellationToken);
             var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
@@ -386,6 +390,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         {
             throw new InvalidParameterException($"Execution '{runId}' cannot be its own parent.");
         }
+        await CheckPropertiesAsync(transaction, "execution", jobNamespace, properties, isNew: existing is null, cancellationToken);
         var mergedFacets = facets is null ? null : MergeFacets(existing?.Facets, facets);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await EnsureNodeAsync(transaction, node, now, cancellationToken);
@@ -542,6 +547,19 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             nodes.Add(node);
         }
         return nodes;
+    }
+
+    /// <summary>
+    /// Holds a write to its namespace's metadata schema for this kind: new properties must meet it, and so must a new
+    /// entity's (none given means {}), so required properties are enforced. Properties a write leaves alone met the
+    /// schema already: registering a version checks every stored entity.
+    /// </summary>
+    private static async Task CheckPropertiesAsync(DbTransaction transaction, string kind, string @namespace, string? properties, bool isNew, CancellationToken cancellationToken)
+    {
+        if (properties is not null || isNew)
+        {
+            await MetadataSchemas.ValidateAsync(transaction, @namespace, kind, properties ?? "{}", cancellationToken);
+        }
     }
 
     private static async Task EnsureNodeAsync(DbTransaction transaction, LineageNode node, long now, CancellationToken cancellationToken) =>

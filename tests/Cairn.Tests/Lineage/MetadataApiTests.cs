@@ -146,6 +146,44 @@ public sealed class MetadataApiTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task Writes_in_a_namespace_with_a_metadata_schema_must_meet_it_and_failures_name_the_paths()
+    {
+        var ns = $"governed-{Guid.NewGuid():N}";
+        var schema = new
+        {
+            type = "object",
+            required = new[] { "owner" },
+            properties = new { owner = new { type = "string" }, rows = new { type = "integer", minimum = 0 } },
+        };
+        foreach (var kind in new[] { "dataset", "feature", "execution" })
+        {
+            await (await _client.PostJsonAsync("/api/v1/metadata/schemas", new { @namespace = ns, kind, schema })).ExpectAsync(201);
+        }
+
+        var missing = await (await _client.PostJsonAsync("/api/v1/datasets", new { @namespace = ns, name = "d" })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+        var wrong = await (await _client.PostJsonAsync("/api/v1/datasets", new { @namespace = ns, name = "d", properties = new { owner = 7, rows = -1 } })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+        await (await _client.PostJsonAsync("/api/v1/datasets", new { @namespace = ns, name = "d", properties = new { owner = "claims", rows = 10 } })).ExpectAsync(201);
+        var update = await (await _client.PostJsonAsync("/api/v1/datasets", new { @namespace = ns, name = "d", description = "no properties: they stay" })).ExpectAsync(200);
+        var feature = await (await _client.PostJsonAsync("/api/v1/features", new { @namespace = ns, name = "f", value_type = "int64" })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+        var execution = await (await _client.PostJsonAsync("/api/v1/executions", new { job_namespace = ns, job_name = "j", properties = new { owner = "ml", rows = "many" } })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+        using var olEvent = new StringContent($$"""
+            {"eventType":"COMPLETE","eventTime":"2026-11-23T00:00:00Z","producer":"https://example.com/p","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+             "run":{"runId":"{{Guid.NewGuid()}}"},"job":{"namespace":"elsewhere","name":"j"},"outputs":[{"namespace":"{{ns}}","name":"from-openlineage"}]}
+            """, System.Text.Encoding.UTF8, "application/json");
+        var ol = await (await _client.PostAsync(new Uri("/api/v1/lineage", UriKind.Relative), olEvent)).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+
+        Assert.Contains(missing["errors"]!.AsArray(), e => (string?)e!["path"] == "/owner" && (string?)e["message"] == "required property is missing");
+        var paths = wrong["errors"]!.AsArray().Select(e => (string)e!["path"]!).ToList();
+        Assert.Contains("/owner", paths);
+        Assert.Contains("/rows", paths);
+        Assert.Equal("claims", (string?)update["properties"]!["owner"]);
+        Assert.NotEmpty(feature["errors"]!.AsArray());
+        Assert.Contains(execution["errors"]!.AsArray(), e => (string?)e!["path"] == "/rows");
+        Assert.Contains(ns, (string?)ol["detail"], StringComparison.Ordinal);
+        Assert.Equal(0, await app.ScalarAsync<long>($"SELECT COUNT(*) FROM datasets WHERE namespace = '{ns}' AND name = 'from-openlineage'"));
+    }
+
+    [Fact]
     public async Task Datasets_features_and_executions_are_searched_with_the_filter_language_and_free_text()
     {
         var p = Guid.NewGuid().ToString("N")[..10];
