@@ -123,6 +123,13 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             new { source = source.Id, target = target.Id, kind, now }, transaction, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The run produced this model version: the edge a registration from a run records (live or imported).</summary>
+    public static Task LinkRunToModelAsync(DbTransaction transaction, string runId, string model, long version, TimeProvider clock, CancellationToken cancellationToken) =>
+        LinkAsync(transaction,
+            new LineageNode(NodeIds.Run(runId), "run", null, runId),
+            new LineageNode(NodeIds.Model(model, (int)version), "model", model, version.ToString(CultureInfo.InvariantCulture)),
+            "output", clock, cancellationToken);
+
     /// <summary>The nodes within <paramref name="depth"/> edges of <paramref name="node"/>, upstream, downstream or both.</summary>
     public async Task<LineageGraphResult> GraphAsync(Caller caller, string? node, string? direction, int? depth, CancellationToken cancellationToken)
     {
