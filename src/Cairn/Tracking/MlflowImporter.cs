@@ -131,6 +131,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
         public string? CurrentStage { get; init; }
         public string? Source { get; init; }
         public string? RunId { get; init; }
+        public string? RunLink { get; init; }
         public string? Status { get; init; }
     }
 
@@ -507,7 +508,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
             }
             var rows = (await source.QueryAsync<SourceVersion>(
                 """
-                SELECT name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, status
+                SELECT name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, run_link, status
                 FROM model_versions ORDER BY name, version
                 """)).ToList();
             var imported = await InBatchesAsync("model versions", rows.Where(v => _models.ContainsKey(v.Name)).ToList(), async (transaction, batch) =>
@@ -521,8 +522,8 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                     var created = v.CreationTime ?? Now;
                     var inserted = await connection.ExecuteAsync(new CommandDefinition(
                         """
-                        INSERT INTO model_versions (model_id, version, description, source, run_id, status, stage, created_at, created_by, updated_at, updated_by)
-                        VALUES (@modelId, @Version, @Description, @Source, @RunId, @status, @stage, @created, @by, @updated, @by)
+                        INSERT INTO model_versions (model_id, version, description, source, run_id, run_link, status, stage, created_at, created_by, updated_at, updated_by)
+                        VALUES (@modelId, @Version, @Description, @Source, @RunId, @RunLink, @status, @stage, @created, @by, @updated, @by)
                         ON CONFLICT (model_id, version) DO NOTHING
                         """,
                         new
@@ -532,6 +533,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                             v.Description,
                             v.Source,
                             v.RunId,
+                            v.RunLink,
                             status = VersionStatus.Check(v.Status is VersionStatus.Ready or VersionStatus.PendingRegistration or VersionStatus.FailedRegistration ? v.Status : null),
                             stage = stage.ToString(),
                             created,

@@ -65,6 +65,7 @@ public sealed class MlflowImportTests : IDisposable
         var production = (await mlflow.GetOkAsync("model-versions/get?name=risk.fraud_scorer&version=3"))["model_version"]!;
         Assert.Equal("Production", (string?)production["current_stage"]);
         Assert.Equal(MlflowDatabase.RunA, (string?)production["run_id"]);
+        Assert.Equal("https://ci.example.com/runs/42", (string?)production["run_link"]);
         Assert.Equal("yes", (string?)production["tags"]![0]!["value"]);
         // The imported run's dataset input and the version it produced are in the lineage graph, as if logged live.
         var path = await (await _app.CreateClient().GetAsync(new Uri(
