@@ -75,7 +75,7 @@ internal static class ImportCommands
 
     /// <summary>The file of a <c>sqlite:///path</c> URI (three slashes, then a relative path, or a fourth for an absolute one), or a plain path.</summary>
     private static string SqlitePath(string from) =>
-        from.StartsWith("sqlite:///", StringComparison.Ordinal) ? from["sqlite:///".Length..]
+        CairnDatabase.SqliteUriPath(from) is { } path ? path
         : from.Contains("://", StringComparison.Ordinal) ? throw new InvalidParameterException($"--from '{from}': only sqlite:///path MLflow databases can be imported.")
         : from;
 }

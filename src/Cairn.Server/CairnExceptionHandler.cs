@@ -47,12 +47,22 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
                 ErrorCodes.PermissionDenied => "Permission denied",
                 ErrorCodes.InvalidState => "Invalid state",
                 "REQUEST_LIMIT_EXCEEDED" => "Request too large",
+                Cairn.Lineage.MetadataSchemas.IncompatibleSchema => "Incompatible schema",
                 _ => "Internal error",
             },
             Detail = detail,
             Instance = context.Request.Path,
         };
         problem.Extensions["error_code"] = code;
+        if (exception is IHasErrorDetails { Errors.Count: > 0 } detailed)
+        {
+            // Every failing place, as {path, message} (and the entity it was found in, when there is one).
+            problem.Extensions["errors"] = detailed.Errors
+                .Select(e => e.Entity is null
+                    ? new Dictionary<string, string> { ["path"] = e.Path, ["message"] = e.Message }
+                    : new Dictionary<string, string> { ["entity"] = e.Entity, ["path"] = e.Path, ["message"] = e.Message })
+                .ToList();
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cairn.Storage;
 using Cairn.Tracking;
 
 namespace Cairn.Server;
@@ -65,7 +66,7 @@ public sealed class CairnOptions : IValidatableObject
     public string LocalUser { get; set; } = Environment.UserName;
 
     public string DatabasePath => !string.IsNullOrWhiteSpace(Database) ? Database
-        : !string.IsNullOrWhiteSpace(BackendStoreUri) ? SqlitePath(BackendStoreUri) ?? PostgresUri(BackendStoreUri) ?? throw new InvalidOperationException(BackendStoreProblem(BackendStoreUri))
+        : !string.IsNullOrWhiteSpace(BackendStoreUri) ? CairnDatabase.SqliteUriPath(BackendStoreUri) ?? PostgresUri(BackendStoreUri) ?? throw new InvalidOperationException(BackendStoreProblem(BackendStoreUri))
         : Path.Combine(DataDir, "cairn.db");
 
     public string ArtifactsPath => string.IsNullOrWhiteSpace(Artifacts) ? Path.Combine(DataDir, "artifacts") : Artifacts;
@@ -86,7 +87,7 @@ public sealed class CairnOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (!string.IsNullOrWhiteSpace(BackendStoreUri) && SqlitePath(BackendStoreUri) is null && PostgresUri(BackendStoreUri) is null)
+        if (!string.IsNullOrWhiteSpace(BackendStoreUri) && CairnDatabase.SqliteUriPath(BackendStoreUri) is null && PostgresUri(BackendStoreUri) is null)
         {
             yield return new ValidationResult(BackendStoreProblem(BackendStoreUri), [nameof(BackendStoreUri)]);
         }
@@ -103,10 +104,6 @@ public sealed class CairnOptions : IValidatableObject
                 [nameof(ArtifactsDestination)]);
         }
     }
-
-    /// <summary>The file of a <c>sqlite:///path</c> URI (three slashes, then the path: relative, or absolute with a fourth).</summary>
-    private static string? SqlitePath(string uri) =>
-        uri.StartsWith("sqlite:///", StringComparison.Ordinal) && uri.Length > "sqlite:///".Length ? uri["sqlite:///".Length..] : null;
 
     /// <summary>A <c>postgresql://</c> (or <c>postgres://</c>, or SQLAlchemy's <c>postgresql+psycopg2://</c>) URI, as Npgsql takes it.</summary>
     private static string? PostgresUri(string uri)

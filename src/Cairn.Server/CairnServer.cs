@@ -4,6 +4,7 @@ using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Server.Api;
 using Cairn.Server.Mlflow;
+using Cairn.Server.OpenLineage;
 using Cairn.Storage;
 using Cairn.Tracking;
 using Microsoft.Extensions.Options;
@@ -104,6 +105,9 @@ public static class CairnServer
         });
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
+        services.AddSingleton<Cairn.Lineage.MetadataStore>();
+        services.AddSingleton<Cairn.Lineage.OpenLineage.OpenLineageIngest>();
+        services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
         services.AddSingleton<RunArtifacts>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
@@ -131,6 +135,9 @@ public static class CairnServer
         v1.MapFilesApi();
         v1.MapTokensApi();
         v1.MapLineageApi();
+        v1.MapMetadataApi();
+        v1.MapOpenLineageApi();
+        v1.MapMetadataSchemasApi();
         app.MapMlflowApi();
     }
 

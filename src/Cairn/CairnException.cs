@@ -39,3 +39,9 @@ public sealed class PermissionDeniedException(string message)
 /// <summary>The resource exists but is not in a state that allows the request (409).</summary>
 public sealed class InvalidStateException(string message)
     : CairnException(ErrorCodes.InvalidState, 409, message);
+
+/// <summary>A request that broke a published schema (400); <see cref="Errors"/> lists every failing path, for the problem details' <c>errors</c>.</summary>
+public sealed class SchemaValidationException(string message, IReadOnlyList<ErrorDetail> errors) : InvalidParameterException(message), IHasErrorDetails
+{
+    public IReadOnlyList<ErrorDetail> Errors { get; } = errors;
+}

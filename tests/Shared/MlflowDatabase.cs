@@ -111,7 +111,7 @@ public static class MlflowDatabase
         INSERT INTO registered_models VALUES ('Churn Model', 1690005000000, 1690005000000, 'a name Cairn cannot take');
         INSERT INTO registered_model_tags VALUES ('owner', 'risk-team', 'risk.fraud_scorer');
         INSERT INTO model_versions VALUES ('risk.fraud_scorer', 1, 1690005100000, 1690005900000, 'first', 'ana', 'Archived', 'runs:/{{RunB}}/model', '{{RunB}}', 'READY', NULL, NULL, 'mlflow-artifacts:/3/{{RunB}}/artifacts/model');
-        INSERT INTO model_versions VALUES ('risk.fraud_scorer', 3, 1690005200000, 1690006000000, 'better', 'ana', 'Production', 'runs:/{{RunA}}/model', '{{RunA}}', 'READY', NULL, NULL, 'mlflow-artifacts:/3/{{RunA}}/artifacts/model');
+        INSERT INTO model_versions VALUES ('risk.fraud_scorer', 3, 1690005200000, 1690006000000, 'better', 'ana', 'Production', 'runs:/{{RunA}}/model', '{{RunA}}', 'READY', NULL, 'https://ci.example.com/runs/42', 'mlflow-artifacts:/3/{{RunA}}/artifacts/model');
         INSERT INTO model_versions VALUES ('Churn Model', 1, 1690005100000, 1690005100000, NULL, 'ben', 'None', 's3://bucket/churn', NULL, 'READY', NULL, NULL, NULL);
         INSERT INTO model_version_tags VALUES ('validated', 'yes', 'risk.fraud_scorer', 3);
         INSERT INTO registered_model_aliases VALUES ('champion', 3, 'risk.fraud_scorer');

@@ -32,6 +32,8 @@ public static class NodeIds
 
     public static string Job(string @namespace, string name) => $"job:{@namespace}:{name}";
 
+    public static string Feature(string @namespace, string name) => $"feature:{@namespace}:{name}";
+
     public static string Run(string runId) => $"run:{runId}";
 
     public static string Model(string fullName, int version) => string.Create(CultureInfo.InvariantCulture, $"model:{fullName}:{version}");
@@ -51,9 +53,9 @@ public static class NodeIds
         return kind switch
         {
             "run" when rest.Length > 0 => new LineageNode(id, kind, null, rest),
-            "dataset" or "job" or "model" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
+            "dataset" or "job" or "model" or "feature" or "deployment" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
             _ => throw new InvalidParameterException(
-                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, run:<id> or model:<full_name>:<version>."),
+                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, feature:<namespace>:<name>, run:<id>, model:<full_name>:<version> or deployment:<environment>:<name>."),
         };
     }
 }
@@ -90,23 +92,44 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
     /// <summary>
     /// Records both nodes (if new) and the edge (if new) in the caller's transaction: how features that create lineage
     /// (MLflow's dataset inputs, versions registered from runs, OpenLineage events) add it with their own change.
+    /// With <paramref name="nodesExist"/> the caller vouches that both nodes are already recorded, and only the edge is written.
     /// </summary>
-    public static async Task LinkAsync(DbTransaction transaction, LineageNode source, LineageNode target, string kind, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task LinkAsync(DbTransaction transaction, LineageNode source, LineageNode target, string kind, TimeProvider clock, CancellationToken cancellationToken, bool nodesExist = false)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var connection = transaction.Connection!;
-        foreach (var node in new[] { source, target })
+        if (!nodesExist)
         {
             await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES (@Id, @Kind, @Namespace, @Name, @now, @now)
+                INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at)
+                VALUES (@sourceId, @sourceKind, @sourceNamespace, @sourceName, @now, @now), (@targetId, @targetKind, @targetNamespace, @targetName, @now, @now)
                 ON CONFLICT (id) DO NOTHING
-                """, new { node.Id, node.Kind, node.Namespace, node.Name, now }, transaction, cancellationToken: cancellationToken));
+                """,
+                new
+                {
+                    sourceId = source.Id,
+                    sourceKind = source.Kind,
+                    sourceNamespace = source.Namespace,
+                    sourceName = source.Name,
+                    targetId = target.Id,
+                    targetKind = target.Kind,
+                    targetNamespace = target.Namespace,
+                    targetName = target.Name,
+                    now,
+                }, transaction, cancellationToken: cancellationToken));
         }
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO lineage_edges (source, target, kind, created_at) VALUES (@source, @target, @kind, @now) ON CONFLICT DO NOTHING",
             new { source = source.Id, target = target.Id, kind, now }, transaction, cancellationToken: cancellationToken));
     }
+
+    /// <summary>The run produced this model version: the edge a registration from a run records (live or imported).</summary>
+    public static Task LinkRunToModelAsync(DbTransaction transaction, string runId, string model, long version, TimeProvider clock, CancellationToken cancellationToken) =>
+        LinkAsync(transaction,
+            new LineageNode(NodeIds.Run(runId), "run", null, runId),
+            new LineageNode(NodeIds.Model(model, (int)version), "model", model, version.ToString(CultureInfo.InvariantCulture)),
+            "output", clock, cancellationToken);
 
     /// <summary>The nodes within <paramref name="depth"/> edges of <paramref name="node"/>, upstream, downstream or both.</summary>
     public async Task<LineageGraphResult> GraphAsync(Caller caller, string? node, string? direction, int? depth, CancellationToken cancellationToken)

@@ -179,10 +179,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             if (request.RunId is { Length: > 0 } runId)
             {
                 // The run produced this version: recorded in the lineage graph with the registration.
-                await Lineage.LineageGraph.LinkAsync(transaction,
-                    new Lineage.LineageNode(Lineage.NodeIds.Run(runId), "run", null, runId),
-                    new Lineage.LineageNode(Lineage.NodeIds.Model(model, (int)version), "model", model, version.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    "output", clock, cancellationToken);
+                await Lineage.LineageGraph.LinkRunToModelAsync(transaction, runId, model, version, clock, cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
             return created;

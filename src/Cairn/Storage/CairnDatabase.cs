@@ -46,6 +46,10 @@ public sealed class CairnDatabase : IDisposable
         || setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.Contains("Server=", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>SQLite for a file path, PostgreSQL for a connection string or URI (see <see cref="IsPostgres"/>).</summary>
+    /// <summary>The file of an MLflow-style <c>sqlite:///path</c> URI (three slashes, then a relative path, or a fourth for an absolute one); null for anything else.</summary>
+    public static string? SqliteUriPath(string uri) =>
+        uri.StartsWith("sqlite:///", StringComparison.Ordinal) && uri.Length > "sqlite:///".Length ? uri["sqlite:///".Length..] : null;
+
     public static CairnDatabase Open(string setting) => IsPostgres(setting) ? Postgres(setting) : Sqlite(setting);
 
     /// <summary>A PostgreSQL database, by Npgsql connection string or <c>postgresql://user:password@host:port/database</c> URI.</summary>

@@ -40,6 +40,8 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
 
     private TrackingArtifacts Artifacts { get; } = artifacts;
 
+    private Lineage.MetadataStore Metadata { get; } = new(database, audit, clock);
+
     private const string Importer = "mlflow-import";
 
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
@@ -129,6 +131,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
         public string? CurrentStage { get; init; }
         public string? Source { get; init; }
         public string? RunId { get; init; }
+        public string? RunLink { get; init; }
         public string? Status { get; init; }
     }
 
@@ -409,20 +412,45 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                 }
                 return changed;
             });
+            var byUuid = datasets.ToDictionary(d => d.DatasetUuid, StringComparer.Ordinal);
             var importedInputs = await InBatchesAsync("dataset inputs", inputs, async (transaction, batch) =>
             {
                 long changed = 0;
                 foreach (var input in batch.Where(i => datasetIds.ContainsKey(i.SourceId) && _runs.ContainsKey(i.DestinationId)))
                 {
                     var tags = JsonSerializer.Serialize(inputTags[input.InputUuid].ToDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal));
-                    changed += await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                    var added = await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                         "INSERT INTO run_inputs (run_id, dataset_id, tags) VALUES (@run, @dataset, @tags) ON CONFLICT (run_id, dataset_id) DO NOTHING",
                         new { run = _runs[input.DestinationId], dataset = datasetIds[input.SourceId], tags }, transaction, cancellationToken: cancellationToken));
+                    if (added > 0)
+                    {
+                        await LinkInputAsync(transaction, byUuid[input.SourceId], input.DestinationId);
+                    }
+                    changed += added;
                 }
                 return changed;
             });
             Counts.Add(new ImportCount("datasets", datasets.Count, importedDatasets));
             Counts.Add(new ImportCount("dataset inputs", inputs.Count, importedInputs));
+        }
+
+        /// <summary>As MLflow's log-inputs does it live: the dataset joins the metadata repository and feeds the run in the graph.</summary>
+        private async Task LinkInputAsync(DbTransaction transaction, SourceDataset d, string runUuid)
+        {
+            var request = MlflowDatasets.ToDataset(new Dataset(d.Name, d.Digest, d.DatasetSourceType, d.DatasetSource, d.DatasetSchema, d.DatasetProfile));
+            Lineage.LineageNode dataset;
+            try
+            {
+                dataset = await owner.Metadata.UpsertDatasetAsync(transaction, Importer, request, runId: null, cancellationToken);
+            }
+            catch (InvalidParameterException ex)
+            {
+                // Refused before anything was written (a name that cannot be a node id, a namespace's schema): the input
+                // itself is imported, only its lineage is not.
+                Warnings.Add($"dataset '{d.Name}' ({d.DatasetSourceType}) of run {runUuid} is not in the lineage graph: {ex.Message}");
+                return;
+            }
+            await Lineage.LineageGraph.LinkAsync(transaction, dataset, new Lineage.LineageNode(Lineage.NodeIds.Run(runUuid), "run", null, runUuid), "input", owner.Clock, cancellationToken);
         }
 
         public async Task ModelsAsync()
@@ -480,7 +508,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
             }
             var rows = (await source.QueryAsync<SourceVersion>(
                 """
-                SELECT name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, status
+                SELECT name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, run_link, status
                 FROM model_versions ORDER BY name, version
                 """)).ToList();
             var imported = await InBatchesAsync("model versions", rows.Where(v => _models.ContainsKey(v.Name)).ToList(), async (transaction, batch) =>
@@ -494,8 +522,8 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                     var created = v.CreationTime ?? Now;
                     var inserted = await connection.ExecuteAsync(new CommandDefinition(
                         """
-                        INSERT INTO model_versions (model_id, version, description, source, run_id, status, stage, created_at, created_by, updated_at, updated_by)
-                        VALUES (@modelId, @Version, @Description, @Source, @RunId, @status, @stage, @created, @by, @updated, @by)
+                        INSERT INTO model_versions (model_id, version, description, source, run_id, run_link, status, stage, created_at, created_by, updated_at, updated_by)
+                        VALUES (@modelId, @Version, @Description, @Source, @RunId, @RunLink, @status, @stage, @created, @by, @updated, @by)
                         ON CONFLICT (model_id, version) DO NOTHING
                         """,
                         new
@@ -505,12 +533,17 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                             v.Description,
                             v.Source,
                             v.RunId,
+                            v.RunLink,
                             status = VersionStatus.Check(v.Status is VersionStatus.Ready or VersionStatus.PendingRegistration or VersionStatus.FailedRegistration ? v.Status : null),
                             stage = stage.ToString(),
                             created,
                             updated = v.LastUpdatedTime ?? created,
                             by = v.UserId ?? Importer,
                         }, transaction, cancellationToken: cancellationToken));
+                    if (inserted > 0 && !string.IsNullOrEmpty(v.RunId))
+                    {
+                        await Lineage.LineageGraph.LinkRunToModelAsync(transaction, v.RunId, v.Name, v.Version, owner.Clock, cancellationToken);
+                    }
                     // Numbers stay as MLflow gave them; the counter moves past them so new versions follow on.
                     await connection.ExecuteAsync(new CommandDefinition(
                         "UPDATE models SET last_version = @Version WHERE id = @modelId AND last_version < @Version",

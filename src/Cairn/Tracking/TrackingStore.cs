@@ -15,7 +15,7 @@ namespace Cairn.Tracking;
 /// inputs — stored as Cairn records: every change is one transaction with its audit entry. Tracking data belongs to
 /// the root namespace for permissions (decision 0007): reading needs reader on "/", writing writer on "/".
 /// </summary>
-public sealed partial class TrackingStore(CairnDatabase database, AuditChain audit, TimeProvider clock, TrackingArtifacts artifacts)
+public sealed partial class TrackingStore(CairnDatabase database, AuditChain audit, TimeProvider clock, TrackingArtifacts artifacts, Lineage.MetadataStore metadata)
 {
     public const string RunNameTag = "mlflow.runName";
     public const string LogModelHistoryTag = "mlflow.log-model.history";
@@ -565,10 +565,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                     ON CONFLICT (run_id, dataset_id) DO UPDATE SET tags = excluded.tags
                     """,
                     new { row.Id, datasetId, inputTags }, transaction, cancellationToken: cancellationToken));
-                // The dataset fed the run: one graph with runs, model versions and OpenLineage's datasets.
-                await Lineage.LineageGraph.LinkAsync(transaction,
-                    new Lineage.LineageNode(Lineage.NodeIds.Dataset(d.SourceType, d.Name), "dataset", d.SourceType, d.Name),
-                    new Lineage.LineageNode(Lineage.NodeIds.Run(id), "run", null, id), "input", clock, cancellationToken);
+                // The dataset fed the run: one graph with runs, model versions and OpenLineage's datasets. It is also a
+                // dataset of the metadata repository, named by source type and name, its digest the version.
+                var dataset = await metadata.UpsertDatasetAsync(transaction, caller.Name, MlflowDatasets.ToDataset(d), runId: null, cancellationToken);
+                await Lineage.LineageGraph.LinkAsync(transaction, dataset, new Lineage.LineageNode(Lineage.NodeIds.Run(id), "run", null, id), "input", clock, cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "run.log_inputs", RunResource(id), null,
                 inputs.Select(i => new { i.Dataset.Name, i.Dataset.Digest, i.Dataset.Source }).ToList(), cancellationToken);

@@ -109,7 +109,17 @@ public sealed class LineageApiTests(CairnApp app) : IClassFixture<CairnApp>
         await mlflow.OkAsync("runs/log-inputs", new
         {
             run_id = runId,
-            datasets = new[] { new { dataset = new { name = dataset, digest = "d1", source_type = "s3", source = "{\"uri\":\"s3://lake/claims\"}" } } },
+            datasets = new[]
+            {
+                new
+                {
+                    dataset = new
+                    {
+                        name = dataset, digest = "d1", source_type = "s3", source = "{\"uri\":\"s3://lake/claims\"}",
+                        schema = "{\"mlflow_colspec\": [{\"type\": \"double\", \"name\": \"amount\"}, {\"type\": \"string\", \"name\": \"region\"}]}",
+                    },
+                },
+            },
         });
         var model = $"lineage.m_{Guid.NewGuid():N}"[..30];
         await mlflow.OkAsync("registered-models/create", new { name = model });
@@ -118,6 +128,10 @@ public sealed class LineageApiTests(CairnApp app) : IClassFixture<CairnApp>
         var graph = await GraphAsync($"dataset:s3:{dataset}", "downstream", 5);
 
         Assert.Equal(new Dictionary<string, int> { [$"dataset:s3:{dataset}"] = 0, [$"run:{runId}"] = 1, [$"model:{model}:1"] = 2 }, Depths(graph));
+        var metadata = await (await _client.GetAsync(new Uri($"/api/v1/datasets/get?namespace=s3&name={dataset}", UriKind.Relative))).ExpectAsync(200);
+        Assert.Equal("d1", (string?)metadata["version"]);
+        Assert.Equal("s3://lake/claims", (string?)metadata["location"]);
+        Assert.Equal(["amount", "region"], metadata["schema"]!.AsArray().Select(f => (string)f!["name"]!));
     }
 }
 

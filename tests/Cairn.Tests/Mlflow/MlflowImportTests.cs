@@ -65,7 +65,12 @@ public sealed class MlflowImportTests : IDisposable
         var production = (await mlflow.GetOkAsync("model-versions/get?name=risk.fraud_scorer&version=3"))["model_version"]!;
         Assert.Equal("Production", (string?)production["current_stage"]);
         Assert.Equal(MlflowDatabase.RunA, (string?)production["run_id"]);
+        Assert.Equal("https://ci.example.com/runs/42", (string?)production["run_link"]);
         Assert.Equal("yes", (string?)production["tags"]![0]!["value"]);
+        // The imported run's dataset input and the version it produced are in the lineage graph, as if logged live.
+        var path = await (await _app.CreateClient().GetAsync(new Uri(
+            $"/api/v1/lineage/path?from={Uri.EscapeDataString("dataset:local:claims")}&to={Uri.EscapeDataString("model:risk.fraud_scorer:3")}", UriKind.Relative))).ExpectAsync(200);
+        Assert.Equal(["dataset:local:claims", $"run:{MlflowDatabase.RunA}", "model:risk.fraud_scorer:3"], path["nodes"]!.AsArray().Select(n => (string)n!));
         var files = await mlflow.GetOkAsync($"artifacts/list?run_id={MlflowDatabase.RunA}&path=model");
         Assert.Equal(["model/MLmodel", "model/model.bin"], files["files"]!.AsArray().Select(f => (string)f!["path"]!));
 

@@ -1,0 +1,746 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cairn.Catalog;
+using Cairn.Governance;
+using Cairn.Search;
+using Cairn.Storage;
+using Dapper;
+
+namespace Cairn.Lineage;
+
+/// <summary>
+/// The ML metadata repository: datasets (with their version history), features and executions. Each is a node of
+/// the lineage graph under the same id, so what a write says it read or wrote becomes edges of that graph in the same
+/// transaction. Writes create or update (datasets and features are named by namespace and name, executions by run id):
+/// producers such as OpenLineage integrations re-send what they know, and a re-send must not fail.
+/// Reading needs reader on "/", writing writer on "/", as for the rest of the lineage graph (decision 0007).
+/// </summary>
+public sealed class MetadataStore(CairnDatabase database, AuditChain audit, TimeProvider clock)
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+
+    /// <summary>Execution types every store knows; more are declared as MLMD execution types.</summary>
+    public static readonly IReadOnlyList<string> BuiltInExecutionTypes = ["training", "evaluation", "ingestion", "transformation"];
+
+    private static readonly FilterCollection Tags = new("tags", "metadata_tags", "entity_id", "key", "value", FilterValueType.String);
+
+    public static FilterSchema DatasetSchema { get; } = new(
+        "d.id",
+        [
+            new FilterAttribute("name", "d.name", FilterValueType.String),
+            new FilterAttribute("namespace", "d.namespace", FilterValueType.String),
+            new FilterAttribute("version", "d.version", FilterValueType.String),
+            new FilterAttribute("location", "d.location", FilterValueType.String),
+            new FilterAttribute("description", "d.description", FilterValueType.String),
+            new FilterAttribute("created_by", "d.created_by", FilterValueType.String),
+            new FilterAttribute("updated_by", "d.updated_by", FilterValueType.String),
+            new FilterAttribute("created_at", "d.created_at", FilterValueType.Timestamp),
+            new FilterAttribute("updated_at", "d.updated_at", FilterValueType.Timestamp),
+        ],
+        [Tags]);
+
+    public static FilterSchema FeatureSchema { get; } = new(
+        "f.id",
+        [
+            new FilterAttribute("name", "f.name", FilterValueType.String),
+            new FilterAttribute("namespace", "f.namespace", FilterValueType.String),
+            new FilterAttribute("value_type", "f.value_type", FilterValueType.String),
+            new FilterAttribute("description", "f.description", FilterValueType.String),
+            new FilterAttribute("dataset", "f.dataset_id", FilterValueType.String),
+            new FilterAttribute("created_by", "f.created_by", FilterValueType.String),
+            new FilterAttribute("updated_by", "f.updated_by", FilterValueType.String),
+            new FilterAttribute("created_at", "f.created_at", FilterValueType.Timestamp),
+            new FilterAttribute("updated_at", "f.updated_at", FilterValueType.Timestamp),
+        ],
+        [Tags]);
+
+    public static FilterSchema ExecutionSchema { get; } = new(
+        "e.id",
+        [
+            new FilterAttribute("run_id", "e.run_id", FilterValueType.String),
+            new FilterAttribute("type", "e.type", FilterValueType.String),
+            new FilterAttribute("job_namespace", "e.job_namespace", FilterValueType.String),
+            new FilterAttribute("job_name", "e.job_name", FilterValueType.String),
+            new FilterAttribute("state", "e.state", FilterValueType.String),
+            new FilterAttribute("parent_run_id", "e.parent_run_id", FilterValueType.String),
+            new FilterAttribute("started_at", "e.started_at", FilterValueType.Timestamp),
+            new FilterAttribute("ended_at", "e.ended_at", FilterValueType.Timestamp),
+            new FilterAttribute("created_by", "e.created_by", FilterValueType.String),
+            new FilterAttribute("created_at", "e.created_at", FilterValueType.Timestamp),
+            new FilterAttribute("updated_at", "e.updated_at", FilterValueType.Timestamp),
+        ],
+        [Tags]);
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    internal sealed record DatasetRow
+    {
+        public string Id { get; init; } = "";
+        public string Namespace { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string? Version { get; init; }
+        public string? Location { get; init; }
+        public string? Description { get; init; }
+        public string? Schema { get; init; }
+        public string? Statistics { get; init; }
+        public string Properties { get; init; } = "{}";
+        public string? Tags { get; init; }
+        public long CreatedAt { get; init; }
+        public string CreatedBy { get; init; } = "";
+        public long UpdatedAt { get; init; }
+        public string UpdatedBy { get; init; } = "";
+    }
+
+    internal sealed record FeatureRow
+    {
+        public string Id { get; init; } = "";
+        public string Namespace { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string ValueType { get; init; } = "";
+        public string? Description { get; init; }
+        public string? DatasetId { get; init; }
+        public string? Statistics { get; init; }
+        public string Properties { get; init; } = "{}";
+        public string? Tags { get; init; }
+        public long CreatedAt { get; init; }
+        public string CreatedBy { get; init; } = "";
+        public long UpdatedAt { get; init; }
+        public string UpdatedBy { get; init; } = "";
+    }
+
+    internal sealed record ExecutionRow
+    {
+        public string Id { get; init; } = "";
+        public string RunId { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string JobNamespace { get; init; } = "";
+        public string JobName { get; init; } = "";
+        public string State { get; init; } = "";
+        public string Properties { get; init; } = "{}";
+        public string Facets { get; init; } = "{}";
+        public string? ParentRunId { get; init; }
+        public long? StartedAt { get; init; }
+        public long? EndedAt { get; init; }
+        public string? Tags { get; init; }
+        public long CreatedAt { get; init; }
+        public string CreatedBy { get; init; } = "";
+        public long UpdatedAt { get; init; }
+        public string UpdatedBy { get; init; } = "";
+    }
+
+    private sealed record DatasetVersionRow
+    {
+        public string Version { get; init; } = "";
+        public string? Location { get; init; }
+        public string? Schema { get; init; }
+        public string? Statistics { get; init; }
+        public string? RunId { get; init; }
+        public long CreatedAt { get; init; }
+        public string CreatedBy { get; init; } = "";
+    }
+
+    private string TagsOf(string idColumn) =>
+        $"(SELECT {database.Dialect.JsonObjectAggregate("t.key", "t.value")} FROM metadata_tags t WHERE t.entity_id = {idColumn}) AS tags";
+
+    private string SelectDatasets => $"""
+        SELECT d.id, d.namespace, d.name, d.version, d.location, d.description, d.schema, d.statistics, d.properties,
+               {TagsOf("d.id")}, d.created_at, d.created_by, d.updated_at, d.updated_by
+        FROM datasets d
+        """;
+
+    private string SelectFeatures => $"""
+        SELECT f.id, f.namespace, f.name, f.value_type, f.description, f.dataset_id, f.statistics, f.properties,
+               {TagsOf("f.id")}, f.created_at, f.created_by, f.updated_at, f.updated_by
+        FROM features f
+        """;
+
+    private string SelectExecutions => $"""
+        SELECT e.id, e.run_id, e.type, e.job_namespace, e.job_name, e.state, e.properties, e.facets, e.parent_run_id,
+               e.started_at, e.ended_at, {TagsOf("e.id")}, e.created_at, e.created_by, e.updated_at, e.updated_by
+        FROM executions e
+        """;
+
+    // ---- datasets ----
+
+    /// <summary>Creates or updates a dataset; <c>Created</c> says which.</summary>
+    public async Task<(Dataset Dataset, bool Created)> PutDatasetAsync(Caller caller, PutDatasetRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        return await database.WriteAsync(async (_, transaction) =>
+        {
+            var id = DatasetId(request.Namespace, request.Name);
+            var before = await LoadDatasetAsync(transaction, id, cancellationToken);
+            await UpsertDatasetAsync(transaction, caller.Name, request, runId: null, cancellationToken);
+            var after = (await LoadDatasetAsync(transaction, id, cancellationToken))!;
+            await audit.AppendAsync(transaction, caller.Name, before is null ? "dataset.create" : "dataset.update", $"datasets/{id}", before, after, cancellationToken);
+            return (after, before is null);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The dataset write inside someone else's transaction (the dataset API's, an OpenLineage event's): validates,
+    /// records the node, merges the fields given, keeps a new version in the history. Returns the dataset's node.
+    /// </summary>
+    internal async Task<LineageNode> UpsertDatasetAsync(DbTransaction transaction, string actor, PutDatasetRequest request, string? runId, CancellationToken cancellationToken)
+    {
+        var node = NodeIds.Parse(DatasetId(request.Namespace, request.Name));
+        CheckText("version", request.Version, 256);
+        CheckText("location", request.Location, 4096);
+        CheckSchema(request.Schema);
+        CheckStatistics(request.Statistics);
+        var properties = PropertiesJson(request.Properties);
+        CheckTags(request.Tags);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var connection = transaction.Connection!;
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM datasets WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken)) > 0;
+        await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: !exists, cancellationToken);
+        await EnsureNodeAsync(transaction, node, now, cancellationToken);
+        var schema = request.Schema is null ? null : JsonSerializer.Serialize(request.Schema, CairnJson.Options);
+        var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO datasets (id, namespace, name, version, location, description, schema, statistics, properties, created_at, created_by, updated_at, updated_by)
+            VALUES (@Id, @Namespace, @Name, @version, @location, @description, @schema, @statistics, COALESCE(@properties, '{}'), @now, @actor, @now, @actor)
+            ON CONFLICT (id) DO UPDATE SET
+                version = COALESCE(excluded.version, datasets.version),
+                location = COALESCE(excluded.location, datasets.location),
+                description = COALESCE(excluded.description, datasets.description),
+                schema = COALESCE(excluded.schema, datasets.schema),
+                statistics = COALESCE(excluded.statistics, datasets.statistics),
+                properties = CASE WHEN @properties IS NULL THEN datasets.properties ELSE excluded.properties END,
+                updated_at = excluded.updated_at,
+                updated_by = excluded.updated_by
+            """,
+            new { node.Id, node.Namespace, node.Name, version = request.Version, location = request.Location, description = request.Description, schema, statistics, properties, now, actor },
+            transaction, cancellationToken: cancellationToken));
+        if (request.Version is { } version)
+        {
+            // The version history keeps what the dataset looked like when that version was first written.
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO dataset_versions (dataset_id, version, location, schema, statistics, run_id, created_at, created_by)
+                SELECT id, @version, location, schema, statistics, @runId, @now, @actor FROM datasets WHERE id = @Id
+                ON CONFLICT (dataset_id, version) DO NOTHING
+                """, new { node.Id, version, runId, now, actor }, transaction, cancellationToken: cancellationToken));
+        }
+        await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
+        return node;
+    }
+
+    public async Task<Dataset> GetDatasetAsync(Caller caller, string? @namespace, string? name, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = DatasetId(@namespace, name);
+        return await database.ReadAsync(async connection =>
+            ToDataset(await connection.QuerySingleOrDefaultAsync<DatasetRow>(new CommandDefinition(
+                SelectDatasets + " WHERE d.id = @id", new { id }, cancellationToken: cancellationToken)) ?? throw Missing("Dataset", id)),
+            cancellationToken);
+    }
+
+    /// <summary>Every version the dataset was written at, newest first.</summary>
+    public async Task<IReadOnlyList<DatasetVersion>> DatasetVersionsAsync(Caller caller, string? @namespace, string? name, CancellationToken cancellationToken)
+    {
+        var dataset = await GetDatasetAsync(caller, @namespace, name, cancellationToken);
+        var rows = await database.ReadAsync(connection => connection.QueryAsync<DatasetVersionRow>(new CommandDefinition(
+            """
+            SELECT version, location, schema, statistics, run_id, created_at, created_by FROM dataset_versions
+            WHERE dataset_id = @Id ORDER BY created_at DESC, version DESC
+            """, new { dataset.Id }, cancellationToken: cancellationToken)), cancellationToken);
+        return rows.Select(r => new DatasetVersion(r.Version, r.Location, ReadSchema(r.Schema), ReadStatistics(r.Statistics), r.RunId, r.CreatedAt, r.CreatedBy)).ToList();
+    }
+
+    public async Task<DatasetPage> SearchDatasetsAsync(Caller caller, MetadataQuery query, CancellationToken cancellationToken)
+    {
+        var (rows, next) = await SearchAsync<DatasetRow>(caller, query, DatasetSchema, SelectDatasets, ["d.namespace", "d.name", "d.description"], "namespace ASC, name ASC", cancellationToken);
+        return new DatasetPage(rows.Select(ToDataset).ToList(), next);
+    }
+
+    // ---- features ----
+
+    public async Task<(Feature Feature, bool Created)> PutFeatureAsync(Caller caller, PutFeatureRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var node = NodeIds.Parse(NodeIds.Feature(Required("namespace", request.Namespace), Required("name", request.Name)));
+        CheckName(node.Name);
+        CheckText("value_type", request.ValueType, 256);
+        CheckStatistics(request.Statistics is null ? null : new Dictionary<string, ColumnStatistics> { ["statistics"] = request.Statistics });
+        var properties = PropertiesJson(request.Properties);
+        CheckTags(request.Tags);
+        var dataset = request.Dataset is null ? null : NodeIds.Parse(request.Dataset);
+        if (dataset is { Kind: not "dataset" })
+        {
+            throw new InvalidParameterException($"'dataset' must name a dataset (dataset:<namespace>:<name>); got '{request.Dataset}'.");
+        }
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            var before = await LoadFeatureAsync(transaction, node.Id, cancellationToken);
+            if (before is null && string.IsNullOrWhiteSpace(request.ValueType))
+            {
+                throw new InvalidParameterException("'value_type' is required for a new feature (such as int64, float, string or embedding).");
+            }
+            if (dataset is not null && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM datasets WHERE id = @Id", new { dataset.Id }, transaction, cancellationToken: cancellationToken)) == 0)
+            {
+                throw Missing("Dataset", dataset.Id);
+            }
+            await CheckPropertiesAsync(transaction, "feature", node.Namespace!, properties, isNew: before is null, cancellationToken);
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await EnsureNodeAsync(transaction, node, now, cancellationToken);
+            var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO features (id, namespace, name, value_type, description, dataset_id, statistics, properties, created_at, created_by, updated_at, updated_by)
+                VALUES (@Id, @Namespace, @Name, COALESCE(@valueType, (SELECT value_type FROM features WHERE id = @Id)), @description, @datasetId, @statistics, COALESCE(@properties, '{}'), @now, @actor, @now, @actor)
+                ON CONFLICT (id) DO UPDATE SET
+                    value_type = COALESCE(excluded.value_type, features.value_type),
+                    description = COALESCE(excluded.description, features.description),
+                    dataset_id = COALESCE(excluded.dataset_id, features.dataset_id),
+                    statistics = COALESCE(excluded.statistics, features.statistics),
+                    properties = CASE WHEN @properties IS NULL THEN features.properties ELSE excluded.properties END,
+                    updated_at = excluded.updated_at,
+                    updated_by = excluded.updated_by
+                """,
+                new { node.Id, node.Namespace, node.Name, valueType = request.ValueType, description = request.Description, datasetId = dataset?.Id, statistics, properties, now, actor = caller.Name },
+                transaction, cancellationToken: cancellationToken));
+            if (dataset is not null)
+            {
+                await LineageGraph.LinkAsync(transaction, dataset, node, "derives", clock, cancellationToken);
+            }
+            await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
+            var after = (await LoadFeatureAsync(transaction, node.Id, cancellationToken))!;
+            await audit.AppendAsync(transaction, caller.Name, before is null ? "feature.create" : "feature.update", $"features/{node.Id}", before, after, cancellationToken);
+            return (after, before is null);
+        }, cancellationToken);
+    }
+
+    public async Task<Feature> GetFeatureAsync(Caller caller, string? @namespace, string? name, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = NodeIds.Feature(Required("namespace", @namespace), Required("name", name));
+        return await database.ReadAsync(async connection =>
+            ToFeature(await connection.QuerySingleOrDefaultAsync<FeatureRow>(new CommandDefinition(
+                SelectFeatures + " WHERE f.id = @id", new { id }, cancellationToken: cancellationToken)) ?? throw Missing("Feature", id)),
+            cancellationToken);
+    }
+
+    public async Task<FeaturePage> SearchFeaturesAsync(Caller caller, MetadataQuery query, CancellationToken cancellationToken)
+    {
+        var (rows, next) = await SearchAsync<FeatureRow>(caller, query, FeatureSchema, SelectFeatures, ["f.namespace", "f.name", "f.description"], "namespace ASC, name ASC", cancellationToken);
+        return new FeaturePage(rows.Select(ToFeature).ToList(), next);
+    }
+
+    // ---- executions ----
+
+    public async Task<(Execution Execution, bool Created)> PutExecutionAsync(Caller caller, PutExecutionRequest request, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var runId = request.RunId ?? Guid.CreateVersion7().ToString();
+        return await database.WriteAsync(async (_, transaction) =>
+        {
+            var before = await LoadExecutionAsync(transaction, NodeIds.Run(CheckRunId(runId)), cancellationToken);
+            var inputs = await ExistingNodesAsync(transaction, "inputs", request.Inputs, cancellationToken);
+            var outputs = await ExistingNodesAsync(transaction, "outputs", request.Outputs, cancellationToken);
+            var node = await UpsertExecutionAsync(transaction, caller.Name, request with { RunId = runId }, cancellationToken);
+            await LinkIoAsync(transaction, node, inputs, outputs, cancellationToken);
+            var after = (await LoadExecutionAsync(transaction, node.Id, cancellationToken))!;
+            await audit.AppendAsync(transaction, caller.Name, before is null ? "execution.create" : "execution.update", $"executions/{runId}", before, after, cancellationToken);
+            return (after, before is null);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The execution write inside someone else's transaction: validates, records the job and run nodes (job → run,
+    /// and parent run → run), and merges what is given. A finished execution keeps its final state when a late
+    /// non-final one arrives, since producers' events can arrive out of order. Returns the run's node.
+    /// </summary>
+    internal async Task<LineageNode> UpsertExecutionAsync(DbTransaction transaction, string actor, PutExecutionRequest request, CancellationToken cancellationToken, JsonObject? facets = null)
+    {
+        var runId = CheckRunId(request.RunId);
+        var node = NodeIds.Parse(NodeIds.Run(runId));
+        var connection = transaction.Connection!;
+        var existing = await connection.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+            "SELECT id, run_id, type, job_namespace, job_name, state, facets FROM executions WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken));
+        var type = request.Type?.Trim().ToLowerInvariant() ?? existing?.Type ?? "transformation";
+        CheckText("type", type, 256);
+        var jobNamespace = request.JobNamespace ?? existing?.JobNamespace
+            ?? throw new InvalidParameterException("'job_namespace' is required for a new execution: the namespace of the job it is a run of.");
+        var jobName = request.JobName ?? existing?.JobName
+            ?? throw new InvalidParameterException("'job_name' is required for a new execution: the name of the job it is a run of.");
+        var job = NodeIds.Parse(NodeIds.Job(jobNamespace, jobName));
+        CheckName(job.Name);
+        if (existing is not null && (existing.JobNamespace, existing.JobName) != (jobNamespace, jobName))
+        {
+            throw new InvalidParameterException($"Execution '{runId}' is a run of job {existing.JobNamespace}:{existing.JobName}; it cannot become a run of {jobNamespace}:{jobName}.");
+        }
+        var state = request.State?.Trim().ToUpperInvariant() ?? existing?.State ?? ExecutionState.New;
+        if (!ExecutionState.All.Contains(state))
+        {
+            throw new InvalidParameterException($"'state' must be one of {string.Join(", ", ExecutionState.All)}; got '{request.State}'.");
+        }
+        if (existing is not null && ExecutionState.IsTerminal(existing.State) && !ExecutionState.IsTerminal(state))
+        {
+            state = existing.State;
+        }
+        var properties = PropertiesJson(request.Properties);
+        CheckTags(request.Tags);
+        var parent = request.ParentRunId is null ? null : NodeIds.Parse(NodeIds.Run(CheckRunId(request.ParentRunId)));
+        if (parent?.Id == node.Id)
+        {
+            throw new InvalidParameterException($"Execution '{runId}' cannot be its own parent.");
+        }
+        await CheckPropertiesAsync(transaction, "execution", jobNamespace, properties, isNew: existing is null, cancellationToken);
+        var mergedFacets = facets is null ? null : MergeFacets(existing?.Facets, facets);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await EnsureNodeAsync(transaction, node, now, cancellationToken);
+        await LineageGraph.LinkAsync(transaction, job, node, "runs", clock, cancellationToken);
+        if (parent is not null)
+        {
+            await LineageGraph.LinkAsync(transaction, parent, node, "parent", clock, cancellationToken);
+        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO executions (id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
+            VALUES (@Id, @runId, @type, @jobNamespace, @jobName, @state, COALESCE(@properties, '{}'), COALESCE(@mergedFacets, '{}'), @parentRunId, @startedAt, @endedAt, @now, @actor, @now, @actor)
+            ON CONFLICT (id) DO UPDATE SET
+                type = excluded.type,
+                state = excluded.state,
+                properties = CASE WHEN @properties IS NULL THEN executions.properties ELSE excluded.properties END,
+                facets = excluded.facets,
+                parent_run_id = COALESCE(excluded.parent_run_id, executions.parent_run_id),
+                started_at = COALESCE(executions.started_at, excluded.started_at),
+                ended_at = COALESCE(excluded.ended_at, executions.ended_at),
+                updated_at = excluded.updated_at,
+                updated_by = excluded.updated_by
+            """,
+            new
+            {
+                node.Id,
+                runId,
+                type,
+                jobNamespace,
+                jobName,
+                state,
+                properties,
+                mergedFacets = mergedFacets ?? existing?.Facets,
+                parentRunId = request.ParentRunId,
+                startedAt = request.StartedAt?.ToUnixTimeMilliseconds(),
+                endedAt = request.EndedAt?.ToUnixTimeMilliseconds(),
+                now,
+                actor,
+            },
+            transaction, cancellationToken: cancellationToken));
+        await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
+        return node;
+    }
+
+    /// <summary>Records what an execution read (input → run) and wrote (run → output); every node is already recorded.</summary>
+    internal async Task LinkIoAsync(DbTransaction transaction, LineageNode run, IEnumerable<LineageNode> inputs, IEnumerable<LineageNode> outputs, CancellationToken cancellationToken)
+    {
+        foreach (var input in inputs)
+        {
+            await LineageGraph.LinkAsync(transaction, input, run, "input", clock, cancellationToken, nodesExist: true);
+        }
+        foreach (var output in outputs)
+        {
+            await LineageGraph.LinkAsync(transaction, run, output, "output", clock, cancellationToken, nodesExist: true);
+        }
+    }
+
+    public async Task<Execution> GetExecutionAsync(Caller caller, string? runId, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = NodeIds.Run(CheckRunId(runId));
+        return await database.ReadAsync(async connection =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+                SelectExecutions + " WHERE e.id = @id", new { id }, cancellationToken: cancellationToken)) ?? throw Missing("Execution", runId!);
+            return (await ToExecutionsAsync(connection, null, [row], cancellationToken))[0];
+        }, cancellationToken);
+    }
+
+    public async Task<ExecutionPage> SearchExecutionsAsync(Caller caller, MetadataQuery query, CancellationToken cancellationToken)
+    {
+        var (rows, next) = await SearchAsync<ExecutionRow>(caller, query, ExecutionSchema, SelectExecutions, ["e.job_namespace", "e.job_name", "e.type", "e.run_id"], "created_at DESC", cancellationToken);
+        var executions = await database.ReadAsync(connection => ToExecutionsAsync(connection, null, rows, cancellationToken), cancellationToken);
+        return new ExecutionPage(executions, next);
+    }
+
+    // ---- shared ----
+
+    private async Task<(List<TRow> Rows, string? Next)> SearchAsync<TRow>(
+        Caller caller, MetadataQuery query, FilterSchema schema, string select, string[] textColumns, string defaultOrder, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
+        var parameters = new Dictionary<string, object?>();
+        var where = new List<string>();
+        if (FilterParser.Parse(query.Filter) is { } filter)
+        {
+            where.Add(FilterCompiler.Compile(filter, schema, database.Dialect, parameters));
+        }
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            parameters["q"] = "%" + Paging.EscapeLike(query.Q.Trim()) + "%";
+            where.Add("(" + string.Join(" OR ", textColumns.Select(c => database.Dialect.CaseInsensitiveLike($"COALESCE({c}, '')", "@q") + " ESCAPE '\\'")) + ")");
+        }
+        var orderBy = OrderByClause.ToSql(query.OrderBy, schema, defaultOrder);
+        var shape = string.Join('\n', query.Filter, query.Q, query.OrderBy);
+        var offset = Paging.DecodeOffset(query.PageToken, shape);
+        parameters["limit"] = size + 1;
+        parameters["offset"] = offset;
+        var sql = select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + $" ORDER BY {orderBy} LIMIT @limit OFFSET @offset";
+        var rows = (await database.ReadAsync(c => c.QueryAsync<TRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken)).ToList();
+        string? next = null;
+        if (rows.Count > size)
+        {
+            rows.RemoveAt(size);
+            next = Paging.EncodeOffset(offset + size, shape);
+        }
+        return (rows, next);
+    }
+
+    private async Task<Dataset?> LoadDatasetAsync(DbTransaction transaction, string id, CancellationToken cancellationToken) =>
+        await transaction.Connection!.QuerySingleOrDefaultAsync<DatasetRow>(new CommandDefinition(
+            SelectDatasets + " WHERE d.id = @id", new { id }, transaction, cancellationToken: cancellationToken)) is { } row ? ToDataset(row) : null;
+
+    private async Task<Feature?> LoadFeatureAsync(DbTransaction transaction, string id, CancellationToken cancellationToken) =>
+        await transaction.Connection!.QuerySingleOrDefaultAsync<FeatureRow>(new CommandDefinition(
+            SelectFeatures + " WHERE f.id = @id", new { id }, transaction, cancellationToken: cancellationToken)) is { } row ? ToFeature(row) : null;
+
+    internal async Task<Execution?> LoadExecutionAsync(DbTransaction transaction, string id, CancellationToken cancellationToken) =>
+        await transaction.Connection!.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
+            SelectExecutions + " WHERE e.id = @id", new { id }, transaction, cancellationToken: cancellationToken)) is { } row
+            ? (await ToExecutionsAsync(transaction.Connection!, transaction, [row], cancellationToken))[0]
+            : null;
+
+    /// <summary>Executions with what they read and wrote, from the graph's input and output edges, in one query.</summary>
+    private async Task<List<Execution>> ToExecutionsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<ExecutionRow> rows, CancellationToken cancellationToken)
+    {
+        var ids = rows.Select(r => r.Id).ToList();
+        var edges = ids.Count == 0 ? [] : (await connection.QueryAsync<LineageEdge>(new CommandDefinition(
+            $"""
+            SELECT source, target, kind FROM lineage_edges WHERE kind = 'input' AND {database.Dialect.InList("target", "@ids")}
+            UNION ALL
+            SELECT source, target, kind FROM lineage_edges WHERE kind = 'output' AND {database.Dialect.InList("source", "@ids")}
+            """, new { ids }, transaction, cancellationToken: cancellationToken))).ToList();
+        return rows.Select(r => new Execution(
+            r.Id, r.RunId, r.Type, r.JobNamespace, r.JobName, r.State, ReadProperties(r.Properties), ReadProperties(r.Facets), r.ParentRunId, r.StartedAt, r.EndedAt,
+            edges.Where(e => e.Kind == "input" && e.Target == r.Id).Select(e => e.Source).Order(StringComparer.Ordinal).ToList(),
+            edges.Where(e => e.Kind == "output" && e.Source == r.Id).Select(e => e.Target).Order(StringComparer.Ordinal).ToList(),
+            Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy)).ToList();
+    }
+
+    /// <summary>The nodes a write names as read or written; each must exist, so a typo is an error, not a new node.</summary>
+    private static async Task<List<LineageNode>> ExistingNodesAsync(DbTransaction transaction, string field, IReadOnlyList<string>? ids, CancellationToken cancellationToken)
+    {
+        var nodes = new List<LineageNode>();
+        foreach (var (id, i) in (ids ?? []).Select((id, i) => (id, i)))
+        {
+            var node = NodeIds.Parse(id);
+            if (await transaction.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM lineage_nodes WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken)) == 0)
+            {
+                throw new NotFoundException($"'{field}[{i}]': lineage node '{node.Id}' does not exist; create the dataset, feature or run first.");
+            }
+            nodes.Add(node);
+        }
+        return nodes;
+    }
+
+    /// <summary>
+    /// Holds a write to its namespace's metadata schema for this kind: new properties must meet it, and so must a new
+    /// entity's (none given means {}), so required properties are enforced. Properties a write leaves alone met the
+    /// schema already: registering a version checks every stored entity.
+    /// </summary>
+    private static async Task CheckPropertiesAsync(DbTransaction transaction, string kind, string @namespace, string? properties, bool isNew, CancellationToken cancellationToken)
+    {
+        if (properties is not null || isNew)
+        {
+            await MetadataSchemas.ValidateAsync(transaction, @namespace, kind, properties ?? "{}", cancellationToken);
+        }
+    }
+
+    private static async Task EnsureNodeAsync(DbTransaction transaction, LineageNode node, long now, CancellationToken cancellationToken) =>
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES (@Id, @Kind, @Namespace, @Name, @now, @now)
+            ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at
+            """, new { node.Id, node.Kind, node.Namespace, node.Name, now }, transaction, cancellationToken: cancellationToken));
+
+    private static async Task SetTagsAsync(DbTransaction transaction, string id, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
+    {
+        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+        {
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO metadata_tags (entity_id, key, value) VALUES (@id, @key, @value) ON CONFLICT (entity_id, key) DO UPDATE SET value = excluded.value",
+                new { id, key, value }, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    private static string DatasetId(string? @namespace, string? name)
+    {
+        var id = NodeIds.Dataset(Required("namespace", @namespace), Required("name", name));
+        CheckName(name!);
+        return id;
+    }
+
+    private static string Required(string field, string? value) =>
+        string.IsNullOrWhiteSpace(value) ? throw new InvalidParameterException($"'{field}' is required.")
+        : value.Length > 1024 ? throw new InvalidParameterException($"'{field}' is {value.Length} characters long; at most 1024 are allowed.")
+        : value;
+
+    /// <summary>Names may not hold a colon: in a node id the name is what follows the last one (namespaces may hold them, as s3://bucket does).</summary>
+    private static void CheckName(string name)
+    {
+        if (name.Contains(':', StringComparison.Ordinal))
+        {
+            throw new InvalidParameterException($"'name' may not contain ':' (node ids end with ':<name>'); got '{name}'.");
+        }
+    }
+
+    private static string CheckRunId(string? runId)
+    {
+        var id = Required("run_id", runId);
+        return id.Contains(':', StringComparison.Ordinal) || id.Any(char.IsWhiteSpace)
+            ? throw new InvalidParameterException($"'run_id' may not contain ':' or spaces; got '{runId}'.")
+            : id;
+    }
+
+    private static void CheckText(string field, string? value, int max)
+    {
+        if (value is not null && (value.Length == 0 || value.Length > max))
+        {
+            throw new InvalidParameterException($"'{field}' must be 1 to {max} characters long when given; got {value.Length}.");
+        }
+    }
+
+    private static void CheckSchema(IReadOnlyList<DatasetField>? schema)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (field, i) in (schema ?? []).Select((f, i) => (f, i)))
+        {
+            if (string.IsNullOrWhiteSpace(field?.Name))
+            {
+                throw new InvalidParameterException($"'schema[{i}].name' is required.");
+            }
+            if (!seen.Add(field.Name))
+            {
+                throw new InvalidParameterException($"'schema[{i}].name': column '{field.Name}' appears twice.");
+            }
+        }
+    }
+
+    /// <summary>Statistics must be coherent: counts not negative, nulls within the count, a histogram with one more edge than counts, ascending.</summary>
+    private static void CheckStatistics(IReadOnlyDictionary<string, ColumnStatistics>? statistics)
+    {
+        foreach (var (column, stats) in statistics ?? new Dictionary<string, ColumnStatistics>())
+        {
+            var at = $"statistics.{column}";
+            if (stats is null)
+            {
+                throw new InvalidParameterException($"'{at}' must be an object.");
+            }
+            if (stats.Count < 0 || stats.Nulls < 0 || stats.Distinct < 0)
+            {
+                throw new InvalidParameterException($"'{at}': count, nulls and distinct may not be negative.");
+            }
+            if (stats.Nulls > stats.Count)
+            {
+                throw new InvalidParameterException($"'{at}.nulls' ({stats.Nulls}) exceeds '{at}.count' ({stats.Count}).");
+            }
+            if (stats.Stddev < 0)
+            {
+                throw new InvalidParameterException($"'{at}.stddev' may not be negative; got {stats.Stddev}.");
+            }
+            if (stats.Histogram is { } histogram)
+            {
+                if (histogram.Edges is null || histogram.Counts is null || histogram.Edges.Count != histogram.Counts.Count + 1)
+                {
+                    throw new InvalidParameterException($"'{at}.histogram' needs one more edge than counts; got {histogram.Edges?.Count ?? 0} edges and {histogram.Counts?.Count ?? 0} counts.");
+                }
+                if (histogram.Edges.Zip(histogram.Edges.Skip(1)).Any(pair => !(pair.First < pair.Second)))
+                {
+                    throw new InvalidParameterException($"'{at}.histogram.edges' must be strictly ascending.");
+                }
+                if (histogram.Counts.Any(c => c < 0))
+                {
+                    throw new InvalidParameterException($"'{at}.histogram.counts' may not be negative.");
+                }
+            }
+            foreach (var (quantile, _) in stats.Quantiles ?? new Dictionary<string, double>())
+            {
+                if (!double.TryParse(quantile, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || p is < 0 or > 1)
+                {
+                    throw new InvalidParameterException($"'{at}.quantiles' keys are probabilities between 0 and 1, such as \"0.5\"; got \"{quantile}\".");
+                }
+            }
+        }
+    }
+
+    private static void CheckTags(IReadOnlyDictionary<string, string>? tags)
+    {
+        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length > 250)
+            {
+                throw new InvalidParameterException($"Tag keys must be 1 to 250 characters long; got '{key}'.");
+            }
+            if (value is null || value.Length > 5000)
+            {
+                throw new InvalidParameterException($"'tags.{key}' must be a string of at most 5000 characters.");
+            }
+        }
+    }
+
+    /// <summary>Properties as stored: a JSON object, or null when the write leaves them as they are.</summary>
+    private static string? PropertiesJson(JsonElement? properties) => properties switch
+    {
+        null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
+        { ValueKind: JsonValueKind.Object } value => value.GetRawText(),
+        { } value => throw new InvalidParameterException($"'properties' must be a JSON object; got {value.ValueKind.ToString().ToLowerInvariant()}."),
+    };
+
+    /// <summary>Facets by place (run, job), each facet replaced by its latest version: OpenLineage sends facets whole.</summary>
+    private static string MergeFacets(string? existing, JsonObject facets)
+    {
+        var merged = existing is null ? new JsonObject() : JsonNode.Parse(existing)!.AsObject();
+        foreach (var (place, value) in facets)
+        {
+            if (value is not JsonObject added)
+            {
+                continue;
+            }
+            var target = merged[place] as JsonObject ?? (JsonObject)(merged[place] = new JsonObject());
+            foreach (var (name, facet) in added)
+            {
+                target[name] = facet?.DeepClone();
+            }
+        }
+        return merged.ToJsonString();
+    }
+
+    private static JsonElement ReadProperties(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    private static List<DatasetField> ReadSchema(string? json) =>
+        json is null ? [] : JsonSerializer.Deserialize<List<DatasetField>>(json, CairnJson.Options) ?? [];
+
+    private static Dictionary<string, ColumnStatistics> ReadStatistics(string? json) =>
+        json is null ? new Dictionary<string, ColumnStatistics>() : JsonSerializer.Deserialize<Dictionary<string, ColumnStatistics>>(json, CairnJson.Options) ?? [];
+
+    private static Dataset ToDataset(DatasetRow r) => new(
+        r.Id, r.Namespace, r.Name, r.Version, r.Location, r.Description, ReadSchema(r.Schema), ReadStatistics(r.Statistics),
+        ReadProperties(r.Properties), Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy);
+
+    private static Feature ToFeature(FeatureRow r) => new(
+        r.Id, r.Namespace, r.Name, r.ValueType, r.Description, r.DatasetId,
+        r.Statistics is null ? null : JsonSerializer.Deserialize<ColumnStatistics>(r.Statistics, CairnJson.Options),
+        ReadProperties(r.Properties), Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy);
+
+    private static NotFoundException Missing(string what, string id) => new($"{what} '{id}' does not exist.");
+}
