@@ -100,6 +100,33 @@ public sealed class LineageApiTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task A_hub_with_more_neighbours_than_the_node_cap_answers_the_cap_and_says_it_was_cut()
+    {
+        var p = Guid.NewGuid().ToString("N")[..8];
+        var hub = $"dataset:cap:hub-{p}";
+        await EdgeAsync(hub, $"run:cap-{p}-0", "input");
+        // 2,500 runs read the hub: more than the 2,000 nodes an answer may hold.
+        await app.ExecuteSqlAsync($"""
+            INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at)
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+            SELECT 'run:cap-{p}-' || i, 'run', NULL, 'cap-{p}-' || i, 0, 0 FROM n;
+            INSERT INTO lineage_edges (source, target, kind, created_at)
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+            SELECT '{hub}', 'run:cap-{p}-' || i, 'input', 0 FROM n;
+            """);
+
+        var near = await GraphAsync(hub, "downstream", 1);
+        var far = await GraphAsync(hub, "downstream", 10);
+
+        Assert.True((bool)near["truncated"]!);
+        Assert.Equal(2000, near["graph"]!.AsArray().Count);
+        Assert.Equal(0, Depths(near)[hub]);
+        Assert.All(Depths(near).Values, d => Assert.InRange(d, 0, 1));
+        Assert.True((bool)far["truncated"]!);
+        Assert.Equal(2000, far["graph"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task Mlflow_dataset_inputs_and_versions_registered_from_runs_join_the_graph()
     {
         var mlflow = new Mlflow.Mlflow(_client);
