@@ -118,8 +118,10 @@ public sealed class CairnDatabase : IDisposable
         {
             await using var pragma = connection.CreateCommand();
             // LIKE is case-sensitive as in MLflow (ILIKE is the insensitive one), and FULL sync makes every
-            // committed mutation survive power loss, not only a killed process.
-            pragma.CommandText = "PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL;";
+            // committed mutation survive power loss, not only a killed process. Pages are read through a memory
+            // map: SQLite's default 2 MB page cache per connection made busy writers spend a fifth of their time
+            // in read() system calls copying pages the OS already had.
+            pragma.CommandText = "PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             Prepared.AddOrUpdate(connection.Handle!, Marker);
         }

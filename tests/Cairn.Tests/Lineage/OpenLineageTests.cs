@@ -89,11 +89,13 @@ public sealed class OpenLineageTests(CairnApp app) : IClassFixture<CairnApp>
         var batch = Pipeline().ToJsonString();
 
         var first = await (await PostAsync("/api/v1/lineage/batch", batch)).ExpectAsync(201);
+        var audited = await app.ScalarAsync<string>("SELECT after FROM audit_log WHERE action = 'openlineage.batch' ORDER BY seq DESC LIMIT 1");
         var edges = await app.ScalarAsync<long>("SELECT COUNT(*) FROM lineage_edges");
         var nodes = await app.ScalarAsync<long>("SELECT COUNT(*) FROM lineage_nodes");
         await (await PostAsync("/api/v1/lineage/batch", batch)).ExpectAsync(201);
 
         Assert.Equal(9, (int)first["events"]!);
+        Assert.Equal(9, JsonNode.Parse(audited)!["events"]!.AsArray().Count);
         Assert.Equal(1, await app.ScalarAsync<long>($"SELECT COUNT(*) FROM lineage_nodes WHERE id = '{Raw}'"));
         var raw = await GetAsync($"/api/v1/lineage/graph?node={Q(Raw)}&direction=both&depth=1");
         Assert.Equal([Raw, $"run:{IngestRun}", $"run:{FeatureRun}"], Ids(raw).Order(StringComparer.Ordinal));

@@ -19,7 +19,8 @@ public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadO
 /// with the schema, data source, version, documentation and data-quality facets as the dataset's schema, location,
 /// version, description and column statistics; the parent facet links the parent run to this one. Job events record
 /// design-time lineage (datasets → job → datasets), dataset events the dataset alone.
-/// A batch is one transaction: all its events are recorded, or none. Every event is an audit entry.
+/// A batch is one transaction: all its events are recorded, or none. Every request is an audit entry: a single event's
+/// <c>openlineage.event</c>, or a batch's <c>openlineage.batch</c> listing each event.
 /// </summary>
 public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, MetadataStore store, TimeProvider clock)
 {
@@ -120,21 +121,30 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }
 
     // Not cancellable: a group holds other requests' events, and the caller that leads it may go away.
+    // Each request is one audit entry: its event, or for a batch every event's summary.
     private Task<List<IngestResult>> WriteAsync(List<Pending> group) => database.WriteAsync(async (_, transaction) =>
     {
         var results = new List<IngestResult>(group.Count);
+        var linked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var pending in group)
         {
             var runs = new SortedSet<string>(StringComparer.Ordinal);
             var datasets = new SortedSet<string>(StringComparer.Ordinal);
+            var recorded = new List<RecordedEvent>(pending.Events.Count);
             foreach (var @event in pending.Events)
             {
-                await RecordAsync(transaction, pending.Actor, @event, runs, datasets, CancellationToken.None);
+                recorded.Add(await RecordAsync(transaction, pending.Actor, @event, runs, datasets, linked, CancellationToken.None));
             }
+            await (recorded is [var one]
+                ? audit.AppendAsync(transaction, pending.Actor, "openlineage.event", one.Resource, null, one, CancellationToken.None)
+                : audit.AppendAsync(transaction, pending.Actor, "openlineage.batch", "lineage/batch", null, new { events = recorded }, CancellationToken.None));
             results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
         }
         return results;
     }, CancellationToken.None);
+
+    /// <summary>What an event recorded, as its audit entry says it.</summary>
+    private sealed record RecordedEvent(string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs);
 
     /// <summary>Parses and validates everything before anything is written, so a bad event costs no half-written batch.</summary>
     private static List<JObject> Parse(string body, bool batch)
@@ -176,7 +186,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         return events.Cast<JObject>().ToList();
     }
 
-    private async Task RecordAsync(DbTransaction transaction, string actor, JObject @event, SortedSet<string> runs, SortedSet<string> datasets, CancellationToken cancellationToken)
+    private async Task<RecordedEvent> RecordAsync(
+        DbTransaction transaction, string actor, JObject @event, SortedSet<string> runs, SortedSet<string> datasets, HashSet<string> linked, CancellationToken cancellationToken)
     {
         var eventTime = DateTimeOffset.Parse((string)@event["eventTime"]!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var inputs = await DatasetsAsync(transaction, actor, @event["inputs"], null, cancellationToken);
@@ -206,7 +217,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
                 ParentRunId: (string?)parent?.SelectToken("run.runId"),
                 StartedAt: eventType == "START" ? eventTime : null,
                 EndedAt: terminal ? eventTime : null), cancellationToken, facets);
-            if (parent?["job"] is JObject parentJob && (string?)parent.SelectToken("run.runId") is { } parentRunId)
+            // A DAG run parents many task events: its job's link is written once per transaction.
+            if (parent?["job"] is JObject parentJob && (string?)parent.SelectToken("run.runId") is { } parentRunId && linked.Add(parentRunId))
             {
                 await LineageGraph.LinkAsync(transaction, NodeIds.Parse(NodeIds.Job((string)parentJob["namespace"]!, (string)parentJob["name"]!)),
                     NodeIds.Parse(NodeIds.Run(parentRunId)), "runs", clock, cancellationToken);
@@ -240,14 +252,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         {
             datasets.Add(dataset.Id);
         }
-        await audit.AppendAsync(transaction, actor, "openlineage.event", resource, null, new
-        {
-            event_type = (string?)@event["eventType"],
-            event_time = eventTime,
-            producer = (string?)@event["producer"],
-            inputs = inputs.Select(d => d.Id),
-            outputs = outputs.Select(d => d.Id),
-        }, cancellationToken);
+        return new RecordedEvent(resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], inputs.Select(d => d.Id), outputs.Select(d => d.Id));
     }
 
     private async Task<List<LineageNode>> DatasetsAsync(DbTransaction transaction, string actor, JToken? datasets, string? runId, CancellationToken cancellationToken)
