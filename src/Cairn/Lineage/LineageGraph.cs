@@ -124,6 +124,28 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             new { source = source.Id, target = target.Id, kind, now }, transaction, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Records edges between nodes the caller knows are recorded, in one statement.</summary>
+    public static async Task LinkExistingAsync(DbTransaction transaction, IReadOnlyList<LineageEdge> edges, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (edges.Count == 0)
+        {
+            return;
+        }
+        var parameters = new DynamicParameters();
+        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var rows = new List<string>(edges.Count);
+        for (var i = 0; i < edges.Count; i++)
+        {
+            parameters.Add($"s{i}", edges[i].Source);
+            parameters.Add($"t{i}", edges[i].Target);
+            parameters.Add($"k{i}", edges[i].Kind);
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"(@s{i}, @t{i}, @k{i}, @now)"));
+        }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO lineage_edges (source, target, kind, created_at) VALUES {string.Join(", ", rows)} ON CONFLICT DO NOTHING",
+            parameters, transaction, cancellationToken: cancellationToken));
+    }
+
     /// <summary>The run produced this model version: the edge a registration from a run records (live or imported).</summary>
     public static Task LinkRunToModelAsync(DbTransaction transaction, string runId, string model, long version, TimeProvider clock, CancellationToken cancellationToken) =>
         LinkAsync(transaction,

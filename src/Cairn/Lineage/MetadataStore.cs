@@ -193,14 +193,22 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         CheckTags(request.Tags);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var connection = transaction.Connection!;
-        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM datasets WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken)) > 0;
-        await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: !exists, cancellationToken);
-        await EnsureNodeAsync(transaction, node, now, cancellationToken);
+        // Whether the dataset is new matters only where the namespace declares a schema: one query answers both.
+        var (existing, schemas) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+            """
+            SELECT CAST((SELECT COUNT(*) FROM datasets WHERE id = @Id) AS BIGINT),
+                   CAST((SELECT COUNT(*) FROM metadata_schemas WHERE namespace = @Namespace AND kind = 'dataset') AS BIGINT)
+            """, new { node.Id, node.Namespace }, transaction, cancellationToken: cancellationToken));
+        if (schemas > 0)
+        {
+            await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: existing == 0, cancellationToken);
+        }
         var schema = request.Schema is null ? null : JsonSerializer.Serialize(request.Schema, CairnJson.Options);
         var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
+        // The node, the dataset and its version in one command: one round trip to PostgreSQL instead of three.
         await connection.ExecuteAsync(new CommandDefinition(
-            """
+            $$"""
+            {{EnsureNodeSql}};
             INSERT INTO datasets (id, namespace, name, version, location, description, schema, statistics, properties, created_at, created_by, updated_at, updated_by)
             VALUES (@Id, @Namespace, @Name, @version, @location, @description, @schema, @statistics, COALESCE(@properties, '{}'), @now, @actor, @now, @actor)
             ON CONFLICT (id) DO UPDATE SET
@@ -212,19 +220,12 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                 properties = CASE WHEN @properties IS NULL THEN datasets.properties ELSE excluded.properties END,
                 updated_at = excluded.updated_at,
                 updated_by = excluded.updated_by
-            """,
-            new { node.Id, node.Namespace, node.Name, version = request.Version, location = request.Location, description = request.Description, schema, statistics, properties, now, actor },
+            """ + (request.Version is null ? "" : $"""
+            ;
+            {DatasetVersionSql}
+            """),
+            new { node.Id, node.Kind, node.Namespace, node.Name, version = request.Version, location = request.Location, description = request.Description, schema, statistics, properties, runId, now, actor },
             transaction, cancellationToken: cancellationToken));
-        if (request.Version is { } version)
-        {
-            // The version history keeps what the dataset looked like when that version was first written.
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO dataset_versions (dataset_id, version, location, schema, statistics, run_id, created_at, created_by)
-                SELECT id, @version, location, schema, statistics, @runId, @now, @actor FROM datasets WHERE id = @Id
-                ON CONFLICT (dataset_id, version) DO NOTHING
-                """, new { node.Id, version, runId, now, actor }, transaction, cancellationToken: cancellationToken));
-        }
         await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
         return node;
     }
@@ -436,17 +437,10 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     }
 
     /// <summary>Records what an execution read (input → run) and wrote (run → output); every node is already recorded.</summary>
-    internal async Task LinkIoAsync(DbTransaction transaction, LineageNode run, IEnumerable<LineageNode> inputs, IEnumerable<LineageNode> outputs, CancellationToken cancellationToken)
-    {
-        foreach (var input in inputs)
-        {
-            await LineageGraph.LinkAsync(transaction, input, run, "input", clock, cancellationToken, nodesExist: true);
-        }
-        foreach (var output in outputs)
-        {
-            await LineageGraph.LinkAsync(transaction, run, output, "output", clock, cancellationToken, nodesExist: true);
-        }
-    }
+    internal Task LinkIoAsync(DbTransaction transaction, LineageNode run, IEnumerable<LineageNode> inputs, IEnumerable<LineageNode> outputs, CancellationToken cancellationToken) =>
+        LineageGraph.LinkExistingAsync(transaction,
+            [.. inputs.Select(i => new LineageEdge(i.Id, run.Id, "input")), .. outputs.Select(o => new LineageEdge(run.Id, o.Id, "output"))],
+            clock, cancellationToken);
 
     public async Task<Execution> GetExecutionAsync(Caller caller, string? runId, CancellationToken cancellationToken)
     {
@@ -562,12 +556,21 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         }
     }
 
+    private const string EnsureNodeSql = """
+        INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES (@Id, @Kind, @Namespace, @Name, @now, @now)
+        ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at
+        """;
+
+    // The version history keeps what the dataset looked like when that version was first written.
+    private const string DatasetVersionSql = """
+        INSERT INTO dataset_versions (dataset_id, version, location, schema, statistics, run_id, created_at, created_by)
+        SELECT id, @version, location, schema, statistics, @runId, @now, @actor FROM datasets WHERE id = @Id
+        ON CONFLICT (dataset_id, version) DO NOTHING
+        """;
+
     private static async Task EnsureNodeAsync(DbTransaction transaction, LineageNode node, long now, CancellationToken cancellationToken) =>
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES (@Id, @Kind, @Namespace, @Name, @now, @now)
-            ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at
-            """, new { node.Id, node.Kind, node.Namespace, node.Name, now }, transaction, cancellationToken: cancellationToken));
+            EnsureNodeSql, new { node.Id, node.Kind, node.Namespace, node.Name, now }, transaction, cancellationToken: cancellationToken));
 
     private static async Task SetTagsAsync(DbTransaction transaction, string id, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
     {
