@@ -106,6 +106,7 @@ public static class CairnServer
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
+        services.AddSingleton<Cairn.Lineage.MlmdStore>();
         services.AddSingleton<Cairn.Lineage.OpenLineage.OpenLineageIngest>();
         services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
         services.AddSingleton<RunArtifacts>();
@@ -136,6 +137,7 @@ public static class CairnServer
         v1.MapTokensApi();
         v1.MapLineageApi();
         v1.MapMetadataApi();
+        v1.MapMlmdApi();
         v1.MapOpenLineageApi();
         v1.MapMetadataSchemasApi();
         app.MapMlflowApi();

@@ -67,7 +67,8 @@ public static class MetadataApi
     public static async Task<Ok<Execution>> GetExecutionAsync(string runId, HttpContext http, MetadataStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.GetExecutionAsync(http.Caller(), runId, cancellationToken));
 
-    private static Results<Created<T>, Ok<T>> Answer<T>((T Entity, bool Created) result, Func<T, string> location) =>
+    /// <summary>A create-or-update's answer: 201 with where to find it when new, 200 otherwise.</summary>
+    internal static Results<Created<T>, Ok<T>> Answer<T>((T Entity, bool Created) result, Func<T, string> location) =>
         result.Created ? TypedResults.Created(location(result.Entity), result.Entity) : TypedResults.Ok(result.Entity);
 }
 

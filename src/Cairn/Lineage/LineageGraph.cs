@@ -34,6 +34,8 @@ public static class NodeIds
 
     public static string Feature(string @namespace, string name) => $"feature:{@namespace}:{name}";
 
+    public static string Artifact(string type, string name) => $"artifact:{type}:{name}";
+
     public static string Run(string runId) => $"run:{runId}";
 
     public static string Model(string fullName, int version) => string.Create(CultureInfo.InvariantCulture, $"model:{fullName}:{version}");
@@ -53,9 +55,9 @@ public static class NodeIds
         return kind switch
         {
             "run" when rest.Length > 0 => new LineageNode(id, kind, null, rest),
-            "dataset" or "job" or "model" or "feature" or "deployment" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
+            "dataset" or "job" or "model" or "feature" or "artifact" or "deployment" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
             _ => throw new InvalidParameterException(
-                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, feature:<namespace>:<name>, run:<id>, model:<full_name>:<version> or deployment:<environment>:<name>."),
+                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, feature:<namespace>:<name>, artifact:<type>:<name>, run:<id>, model:<full_name>:<version> or deployment:<environment>:<name>."),
         };
     }
 }

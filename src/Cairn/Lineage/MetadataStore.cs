@@ -363,7 +363,9 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         var connection = transaction.Connection!;
         var existing = await connection.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
             "SELECT id, run_id, type, job_namespace, job_name, state, facets FROM executions WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken));
-        var type = request.Type?.Trim().ToLowerInvariant() ?? existing?.Type ?? "transformation";
+        // Built-in types in any case (OpenLineage's jobType is upper case); declared types by their exact name.
+        var type = request.Type?.Trim() is { } given ? (BuiltInExecutionTypes.FirstOrDefault(b => b.Equals(given, StringComparison.OrdinalIgnoreCase)) ?? given)
+            : existing?.Type ?? "transformation";
         CheckText("type", type, 256);
         var jobNamespace = request.JobNamespace ?? existing?.JobNamespace
             ?? throw new InvalidParameterException("'job_namespace' is required for a new execution: the namespace of the job it is a run of.");
@@ -390,6 +392,11 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         if (parent?.Id == node.Id)
         {
             throw new InvalidParameterException($"Execution '{runId}' cannot be its own parent.");
+        }
+        // A declared execution type holds the properties to its declared property types; the built-in ones declare none.
+        if (properties is not null || !BuiltInExecutionTypes.Contains(type))
+        {
+            await MlmdStore.CheckTypedPropertiesAsync(transaction, "execution", type, properties, cancellationToken);
         }
         await CheckPropertiesAsync(transaction, "execution", jobNamespace, properties, isNew: existing is null, cancellationToken);
         var mergedFacets = facets is null ? null : MergeFacets(existing?.Facets, facets);
