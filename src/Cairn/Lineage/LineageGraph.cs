@@ -309,18 +309,7 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         var truncated = false;
         foreach (var (node, level) in least.OrderBy(n => n.Value).ThenBy(n => n.Key, StringComparer.Ordinal).Take(MaxNodes + 1))
         {
-            if (found.TryGetValue(node, out var known))
-            {
-                found[node] = Math.Min(known, level);
-            }
-            else if (found.Count >= MaxNodes)
-            {
-                truncated = true;
-            }
-            else
-            {
-                found[node] = level;
-            }
+            truncated |= !Keep(found, node, level);
         }
         return truncated;
     }
@@ -352,20 +341,25 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
                     return truncated;
                 }
                 frontier.Add(node);
-                if (found.TryGetValue(node, out var known))
-                {
-                    found[node] = Math.Min(known, level);
-                }
-                else if (found.Count >= MaxNodes)
-                {
-                    truncated = true;
-                }
-                else
-                {
-                    found[node] = level;
-                }
+                truncated |= !Keep(found, node, level);
             }
         }
         return truncated;
+    }
+
+    /// <summary>Adds a node to the answer at its least depth; false when the node cap leaves no room for a new one.</summary>
+    private static bool Keep(Dictionary<string, int> found, string node, int level)
+    {
+        if (found.TryGetValue(node, out var known))
+        {
+            found[node] = Math.Min(known, level);
+            return true;
+        }
+        if (found.Count >= MaxNodes)
+        {
+            return false;
+        }
+        found[node] = level;
+        return true;
     }
 }

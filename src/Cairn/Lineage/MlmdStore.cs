@@ -219,11 +219,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadAsync(connection, transaction, "artifacts", node.Id, cancellationToken);
-            await CheckTypedPropertiesAsync(transaction, "artifact", type, properties, cancellationToken);
-            if (properties is not null || before is null)
-            {
-                await MetadataSchemas.ValidateAsync(transaction, type, "artifact", properties ?? "{}", cancellationToken);
-            }
+            await CheckPropertiesAsync(transaction, "artifact", type, properties, isNew: before is null, cancellationToken);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -276,11 +272,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadAsync(connection, transaction, "contexts", id, cancellationToken);
-            await CheckTypedPropertiesAsync(transaction, "context", type, properties, cancellationToken);
-            if (properties is not null || before is null)
-            {
-                await MetadataSchemas.ValidateAsync(transaction, type, "context", properties ?? "{}", cancellationToken);
-            }
+            await CheckPropertiesAsync(transaction, "context", type, properties, isNew: before is null, cancellationToken);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -401,6 +393,19 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
     }
 
     // ---- shared ----
+
+    /// <summary>
+    /// Holds properties to their type's declarations and to the metadata schema of the type's name (the namespace of
+    /// artifacts and contexts): new properties, and a new entity's (none given means {}).
+    /// </summary>
+    private static async Task CheckPropertiesAsync(DbTransaction transaction, string kind, string type, string? properties, bool isNew, CancellationToken cancellationToken)
+    {
+        await CheckTypedPropertiesAsync(transaction, kind, type, properties, cancellationToken);
+        if (properties is not null || isNew)
+        {
+            await MetadataSchemas.ValidateAsync(transaction, type, kind, properties ?? "{}", cancellationToken);
+        }
+    }
 
     private static async Task RequireNodeAsync(DbTransaction transaction, string field, string id, CancellationToken cancellationToken)
     {
