@@ -19,8 +19,8 @@ public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadO
 /// with the schema, data source, version, documentation and data-quality facets as the dataset's schema, location,
 /// version, description and column statistics; the parent facet links the parent run to this one. Job events record
 /// design-time lineage (datasets → job → datasets), dataset events the dataset alone.
-/// A batch is one transaction: all its events are recorded, or none. Every request is an audit entry: a single event's
-/// <c>openlineage.event</c>, or a batch's <c>openlineage.batch</c> listing each event.
+/// A batch is one transaction: all its events are recorded, or none. Each transaction leaves one audit entry per caller:
+/// a lone event's <c>openlineage.event</c>, or <c>openlineage.batch</c> listing each event.
 /// </summary>
 public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, MetadataStore store, TimeProvider clock)
 {
@@ -121,24 +121,29 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }
 
     // Not cancellable: a group holds other requests' events, and the caller that leads it may go away.
-    // Each request is one audit entry: its event, or for a batch every event's summary.
+    // A group is one transaction, and one audit entry per caller in it: a lone event's own, or the list of every event
+    // (a batch, or single-event requests committed together).
     private Task<List<IngestResult>> WriteAsync(List<Pending> group) => database.WriteAsync(async (_, transaction) =>
     {
         var results = new List<IngestResult>(group.Count);
         var linked = new HashSet<string>(StringComparer.Ordinal);
+        var byActor = new Dictionary<string, List<RecordedEvent>>(StringComparer.Ordinal);
         foreach (var pending in group)
         {
             var runs = new SortedSet<string>(StringComparer.Ordinal);
             var datasets = new SortedSet<string>(StringComparer.Ordinal);
-            var recorded = new List<RecordedEvent>(pending.Events.Count);
+            var recorded = byActor.TryGetValue(pending.Actor, out var list) ? list : byActor[pending.Actor] = [];
             foreach (var @event in pending.Events)
             {
                 recorded.Add(await RecordAsync(transaction, pending.Actor, @event, runs, datasets, linked, CancellationToken.None));
             }
-            await (recorded is [var one]
-                ? audit.AppendAsync(transaction, pending.Actor, "openlineage.event", one.Resource, null, one, CancellationToken.None)
-                : audit.AppendAsync(transaction, pending.Actor, "openlineage.batch", "lineage/batch", null, new { events = recorded }, CancellationToken.None));
             results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
+        }
+        foreach (var (actor, recorded) in byActor)
+        {
+            await (recorded is [var one]
+                ? audit.AppendAsync(transaction, actor, "openlineage.event", one.Resource, null, one, CancellationToken.None)
+                : audit.AppendAsync(transaction, actor, "openlineage.batch", "lineage/batch", null, new { events = recorded }, CancellationToken.None));
         }
         return results;
     }, CancellationToken.None);
