@@ -126,6 +126,31 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             new { source = source.Id, target = target.Id, kind, now }, transaction, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Records nodes that are new, in one statement, and marks the first one updated now. The others are left as they
+    /// are: PostgreSQL slows down on a row rewritten many times in one transaction, as a DAG run's node would be by
+    /// every task event of a batch.
+    /// </summary>
+    public static async Task TouchNodesAsync(DbTransaction transaction, IReadOnlyList<LineageNode> nodes, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var rows = new List<string>(nodes.Count);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            parameters.Add($"i{i}", nodes[i].Id);
+            parameters.Add($"k{i}", nodes[i].Kind);
+            parameters.Add($"n{i}", nodes[i].Namespace);
+            parameters.Add($"m{i}", nodes[i].Name);
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"(@i{i}, @k{i}, @n{i}, @m{i}, @now, @now)"));
+        }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES {string.Join(", ", rows)}
+            ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at WHERE lineage_nodes.id = @i0
+            """, parameters, transaction, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Records edges between nodes the caller knows are recorded, in one statement.</summary>
     public static async Task LinkExistingAsync(DbTransaction transaction, IReadOnlyList<LineageEdge> edges, TimeProvider clock, CancellationToken cancellationToken)
     {

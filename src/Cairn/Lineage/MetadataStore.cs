@@ -203,6 +203,11 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         {
             await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: existing == 0, cancellationToken);
         }
+        if (existing > 0 && request is { Version: null, Location: null, Description: null, Schema: null, Statistics: null, Tags: null } && properties is null)
+        {
+            // Only named (an input without facets, as most are): nothing to write.
+            return node;
+        }
         var schema = request.Schema is null ? null : JsonSerializer.Serialize(request.Schema, CairnJson.Options);
         var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
         // The node, the dataset and its version in one command: one round trip to PostgreSQL instead of three.
@@ -401,12 +406,11 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         await CheckPropertiesAsync(transaction, "execution", jobNamespace, properties, isNew: existing is null, cancellationToken);
         var mergedFacets = facets is null ? null : MergeFacets(existing?.Facets, facets);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await EnsureNodeAsync(transaction, node, now, cancellationToken);
-        await LineageGraph.LinkAsync(transaction, job, node, "runs", clock, cancellationToken);
-        if (parent is not null)
-        {
-            await LineageGraph.LinkAsync(transaction, parent, node, "parent", clock, cancellationToken);
-        }
+        // The run, its job and its parent run as nodes, then job → run and parent → run: two statements, not six.
+        await LineageGraph.TouchNodesAsync(transaction, parent is null ? [node, job] : [node, job, parent], clock, cancellationToken);
+        await LineageGraph.LinkExistingAsync(transaction,
+            parent is null ? [new LineageEdge(job.Id, node.Id, "runs")] : [new LineageEdge(job.Id, node.Id, "runs"), new LineageEdge(parent.Id, node.Id, "parent")],
+            clock, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO executions (id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
