@@ -51,7 +51,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     public async Task<IngestResult> IngestAsync(Caller caller, string body, bool batch, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var pending = new Pending(caller.Name, Parse(body, batch), new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(caller.Name, await ParseAsync(body, batch), new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool lead;
         lock (_queue)
         {
@@ -152,7 +152,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     private sealed record RecordedEvent(string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs);
 
     /// <summary>Parses and validates everything before anything is written, so a bad event costs no half-written batch.</summary>
-    private static List<JObject> Parse(string body, bool batch)
+    private static async Task<List<JObject>> ParseAsync(string body, bool batch)
     {
         JToken document;
         try
@@ -177,7 +177,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         {
             var prefix = batch ? $"[{i}]" : "";
             // A batch's events are validated on their own (a copy has no parent), then placed: [3].run.runId.
-            violations.AddRange(OpenLineageSchemas.Validate(batch ? events[i].DeepClone() : events[i])
+            violations.AddRange((await OpenLineageSchemas.ValidateAsync(batch ? events[i].DeepClone() : events[i]))
                 .Select(v => v with { Path = prefix + (v.Path.Length > 0 && batch ? "." : "") + v.Path }));
         }
         if (violations.Count > 0)

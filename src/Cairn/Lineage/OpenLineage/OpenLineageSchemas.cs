@@ -15,7 +15,7 @@ public static partial class OpenLineageSchemas
 {
     private const string CoreUrl = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
 
-    private static readonly Lazy<Loaded> Schemas = new(Load);
+    private static readonly Lazy<Task<Loaded>> Schemas = new(LoadAsync);
 
     // One validator for every call: it holds only its settings and format checkers, and building those per call cost
     // a third of validating a small facet.
@@ -32,10 +32,10 @@ public static partial class OpenLineageSchemas
         IReadOnlyDictionary<string, JsonSchema> InputFacets);
 
     /// <summary>Every violation of the schemas by <paramref name="eventJson"/>, with paths from the root of its document; empty when it is valid.</summary>
-    public static IReadOnlyList<ErrorDetail> Validate(JToken eventJson)
+    public static async Task<IReadOnlyList<ErrorDetail>> ValidateAsync(JToken eventJson)
     {
         ArgumentNullException.ThrowIfNull(eventJson);
-        var schemas = Schemas.Value;
+        var schemas = await Schemas.Value;
         if (eventJson is not JObject root)
         {
             return [new ErrorDetail("", "an OpenLineage event must be a JSON object")];
@@ -118,30 +118,38 @@ public static partial class OpenLineageSchemas
     [GeneratedRegex("([A-Z])")]
     private static partial Regex SplitWords();
 
-    private static Loaded Load()
+    private static async Task<Loaded> LoadAsync()
     {
         var core = JObject.Parse(Read("OpenLineage.json"));
-        var coreSchema = Parse(core);
+        var coreSchema = await ParseAsync(core);
         JsonSchema Definition(string name) => coreSchema.Definitions[name];
-        IReadOnlyDictionary<string, JsonSchema> Facets(params string[] files) =>
+        async Task<IReadOnlyDictionary<string, JsonSchema>> FacetsAsync(params string[] files)
+        {
             // A facet file describes a facets object ({"schema": {"$ref": "#/$defs/SchemaDatasetFacet"}}): keep each
             // facet name's definition.
-            files.Select(f => Parse(JObject.Parse(Read($"facets/{f}.json")), core))
-                .SelectMany(schema => schema.Properties)
-                .ToDictionary(p => p.Key, p => p.Value.ActualSchema, StringComparer.Ordinal);
+            var byName = new Dictionary<string, JsonSchema>(StringComparer.Ordinal);
+            foreach (var file in files)
+            {
+                foreach (var (name, property) in (await ParseAsync(JObject.Parse(Read($"facets/{file}.json")), core)).Properties)
+                {
+                    byName[name] = property.ActualSchema;
+                }
+            }
+            return byName;
+        }
         return new Loaded(
             Definition("RunEvent"), Definition("DatasetEvent"), Definition("JobEvent"),
-            Facets("ParentRunFacet"),
-            Facets("JobTypeJobFacet"),
-            Facets("SchemaDatasetFacet", "DatasourceDatasetFacet", "DatasetVersionDatasetFacet", "DocumentationDatasetFacet"),
-            Facets("DataQualityMetricsInputDatasetFacet"));
+            await FacetsAsync("ParentRunFacet"),
+            await FacetsAsync("JobTypeJobFacet"),
+            await FacetsAsync("SchemaDatasetFacet", "DatasourceDatasetFacet", "DatasetVersionDatasetFacet", "DocumentationDatasetFacet"),
+            await FacetsAsync("DataQualityMetricsInputDatasetFacet"));
     }
 
     /// <summary>
     /// Loads a schema for NJsonSchema, which reads draft-07: <c>$defs</c> become <c>definitions</c>, and references to the
     /// event schema by its URL point at its definitions copied in, so nothing is fetched.
     /// </summary>
-    private static JsonSchema Parse(JObject document, JObject? core = null)
+    private static async Task<JsonSchema> ParseAsync(JObject document, JObject? core = null)
     {
         var text = document.ToString(Newtonsoft.Json.Formatting.None)
             .Replace(CoreUrl + "#/$defs/", "#/definitions/", StringComparison.Ordinal)
@@ -166,7 +174,7 @@ public static partial class OpenLineageSchemas
             definitions.Merge(JObject.Parse(core["$defs"]!.ToString().Replace("#/$defs/", "#/definitions/", StringComparison.Ordinal)));
         }
         merged["definitions"] = definitions;
-        return JsonSchema.FromJsonAsync(merged.ToString()).GetAwaiter().GetResult();
+        return await JsonSchema.FromJsonAsync(merged.ToString());
     }
 
     private static string Read(string name)
