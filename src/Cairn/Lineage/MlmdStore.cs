@@ -115,6 +115,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
                     throw new InvalidStateException($"The {kind} type '{name}' can only gain properties: {string.Join("; ", reasons)}.");
                 }
             }
+            await CheckStoredAsync(transaction, kind, name, properties, cancellationToken);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -144,6 +145,39 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
             "SELECT kind, name, description, properties, created_at, created_by FROM metadata_types WHERE @k IS NULL OR kind = @k ORDER BY kind, name",
             new { k }, cancellationToken: cancellationToken)), cancellationToken);
         return new MetadataTypeList(rows.Select(ToType).ToList());
+    }
+
+    /// <summary>
+    /// Refuses declarations that entities of the type already stored contradict (an execution type named like
+    /// executions that were written before it was declared, a property added that they hold with another JSON type),
+    /// naming the first of them (409).
+    /// </summary>
+    private static async Task CheckStoredAsync(DbTransaction transaction, string kind, string name, IReadOnlyDictionary<string, string> declared, CancellationToken cancellationToken)
+    {
+        if (declared.Count == 0)
+        {
+            return;
+        }
+        // Table names come from this constant mapping only.
+        var table = kind switch { "artifact" => "artifacts", "context" => "contexts", _ => "executions" };
+        var stored = await transaction.Connection!.QueryAsync<(string Id, string Properties)>(new CommandDefinition(
+            $"SELECT id, properties FROM {table} WHERE type = @name ORDER BY id", new { name }, transaction, cancellationToken: cancellationToken));
+        var clashes = new List<string>();
+        foreach (var (id, json) in stored)
+        {
+            using var document = JsonDocument.Parse(json);
+            clashes.AddRange(declared
+                .Where(p => document.RootElement.TryGetProperty(p.Key, out var value) && !Fits(value, p.Value))
+                .Select(p => $"{id} holds '{p.Key}' as {document.RootElement.GetProperty(p.Key).ValueKind.ToString().ToLowerInvariant()}, not {p.Value}"));
+            if (clashes.Count >= 5)
+            {
+                break;
+            }
+        }
+        if (clashes.Count > 0)
+        {
+            throw new InvalidStateException($"The {kind} type '{name}' cannot declare that: stored entities disagree: {string.Join("; ", clashes.Take(5))}.");
+        }
     }
 
     /// <summary>

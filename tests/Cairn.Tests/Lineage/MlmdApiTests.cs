@@ -44,6 +44,14 @@ public sealed class MlmdApiTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal(type, (string?)(await GetAsync($"/api/v1/metadata/artifacts/{type}/fraud-v7"))["type"]);
         Assert.Single((await GetAsync($"/api/v1/metadata/artifacts?type={type}"))["artifacts"]!.AsArray());
         Assert.Equal("DOUBLE", (string?)(await GetAsync($"/api/v1/metadata/types/artifact/{type}"))["properties"]!["threshold"]);
+        // fraud-v7 holds the custom property notes as a string: it cannot now be declared an INT.
+        var contradicted = await (await _client.PostJsonAsync("/api/v1/metadata/types", new
+        {
+            kind = "artifact",
+            name = type,
+            properties = new { threshold = "DOUBLE", blessed = "BOOLEAN", reviewer = "STRING", notes = "INT" },
+        })).ExpectAsync(409, "INVALID_STATE");
+        Assert.Contains($"artifact:{type}:fraud-v7 holds 'notes' as string, not INT", (string?)contradicted["detail"], StringComparison.Ordinal);
     }
 
     [Fact]
