@@ -152,7 +152,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
     /// executions that were written before it was declared, a property added that they hold with another JSON type),
     /// naming the first of them (409).
     /// </summary>
-    private static async Task CheckStoredAsync(DbTransaction transaction, string kind, string name, IReadOnlyDictionary<string, string> declared, CancellationToken cancellationToken)
+    private static async Task CheckStoredAsync(DbTransaction transaction, string kind, string name, SortedDictionary<string, string> declared, CancellationToken cancellationToken)
     {
         if (declared.Count == 0)
         {
