@@ -1,5 +1,6 @@
 using Cairn.Lineage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cairn.Server.Api;
 
@@ -40,8 +41,10 @@ public static class MlmdApi
     public static async Task<Results<Created<Artifact>, Ok<Artifact>>> PutArtifactAsync(PutArtifactRequest request, HttpContext http, MlmdStore store, CancellationToken cancellationToken) =>
         MetadataApi.Answer(await store.PutArtifactAsync(http.Caller(), request, cancellationToken), a => $"/api/v1/metadata/artifacts/{Uri.EscapeDataString(a.Type)}/{Uri.EscapeDataString(a.Name)}");
 
-    public static async Task<Ok<ArtifactList>> ListArtifactsAsync(HttpContext http, MlmdStore store, CancellationToken cancellationToken, string? type = null) =>
-        TypedResults.Ok(await store.ListArtifactsAsync(http.Caller(), type, cancellationToken));
+    public static async Task<Ok<ArtifactList>> ListArtifactsAsync(
+        HttpContext http, MlmdStore store, CancellationToken cancellationToken, string? type = null,
+        [FromQuery(Name = "max_results")] int? maxResults = null, [FromQuery(Name = "page_token")] string? pageToken = null) =>
+        TypedResults.Ok(await store.ListArtifactsAsync(http.Caller(), type, maxResults, pageToken, cancellationToken));
 
     public static async Task<Ok<Artifact>> GetArtifactAsync(string type, string name, HttpContext http, MlmdStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.GetArtifactAsync(http.Caller(), type, name, cancellationToken));
@@ -49,8 +52,10 @@ public static class MlmdApi
     public static async Task<Results<Created<Context>, Ok<Context>>> PutContextAsync(PutContextRequest request, HttpContext http, MlmdStore store, CancellationToken cancellationToken) =>
         MetadataApi.Answer(await store.PutContextAsync(http.Caller(), request, cancellationToken), c => $"/api/v1/metadata/contexts/{Uri.EscapeDataString(c.Type)}/{Uri.EscapeDataString(c.Name)}");
 
-    public static async Task<Ok<ContextList>> ListContextsAsync(HttpContext http, MlmdStore store, CancellationToken cancellationToken, string? type = null, string? node = null) =>
-        TypedResults.Ok(await store.ListContextsAsync(http.Caller(), type, node, cancellationToken));
+    public static async Task<Ok<ContextList>> ListContextsAsync(
+        HttpContext http, MlmdStore store, CancellationToken cancellationToken, string? type = null, string? node = null,
+        [FromQuery(Name = "max_results")] int? maxResults = null, [FromQuery(Name = "page_token")] string? pageToken = null) =>
+        TypedResults.Ok(await store.ListContextsAsync(http.Caller(), type, node, maxResults, pageToken, cancellationToken));
 
     public static async Task<Ok<Context>> GetContextAsync(string type, string name, HttpContext http, MlmdStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.GetContextAsync(http.Caller(), type, name, cancellationToken));

@@ -19,14 +19,14 @@ public sealed record Artifact(string Id, string Type, string Name, string? Uri, 
 
 public sealed record PutArtifactRequest(string? Type, string? Name, string? Uri = null, string? State = null, JsonElement? Properties = null);
 
-public sealed record ArtifactList(IReadOnlyList<Artifact> Artifacts);
+public sealed record ArtifactList(IReadOnlyList<Artifact> Artifacts, string? NextPageToken);
 
 /// <summary>A context groups nodes: a pipeline run, an experiment, a project. It is not itself in the lineage graph.</summary>
 public sealed record Context(string Id, string Type, string Name, JsonElement Properties, long CreatedAt, string CreatedBy, long UpdatedAt, string UpdatedBy);
 
 public sealed record PutContextRequest(string? Type, string? Name, JsonElement? Properties = null);
 
-public sealed record ContextList(IReadOnlyList<Context> Contexts);
+public sealed record ContextList(IReadOnlyList<Context> Contexts, string? NextPageToken);
 
 /// <summary>
 /// A node in a context: an execution (<c>run:</c>) is associated with it, anything else (artifact, dataset, model
@@ -285,13 +285,13 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
             : throw new NotFoundException($"Artifact '{id}' does not exist."), cancellationToken);
     }
 
-    public async Task<ArtifactList> ListArtifactsAsync(Caller caller, string? type, CancellationToken cancellationToken)
+    public async Task<ArtifactList> ListArtifactsAsync(Caller caller, string? type, int? maxResults, string? pageToken, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var rows = await database.ReadAsync(connection => connection.QueryAsync<EntityRow>(new CommandDefinition(
-            "SELECT id, type, name, uri, state, properties, created_at, created_by, updated_at, updated_by FROM artifacts WHERE @type IS NULL OR type = @type ORDER BY type, name LIMIT 1000",
-            new { type }, cancellationToken: cancellationToken)), cancellationToken);
-        return new ArtifactList(rows.Select(ToArtifact).ToList());
+        var (rows, next) = await PageAsync(
+            "SELECT id, type, name, uri, state, properties, created_at, created_by, updated_at, updated_by FROM artifacts WHERE @type IS NULL OR type = @type ORDER BY type, name",
+            Filters(type, node: null), $"artifacts\n{type}", maxResults, pageToken, cancellationToken);
+        return new ArtifactList(rows.Select(ToArtifact).ToList(), next);
     }
 
     // ---- contexts ----
@@ -335,16 +335,44 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
     }
 
     /// <summary>Contexts of one type, or those a node belongs to.</summary>
-    public async Task<ContextList> ListContextsAsync(Caller caller, string? type, string? node, CancellationToken cancellationToken)
+    public async Task<ContextList> ListContextsAsync(Caller caller, string? type, string? node, int? maxResults, string? pageToken, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var rows = await database.ReadAsync(connection => connection.QueryAsync<EntityRow>(new CommandDefinition(
+        var (rows, next) = await PageAsync(
             """
             SELECT c.id, c.type, c.name, c.properties, c.created_at, c.created_by, c.updated_at, c.updated_by FROM contexts c
             WHERE (@type IS NULL OR c.type = @type) AND (@node IS NULL OR EXISTS (SELECT 1 FROM context_members m WHERE m.context_id = c.id AND m.node_id = @node))
-            ORDER BY c.type, c.name LIMIT 1000
-            """, new { type, node }, cancellationToken: cancellationToken)), cancellationToken);
-        return new ContextList(rows.Select(ToContext).ToList());
+            ORDER BY c.type, c.name
+            """,
+            Filters(type, node), $"contexts\n{type}\n{node}", maxResults, pageToken, cancellationToken);
+        return new ContextList(rows.Select(ToContext).ToList(), next);
+    }
+
+    // Typed as text even when null: PostgreSQL cannot otherwise tell what "@type IS NULL" compares.
+    private static DynamicParameters Filters(string? type, string? node)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("type", type, System.Data.DbType.String);
+        parameters.Add("node", node, System.Data.DbType.String);
+        return parameters;
+    }
+
+    /// <summary>A page of a listing, and the token for the next one when there is more.</summary>
+    private async Task<(List<EntityRow> Rows, string? Next)> PageAsync(
+        string sql, DynamicParameters parameters, string shape, int? maxResults, string? pageToken, CancellationToken cancellationToken)
+    {
+        var size = Paging.PageSize(maxResults, 100, 1000);
+        var offset = Paging.DecodeOffset(pageToken, shape);
+        parameters.Add("limit", size + 1);
+        parameters.Add("offset", offset);
+        var rows = (await database.ReadAsync(connection => connection.QueryAsync<EntityRow>(new CommandDefinition(
+            sql + " LIMIT @limit OFFSET @offset", parameters, cancellationToken: cancellationToken)), cancellationToken)).ToList();
+        if (rows.Count <= size)
+        {
+            return (rows, null);
+        }
+        rows.RemoveAt(size);
+        return (rows, Paging.EncodeOffset(offset + size, shape));
     }
 
     /// <summary>Puts a node in a context: an execution by association, anything else by attribution. Adding it again changes nothing.</summary>

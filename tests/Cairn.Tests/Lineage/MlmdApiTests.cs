@@ -43,6 +43,11 @@ public sealed class MlmdApiTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal(0.92, (double)updated["properties"]!["threshold"]!);
         Assert.Equal(type, (string?)(await GetAsync($"/api/v1/metadata/artifacts/{type}/fraud-v7"))["type"]);
         Assert.Single((await GetAsync($"/api/v1/metadata/artifacts?type={type}"))["artifacts"]!.AsArray());
+        await (await _client.PostJsonAsync("/api/v1/metadata/artifacts", new { type, name = "fraud-v9", properties = new { threshold = 0.5, blessed = false } })).ExpectAsync(201);
+        var first = await GetAsync($"/api/v1/metadata/artifacts?type={type}&max_results=1");
+        var second = await GetAsync($"/api/v1/metadata/artifacts?type={type}&max_results=1&page_token={Uri.EscapeDataString((string)first["next_page_token"]!)}");
+        Assert.Equal(["fraud-v7", "fraud-v9"], new[] { first, second }.Select(p => (string)p["artifacts"]![0]!["name"]!));
+        Assert.Null(second["next_page_token"]);
         Assert.Equal("DOUBLE", (string?)(await GetAsync($"/api/v1/metadata/types/artifact/{type}"))["properties"]!["threshold"]);
         // fraud-v7 holds the custom property notes as a string: it cannot now be declared an INT.
         var contradicted = await (await _client.PostJsonAsync("/api/v1/metadata/types", new
