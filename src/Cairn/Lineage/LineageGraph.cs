@@ -121,10 +121,13 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
                     now,
                 }, transaction, cancellationToken: cancellationToken));
         }
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO lineage_edges (source, target, kind, created_at) VALUES (@source, @target, @kind, @now) ON CONFLICT DO NOTHING",
-            new { source = source.Id, target = target.Id, kind, now }, transaction, cancellationToken: cancellationToken));
+        await LinkExistingAsync(transaction, [new LineageEdge(source.Id, target.Id, kind)], clock, cancellationToken);
     }
+
+    /// <summary>Whether the graph has a node with this id.</summary>
+    public static async Task<bool> NodeExistsAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM lineage_nodes WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken)) > 0;
 
     /// <summary>
     /// Records nodes that are new, in one statement, and marks the first one updated now. The others are left as they
@@ -197,8 +200,7 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         }
         return await database.ReadAsync(async connection =>
         {
-            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM lineage_nodes WHERE id = @Id", new { start.Id }, cancellationToken: cancellationToken)) == 0)
+            if (!await NodeExistsAsync(connection, null, start.Id, cancellationToken))
             {
                 throw new NotFoundException($"Lineage node '{start.Id}' does not exist.");
             }

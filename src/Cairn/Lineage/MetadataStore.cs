@@ -293,7 +293,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             }
             await CheckPropertiesAsync(transaction, "feature", node.Namespace!, properties, isNew: before is null, cancellationToken);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await EnsureNodeAsync(transaction, node, now, cancellationToken);
+            await LineageGraph.TouchNodesAsync(transaction, [node], clock, cancellationToken);
             var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -544,8 +544,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         foreach (var (id, i) in (ids ?? []).Select((id, i) => (id, i)))
         {
             var node = NodeIds.Parse(id);
-            if (await transaction.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM lineage_nodes WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken)) == 0)
+            if (!await LineageGraph.NodeExistsAsync(transaction.Connection!, transaction, node.Id, cancellationToken))
             {
                 throw new NotFoundException($"'{field}[{i}]': lineage node '{node.Id}' does not exist; create the dataset, feature or run first.");
             }
@@ -579,9 +578,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         ON CONFLICT (dataset_id, version) DO NOTHING
         """;
 
-    private static async Task EnsureNodeAsync(DbTransaction transaction, LineageNode node, long now, CancellationToken cancellationToken) =>
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            EnsureNodeSql, new { node.Id, node.Kind, node.Namespace, node.Name, now }, transaction, cancellationToken: cancellationToken));
+
 
     private static async Task SetTagsAsync(DbTransaction transaction, string id, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
     {
@@ -709,7 +706,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     }
 
     /// <summary>Properties as stored: a JSON object, or null when the write leaves them as they are.</summary>
-    private static string? PropertiesJson(JsonElement? properties) => properties switch
+    internal static string? PropertiesJson(JsonElement? properties) => properties switch
     {
         null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
         { ValueKind: JsonValueKind.Object } value => value.GetRawText(),
@@ -735,7 +732,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         return merged.ToJsonString();
     }
 
-    private static JsonElement ReadProperties(string json)
+    internal static JsonElement ReadProperties(string json)
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();

@@ -189,9 +189,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
     public static async Task CheckTypedPropertiesAsync(DbTransaction transaction, string kind, string type, string? propertiesJson, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
-        var row = await connection.QuerySingleOrDefaultAsync<TypeRow>(new CommandDefinition(
-            "SELECT kind, name, description, properties, created_at, created_by FROM metadata_types WHERE kind = @kind AND name = @type",
-            new { kind, type }, transaction, cancellationToken: cancellationToken));
+        var row = await LoadTypeRowAsync(connection, transaction, kind, type, cancellationToken);
         if (row is null)
         {
             if (kind == "execution" && MetadataStore.BuiltInExecutionTypes.Contains(type))
@@ -245,7 +243,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         var name = Name("name", request.Name);
         var node = NodeIds.Parse(NodeIds.Artifact(type, name));
         var state = request.State is null ? null : OneOf("state", request.State.ToUpperInvariant(), ArtifactStates);
-        var properties = Properties(request.Properties);
+        var properties = MetadataStore.PropertiesJson(request.Properties);
         if (request.Uri is { Length: 0 or > 4096 })
         {
             throw new InvalidParameterException("'uri' must be 1 to 4096 characters long when given.");
@@ -302,7 +300,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         var type = Name("type", request.Type);
         var name = Name("name", request.Name);
         var id = ContextId(type, name);
-        var properties = Properties(request.Properties);
+        var properties = MetadataStore.PropertiesJson(request.Properties);
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadAsync(connection, transaction, "contexts", id, cancellationToken);
@@ -471,8 +469,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
 
     private static async Task RequireNodeAsync(DbTransaction transaction, string field, string id, CancellationToken cancellationToken)
     {
-        if (await transaction.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM lineage_nodes WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken)) == 0)
+        if (!await LineageGraph.NodeExistsAsync(transaction.Connection!, transaction, id, cancellationToken))
         {
             throw new NotFoundException($"'{field}': lineage node '{id}' does not exist.");
         }
@@ -505,22 +502,10 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         value is not null && allowed.Contains(value) ? value
         : throw new InvalidParameterException($"'{field}' must be one of {string.Join(", ", allowed)}; got '{value}'.");
 
-    private static string? Properties(JsonElement? properties) => properties switch
-    {
-        null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
-        { ValueKind: JsonValueKind.Object } value => value.GetRawText(),
-        _ => throw new InvalidParameterException("'properties' must be a JSON object."),
-    };
-
-    private static JsonElement Parse(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
 
     private static MetadataType ToType(TypeRow r) => new(r.Kind, r.Name, r.Description, Json.ToDictionary<string>(r.Properties), r.CreatedAt, r.CreatedBy);
 
-    private static Artifact ToArtifact(EntityRow r) => new(r.Id, r.Type, r.Name, r.Uri, r.State, Parse(r.Properties), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy);
+    private static Artifact ToArtifact(EntityRow r) => new(r.Id, r.Type, r.Name, r.Uri, r.State, MetadataStore.ReadProperties(r.Properties), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy);
 
-    private static Context ToContext(EntityRow r) => new(r.Id, r.Type, r.Name, Parse(r.Properties), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy);
+    private static Context ToContext(EntityRow r) => new(r.Id, r.Type, r.Name, MetadataStore.ReadProperties(r.Properties), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy);
 }
