@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cairn.Artifacts;
 using Cairn.Governance;
 using Cairn.Storage;
 using Cairn.Tracking;
@@ -47,8 +48,8 @@ internal static class ImportCommands
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using var database = CairnDatabase.Sqlite(target);
             await Migrator.MigrateAsync(database, TimeProvider.System, cancellationToken);
-            var locations = new TrackingArtifacts("mlflow-artifacts:/", Path.GetFullPath(result.GetValue(destination) ?? Path.Combine(directory, "mlartifacts")));
-            var importer = new MlflowImporter(database, new AuditChain(database, TimeProvider.System), TimeProvider.System, locations);
+            var proxyArtifacts = new FileSystemArtifactStore(result.GetValue(destination) ?? Path.Combine(directory, "mlartifacts"));
+            var importer = new MlflowImporter(database, new AuditChain(database, TimeProvider.System), TimeProvider.System, new TrackingArtifacts("mlflow-artifacts:/"), proxyArtifacts);
             var caller = Caller.Admin(Environment.UserName);
 
             var summary = await StepProgress.RunAsync(output.Json, progress => importer.ImportAsync(caller, source, result.GetValue(artifacts),

@@ -41,7 +41,10 @@ public sealed class CairnOptions : IValidatableObject
 
     /// <summary>
     /// MLflow's <c>--artifacts-destination</c>: where the artifact proxy keeps files, a directory or a <c>file:</c> URI
-    /// (relative to the working directory when relative). Empty means <c>{DataDir}/mlartifacts</c>.
+    /// (relative to the working directory when relative), <c>s3://bucket/prefix</c> or <c>azure://container/prefix</c>
+    /// (reached with the same settings as <see cref="Artifacts"/>). Empty means <c>{DataDir}/mlartifacts</c>, or, when
+    /// <see cref="Artifacts"/> is an object store, its folder <c>.mlartifacts</c>: replicas share it as they share the
+    /// version files.
     /// </summary>
     public string? ArtifactsDestination { get; set; }
 
@@ -79,9 +82,16 @@ public sealed class CairnOptions : IValidatableObject
         : TrackingArtifacts.Scheme(DefaultArtifactRoot) is null ? Path.GetFullPath(DefaultArtifactRoot)
         : DefaultArtifactRoot;
 
-    /// <summary>The artifact proxy's directory, absolute (any other URI is refused by <see cref="Validate"/> at start-up).</summary>
-    public string ArtifactsDestinationPath => string.IsNullOrWhiteSpace(ArtifactsDestination) ? Path.GetFullPath(Path.Combine(DataDir, "mlartifacts"))
+    /// <summary>The artifact proxy's destination: an absolute directory, or an object-store URI.</summary>
+    public string ArtifactsDestinationLocation => string.IsNullOrWhiteSpace(ArtifactsDestination)
+        ? (IsObjectStore(ArtifactsPath) ? ArtifactsPath.TrimEnd('/') + "/" + DefaultObjectStoreDestination : Path.GetFullPath(Path.Combine(DataDir, "mlartifacts")))
         : TrackingArtifacts.LocalPath(ArtifactsDestination) ?? ArtifactsDestination;
+
+    /// <summary>
+    /// The proxy's folder inside an object-store <see cref="Artifacts"/> location when no destination is set. Its name
+    /// starts with '.', which no namespace or model name can, so it never meets a version's files.
+    /// </summary>
+    public const string DefaultObjectStoreDestination = ".mlartifacts";
 
     public bool TokenAuth => Auth == "token";
 
@@ -97,12 +107,39 @@ public sealed class CairnOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is not supported yet ({scheme}: artifact roots arrive with object storage for runs): use mlflow-artifacts:/, a file: URI or a local path.", [nameof(DefaultArtifactRoot)]);
         }
-        if (!string.IsNullOrWhiteSpace(ArtifactsDestination) && TrackingArtifacts.LocalPath(ArtifactsDestination) is null)
+        if (!string.IsNullOrWhiteSpace(ArtifactsDestination) && TrackingArtifacts.LocalPath(ArtifactsDestination) is null && !IsObjectStore(ArtifactsDestination))
         {
             yield return new ValidationResult(
-                $"Cairn:ArtifactsDestination '{Redact(ArtifactsDestination)}' is not supported yet ({TrackingArtifacts.Scheme(ArtifactsDestination)}: destinations arrive with object storage for runs): use a directory or a file: URI.",
+                $"Cairn:ArtifactsDestination '{Redact(ArtifactsDestination)}' is not supported ({TrackingArtifacts.Scheme(ArtifactsDestination)}:): use a directory, a file: URI, s3://bucket/prefix or azure://container/prefix.",
                 [nameof(ArtifactsDestination)]);
         }
+        else if (Overlap(ArtifactsPath, ArtifactsDestinationLocation) is { } overlap)
+        {
+            yield return new ValidationResult(
+                $"Cairn:ArtifactsDestination '{Redact(ArtifactsDestinationLocation)}' and Cairn:Artifacts '{Redact(ArtifactsPath)}' {overlap}: " +
+                "MLflow's files would mix with version files, which the start-up clean-up of unrecorded version files would delete. " +
+                $"Use separate locations, or a folder whose name starts with '.' inside Cairn:Artifacts (the default for object stores is '{DefaultObjectStoreDestination}').",
+                [nameof(ArtifactsDestination)]);
+        }
+    }
+
+    private static bool IsObjectStore(string location) =>
+        location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("azure://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// How the proxy's destination overlaps the version files' location, or null when it does not: the same place, one
+    /// inside the other, except a destination in a '.' folder of the version files (which the clean-up leaves alone).
+    /// </summary>
+    private static string? Overlap(string artifacts, string destination)
+    {
+        static string Normal(string location) => (IsObjectStore(location)
+            ? location[..location.IndexOf("://", StringComparison.Ordinal)].ToLowerInvariant() + location[location.IndexOf("://", StringComparison.Ordinal)..]
+            : Path.GetFullPath(location)).TrimEnd('/') + "/";
+        var (a, d) = (Normal(artifacts), Normal(destination));
+        return a == d ? "are the same place"
+            : d.StartsWith(a, StringComparison.Ordinal) ? (d[a.Length..].StartsWith('.') ? null : "overlap: the destination lies inside the version files' location")
+            : a.StartsWith(d, StringComparison.Ordinal) ? "overlap: the version files' location lies inside the destination"
+            : null;
     }
 
     /// <summary>A <c>postgresql://</c> (or <c>postgres://</c>, or SQLAlchemy's <c>postgresql+psycopg2://</c>) URI, as Npgsql takes it.</summary>

@@ -90,8 +90,7 @@ public static class CairnServer
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
-            return ArtifactStores.Open(o.ArtifactsPath, Path.Combine(o.DataDir, ".staging"), o.S3.ToSettings(),
-                o.AzureConnectionString ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"));
+            return OpenStore(o, o.ArtifactsPath, "versions");
         });
         services.AddSingleton(sp => new ArtifactLimits(sp.GetRequiredService<IOptions<CairnOptions>>().Value.MaxFileBytes));
         services.AddSingleton<VersionFiles>();
@@ -101,7 +100,7 @@ public static class CairnServer
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
-            return new TrackingArtifacts(o.DefaultArtifactRootUri, Path.GetFullPath(o.ArtifactsDestinationPath));
+            return new TrackingArtifacts(o.DefaultArtifactRootUri);
         });
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
@@ -109,10 +108,20 @@ public static class CairnServer
         services.AddSingleton<Cairn.Lineage.MlmdStore>();
         services.AddSingleton<Cairn.Lineage.OpenLineage.OpenLineageIngest>();
         services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
-        services.AddSingleton<RunArtifacts>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
+            var destination = OpenStore(o, o.ArtifactsDestinationLocation, "mlflow-artifacts");
+            return new RunArtifacts(destination, sp.GetRequiredService<CairnDatabase>(), sp.GetRequiredService<AuditChain>(), sp.GetRequiredService<ArtifactLimits>());
+        });
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
     }
+
+    /// <summary>A store at <paramref name="location"/>, with its local staging (for object stores) in its own folder of the data directory.</summary>
+    private static IArtifactStore OpenStore(CairnOptions o, string location, string staging) =>
+        ArtifactStores.Open(location, Path.Combine(o.DataDir, ".staging", staging), o.S3.ToSettings(),
+            o.AzureConnectionString ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"));
 
     private static void Configure(WebApplication app)
     {
@@ -158,7 +167,7 @@ public static class CairnServer
                 Log.MigrationsApplied(logger, string.Join(", ", applied));
             }
             await tracking.EnsureDefaultExperimentAsync(cancellationToken);
-            var removed = await files.RemoveOrphansAsync(cancellationToken) + runArtifacts.RemoveAbandonedStaging();
+            var removed = await files.RemoveOrphansAsync(cancellationToken) + await runArtifacts.RemoveAbandonedStagingAsync(cancellationToken);
             if (removed > 0)
             {
                 Log.OrphansRemoved(logger, removed);

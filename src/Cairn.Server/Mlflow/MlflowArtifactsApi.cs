@@ -27,8 +27,8 @@ internal static class MlflowArtifactsApi
     public static RouteGroupBuilder MapMlflowArtifacts(this RouteGroupBuilder group)
     {
         group.MapPut("/artifacts/{**path}", UploadAsync);
-        group.MapGet("/artifacts/{**path}", Download);
-        group.MapGet("/artifacts", List);
+        group.MapGet("/artifacts/{**path}", DownloadAsync);
+        group.MapGet("/artifacts", ListAsync);
         group.MapDelete("/artifacts/{**path}", DeleteAsync);
         group.MapPost("/mpu/create/{**path}", (string path, HttpContext context) => MultipartAsync(path, context, "path"));
         group.MapPost("/mpu/complete/{**path}", (string path, HttpContext context) => MultipartAsync(path, context, "path", "parts"));
@@ -43,7 +43,7 @@ internal static class MlflowArtifactsApi
         return group;
     }
 
-    /// <summary>PUT: the body streams to a staged file (hashed on the way) and is renamed into place when complete.</summary>
+    /// <summary>PUT: the body streams into the destination's staging (hashed on the way) and appears when complete.</summary>
     private static async Task<IResult> UploadAsync(string path, HttpContext context, RunArtifacts artifacts)
     {
         // The server's own limit (Cairn:MaxFileBytes) applies while streaming; Kestrel's 30 MB default must not.
@@ -64,16 +64,16 @@ internal static class MlflowArtifactsApi
     }
 
     /// <summary>GET of a file: streamed, with ranges, typed as MLflow types it and sent as an attachment (as MLflow does, against XSS).</summary>
-    private static IResult Download(string path, HttpContext context, RunArtifacts artifacts)
+    private static async Task<IResult> DownloadAsync(string path, HttpContext context, RunArtifacts artifacts)
     {
-        var file = artifacts.Find(context.Caller(), path);
+        var file = await artifacts.OpenAsync(context.Caller(), path, context.RequestAborted);
         context.Response.Headers.XContentTypeOptions = "nosniff";
-        return Results.File(file.FullName, ContentTypeOf(file.Name), fileDownloadName: file.Name, lastModified: file.LastWriteTimeUtc, enableRangeProcessing: true);
+        return Results.Stream(file.Content, ContentTypeOf(file.FileName), fileDownloadName: file.FileName, enableRangeProcessing: true);
     }
 
-    private static IResult List(HttpContext context, RunArtifacts artifacts)
+    private static async Task<IResult> ListAsync(HttpContext context, RunArtifacts artifacts)
     {
-        var files = artifacts.ListProxy(context.Caller(), context.Request.Query["path"].LastOrDefault());
+        var files = await artifacts.ListProxyAsync(context.Caller(), context.Request.Query["path"].LastOrDefault(), context.RequestAborted);
         // Protobuf's JSON leaves an empty repeated field out: nothing listed is {}.
         return MlflowJson.Ok(new { files = files.Count == 0 ? null : files });
     }
@@ -117,7 +117,7 @@ internal static class MlflowArtifactsApi
             TrackingArtifacts.CheckPath(path.TrimEnd('/'));
         }
         var run = await tracking.GetRunInfoAsync(context.Caller(), runId, context.RequestAborted);
-        var files = artifacts.ListRun(context.Caller(), run.ArtifactUri, path);
+        var files = await artifacts.ListRunAsync(context.Caller(), run.ArtifactUri, path, context.RequestAborted);
         return MlflowJson.Ok(new { root_uri = run.ArtifactUri, files = files.Count == 0 ? null : files });
     }
 

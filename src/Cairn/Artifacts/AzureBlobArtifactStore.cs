@@ -86,12 +86,25 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
     public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         await container.GetBlobClient(BlobName(key)).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 
-    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await _created.Value;
         await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = _prefix + prefix }, cancellationToken))
         {
-            yield return item.Name[_prefix.Length..];
+            yield return new StoredObject(item.Name[_prefix.Length..], item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? DateTimeOffset.UnixEpoch);
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEntry> ListDirectoryAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await _created.Value;
+        var folder = directory.Trim('/');
+        var options = new GetBlobsByHierarchyOptions { Prefix = _prefix + (folder.Length == 0 ? "" : folder + "/"), Delimiter = "/" };
+        await foreach (var item in container.GetBlobsByHierarchyAsync(options, cancellationToken))
+        {
+            yield return item.IsPrefix
+                ? new StoredEntry(item.Prefix[_prefix.Length..].TrimEnd('/'), true, null)
+                : new StoredEntry(item.Blob.Name[_prefix.Length..], false, item.Blob.Properties.ContentLength ?? 0);
         }
     }
 

@@ -19,11 +19,12 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     {
         _root = Path.GetFullPath(root);
         _staging = Path.Combine(_root, StagingFolder);
-        Directory.CreateDirectory(_staging);
     }
 
     public async Task<StagedArtifact> StageAsync(string key, Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken)
     {
+        // Made on first use, not when opened: opening a store over a directory (a run's local artifacts) writes nothing.
+        Directory.CreateDirectory(_staging);
         var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
         var staged = new StagedFile(path);
         try
@@ -80,26 +81,53 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         return Task.CompletedTask;
     }
 
-    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
-        if (!Directory.Exists(_root))
+        // Only the folder the prefix names can hold its keys: one run's files are listed without walking every run.
+        var slash = prefix.LastIndexOf('/');
+        var start = slash <= 0 ? _root : PathOf(prefix[..slash]);
+        if (!Directory.Exists(start))
         {
             yield break;
         }
-        foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*", SearchOption.AllDirectories))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = Path.GetRelativePath(_root, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (!key.StartsWith(StagingFolder + "/", StringComparison.Ordinal) && key.StartsWith(prefix, StringComparison.Ordinal))
+            var key = KeyOf(file.FullName);
+            if (!IsStaging(key) && key.StartsWith(prefix, StringComparison.Ordinal))
             {
-                yield return key;
+                yield return new StoredObject(key, file.Length, file.LastWriteTimeUtc);
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEntry> ListDirectoryAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var folder = directory.Trim('/');
+        var path = folder.Length == 0 ? _root : PathOf(folder);
+        if (!Directory.Exists(path))
+        {
+            yield break;
+        }
+        foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = KeyOf(entry.FullName);
+            if (!IsStaging(key + "/"))
+            {
+                yield return entry is FileInfo file ? new StoredEntry(key, false, file.Length) : new StoredEntry(key, true, null);
             }
         }
     }
 
     public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken)
     {
+        if (!Directory.Exists(_staging))
+        {
+            return Task.FromResult(0);
+        }
         var removed = 0;
         foreach (var file in Directory.EnumerateFiles(_staging))
         {
@@ -108,6 +136,10 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         }
         return Task.FromResult(removed);
     }
+
+    private string KeyOf(string path) => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
+
+    private static bool IsStaging(string key) => key.StartsWith(StagingFolder + "/", StringComparison.Ordinal);
 
     private string PathOf(string key)
     {

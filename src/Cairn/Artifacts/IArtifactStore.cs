@@ -27,12 +27,24 @@ public interface IArtifactStore
     /// <summary>Deletes an object; deleting what is not there is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Every stored key under <paramref name="prefix"/> ("" for all).</summary>
-    IAsyncEnumerable<string> ListAsync(string prefix, CancellationToken cancellationToken);
+    /// <summary>Every stored object whose key starts with <paramref name="prefix"/> ("" for all), at any depth, in no set order.</summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What lies directly in the folder <paramref name="directory"/> ("" for the top): its objects and its sub-folders
+    /// (a folder being any key prefix ending in '/'), in no set order. A missing folder lists as nothing.
+    /// </summary>
+    IAsyncEnumerable<StoredEntry> ListDirectoryAsync(string directory, CancellationToken cancellationToken);
 
     /// <summary>Removes staging left behind by a process that died mid-upload.</summary>
     Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A stored object: its key, its size in bytes and when it was last written.</summary>
+public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);
+
+/// <summary>One entry of a folder listing: an object (with its size) or a sub-folder (without), by its full key.</summary>
+public sealed record StoredEntry(string Key, bool IsDirectory, long? Size);
 
 /// <summary>Bytes staged by <see cref="IArtifactStore.StageAsync"/>: their size and checksums, readable for introspection.</summary>
 public abstract class StagedArtifact : IAsyncDisposable

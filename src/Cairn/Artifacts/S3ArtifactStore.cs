@@ -76,11 +76,30 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
     public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         await client.DeleteObjectAsync(bucket, ObjectKey(key), cancellationToken);
 
-    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var key in KeysAsync(_prefix + prefix, cancellationToken))
+        await foreach (var page in PagesAsync(_prefix + prefix, delimiter: null, cancellationToken))
         {
-            yield return key[_prefix.Length..];
+            foreach (var item in page.S3Objects ?? [])
+            {
+                yield return new StoredObject(item.Key[_prefix.Length..], item.Size ?? 0, item.LastModified ?? DateTime.UnixEpoch);
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<StoredEntry> ListDirectoryAsync(string directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var folder = directory.Trim('/');
+        await foreach (var page in PagesAsync(_prefix + (folder.Length == 0 ? "" : folder + "/"), delimiter: "/", cancellationToken))
+        {
+            foreach (var sub in page.CommonPrefixes ?? [])
+            {
+                yield return new StoredEntry(sub[_prefix.Length..].TrimEnd('/'), true, null);
+            }
+            foreach (var item in page.S3Objects ?? [])
+            {
+                yield return new StoredEntry(item.Key[_prefix.Length..], false, item.Size ?? 0);
+            }
         }
     }
 
@@ -212,17 +231,14 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
         return bytes;
     }
 
-    private async IAsyncEnumerable<string> KeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ListObjectsV2Response> PagesAsync(string prefix, string? delimiter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, Delimiter = delimiter };
         ListObjectsV2Response response;
         do
         {
             response = await client.ListObjectsV2Async(request, cancellationToken);
-            foreach (var item in response.S3Objects ?? [])
-            {
-                yield return item.Key;
-            }
+            yield return response;
             request.ContinuationToken = response.NextContinuationToken;
         }
         while (response.IsTruncated == true);

@@ -25,6 +25,9 @@ public sealed record DeclaredChecksums(string? Md5Base64 = null, string? Sha256 
 /// </summary>
 public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, AuditChain audit, TimeProvider clock, ArtifactLimits limits)
 {
+    /// <summary>How old an unrecorded object must be before the start-up janitor deletes it.</summary>
+    public static readonly TimeSpan OrphanGracePeriod = TimeSpan.FromHours(1);
+
     private sealed record FileRow
     {
         public string Path { get; init; } = "";
@@ -130,17 +133,29 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
     /// <summary>
     /// Deletes stored objects that no row names: files of deleted versions and models, and files whose
     /// recording transaction never committed (a process killed between the move and the commit).
+    /// Other replicas keep writing meanwhile, so an object is only taken when it is older than
+    /// <see cref="OrphanGracePeriod"/> (a replica's upload in flight commits its object just before its row) and no
+    /// row names it when looked up again (a file recorded after the first read). Keys whose first segment starts with
+    /// '.' are never version files (namespace and model names cannot start so) and are left alone: the MLflow
+    /// proxy's default folder in an object store lives there.
     /// </summary>
     public async Task<int> RemoveOrphansAsync(CancellationToken cancellationToken)
     {
         var known = await database.ReadAsync(async c => (await c.QueryAsync<string>(new CommandDefinition(
             "SELECT storage_key FROM version_files", cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal), cancellationToken);
+        var cutoff = clock.GetUtcNow() - OrphanGracePeriod;
         var removed = 0;
-        await foreach (var key in store.ListAsync("", cancellationToken))
+        await foreach (var stored in store.ListAsync("", cancellationToken))
         {
-            if (!known.Contains(key))
+            if (known.Contains(stored.Key) || stored.LastModified > cutoff || stored.Key.StartsWith('.'))
             {
-                await store.DeleteAsync(key, cancellationToken);
+                continue;
+            }
+            var recorded = await database.ReadAsync(c => c.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM version_files WHERE storage_key = @Key", new { stored.Key }, cancellationToken: cancellationToken)), cancellationToken);
+            if (recorded == 0)
+            {
+                await store.DeleteAsync(stored.Key, cancellationToken);
                 removed++;
             }
         }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cairn.Artifacts;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Registry;
@@ -25,10 +26,10 @@ public sealed record ImportProgress(string Step, long Done, long Total);
 /// Brings an existing MLflow installation into Cairn: reads an MLflow SQLite database by its published schema (the
 /// tables MLflow's migrations create) and writes experiments, runs, params, metrics, tags, dataset inputs, registered
 /// models, versions, their tags, aliases and current stages into Cairn's store, and optionally copies the proxied
-/// artifact files. Ids are kept (experiment ids where free, run ids, version numbers), every row is written only when
+/// artifact files into the proxy's destination store. Ids are kept (experiment ids where free, run ids, version numbers), every row is written only when
 /// absent or different, and each step that changed something leaves one audit entry, so running it again changes nothing.
 /// </summary>
-public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, TimeProvider clock, TrackingArtifacts artifacts)
+public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, TimeProvider clock, TrackingArtifacts artifacts, IArtifactStore proxyArtifacts)
 {
     private const int RowsPerTransaction = 2000;
 
@@ -39,6 +40,8 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
     private TimeProvider Clock { get; } = clock;
 
     private TrackingArtifacts Artifacts { get; } = artifacts;
+
+    private IArtifactStore ProxyArtifacts { get; } = proxyArtifacts;
 
     private Lineage.MetadataStore Metadata { get; } = new(database, audit, clock);
 
@@ -635,20 +638,19 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
             {
                 throw new NotFoundException($"There is no artifact directory at {root.FullName}.");
             }
-            var destination = owner.Artifacts.ArtifactsDestination;
+            var destination = owner.ProxyArtifacts;
+            var stored = await destination.ListAsync("", cancellationToken).ToDictionaryAsync(o => o.Key, o => o.Size, StringComparer.Ordinal, cancellationToken);
             var files = root.EnumerateFiles("*", SearchOption.AllDirectories).ToList();
             long copied = 0, done = 0, bytes = 0;
             foreach (var file in files)
             {
-                var relative = Path.GetRelativePath(root.FullName, file.FullName);
-                var target = new FileInfo(Path.Combine(destination, relative));
-                if (!target.Exists || target.Length != file.Length || !await SameBytesAsync(file, target))
+                var key = Path.GetRelativePath(root.FullName, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                if (!stored.TryGetValue(key, out var size) || size != file.Length || !await SameBytesAsync(file, key))
                 {
-                    target.Directory!.Create();
-                    // Copied under a temporary name and renamed, so an interrupted import leaves no half file in place.
-                    var partial = target.FullName + ".cairn-import";
-                    file.CopyTo(partial, overwrite: true);
-                    File.Move(partial, target.FullName, overwrite: true);
+                    // Staged and committed by the store, so an interrupted import leaves no half file in place.
+                    await using var read = file.OpenRead();
+                    await using var staged = await destination.StageAsync(key, read, long.MaxValue, withMd5: false, cancellationToken);
+                    await destination.CommitAsync(staged, key, cancellationToken);
                     copied++;
                     bytes += file.Length;
                 }
@@ -666,14 +668,11 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
             Counts.Add(new ImportCount("artifact files", files.Count, copied));
         }
 
-        private async Task<bool> SameBytesAsync(FileInfo a, FileInfo b)
+        private async Task<bool> SameBytesAsync(FileInfo file, string key)
         {
-            async Task<byte[]> Hash(FileInfo f)
-            {
-                await using var stream = f.OpenRead();
-                return await SHA256.HashDataAsync(stream, cancellationToken);
-            }
-            var (first, second) = (await Hash(a), await Hash(b));
+            await using var local = file.OpenRead();
+            await using var copy = await owner.ProxyArtifacts.OpenReadAsync(key, 0, null, cancellationToken);
+            var (first, second) = (await SHA256.HashDataAsync(local, cancellationToken), await SHA256.HashDataAsync(copy, cancellationToken));
             return first.AsSpan().SequenceEqual(second);
         }
 

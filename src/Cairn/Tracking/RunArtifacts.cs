@@ -8,89 +8,75 @@ namespace Cairn.Tracking;
 /// <summary>One entry of an artifact listing, as MLflow's FileInfo: a path, whether it is a directory, a size for files.</summary>
 public sealed record ArtifactFileInfo(string Path, bool IsDir, long? FileSize);
 
+/// <summary>A proxied artifact opened for reading: its bytes (seekable, so ranges can be served) and its file name.</summary>
+public sealed record ArtifactContent(Stream Content, string FileName);
+
 /// <summary>
-/// MLflow run artifacts on the local filesystem: the artifact proxy's destination (paths of
-/// <c>mlflow-artifacts:/…</c> URIs) and local artifact locations. Uploads stream through a staged file with their
-/// SHA-256 computed on the way in and are renamed into place only when complete, so a dropped upload leaves nothing.
-/// Object-store locations (s3://, azure://) are not reachable from here yet.
+/// MLflow run artifacts: the artifact proxy's destination (paths of <c>mlflow-artifacts:/…</c> URIs), kept in an
+/// <see cref="IArtifactStore"/> — a directory, or the bucket every replica shares — and local artifact locations
+/// (<c>file:</c> URIs, paths) for listing. Uploads stream into the store's staging with their SHA-256 computed on the
+/// way in and appear only when complete, so a dropped upload leaves nothing.
 /// </summary>
-public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase database, AuditChain audit, ArtifactLimits limits)
+public sealed class RunArtifacts(IArtifactStore destination, CairnDatabase database, AuditChain audit, ArtifactLimits limits)
 {
-    /// <summary>Staged uploads live here, inside the destination (one filesystem, so the final rename is atomic).</summary>
-    public const string StagingFolder = TrackingArtifacts.StagingFolder;
+    /// <summary>The store the proxy keeps files in (its <c>--artifacts-destination</c>).</summary>
+    public IArtifactStore Destination => destination;
 
     /// <summary>
     /// Stores a file at a proxy path (relative to the artifacts destination), replacing one already there.
     /// <paramref name="declaredLength"/> (a request's Content-Length) lets a body over the limit be refused before any of it is read.
     /// </summary>
     /// <exception cref="PayloadTooLargeException">The body is larger than the server's file size limit; nothing is kept.</exception>
-    public async Task<HashedCopy> PutAsync(Caller caller, string path, Stream content, long? declaredLength, CancellationToken cancellationToken)
+    public async Task PutAsync(Caller caller, string path, Stream content, long? declaredLength, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var target = locations.ProxyPath(path);
+        var key = TrackingArtifacts.ProxyKey(path);
         if (declaredLength > limits.MaxFileBytes)
         {
             throw new PayloadTooLargeException($"The file is larger than the limit of {limits.MaxFileBytes} bytes.");
         }
-        RefuseFolderClash(path, target);
-        var staging = Path.Combine(locations.ArtifactsDestination, StagingFolder);
-        Directory.CreateDirectory(staging);
-        var staged = Path.Combine(staging, Guid.NewGuid().ToString("N"));
-        try
+        await RefuseFolderClashAsync(key, cancellationToken);
+        await using var staged = await destination.StageAsync(key, content, limits.MaxFileBytes, withMd5: false, cancellationToken);
+        // Again: another upload may have made a folder of this path (or a file of one of its parents) meanwhile.
+        await RefuseFolderClashAsync(key, cancellationToken);
+        await database.WriteAsync(async (_, transaction) =>
         {
-            var copy = await HashingCopy.ToFileAsync(content, staged, limits.MaxFileBytes, withMd5: false, durable: true, alsoSend: null, cancellationToken);
-            // Again: another upload may have made a folder of this path (or of one of its parents) meanwhile.
-            RefuseFolderClash(path, target);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            await database.WriteAsync(async (_, transaction) =>
-            {
-                await audit.AppendAsync(transaction, caller.Name, "artifact.put", $"mlflow-artifacts/{path}", null,
-                    new { path, size = copy.Size, sha256 = copy.Sha256 }, cancellationToken);
-                // Moved last, once its audit entry is written: a failed audit append leaves nothing in place.
-                File.Move(staged, target, overwrite: true);
-                return 0;
-            }, cancellationToken);
-            return copy;
-        }
-        finally
-        {
-            File.Delete(staged);
-        }
+            await audit.AppendAsync(transaction, caller.Name, "artifact.put", $"mlflow-artifacts/{key}", null,
+                new { path = key, size = staged.Size, sha256 = staged.Sha256 }, cancellationToken);
+            // Committed last, once its audit entry is written: a failed audit append leaves nothing in place.
+            await destination.CommitAsync(staged, key, cancellationToken);
+            return 0;
+        }, cancellationToken);
     }
 
     /// <summary>Removes uploads a killed process left staged.</summary>
-    public int RemoveAbandonedStaging()
-    {
-        var staging = new DirectoryInfo(Path.Combine(locations.ArtifactsDestination, StagingFolder));
-        if (!staging.Exists)
-        {
-            return 0;
-        }
-        var files = staging.GetFiles();
-        foreach (var file in files)
-        {
-            file.Delete();
-        }
-        return files.Length;
-    }
+    public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken) => destination.RemoveAbandonedStagingAsync(cancellationToken);
 
-    /// <summary>A stored file, for reading (seekable, so ranges can be served from it).</summary>
-    public FileInfo Find(Caller caller, string path)
+    /// <summary>A stored file, opened for reading.</summary>
+    /// <exception cref="NotFoundException">No file is stored at the path (a directory is not a file).</exception>
+    public async Task<ArtifactContent> OpenAsync(Caller caller, string path, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var file = new FileInfo(locations.ProxyPath(path));
-        return file.Exists ? file : throw new NotFoundException($"Artifact '{path}' does not exist.");
+        var key = TrackingArtifacts.ProxyKey(path);
+        try
+        {
+            return new ArtifactContent(await destination.OpenReadAsync(key, 0, null, cancellationToken), key[(key.LastIndexOf('/') + 1)..]);
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException($"Artifact '{path}' does not exist.");
+        }
     }
 
     /// <summary>
     /// The proxy's listing of one directory (the destination itself without a path): entries named by their base
     /// names, as MLflow's proxy answers; a missing directory or a file lists as nothing.
     /// </summary>
-    public IReadOnlyList<ArtifactFileInfo> ListProxy(Caller caller, string? path)
+    public async Task<IReadOnlyList<ArtifactFileInfo>> ListProxyAsync(Caller caller, string? path, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var directory = string.IsNullOrEmpty(path) ? locations.ArtifactsDestination : locations.ProxyPath(path.TrimEnd('/'));
-        return List(directory, prefix: "");
+        var directory = string.IsNullOrEmpty(path) ? "" : TrackingArtifacts.ProxyKey(path.TrimEnd('/'));
+        return await ListAsync(destination, directory, e => e.Key[(e.Key.LastIndexOf('/') + 1)..], cancellationToken);
     }
 
     /// <summary>
@@ -100,21 +86,22 @@ public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase data
     public async Task<bool> DeleteAsync(Caller caller, string path, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var target = locations.ProxyPath(path.TrimEnd('/'));
-        if (!File.Exists(target) && !Directory.Exists(target))
+        var key = TrackingArtifacts.ProxyKey(path.TrimEnd('/'));
+        var keys = await destination.ListAsync(key + "/", cancellationToken).Select(o => o.Key).ToListAsync(cancellationToken);
+        if (await destination.ExistsAsync(key, cancellationToken))
+        {
+            keys.Add(key);
+        }
+        if (keys.Count == 0)
         {
             return false;
         }
         await database.WriteAsync(async (_, transaction) =>
         {
-            await audit.AppendAsync(transaction, caller.Name, "artifact.delete", $"mlflow-artifacts/{path}", new { path }, null, cancellationToken);
-            if (Directory.Exists(target))
+            await audit.AppendAsync(transaction, caller.Name, "artifact.delete", $"mlflow-artifacts/{key}", new { path = key, files = keys.Count }, null, cancellationToken);
+            foreach (var stored in keys)
             {
-                Directory.Delete(target, recursive: true);
-            }
-            else
-            {
-                File.Delete(target);
+                await destination.DeleteAsync(stored, cancellationToken);
             }
             return 0;
         }, cancellationToken);
@@ -125,52 +112,40 @@ public sealed class RunArtifacts(TrackingArtifacts locations, CairnDatabase data
     /// A run's artifacts under <paramref name="path"/> (relative to the run's artifact URI), with paths relative to that
     /// URI, as MLflow's artifacts/list answers. A missing directory or a file lists as nothing.
     /// </summary>
-    /// <exception cref="InvalidParameterException">The path is unsafe, or the artifact URI is not on this machine (object storage).</exception>
-    public IReadOnlyList<ArtifactFileInfo> ListRun(Caller caller, string artifactUri, string? path)
+    /// <exception cref="InvalidParameterException">The path is unsafe, or the artifact URI is not reachable from here (object storage).</exception>
+    public async Task<IReadOnlyList<ArtifactFileInfo>> ListRunAsync(Caller caller, string artifactUri, string? path, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
-        var root = locations.LocalDirectory(artifactUri);
-        if (string.IsNullOrEmpty(path))
-        {
-            return List(root, prefix: "");
-        }
-        path = TrackingArtifacts.CheckPath(path.TrimEnd('/'));
-        return List(Path.Combine(root, path), prefix: path + "/");
+        var root = TrackingArtifacts.Resolve(artifactUri);
+        // A local root is read through a store over its directory, which writes nothing until something is staged.
+        var (store, prefix) = root.Proxied ? (destination, root.Path) : (new FileSystemArtifactStore(root.Path), "");
+        var relative = string.IsNullOrEmpty(path) ? "" : TrackingArtifacts.CheckPath(path.TrimEnd('/'));
+        var directory = string.Join('/', new[] { prefix, relative }.Where(p => p.Length > 0));
+        var skip = prefix.Length == 0 ? 0 : prefix.Length + 1;
+        return await ListAsync(store, directory, e => e.Key[skip..], cancellationToken);
     }
 
-    /// <summary>Where an artifact URI's files are on this machine (see <see cref="TrackingArtifacts.LocalDirectory"/>).</summary>
-    public string LocalDirectory(string artifactUri) => locations.LocalDirectory(artifactUri);
-
-    /// <summary>A file cannot replace a directory, nor sit under a path that is a file.</summary>
-    private void RefuseFolderClash(string path, string target)
+    private static async Task<IReadOnlyList<ArtifactFileInfo>> ListAsync(IArtifactStore store, string directory, Func<StoredEntry, string> name, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(target))
+        var entries = await store.ListDirectoryAsync(directory, cancellationToken)
+            .Select(e => new ArtifactFileInfo(name(e), e.IsDirectory, e.Size))
+            .ToListAsync(cancellationToken);
+        return entries.OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>A file cannot replace a directory, nor sit under a path that is a file (one store must look like one tree).</summary>
+    private async Task RefuseFolderClashAsync(string key, CancellationToken cancellationToken)
+    {
+        if (await destination.ListAsync(key + "/", cancellationToken).AnyAsync(cancellationToken))
         {
-            throw new InvalidParameterException($"Artifact path '{path}' is a directory.");
+            throw new InvalidParameterException($"Artifact path '{key}' is a directory.");
         }
-        for (var parent = Path.GetDirectoryName(target); parent is not null && parent.Length > locations.ArtifactsDestination.Length; parent = Path.GetDirectoryName(parent))
+        for (var slash = key.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = key.IndexOf('/', slash + 1))
         {
-            if (File.Exists(parent))
+            if (await destination.ExistsAsync(key[..slash], cancellationToken))
             {
-                throw new InvalidParameterException($"Artifact path '{path}' lies under '{Path.GetRelativePath(locations.ArtifactsDestination, parent).Replace('\\', '/')}', which is a file.");
+                throw new InvalidParameterException($"Artifact path '{key}' lies under '{key[..slash]}', which is a file.");
             }
         }
-    }
-
-    private List<ArtifactFileInfo> List(string directory, string prefix)
-    {
-        var info = new DirectoryInfo(directory);
-        if (!info.Exists)
-        {
-            return [];
-        }
-        var atDestination = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) == locations.ArtifactsDestination.TrimEnd(Path.DirectorySeparatorChar);
-        return info.EnumerateFileSystemInfos()
-            .Where(e => !(atDestination && e.Name == StagingFolder))
-            .OrderBy(e => e.Name, StringComparer.Ordinal)
-            .Select(e => e is FileInfo file
-                ? new ArtifactFileInfo(prefix + file.Name, false, file.Length)
-                : new ArtifactFileInfo(prefix + e.Name, true, null))
-            .ToList();
     }
 }

@@ -6,15 +6,15 @@ namespace Cairn.Tracking;
 /// Where MLflow run artifacts go, with the meanings of <c>mlflow server</c>'s options.
 /// <see cref="DefaultArtifactRoot"/> is the root of new experiments' artifact locations (an experiment's location is
 /// <c>{root}/{experiment_id}</c>, a run's artifact URI <c>{location}/{run_id}/artifacts</c>); with the default
-/// <c>mlflow-artifacts:/</c> clients upload through the server's artifact proxy, which keeps the files under
-/// <see cref="ArtifactsDestination"/> at the same relative paths MLflow's proxy would.
+/// <c>mlflow-artifacts:/</c> clients upload through the server's artifact proxy (<see cref="RunArtifacts"/>), which keeps
+/// the files in its destination store at the same relative paths MLflow's proxy would.
 /// </summary>
-public sealed record TrackingArtifacts(string DefaultArtifactRoot, string ArtifactsDestination)
+public sealed record TrackingArtifacts(string DefaultArtifactRoot)
 {
     public const string ProxyScheme = "mlflow-artifacts:";
 
-    /// <summary>Staged proxy uploads live here, inside the destination (one filesystem, so the final rename is atomic).</summary>
-    public const string StagingFolder = ".cairn-staging";
+    /// <summary>The proxy path no client may use: the filesystem store stages uploads there.</summary>
+    public const string StagingFolder = ".staging";
 
     /// <summary>An experiment's artifact location under the default root.</summary>
     public string ExperimentLocation(long experimentId) => $"{DefaultArtifactRoot.TrimEnd('/')}/{experimentId}";
@@ -23,22 +23,22 @@ public sealed record TrackingArtifacts(string DefaultArtifactRoot, string Artifa
     public static string RunArtifactUri(string experimentLocation, string runId) => $"{experimentLocation.TrimEnd('/')}/{runId}/artifacts";
 
     /// <summary>
-    /// Where an artifact URI's files are on this machine: <c>mlflow-artifacts:/x</c> (or with an authority,
-    /// <c>mlflow-artifacts://host:port/x</c>) at <c>x</c> under the proxy's destination; <c>file:</c> URIs and plain
-    /// paths as they are, a relative path being relative to the working directory, as in MLflow.
+    /// Where an artifact URI's files are: <c>mlflow-artifacts:/x</c> (or with an authority,
+    /// <c>mlflow-artifacts://host:port/x</c>) under the key <c>x</c> of the proxy's destination; <c>file:</c> URIs and
+    /// plain paths in that directory of this machine, a relative path being relative to the working directory, as in MLflow.
     /// </summary>
     /// <exception cref="InvalidParameterException">The URI is on object storage or another scheme this server does not reach, or its proxy path is unsafe.</exception>
-    public string LocalDirectory(string artifactUri)
+    public static ArtifactRoot Resolve(string artifactUri)
     {
         ArgumentNullException.ThrowIfNull(artifactUri);
         if (artifactUri.StartsWith(ProxyScheme, StringComparison.Ordinal))
         {
             var rest = WithoutAuthority(artifactUri[ProxyScheme.Length..]).Trim('/');
-            return rest.Length == 0 ? ArtifactsDestination : ProxyPath(rest);
+            return new ArtifactRoot(Proxied: true, rest.Length == 0 ? "" : ProxyKey(rest));
         }
-        return LocalPath(artifactUri) ?? throw new InvalidParameterException(
-            $"Artifact location '{artifactUri}' is not on this server's filesystem ({Scheme(artifactUri)}:// locations are not supported yet); " +
-            "use mlflow-artifacts:/, a file: URI or a local path.");
+        return new ArtifactRoot(Proxied: false, LocalPath(artifactUri) ?? throw new InvalidParameterException(
+            $"Artifact location '{artifactUri}' is not reachable from this server ({Scheme(artifactUri)}:// locations are not supported as run artifact roots); " +
+            "use mlflow-artifacts:/, a file: URI or a local path."));
     }
 
     /// <summary>
@@ -77,22 +77,22 @@ public sealed record TrackingArtifacts(string DefaultArtifactRoot, string Artifa
     }
 
     /// <summary>
-    /// The file of a proxy path (relative to the destination), checked as MLflow's <c>validate_path_is_safe</c> checks
+    /// The key of a proxy path (relative to the destination), checked as MLflow's <c>validate_path_is_safe</c> checks
     /// it — percent-decoded until it no longer changes, no <c>#</c> — and as every Cairn artifact path is (no <c>..</c>,
     /// no absolute path, no backslash, no NUL). The staging folder is not addressable.
     /// </summary>
     /// <exception cref="InvalidParameterException">The path is unsafe.</exception>
-    public string ProxyPath(string path)
+    public static string ProxyKey(string path)
     {
         CheckPath(path);
         if (path.Split('/')[0] == StagingFolder)
         {
             throw new InvalidParameterException($"Artifact path '{path}' is reserved for uploads in progress.");
         }
-        return Path.Combine(ArtifactsDestination, path);
+        return path;
     }
 
-    /// <summary>Checks a path relative to an artifact root as <see cref="ProxyPath"/> does, and returns it.</summary>
+    /// <summary>Checks a path relative to an artifact root as <see cref="ProxyKey"/> does, and returns it.</summary>
     /// <exception cref="InvalidParameterException">The path is unsafe.</exception>
     public static string CheckPath(string? path)
     {
@@ -130,3 +130,9 @@ public sealed record TrackingArtifacts(string DefaultArtifactRoot, string Artifa
         return slash < 0 ? "" : rest[slash..];
     }
 }
+
+/// <summary>
+/// Where a run's artifacts are: under the key prefix <see cref="Path"/> of the artifact proxy's destination
+/// (<see cref="Proxied"/>), or in the directory <see cref="Path"/> of this machine.
+/// </summary>
+public sealed record ArtifactRoot(bool Proxied, string Path);

@@ -2,31 +2,35 @@ using Cairn.Tracking;
 
 namespace Cairn.Tests.Mlflow;
 
-/// <summary>Artifact URIs resolved to places on this machine, as the run listing (and later the registry and the importer) resolve them.</summary>
+/// <summary>Artifact URIs resolved to a key of the proxy's destination or a directory of this machine, as the run listing resolves them.</summary>
 public sealed class MlflowArtifactsLocationTests
 {
-    private static readonly TrackingArtifacts Locations = new("mlflow-artifacts:/", "/srv/mlartifacts");
+    [Theory]
+    [InlineData("mlflow-artifacts:/", "")]
+    [InlineData("mlflow-artifacts:/1/abc/artifacts", "1/abc/artifacts")]
+    [InlineData("mlflow-artifacts:/1/abc/artifacts/", "1/abc/artifacts")]
+    [InlineData("mlflow-artifacts://tracking.example:5000/1/abc/artifacts", "1/abc/artifacts")]
+    public void Proxy_uris_resolve_to_their_key_in_the_destination(string uri, string key)
+    {
+        Assert.Equal(new ArtifactRoot(Proxied: true, key), TrackingArtifacts.Resolve(uri));
+    }
 
     [Theory]
-    [InlineData("mlflow-artifacts:/", "/srv/mlartifacts")]
-    [InlineData("mlflow-artifacts:/1/abc/artifacts", "/srv/mlartifacts/1/abc/artifacts")]
-    [InlineData("mlflow-artifacts:/1/abc/artifacts/", "/srv/mlartifacts/1/abc/artifacts")]
-    [InlineData("mlflow-artifacts://tracking.example:5000/1/abc/artifacts", "/srv/mlartifacts/1/abc/artifacts")]
     [InlineData("file:///data/mlruns/1/abc/artifacts", "/data/mlruns/1/abc/artifacts")]
     [InlineData("file://host/data/mlruns", "/data/mlruns")]
     [InlineData("file:///data/with%20space", "/data/with space")]
     [InlineData("/data/mlruns/1", "/data/mlruns/1")]
     public void Uris_on_this_machine_resolve_to_their_directory(string uri, string expected)
     {
-        Assert.Equal(expected, Locations.LocalDirectory(uri));
+        Assert.Equal(new ArtifactRoot(Proxied: false, expected), TrackingArtifacts.Resolve(uri));
     }
 
     [Fact]
     public void Relative_paths_and_file_uris_are_relative_to_the_working_directory_as_in_mlflow()
     {
-        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "mlruns", "1"), Locations.LocalDirectory("mlruns/1"));
-        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "mlruns", "1"), Locations.LocalDirectory("./mlruns/1"));
-        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "mlruns"), Locations.LocalDirectory("file:mlruns"));
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "mlruns", "1"), TrackingArtifacts.Resolve("mlruns/1").Path);
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "mlruns", "1"), TrackingArtifacts.Resolve("./mlruns/1").Path);
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "mlruns"), TrackingArtifacts.Resolve("file:mlruns").Path);
     }
 
     [Theory]
@@ -35,10 +39,10 @@ public sealed class MlflowArtifactsLocationTests
     [InlineData("wasbs://c@acct.blob.core.windows.net/x")]
     [InlineData("runs:/abc/model")]
     [InlineData("mlflow-artifacts:/1/../../etc")]
-    [InlineData("mlflow-artifacts:/.cairn-staging/x")]
+    [InlineData("mlflow-artifacts:/.staging/x")]
     public void Other_schemes_and_unsafe_proxy_paths_are_invalid(string uri)
     {
-        Assert.Throws<InvalidParameterException>(() => Locations.LocalDirectory(uri));
+        Assert.Throws<InvalidParameterException>(() => TrackingArtifacts.Resolve(uri));
     }
 
     [Theory]

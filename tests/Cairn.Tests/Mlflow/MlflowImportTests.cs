@@ -29,7 +29,7 @@ public sealed class MlflowImportTests : IDisposable
 
     private Task<MlflowImportSummary> ImportAsync() => new MlflowImporter(
             _app.Services.GetRequiredService<CairnDatabase>(), _app.Services.GetRequiredService<AuditChain>(), TimeProvider.System,
-            _app.Services.GetRequiredService<TrackingArtifacts>())
+            _app.Services.GetRequiredService<TrackingArtifacts>(), _app.Services.GetRequiredService<RunArtifacts>().Destination)
         .ImportAsync(Caller.Admin("importer"), Path.Combine(_source, "mlflow.db"), Path.Combine(_source, "mlartifacts"), null, CancellationToken.None);
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class MlflowImportTests : IDisposable
 
         var error = await Assert.ThrowsAsync<InvalidParameterException>(() => new MlflowImporter(
                 _app.Services.GetRequiredService<CairnDatabase>(), _app.Services.GetRequiredService<AuditChain>(), TimeProvider.System,
-                _app.Services.GetRequiredService<TrackingArtifacts>())
+                _app.Services.GetRequiredService<TrackingArtifacts>(), _app.Services.GetRequiredService<RunArtifacts>().Destination)
             .ImportAsync(Caller.Admin("importer"), other, null, null, CancellationToken.None));
 
         Assert.Contains("not an MLflow tracking database", error.Message, StringComparison.Ordinal);
