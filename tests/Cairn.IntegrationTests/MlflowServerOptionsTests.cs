@@ -64,7 +64,7 @@ public sealed class MlflowServerOptionsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--artifacts-destination", "s3://bucket/mlartifacts", "Cairn:ArtifactsDestination 's3://bucket/mlartifacts' is not supported yet")]
+    [InlineData("--artifacts-destination", "gs://bucket/mlartifacts", "Cairn:ArtifactsDestination 'gs://bucket/mlartifacts' is not supported (gs:)")]
     [InlineData("--default-artifact-root", "gs://bucket/mlruns", "Cairn:DefaultArtifactRoot 'gs://bucket/mlruns' is not supported yet")]
     public async Task An_unsupported_artifact_location_stops_the_server_with_a_clear_message(string option, string value, string message)
     {
@@ -73,6 +73,21 @@ public sealed class MlflowServerOptionsTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.Single(result.Stderr.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("s3://models/cairn", "s3://models/cairn/mlruns", "the destination lies inside the version files' location")]
+    [InlineData("azure://models/cairn", "azure://models", "the version files' location lies inside the destination")]
+    [InlineData("s3://models/cairn", "S3://models/cairn/", "are the same place")]
+    public async Task A_destination_that_would_mix_mlflows_files_with_version_files_stops_the_server(string artifacts, string destination, string reason)
+    {
+        var result = await Cli.RunAsync(
+            ["serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(_work, "data"), "--artifacts", artifacts, "--artifacts-destination", destination],
+            new Dictionary<string, string> { ["CAIRN_AZURE_CONNECTION_STRING"] = "UseDevelopmentStorage=true" });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(reason, result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("a folder whose name starts with '.'", result.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]

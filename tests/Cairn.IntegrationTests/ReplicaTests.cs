@@ -6,8 +6,8 @@ namespace Cairn.IntegrationTests;
 
 /// <summary>
 /// Two <c>cairn serve</c> replicas on one PostgreSQL database and one bucket (s3rver; a shared directory where no S3
-/// server is given), hammered at once: numbering, aliases, stages, caches, files and the audit chain must come out as
-/// if one server had taken every request.
+/// server is given), each with a data directory of its own as on two machines, hammered at once: numbering, aliases,
+/// stages, caches, files, MLflow's proxied artifacts and the audit chain must come out as if one server had taken every request.
 /// </summary>
 public sealed class ReplicaTests : IAsyncLifetime
 {
@@ -23,16 +23,25 @@ public sealed class ReplicaTests : IAsyncLifetime
             return;
         }
         _database = Postgres.CreateDatabase();
-        string[] args = ["--database", _database.ConnectionString, "--data-dir", _shared];
+        string[] args = ["--database", _database.ConnectionString];
         Dictionary<string, string>? env = null;
         if (S3.Endpoint is not null)
         {
+            // MLflow's proxied artifacts follow the version files into the bucket (its .mlartifacts folder).
             var (location, s3) = S3.Location();
             args = [.. args, "--artifacts", location];
             env = s3;
         }
+        else
+        {
+            args = [.. args, "--artifacts", Path.Combine(_shared, "artifacts"), "--artifacts-destination", Path.Combine(_shared, "mlartifacts")];
+        }
         // Started together: both apply the migrations at once, which the store's write lock must serialise.
-        var starting = new[] { ServerProcess.StartAsync(args, env), ServerProcess.StartAsync(args, env) };
+        var starting = new[]
+        {
+            ServerProcess.StartAsync([.. args, "--data-dir", Path.Combine(_shared, "a")], env),
+            ServerProcess.StartAsync([.. args, "--data-dir", Path.Combine(_shared, "b")], env),
+        };
         var started = await Task.WhenAll(starting);
         (_a, _b) = (started[0], started[1]);
     }
@@ -139,6 +148,34 @@ public sealed class ReplicaTests : IAsyncLifetime
         using var partial = await clients[1].SendAsync(ranged);
         Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
         Assert.Equal(bytes[1_000_000..1_000_100], await partial.Content.ReadAsByteArrayAsync());
+    }
+
+    [PostgresFact]
+    public async Task An_mlflow_artifact_logged_through_one_replica_is_listed_read_and_deleted_through_the_other()
+    {
+        var clients = Clients();
+        var experiment = (string)(await Json(clients[0].PostAsJsonAsync("/api/2.0/mlflow/experiments/create", new { name = "replicated-artifacts" })))["experiment_id"]!;
+        var run = (await Json(clients[0].PostAsJsonAsync("/api/2.0/mlflow/runs/create", new { experiment_id = experiment })))["run"]!["info"]!;
+        var runId = (string)run["run_id"]!;
+        var path = ((string)run["artifact_uri"]!)["mlflow-artifacts:/".Length..] + "/model/model.pkl";
+        var bytes = Enumerable.Range(0, 1_500_000).Select(i => (byte)(i * 7)).ToArray();
+
+        await Ok(clients[0].PutAsync($"/api/2.0/mlflow-artifacts/artifacts/{path}", new ByteArrayContent(bytes)));
+
+        var listed = await Json(clients[1].GetAsync($"/api/2.0/mlflow/artifacts/list?run_id={runId}&path=model"));
+        Assert.Equal("model/model.pkl", (string?)listed["files"]![0]!["path"]);
+        Assert.Equal(bytes.Length, (long)listed["files"]![0]!["file_size"]!);
+        Assert.Equal(bytes, await clients[1].GetByteArrayAsync($"/api/2.0/mlflow-artifacts/artifacts/{path}"));
+        await Ok(clients[1].DeleteAsync($"/api/2.0/mlflow-artifacts/artifacts/{path}"));
+        Assert.Equal(HttpStatusCode.NotFound, (await clients[0].GetAsync($"/api/2.0/mlflow-artifacts/artifacts/{path}")).StatusCode);
+    }
+
+    private static async Task<JsonObject> Json(Task<HttpResponseMessage> pending)
+    {
+        using var response = await pending;
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!.AsObject();
     }
 
     private static async Task<JsonObject> Created(Task<HttpResponseMessage> pending) => await Created(await pending);
