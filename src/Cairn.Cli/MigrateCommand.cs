@@ -24,10 +24,21 @@ internal static class MigrateCommand
                 + "(CAIRN_AZURE_CONNECTION_STRING); default: they stay in <from>/artifacts, and the server's --artifacts points there",
             HelpName = "dir|uri",
         };
+        var mlflowArtifactsFrom = new Option<string>("--mlflow-artifacts-from")
+        {
+            Description = "Where the installation's MLflow artifact proxy kept files (its --artifacts-destination); default: <from>/mlartifacts",
+            HelpName = "dir",
+        };
+        var mlflowArtifactsTo = new Option<string>("--mlflow-artifacts-to")
+        {
+            Description = "Copy MLflow's proxied artifacts to this store too (a directory, s3:// or azure://); default: <artifacts-to>/.mlartifacts when "
+                + "--artifacts-to is an object store (where `cairn serve --artifacts` on it looks), else they stay where they are",
+            HelpName = "dir|uri",
+        };
         var command = new Command("migrate",
             "Copy everything from a SQLite data directory into PostgreSQL, then verify row counts, file checksums and the audit chain; safe to run again")
         {
-            from, to, artifactsTo,
+            from, to, artifactsTo, mlflowArtifactsFrom, mlflowArtifactsTo,
         };
         command.SetCairnAction(async (result, output, cancellationToken) =>
         {
@@ -47,11 +58,13 @@ internal static class MigrateCommand
             var copy = new StoreCopy(source, target, TimeProvider.System);
             var staging = Path.Combine(directory, ".staging");
             var sourceFiles = new FileSystemArtifactStore(Path.Combine(directory, "artifacts"));
-            var targetFiles = result.GetValue(artifactsTo) is { } location
-                ? ArtifactStores.Open(location, staging, S3FromEnvironment(), Environment.GetEnvironmentVariable("CAIRN_AZURE_CONNECTION_STRING")
-                    ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"))
-                : null;
-            var report = await StepProgress.RunAsync(output.Json, progress => copy.CopyAsync(sourceFiles, targetFiles, progress, cancellationToken));
+            var filesTo = result.GetValue(artifactsTo);
+            var targetFiles = filesTo is null ? null : Open(filesTo, staging);
+            var mlflowTo = result.GetValue(mlflowArtifactsTo)
+                ?? (filesTo is not null && filesTo.Contains("://", StringComparison.Ordinal) ? filesTo.TrimEnd('/') + "/.mlartifacts" : null);
+            var mlflowFiles = mlflowTo is null ? ((IArtifactStore, IArtifactStore)?)null
+                : (new FileSystemArtifactStore(result.GetValue(mlflowArtifactsFrom) ?? Path.Combine(directory, "mlartifacts")), Open(mlflowTo, staging));
+            var report = await StepProgress.RunAsync(output.Json, progress => copy.CopyAsync(sourceFiles, targetFiles, mlflowFiles, progress, cancellationToken));
 
             output.Write(report, r =>
             {
@@ -62,6 +75,10 @@ internal static class MigrateCommand
                 }
                 output.Render(table);
                 Output.Line($"Files: {N(r.FilesChecked)} checked against their SHA-256, {N(r.FilesCopied)} copied now. Audit chain: {N(r.AuditChain.Checked)} entries, {(r.AuditChain.Valid ? "valid" : "BROKEN")}.");
+                if (mlflowTo is not null)
+                {
+                    Output.Line($"MLflow artifacts: {N(r.MlflowArtifactsChecked)} checked in {mlflowTo}, {N(r.MlflowArtifactsCopied)} copied now.");
+                }
                 foreach (var problem in r.Problems)
                 {
                     Output.Error(problem);
@@ -72,6 +89,10 @@ internal static class MigrateCommand
         });
         return command;
     }
+
+    private static IArtifactStore Open(string location, string staging) =>
+        ArtifactStores.Open(location, staging, S3FromEnvironment(), Environment.GetEnvironmentVariable("CAIRN_AZURE_CONNECTION_STRING")
+            ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"));
 
     /// <summary>The CAIRN_S3_* variables, as <c>cairn serve</c> reads them.</summary>
     private static S3Settings S3FromEnvironment() => new(

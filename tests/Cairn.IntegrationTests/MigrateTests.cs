@@ -90,6 +90,7 @@ public sealed class MigrateTests : IDisposable
             await Expect(http.PostAsJsonAsync("/api/v1/models", new { @namespace = "/", model_name = "to_bucket" }), HttpStatusCode.Created);
             await Expect(http.PostAsJsonAsync("/api/v1/models/to_bucket/versions", new { status = "PENDING_REGISTRATION" }), HttpStatusCode.Created);
             await Expect(http.PutAsync("/api/v1/models/to_bucket/versions/1/files/w.bin", new ByteArrayContent(weights)), HttpStatusCode.Created);
+            await Expect(http.PutAsync("/api/2.0/mlflow-artifacts/artifacts/0/run1/artifacts/model/MLmodel", new ByteArrayContent([7, 8, 9])), HttpStatusCode.OK);
         }
         var (bucket, s3) = S3.Location();
 
@@ -98,10 +99,15 @@ public sealed class MigrateTests : IDisposable
 
         Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
         Assert.Equal(1, (long)JsonNode.Parse(first.Stdout)!["files_copied"]!);
+        Assert.Equal(1, (long)JsonNode.Parse(first.Stdout)!["mlflow_artifacts_copied"]!);
         Assert.Equal(0, (long)JsonNode.Parse(again.Stdout)!["files_copied"]!);
+        Assert.Equal(0, (long)JsonNode.Parse(again.Stdout)!["mlflow_artifacts_copied"]!);
+        Assert.Equal(1, (long)JsonNode.Parse(again.Stdout)!["mlflow_artifacts_checked"]!);
         await using var moved = await ServerProcess.StartAsync(["--database", database.ConnectionString, "--artifacts", bucket, "--data-dir", Path.Combine(_work, "pg")], s3);
         using var client = new HttpClient { BaseAddress = new Uri(moved.Url) };
         Assert.Equal(weights, await client.GetByteArrayAsync("/api/v1/models/to_bucket/versions/1/files/w.bin"));
+        // MLflow's proxied files went to the bucket's .mlartifacts folder, where a server on the bucket looks by default.
+        Assert.Equal([7, 8, 9], await client.GetByteArrayAsync("/api/2.0/mlflow-artifacts/artifacts/0/run1/artifacts/model/MLmodel"));
     }
 
     private static async Task<JsonObject> Expect(Task<HttpResponseMessage> pending, HttpStatusCode status)

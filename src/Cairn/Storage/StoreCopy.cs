@@ -11,8 +11,13 @@ namespace Cairn.Storage;
 /// <summary>One table's rows in the source and, after the copy, in the target.</summary>
 public sealed record TableCount(string Table, long Source, long Target, long Copied);
 
-/// <summary>What a copy did and found: per-table counts, files copied and checked, the target's audit chain.</summary>
-public sealed record StoreCopyReport(IReadOnlyList<TableCount> Tables, long FilesCopied, long FilesChecked, AuditVerification AuditChain, IReadOnlyList<string> Problems)
+/// <summary>
+/// What a copy did and found: per-table counts, version files copied and checked, MLflow's proxied artifact files copied
+/// and checked (when they moved too), the target's audit chain.
+/// </summary>
+public sealed record StoreCopyReport(
+    IReadOnlyList<TableCount> Tables, long FilesCopied, long FilesChecked, long MlflowArtifactsCopied, long MlflowArtifactsChecked,
+    AuditVerification AuditChain, IReadOnlyList<string> Problems)
 {
     public bool Verified => Problems.Count == 0;
 }
@@ -34,8 +39,14 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
         public string Sha256 { get; init; } = "";
     }
 
+    /// <param name="sourceFiles">Where the source's version files are.</param>
+    /// <param name="targetFiles">Where to copy them; null leaves them where they are (they are checked there).</param>
+    /// <param name="mlflowArtifacts">MLflow's proxied artifact files to copy from one store to another, or null to leave them.</param>
+    /// <param name="progress">Step, done and total, as the copy goes.</param>
+    /// <param name="cancellationToken">Stops the copy; what was committed stays, and a new run resumes.</param>
     public async Task<StoreCopyReport> CopyAsync(
-        IArtifactStore sourceFiles, IArtifactStore? targetFiles, IProgress<(string Step, long Done, long Total)>? progress, CancellationToken cancellationToken)
+        IArtifactStore sourceFiles, IArtifactStore? targetFiles, (IArtifactStore From, IArtifactStore To)? mlflowArtifacts,
+        IProgress<(string Step, long Done, long Total)>? progress, CancellationToken cancellationToken)
     {
         var pending = await Migrator.PendingAsync(source, cancellationToken);
         if (pending.Count > 0)
@@ -56,12 +67,16 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
             .Select(c => $"table {c.Table}: {c.Source} rows in the source, {c.Target} in the target").ToList();
         var (copied, checkedFiles, fileProblems) = await CopyFilesAsync(sourceFiles, targetFiles, progress, cancellationToken);
         problems.AddRange(fileProblems);
+        var (mlflowCopied, mlflowChecked, mlflowProblems) = mlflowArtifacts is var (from, to)
+            ? await CopyObjectsAsync(from, to, progress, cancellationToken)
+            : (0, 0, []);
+        problems.AddRange(mlflowProblems);
         var chain = await new AuditChain(target, clock).VerifyAsync(Caller.Admin("cairn-migrate"), cancellationToken);
         if (!chain.Valid)
         {
             problems.Add($"the target's audit chain is broken at entry {chain.BrokenAt}: {chain.Reason}");
         }
-        return new StoreCopyReport(counts, copied, checkedFiles, chain, problems);
+        return new StoreCopyReport(counts, copied, checkedFiles, mlflowCopied, mlflowChecked, chain, problems);
     }
 
     /// <summary>The store's tables (not the migration ledger), parents before the tables whose foreign keys name them.</summary>
@@ -205,6 +220,42 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
             progress?.Report(("files", ++done, files.Count));
         }
         return (copied, files.Count, problems);
+    }
+
+    /// <summary>
+    /// Copies every object of <paramref name="from"/> that <paramref name="to"/> lacks or holds with other bytes (MLflow's
+    /// artifacts have no recorded checksum: the source's bytes are the reference), through the target's staged upload;
+    /// then reads each copy back and checks its SHA-256 against the bytes that were sent.
+    /// </summary>
+    private static async Task<(long Copied, long Checked, List<string> Problems)> CopyObjectsAsync(
+        IArtifactStore from, IArtifactStore to, IProgress<(string, long, long)>? progress, CancellationToken cancellationToken)
+    {
+        var objects = await from.ListAsync("", cancellationToken).ToListAsync(cancellationToken);
+        var present = await to.ListAsync("", cancellationToken).ToDictionaryAsync(o => o.Key, o => o.Size, StringComparer.Ordinal, cancellationToken);
+        var problems = new List<string>();
+        long copied = 0, done = 0;
+        foreach (var stored in objects)
+        {
+            string? expected = null, actual = null;
+            if (present.TryGetValue(stored.Key, out var size) && size == stored.Size)
+            {
+                (expected, actual) = (await Sha256Async(from, stored.Key, cancellationToken), await Sha256Async(to, stored.Key, cancellationToken));
+            }
+            if (expected is null || actual != expected)
+            {
+                await using var read = await from.OpenReadAsync(stored.Key, 0, null, cancellationToken);
+                await using var staged = await to.StageAsync(stored.Key, read, long.MaxValue, withMd5: false, cancellationToken);
+                await to.CommitAsync(staged, stored.Key, cancellationToken);
+                (expected, actual) = (staged.Sha256, await Sha256Async(to, stored.Key, cancellationToken));
+                copied++;
+            }
+            if (actual != expected)
+            {
+                problems.Add($"MLflow artifact {stored.Key} has SHA-256 {actual ?? "(missing)"} in the target, {expected} in the source");
+            }
+            progress?.Report(("mlflow artifacts", ++done, objects.Count));
+        }
+        return (copied, objects.Count, problems);
     }
 
     private static async Task<string?> Sha256Async(IArtifactStore store, string key, CancellationToken cancellationToken)
