@@ -49,8 +49,9 @@ internal static class ServeCommand
         };
         var artifactsDestination = new Option<string>("--artifacts-destination")
         {
-            Description = "MLflow's option: where the artifact proxy stores files (default: <data-dir>/mlartifacts)",
-            HelpName = "dir",
+            Description = "MLflow's option: where the artifact proxy stores files: a directory, s3://bucket/prefix or azure://container/prefix "
+                + "(default: <data-dir>/mlartifacts, or the .mlartifacts folder of an object-store --artifacts)",
+            HelpName = "dir|uri",
         };
 
         var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C") { urls, dataDir, database, artifacts, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination };
