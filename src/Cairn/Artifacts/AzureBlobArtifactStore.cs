@@ -44,16 +44,26 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
     {
         var blocks = (StagedBlocks)staged;
         var target = container.GetBlockBlobClient(BlobName(key));
-        if (target.Uri != blocks.Blob.Uri)
+        try
         {
-            // Staged for one name, committed under another (the model was renamed meanwhile): commit, then copy.
-            await blocks.Blob.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);
-            var copy = await target.StartCopyFromUriAsync(blocks.Blob.Uri, cancellationToken: cancellationToken);
-            await copy.WaitForCompletionAsync(cancellationToken);
-            await blocks.Blob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
-            return;
+            if (target.Uri != blocks.Blob.Uri)
+            {
+                // Staged for one name, committed under another (the model was renamed meanwhile): commit, then copy.
+                await blocks.Blob.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);
+                var copy = await target.StartCopyFromUriAsync(blocks.Blob.Uri, cancellationToken: cancellationToken);
+                await copy.WaitForCompletionAsync(cancellationToken);
+                await blocks.Blob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                return;
+            }
+            await target.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);
         }
-        await target.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);
+        catch (RequestFailedException e) when (e.ErrorCode == "InvalidBlockList")
+        {
+            // Committing a blob's block list discards its other uncommitted blocks: another upload of the same name
+            // (another request, or another replica) committed while this one was staged. Its file stands whole.
+            throw new InvalidStateException(
+                $"Another upload of '{key}' was committed while this one was in flight, and Azure Blob Storage keeps only one; nothing of this upload was kept. Send it again.");
+        }
     }
 
     public async Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
