@@ -29,7 +29,9 @@ public static class MlflowJson
     /// The request message: the JSON body of a POST/PATCH/DELETE, or the query string of a GET (repeated keys become
     /// lists, as MLflow's server reads them). An empty body is an empty message; malformed JSON is INVALID_PARAMETER_VALUE.
     /// </summary>
-    public static async Task<T> ReadAsync<T>(HttpContext context)
+    /// <param name="context">The request.</param>
+    /// <param name="tooLarge">With a size limit: the error for a body larger than it, given the body's size.</param>
+    public static async Task<T> ReadAsync<T>(HttpContext context, (long MaxBytes, Func<long, Exception> Error)? tooLarge = null)
         where T : new()
     {
         var request = context.Request;
@@ -39,8 +41,17 @@ public static class MlflowJson
             {
                 return FromQuery(request.Query, Options.GetTypeInfo(typeof(T))).Deserialize<T>(Options) ?? new T();
             }
+            if (tooLarge is var (max, error) && request.ContentLength > max)
+            {
+                throw error(request.ContentLength.Value);
+            }
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body, context.RequestAborted);
+            if (tooLarge is var (limit, refuse) && body.Length > limit)
+            {
+                // A chunked body has no declared length: it is measured once read.
+                throw refuse(body.Length);
+            }
             // Some clients send a DELETE's message in the query string instead of a body.
             return body.Length == 0
                 ? FromQuery(request.Query, Options.GetTypeInfo(typeof(T))).Deserialize<T>(Options) ?? new T()

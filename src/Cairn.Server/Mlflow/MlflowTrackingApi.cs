@@ -92,11 +92,12 @@ internal static class MlflowTrackingApi
             await s.LogBatchAsync(c.Caller(), m.Run, null, [new KeyValue(Required(m.Key, "key"), m.TextValue() ?? throw TrackingLimits.Missing("value"))], null, c.RequestAborted);
             return MlflowJson.Empty;
         }));
-        runs.MapPost("/log-batch", (HttpContext c, TrackingStore s) => Handle(c, async m =>
+        runs.MapPost("/log-batch", async (HttpContext c, TrackingStore s) =>
         {
+            var m = await MlflowJson.ReadAsync<TrackingMessage>(c, (TrackingLimits.MaxBatchRequestBytes, size => TrackingLimits.BatchTooLarge(size)));
             await s.LogBatchAsync(c.Caller(), m.Run, m.BatchMetrics(), m.Params, m.Tags, c.RequestAborted);
             return MlflowJson.Empty;
-        }));
+        });
         runs.MapPost("/log-inputs", (HttpContext c, TrackingStore s) => Handle(c, async m =>
         {
             await s.LogInputsAsync(c.Caller(), m.Run, m.Datasets, c.RequestAborted);

@@ -18,12 +18,18 @@ public static partial class TrackingLimits
     public const int MaxExperimentTagValueLength = 5000;
     public const int MaxExperimentNameLength = 500;
 
+    /// <summary>MLflow's MAX_BATCH_LOG_REQUEST_SIZE: the largest log-batch body, in bytes.</summary>
+    public const int MaxBatchRequestBytes = 1_000_000;
+
     // Alphanumerics, underscores, dashes, periods, spaces, colons and slashes, as MLflow allows in keys.
     [GeneratedRegex(@"^[/\w.\- :]*$")]
     private static partial Regex ValidKey();
 
     public static InvalidParameterException Missing(string parameter) =>
         new($"Missing value for required parameter '{parameter}'. See the API docs for more information about request parameters.");
+
+    public static InvalidParameterException BatchTooLarge(long size) =>
+        new($"Batched logging API requests must be at most {MaxBatchRequestBytes} bytes, got a request of size {size}.");
 
     public static void CheckBatch(int metrics, int parameters, int tags)
     {

@@ -178,6 +178,15 @@ public sealed class TrackingApiTests(CairnApp app) : IClassFixture<CairnApp>
             .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "at most 100 params");
         await (await _mlflow.PostAsync("runs/log-batch", new { run_id = runId, tags = Enumerable.Range(0, 101).Select(i => new { key = $"t{i}", value = "v" }).ToArray() }))
             .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "at most 100 tags");
+        // Within the counts and value lengths, but over MLflow's 1,000,000-byte request limit (about 1.4 MB).
+        var bulky = new
+        {
+            run_id = runId,
+            tags = Enumerable.Range(0, 100).Select(i => new { key = $"t{i}", value = new string('x', 8000) }).ToArray(),
+            @params = Enumerable.Range(0, 100).Select(i => new { key = $"p{i}", value = new string('y', 6000) }).ToArray(),
+        };
+        await (await _mlflow.PostAsync("runs/log-batch", bulky))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Batched logging API requests must be at most 1000000 bytes, got a request of size");
         // A batch whose param conflicts is refused whole: its metrics are not kept either.
         await (await _mlflow.PostAsync("runs/log-batch", new
         {
