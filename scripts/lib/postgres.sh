@@ -41,7 +41,7 @@ pg_start() {
     -o "-p $pg_port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
     || { cat "$dir/server.log" >&2; return 1; }
   postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
-  echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $NF}') on 127.0.0.1:$pg_port" >&2
+  echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port" >&2
 }
 
 pg_stop() { as_pg "$pg_bin/pg_ctl" -D "$1/data" -m immediate stop >/dev/null 2>&1 || true; }
