@@ -118,19 +118,7 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
         }
     }
 
-    public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken)
-    {
-        var removed = 0;
-        if (Directory.Exists(localStaging))
-        {
-            foreach (var file in Directory.EnumerateFiles(localStaging))
-            {
-                File.Delete(file);
-                removed++;
-            }
-        }
-        return Task.FromResult(removed);
-    }
+    public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken) => Task.FromResult(LocalStaging.RemoveAbandoned(localStaging));
 
     private string BlobName(string key) => _prefix + ArtifactPath.Check(key);
 

@@ -122,20 +122,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         }
     }
 
-    public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken)
-    {
-        if (!Directory.Exists(_staging))
-        {
-            return Task.FromResult(0);
-        }
-        var removed = 0;
-        foreach (var file in Directory.EnumerateFiles(_staging))
-        {
-            File.Delete(file);
-            removed++;
-        }
-        return Task.FromResult(removed);
-    }
+    public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken) => Task.FromResult(LocalStaging.RemoveAbandoned(_staging));
 
     private string KeyOf(string path) => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
 

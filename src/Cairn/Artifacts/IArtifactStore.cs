@@ -36,7 +36,10 @@ public interface IArtifactStore
     /// </summary>
     IAsyncEnumerable<StoredEntry> ListDirectoryAsync(string directory, CancellationToken cancellationToken);
 
-    /// <summary>Removes staging left behind by a process that died mid-upload.</summary>
+    /// <summary>
+    /// Removes staging left behind by a process that died mid-upload: what nothing has written to for
+    /// <see cref="LocalStaging.AbandonedAfter"/>, so that another process's upload in flight is left alone.
+    /// </summary>
     Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken);
 }
 

@@ -105,15 +105,7 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
 
     public async Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken)
     {
-        var removed = 0;
-        if (Directory.Exists(localStaging))
-        {
-            foreach (var file in Directory.EnumerateFiles(localStaging))
-            {
-                File.Delete(file);
-                removed++;
-            }
-        }
+        var removed = LocalStaging.RemoveAbandoned(localStaging);
         ListMultipartUploadsResponse uploads;
         try
         {

@@ -195,16 +195,20 @@ public sealed class FileSystemArtifactStoreTests : ArtifactStoreContractTests
     protected override IArtifactStore CreateStore() => new FileSystemArtifactStore(Path.Combine(Scratch, "store"));
 
     [Fact]
-    public async Task Staging_abandoned_by_a_killed_process_is_removed_at_start()
+    public async Task Staging_abandoned_by_a_killed_process_is_removed_at_start_and_an_upload_in_flight_is_not()
     {
         var root = Path.Combine(Scratch, "store");
-        Directory.CreateDirectory(Path.Combine(root, ".staging"));
-        await File.WriteAllBytesAsync(Path.Combine(root, ".staging", "half-written"), [1, 2]);
+        var staging = Path.Combine(root, ".staging");
+        Directory.CreateDirectory(staging);
+        await File.WriteAllBytesAsync(Path.Combine(staging, "half-written"), [1, 2]);
+        File.SetLastWriteTimeUtc(Path.Combine(staging, "half-written"), DateTime.UtcNow - LocalStaging.AbandonedAfter - TimeSpan.FromMinutes(1));
+        // Another replica on the same volume, still writing its upload.
+        await File.WriteAllBytesAsync(Path.Combine(staging, "in-flight"), [3]);
 
         var removed = await new FileSystemArtifactStore(root).RemoveAbandonedStagingAsync(default);
 
         Assert.Equal(1, removed);
-        Assert.Empty(Directory.GetFiles(Path.Combine(root, ".staging")));
+        Assert.Equal(["in-flight"], Directory.GetFiles(staging).Select(Path.GetFileName));
     }
 }
 
