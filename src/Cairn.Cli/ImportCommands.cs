@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Cairn.Artifacts;
 using Cairn.Governance;
 using Cairn.Storage;
 using Cairn.Tracking;
@@ -32,8 +31,9 @@ internal static class ImportCommands
         };
         var destination = new Option<string>("--artifacts-destination")
         {
-            Description = "Where the server's artifact proxy keeps files, if not <data-dir>/mlartifacts",
-            HelpName = "dir",
+            Description = "Where the server's artifact proxy keeps files, if not <data-dir>/mlartifacts: a directory, s3://bucket/prefix (CAIRN_S3_* settings) "
+                + "or azure://container/prefix (CAIRN_AZURE_CONNECTION_STRING), as given to cairn serve --artifacts-destination",
+            HelpName = "dir|uri",
         };
         var command = new Command("mlflow",
             "Import an MLflow tracking and registry database (experiments, runs, params, metrics, tags, datasets, models, versions, aliases, stages); running it again changes nothing")
@@ -48,7 +48,7 @@ internal static class ImportCommands
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using var database = CairnDatabase.Sqlite(target);
             await Migrator.MigrateAsync(database, TimeProvider.System, cancellationToken);
-            var proxyArtifacts = new FileSystemArtifactStore(result.GetValue(destination) ?? Path.Combine(directory, "mlartifacts"));
+            var proxyArtifacts = ArtifactLocations.Open(result.GetValue(destination) ?? Path.Combine(directory, "mlartifacts"), Path.Combine(directory, ".staging", "mlflow-artifacts"));
             var importer = new MlflowImporter(database, new AuditChain(database, TimeProvider.System), TimeProvider.System, new TrackingArtifacts("mlflow-artifacts:/"), proxyArtifacts);
             var caller = Caller.Admin(Environment.UserName);
 

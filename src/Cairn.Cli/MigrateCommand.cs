@@ -59,11 +59,11 @@ internal static class MigrateCommand
             var staging = Path.Combine(directory, ".staging");
             var sourceFiles = new FileSystemArtifactStore(Path.Combine(directory, "artifacts"));
             var filesTo = result.GetValue(artifactsTo);
-            var targetFiles = filesTo is null ? null : Open(filesTo, staging);
+            var targetFiles = filesTo is null ? null : ArtifactLocations.Open(filesTo, staging);
             var mlflowTo = result.GetValue(mlflowArtifactsTo)
                 ?? (filesTo is not null && filesTo.Contains("://", StringComparison.Ordinal) ? filesTo.TrimEnd('/') + "/.mlartifacts" : null);
             var mlflowFiles = mlflowTo is null ? ((IArtifactStore, IArtifactStore)?)null
-                : (new FileSystemArtifactStore(result.GetValue(mlflowArtifactsFrom) ?? Path.Combine(directory, "mlartifacts")), Open(mlflowTo, staging));
+                : (new FileSystemArtifactStore(result.GetValue(mlflowArtifactsFrom) ?? Path.Combine(directory, "mlartifacts")), ArtifactLocations.Open(mlflowTo, staging));
             var report = await StepProgress.RunAsync(output.Json, progress => copy.CopyAsync(sourceFiles, targetFiles, mlflowFiles, progress, cancellationToken));
 
             output.Write(report, r =>
@@ -89,18 +89,6 @@ internal static class MigrateCommand
         });
         return command;
     }
-
-    private static IArtifactStore Open(string location, string staging) =>
-        ArtifactStores.Open(location, staging, S3FromEnvironment(), Environment.GetEnvironmentVariable("CAIRN_AZURE_CONNECTION_STRING")
-            ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"));
-
-    /// <summary>The CAIRN_S3_* variables, as <c>cairn serve</c> reads them.</summary>
-    private static S3Settings S3FromEnvironment() => new(
-        Environment.GetEnvironmentVariable("CAIRN_S3_ENDPOINT"),
-        Environment.GetEnvironmentVariable("CAIRN_S3_REGION"),
-        Environment.GetEnvironmentVariable("CAIRN_S3_ACCESS_KEY_ID"),
-        Environment.GetEnvironmentVariable("CAIRN_S3_SECRET_ACCESS_KEY"),
-        bool.TryParse(Environment.GetEnvironmentVariable("CAIRN_S3_FORCE_PATH_STYLE"), out var pathStyle) ? pathStyle : null);
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -40,6 +40,29 @@ public sealed class MlflowImportCliTests : IDisposable
         Assert.Equal([1, 2, 3], await http.GetByteArrayAsync($"/api/2.0/mlflow-artifacts/artifacts/3/{MlflowDatabase.RunA}/artifacts/model/model.bin"));
     }
 
+    [S3Fact]
+    public async Task Artifacts_can_be_imported_into_a_bucket_that_the_server_then_proxies()
+    {
+        MlflowDatabase.Create(Path.Combine(_work, "mlflow.db"));
+        var model = Directory.CreateDirectory(Path.Combine(_work, "mlartifacts", "3", MlflowDatabase.RunA, "artifacts", "model")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(model, "model.bin"), [4, 5, 6]);
+        var data = Path.Combine(_work, "cairn");
+        var (bucket, s3) = S3.Location();
+        string[] import = ["import", "mlflow", "--from", $"sqlite:///{Path.Combine(_work, "mlflow.db")}", "--artifacts", Path.Combine(_work, "mlartifacts"),
+            "--data-dir", data, "--artifacts-destination", $"{bucket}/mlartifacts", "--json"];
+
+        var first = await Cli.RunAsync(import, s3);
+        var again = await Cli.RunAsync(import, s3);
+
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        long Copied(Cli.Result result) => (long)JsonNode.Parse(result.Stdout)!["counts"]!.AsArray().Single(c => (string)c!["kind"]! == "artifact files")!["imported"]!;
+        Assert.Equal(1, Copied(first));
+        Assert.Equal(0, Copied(again));
+        await using var server = await ServerProcess.StartAsync(["--data-dir", data, "--artifacts-destination", $"{bucket}/mlartifacts"], s3);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        Assert.Equal([4, 5, 6], await http.GetByteArrayAsync($"/api/2.0/mlflow-artifacts/artifacts/3/{MlflowDatabase.RunA}/artifacts/model/model.bin"));
+    }
+
     [Fact]
     public async Task A_missing_database_is_a_clear_error()
     {
