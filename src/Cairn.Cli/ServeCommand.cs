@@ -27,8 +27,9 @@ internal static class ServeCommand
         };
         var artifacts = new Option<string>("--artifacts")
         {
-            Description = "Where version files are kept (default: $CAIRN_ARTIFACTS, else <data-dir>/artifacts)",
-            HelpName = "dir",
+            Description = "Where version files are kept: a directory, s3://bucket/prefix (CAIRN_S3_* settings) or azure://container/prefix "
+                + "(CAIRN_AZURE_CONNECTION_STRING) (default: $CAIRN_ARTIFACTS, else <data-dir>/artifacts)",
+            HelpName = "dir|uri",
         };
         var auth = new Option<string>("--auth")
         {
