@@ -90,6 +90,39 @@ internal static class ServeCommand
                 Output.Error(e.Message);
                 return 1;
             }
+            // The stores are reached at start (migrations, the clean-up of unrecorded files): a setting that cannot work
+            // stops the server here, in one line that names the store, not in a stack trace.
+            catch (CairnException e)
+            {
+                return Stopped("invalid server settings", e);
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                return Stopped("cannot use the metadata database", e);
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException)
+            {
+                return Stopped("cannot use the S3 artifact store", e);
+            }
+            catch (Azure.RequestFailedException e)
+            {
+                return Stopped("cannot use the Azure artifact store", e);
+            }
+            catch (HttpRequestException e)
+            {
+                return Stopped("cannot reach the artifact store", e);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is HttpRequestException or Azure.RequestFailedException))
+            {
+                // The Azure SDK's retries give up with every attempt's failure.
+                return Stopped($"cannot reach the artifact store after {e.InnerExceptions.Count} tries", e.InnerExceptions[^1]);
+            }
+
+            static int Stopped(string what, Exception e)
+            {
+                Output.Error($"{what}: {e.Message.Split('\n', 2)[0].Trim()}");
+                return 1;
+            }
 
             void Add(string key, Option<string> option)
             {

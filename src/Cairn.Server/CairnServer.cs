@@ -157,10 +157,14 @@ public static class CairnServer
     /// left in the artifact store: staged uploads and files whose recording never committed.
     /// </summary>
     private sealed class MigrationService(
-        CairnDatabase database, VersionFiles files, TrackingStore tracking, RunArtifacts runArtifacts, TimeProvider clock, ILogger<MigrationService> logger) : IHostedService
+        CairnDatabase database, VersionFiles files, TrackingStore tracking, RunArtifacts runArtifacts, IOptions<CairnOptions> options, TimeProvider clock,
+        ILogger<MigrationService> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
+            var o = options.Value;
+            // Where everything is, first: a platform engineer reading the log of a replica wants to see it shares the right stores.
+            Log.Stores(logger, database.Description, o.ArtifactsPath, o.ArtifactsDestinationLocation);
             var applied = await Migrator.MigrateAsync(database, clock, cancellationToken);
             if (applied.Count > 0)
             {

@@ -9,6 +9,9 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning, "Removed {Count} stored files that no version records (left by an interrupted upload or delete)")]
     public static partial void OrphansRemoved(ILogger logger, int count);
 
+    [LoggerMessage(4, LogLevel.Information, "Metadata in {Database}; version files in {Artifacts}; MLflow's proxied artifacts in {MlflowArtifacts}")]
+    public static partial void Stores(ILogger logger, string database, string artifacts, string mlflowArtifacts);
+
     [LoggerMessage(2, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
 }

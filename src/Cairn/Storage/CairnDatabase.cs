@@ -21,14 +21,18 @@ public sealed class CairnDatabase : IDisposable
 
     static CairnDatabase() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    private CairnDatabase(string connectionString, ISqlDialect dialect, NpgsqlDataSource? postgres = null)
+    private CairnDatabase(string connectionString, ISqlDialect dialect, string description, NpgsqlDataSource? postgres = null)
     {
         _connectionString = connectionString;
         _postgres = postgres;
         Dialect = dialect;
+        Description = description;
     }
 
     public ISqlDialect Dialect { get; }
+
+    /// <summary>Which database this is, for people and logs, without its password: <c>SQLite /path/cairn.db</c>, <c>PostgreSQL host:port/db as user</c>.</summary>
+    public string Description { get; }
 
     public void Dispose()
     {
@@ -45,11 +49,11 @@ public sealed class CairnDatabase : IDisposable
         setting.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || setting.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
         || setting.Contains("Host=", StringComparison.OrdinalIgnoreCase) || setting.Contains("Server=", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>SQLite for a file path, PostgreSQL for a connection string or URI (see <see cref="IsPostgres"/>).</summary>
     /// <summary>The file of an MLflow-style <c>sqlite:///path</c> URI (three slashes, then a relative path, or a fourth for an absolute one); null for anything else.</summary>
     public static string? SqliteUriPath(string uri) =>
         uri.StartsWith("sqlite:///", StringComparison.Ordinal) && uri.Length > "sqlite:///".Length ? uri["sqlite:///".Length..] : null;
 
+    /// <summary>SQLite for a file path, PostgreSQL for a connection string or URI (see <see cref="IsPostgres"/>).</summary>
     public static CairnDatabase Open(string setting) => IsPostgres(setting) ? Postgres(setting) : Sqlite(setting);
 
     /// <summary>A PostgreSQL database, by Npgsql connection string or <c>postgresql://user:password@host:port/database</c> URI.</summary>
@@ -57,7 +61,9 @@ public sealed class CairnDatabase : IDisposable
     {
         var connectionString = connection.Contains("://", StringComparison.Ordinal) ? FromUri(connection) : connection;
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        return new CairnDatabase(connectionString, PostgresDialect.Instance, builder.Build());
+        var settings = builder.ConnectionStringBuilder;
+        return new CairnDatabase(connectionString, PostgresDialect.Instance,
+            $"PostgreSQL {settings.Host}:{settings.Port}/{settings.Database} as {settings.Username}", builder.Build());
     }
 
     /// <summary>A <c>postgresql://user:password@host:port/database?k=v</c> URI as an Npgsql connection string.</summary>
@@ -101,7 +107,7 @@ public sealed class CairnDatabase : IDisposable
             // Waiting writers retry for this long on SQLITE_BUSY before failing.
             DefaultTimeout = 30,
         };
-        return new CairnDatabase(builder.ToString(), SqliteDialect.Instance);
+        return new CairnDatabase(builder.ToString(), SqliteDialect.Instance, $"SQLite {full}");
     }
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
