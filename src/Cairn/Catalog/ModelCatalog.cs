@@ -255,30 +255,20 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
-            parameters["q"] = "%" + query.Q.Trim() + "%";
-            var d = database.Dialect;
-            where.Add($"({d.CaseInsensitiveLike("m.full_name", "@q")} OR {d.CaseInsensitiveLike("COALESCE(m.description, '')", "@q")})");
+            where.Add(Paging.FreeText(query.Q, database.Dialect, parameters, "m.full_name", "m.description"));
         }
         if (NamespaceScope(caller, "m.namespace", parameters) is { } scope)
         {
             where.Add(scope);
         }
         var orderBy = OrderByClause.ToSql(query.OrderBy, schema, mlflow ? "name ASC" : "full_name ASC");
-        var shape = string.Join('\n', query.Filter, query.Q, query.OrderBy, query.Grammar);
-        var offset = Paging.DecodeOffset(query.PageToken, shape);
-        parameters["limit"] = size + 1;
-        parameters["offset"] = offset;
+        var page = OffsetPage.Start(size, query.PageToken, string.Join('\n', query.Filter, query.Q, query.OrderBy, query.Grammar));
+        page.AddTo(parameters);
         var sql = SelectModels
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + $" ORDER BY {orderBy} LIMIT @limit OFFSET @offset";
+            + $" ORDER BY {orderBy}" + OffsetPage.Sql;
         var rows = await database.ReadAsync(c => c.QueryAsync<ModelRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken);
-        var models = rows.Select(ToModel).ToList();
-        string? next = null;
-        if (models.Count > size)
-        {
-            models.RemoveAt(size);
-            next = Paging.EncodeOffset(offset + size, shape);
-        }
+        var (models, next) = page.Cut(rows.Select(ToModel));
         return new ModelPage(models, next);
     }
 

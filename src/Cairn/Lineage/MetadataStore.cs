@@ -487,23 +487,13 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
-            parameters["q"] = "%" + Paging.EscapeLike(query.Q.Trim()) + "%";
-            where.Add("(" + string.Join(" OR ", textColumns.Select(c => database.Dialect.CaseInsensitiveLike($"COALESCE({c}, '')", "@q") + " ESCAPE '\\'")) + ")");
+            where.Add(Paging.FreeText(query.Q, database.Dialect, parameters, textColumns));
         }
         var orderBy = OrderByClause.ToSql(query.OrderBy, schema, defaultOrder);
-        var shape = string.Join('\n', query.Filter, query.Q, query.OrderBy);
-        var offset = Paging.DecodeOffset(query.PageToken, shape);
-        parameters["limit"] = size + 1;
-        parameters["offset"] = offset;
-        var sql = select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + $" ORDER BY {orderBy} LIMIT @limit OFFSET @offset";
-        var rows = (await database.ReadAsync(c => c.QueryAsync<TRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken)).ToList();
-        string? next = null;
-        if (rows.Count > size)
-        {
-            rows.RemoveAt(size);
-            next = Paging.EncodeOffset(offset + size, shape);
-        }
-        return (rows, next);
+        var page = OffsetPage.Start(size, query.PageToken, string.Join('\n', query.Filter, query.Q, query.OrderBy));
+        page.AddTo(parameters);
+        var sql = select + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + $" ORDER BY {orderBy}" + OffsetPage.Sql;
+        return page.Cut(await database.ReadAsync(c => c.QueryAsync<TRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken));
     }
 
     private async Task<Dataset?> LoadDatasetAsync(DbTransaction transaction, string id, CancellationToken cancellationToken) =>

@@ -359,18 +359,10 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
     private async Task<(List<EntityRow> Rows, string? Next)> PageAsync(
         string sql, DynamicParameters parameters, string shape, int? maxResults, string? pageToken, CancellationToken cancellationToken)
     {
-        var size = Paging.PageSize(maxResults, 100, 1000);
-        var offset = Paging.DecodeOffset(pageToken, shape);
-        parameters.Add("limit", size + 1);
-        parameters.Add("offset", offset);
-        var rows = (await database.ReadAsync(connection => connection.QueryAsync<EntityRow>(new CommandDefinition(
-            sql + " LIMIT @limit OFFSET @offset", parameters, cancellationToken: cancellationToken)), cancellationToken)).ToList();
-        if (rows.Count <= size)
-        {
-            return (rows, null);
-        }
-        rows.RemoveAt(size);
-        return (rows, Paging.EncodeOffset(offset + size, shape));
+        var page = OffsetPage.Start(Paging.PageSize(maxResults, 100, 1000), pageToken, shape);
+        page.AddTo(parameters);
+        return page.Cut(await database.ReadAsync(connection => connection.QueryAsync<EntityRow>(new CommandDefinition(
+            sql + OffsetPage.Sql, parameters, cancellationToken: cancellationToken)), cancellationToken));
     }
 
     /// <summary>Puts a node in a context: an execution by association, anything else by attribution. Adding it again changes nothing.</summary>

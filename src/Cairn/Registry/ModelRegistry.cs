@@ -336,13 +336,11 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }
         var defaultOrder = mlflow ? "name ASC, version_number DESC" : model is null ? "name ASC, version DESC" : "version DESC";
         var orderBy = OrderByClause.ToSql(query.OrderBy, schema, defaultOrder);
-        var shape = string.Join('\n', model, query.Filter, query.OrderBy, query.Grammar);
-        var offset = Paging.DecodeOffset(query.PageToken, shape);
-        parameters["limit"] = size + 1;
-        parameters["offset"] = offset;
+        var page = OffsetPage.Start(size, query.PageToken, string.Join('\n', model, query.Filter, query.OrderBy, query.Grammar));
+        page.AddTo(parameters);
         var sql = SelectVersions
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + $" ORDER BY {orderBy} LIMIT @limit OFFSET @offset";
+            + $" ORDER BY {orderBy}" + OffsetPage.Sql;
         return await database.ReadAsync(async connection =>
         {
             if (model is not null && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -351,13 +349,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 throw ModelCatalog.Missing(model);
             }
             var rows = await connection.QueryAsync<VersionRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken));
-            var versions = rows.Select(ToVersion).ToList();
-            string? next = null;
-            if (versions.Count > size)
-            {
-                versions.RemoveAt(size);
-                next = Paging.EncodeOffset(offset + size, shape);
-            }
+            var (versions, next) = page.Cut(rows.Select(ToVersion));
             return new VersionPage(versions, next);
         }, cancellationToken);
     }

@@ -50,6 +50,16 @@ public static class Paging
         return offset;
     }
 
+    /// <summary>
+    /// The WHERE clause of a free-text search (<c>q</c>): the text, wildcards escaped, anywhere in any of
+    /// <paramref name="columns"/>, case-insensitively; its parameter <c>@q</c> is added to <paramref name="parameters"/>.
+    /// </summary>
+    public static string FreeText(string q, ISqlDialect dialect, IDictionary<string, object?> parameters, params string[] columns)
+    {
+        parameters["q"] = "%" + EscapeLike(q.Trim()) + "%";
+        return "(" + string.Join(" OR ", columns.Select(c => dialect.CaseInsensitiveLike($"COALESCE({c}, '')", "@q") + " ESCAPE '\\'")) + ")";
+    }
+
     /// <summary>Escapes LIKE wildcards so the text matches itself (use with <c>ESCAPE '\'</c>).</summary>
     public static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
@@ -71,4 +81,39 @@ public static class Paging
     private static string Fingerprint(string shape) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(shape)))[..16];
 
     private static InvalidParameterException Invalid() => new("'page_token' is not a token this server issued.");
+}
+
+/// <summary>
+/// One page of an offset listing: <see cref="Sql"/> ends the statement, <c>AddTo</c> binds its parameters (one
+/// row more than the page, to tell whether another page follows), <see cref="Cut{T}"/> makes the page and the next token.
+/// </summary>
+public readonly record struct OffsetPage(int Size, int Offset, string Shape)
+{
+    public const string Sql = " LIMIT @limit OFFSET @offset";
+
+    /// <summary>The page <paramref name="token"/> asks for, of a query whose filter, order and scope <paramref name="shape"/> names.</summary>
+    public static OffsetPage Start(int size, string? token, string shape) => new(size, Paging.DecodeOffset(token, shape), shape);
+
+    public void AddTo(IDictionary<string, object?> parameters)
+    {
+        parameters["limit"] = (long)Size + 1;
+        parameters["offset"] = Offset;
+    }
+
+    public void AddTo(Dapper.DynamicParameters parameters)
+    {
+        parameters.Add("limit", (long)Size + 1);
+        parameters.Add("offset", Offset);
+    }
+
+    public (List<T> Rows, string? Next) Cut<T>(IEnumerable<T> rows)
+    {
+        var list = rows as List<T> ?? rows.ToList();
+        if (list.Count <= Size)
+        {
+            return (list, null);
+        }
+        list.RemoveRange(Size, list.Count - Size);
+        return (list, Paging.EncodeOffset(Offset + Size, Shape));
+    }
 }

@@ -228,17 +228,14 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             where.Add(FilterCompiler.Compile(filter, ExperimentSchema, database.Dialect, parameters));
         }
         var orderBy = OrderByClause.ToSql(query.OrderBy, ExperimentSchema, "creation_time DESC, experiment_id ASC");
-        var shape = $"experiments|{query.Filter}|{query.OrderBy}|{query.ViewType}";
-        var offset = Paging.DecodeOffset(query.PageToken, shape);
-        parameters["limit"] = size + 1;
-        parameters["offset"] = offset;
+        var page = OffsetPage.Start(size, query.PageToken, $"experiments|{query.Filter}|{query.OrderBy}|{query.ViewType}");
+        page.AddTo(parameters);
         return await database.ReadAsync(async connection =>
         {
-            var rows = (await connection.QueryAsync<ExperimentRow>(new CommandDefinition(
-                $"{SelectExperiments} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
-                new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
-            var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
-            return new ExperimentPage(await WithTagsAsync(database.Dialect, connection, rows.Take(size).ToList(), cancellationToken), next);
+            var (rows, next) = page.Cut(await connection.QueryAsync<ExperimentRow>(new CommandDefinition(
+                $"{SelectExperiments} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy}" + OffsetPage.Sql,
+                new DynamicParameters(parameters), cancellationToken: cancellationToken)));
+            return new ExperimentPage(await WithTagsAsync(database.Dialect, connection, rows, cancellationToken), next);
         }, cancellationToken);
     }
 
@@ -628,19 +625,19 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             throw TrackingLimits.Missing("metric_key");
         }
         var size = maxResults is null ? int.MaxValue - 1 : Paging.PageSize(maxResults, 25000, 25000);
-        var shape = $"history|{id}|{metricKey}";
-        var offset = Paging.DecodeOffset(pageToken, shape);
+        var page = OffsetPage.Start(size, pageToken, $"history|{id}|{metricKey}");
         return await database.ReadAsync(async connection =>
         {
             var row = await FindRunAsync(connection, null, id, cancellationToken) ?? throw RunMissing(id);
-            var points = (await connection.QueryAsync<MetricRow>(new CommandDefinition(
+            var parameters = new Dictionary<string, object?> { ["Id"] = row.Id, ["metricKey"] = metricKey };
+            page.AddTo(parameters);
+            var (points, next) = page.Cut(await connection.QueryAsync<MetricRow>(new CommandDefinition(
                 """
                 SELECT run_id, key, value, is_nan, timestamp, step FROM run_metrics
-                WHERE run_id = @Id AND key = @metricKey ORDER BY step, timestamp, value LIMIT @limit OFFSET @offset
-                """,
-                new { row.Id, metricKey, limit = (long)size + 1, offset }, cancellationToken: cancellationToken))).ToList();
-            var next = points.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
-            return new MetricHistoryPage(points.Take(size).Select(p => p.ToMetric()).ToList(), next);
+                WHERE run_id = @Id AND key = @metricKey ORDER BY step, timestamp, value
+                """ + OffsetPage.Sql,
+                new DynamicParameters(parameters), cancellationToken: cancellationToken)));
+            return new MetricHistoryPage(points.Select(p => p.ToMetric()).ToList(), next);
         }, cancellationToken);
     }
 
@@ -662,10 +659,8 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             indexable = IndexableMetricTerms(filter).Take(2).ToList();
         }
         var orderBy = RunOrderBy(query.OrderBy, parameters);
-        var shape = $"runs|{string.Join(',', experimentIds)}|{query.Filter}|{string.Join(';', query.OrderBy ?? [])}|{query.ViewType}";
-        var offset = Paging.DecodeOffset(query.PageToken, shape);
-        parameters["limit"] = size + 1;
-        parameters["offset"] = offset;
+        var page = OffsetPage.Start(size, query.PageToken, $"runs|{string.Join(',', experimentIds)}|{query.Filter}|{string.Join(';', query.OrderBy ?? [])}|{query.ViewType}");
+        page.AddTo(parameters);
         return await database.ReadAsync(async connection =>
         {
             if (await SelectiveMetricTermAsync(connection, indexable, cancellationToken) is { } selective)
@@ -676,11 +671,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 parameters["hintValue"] = selective.Value;
                 where.Add($"r.id IN (SELECT h.run_id FROM run_latest_metrics h WHERE h.key = @hintKey AND h.value {selective.Operator} @hintValue)");
             }
-            var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(
-                $"{SelectRuns} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy} LIMIT @limit OFFSET @offset",
-                new DynamicParameters(parameters), cancellationToken: cancellationToken))).ToList();
-            var next = rows.Count > size ? Paging.EncodeOffset(offset + size, shape) : null;
-            return new RunPage(await LoadRunsAsync(database.Dialect, connection, rows.Take(size).ToList(), cancellationToken), next);
+            var (rows, next) = page.Cut(await connection.QueryAsync<RunRow>(new CommandDefinition(
+                $"{SelectRuns} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy}" + OffsetPage.Sql,
+                new DynamicParameters(parameters), cancellationToken: cancellationToken)));
+            return new RunPage(await LoadRunsAsync(database.Dialect, connection, rows, cancellationToken), next);
         }, cancellationToken);
     }
 

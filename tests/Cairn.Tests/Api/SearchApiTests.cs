@@ -60,6 +60,15 @@ public sealed class SearchApiTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Free_text_wildcards_match_themselves()
+    {
+        // '_' and '%' are LIKE wildcards: unescaped, "d_t" would match "detector" and "%" every model.
+        Assert.Empty(await ModelNamesAsync("q=d_t"));
+        Assert.Empty(await ModelNamesAsync("q=%25"));
+        Assert.Equal(["claims.doc_classification"], await ModelNamesAsync("q=doc_class"));
+    }
+
+    [Fact]
     public async Task Versions_are_searched_across_models_by_metric_and_version()
     {
         var page = await (await _client.GetAsync("/api/v1/versions?filter=" + Uri.EscapeDataString("metrics.auc > 0.95 AND name = 'claims.doc_classification'"))).ExpectAsync(200);
