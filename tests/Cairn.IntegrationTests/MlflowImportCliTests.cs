@@ -11,14 +11,20 @@ public sealed class MlflowImportCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    [Fact]
-    public async Task The_import_summarises_counts_a_rerun_imports_nothing_and_the_server_serves_the_result()
+    /// <summary>An MLflow database and one proxied artifact file of its run A; returns the import command for them into <c>data</c>.</summary>
+    private async Task<string[]> MlflowInstallationAsync(byte[] artifact, string data)
     {
         MlflowDatabase.Create(Path.Combine(_work, "mlflow.db"));
         var model = Directory.CreateDirectory(Path.Combine(_work, "mlartifacts", "3", MlflowDatabase.RunA, "artifacts", "model")).FullName;
-        await File.WriteAllBytesAsync(Path.Combine(model, "model.bin"), [1, 2, 3]);
+        await File.WriteAllBytesAsync(Path.Combine(model, "model.bin"), artifact);
+        return ["import", "mlflow", "--from", $"sqlite:///{Path.Combine(_work, "mlflow.db")}", "--artifacts", Path.Combine(_work, "mlartifacts"), "--data-dir", data];
+    }
+
+    [Fact]
+    public async Task The_import_summarises_counts_a_rerun_imports_nothing_and_the_server_serves_the_result()
+    {
         var data = Path.Combine(_work, "cairn");
-        string[] import = ["import", "mlflow", "--from", $"sqlite:///{Path.Combine(_work, "mlflow.db")}", "--artifacts", Path.Combine(_work, "mlartifacts"), "--data-dir", data];
+        var import = await MlflowInstallationAsync([1, 2, 3], data);
 
         var first = await Cli.RunAsync([.. import, "--json"], null);
         var second = await Cli.RunAsync([.. import, "--json"], null);
@@ -43,13 +49,9 @@ public sealed class MlflowImportCliTests : IDisposable
     [S3Fact]
     public async Task Artifacts_can_be_imported_into_a_bucket_that_the_server_then_proxies()
     {
-        MlflowDatabase.Create(Path.Combine(_work, "mlflow.db"));
-        var model = Directory.CreateDirectory(Path.Combine(_work, "mlartifacts", "3", MlflowDatabase.RunA, "artifacts", "model")).FullName;
-        await File.WriteAllBytesAsync(Path.Combine(model, "model.bin"), [4, 5, 6]);
         var data = Path.Combine(_work, "cairn");
         var (bucket, s3) = S3.Location();
-        string[] import = ["import", "mlflow", "--from", $"sqlite:///{Path.Combine(_work, "mlflow.db")}", "--artifacts", Path.Combine(_work, "mlartifacts"),
-            "--data-dir", data, "--artifacts-destination", $"{bucket}/mlartifacts", "--json"];
+        string[] import = [.. await MlflowInstallationAsync([4, 5, 6], data), "--artifacts-destination", $"{bucket}/mlartifacts", "--json"];
 
         var first = await Cli.RunAsync(import, s3);
         var again = await Cli.RunAsync(import, s3);
