@@ -5,7 +5,10 @@
 # for the same cores. So each replica runs in a cgroup of its own with a CPU quota (REPLICA_CPU of one CPU, as a
 # Kubernetes limit of 200m would give), and PostgreSQL and the load generator run outside the quotas. Rounds alternate
 # one replica and two (one-two, two-one, ...), so that the machine's noise falls on both; the summary gives each
-# workload's median over the rounds and the ratio of the medians.
+# workload's median over the rounds and the ratio of the medians. The data is seeded once (bench --data-id), so every
+# run reads the same 1,000 models. Before measuring, WARMUP_RUNS runs on both replicas: under a small quota, tiered
+# compilation takes a replica minutes of wall clock to reach its steady state, and a replica that only the two-replica
+# runs warm would otherwise still be getting faster during the measured rounds.
 #
 # Each bench run measures every workload twice, back to back, and keeps the second: the first is its warm-up, and
 # the second's window is known to the script (it lies between the two progress lines), which reads the CPU that each
@@ -22,6 +25,7 @@
 #   REPLICA_CPU   CPU quota of each replica, in CPUs (default 0.2)
 #   ROUNDS        rounds of one-then-two (default 5)
 #   DURATION      seconds of each run; each workload runs twice per bench run, the first as warm-up (default 5)
+#   WARMUP_RUNS   unmeasured bench runs on both replicas before the rounds (default 3)
 #   CONCURRENCY   requests in flight (default 8)
 #   WORKLOADS     bench workloads (default get-model,get-version,search)
 #   RESULTS       file to append the per-run lines to (default: none)
@@ -31,6 +35,7 @@ cd "$(dirname "$0")/.."
 REPLICA_CPU=${REPLICA_CPU:-0.2}
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
+WARMUP_RUNS=${WARMUP_RUNS:-3}
 CONCURRENCY=${CONCURRENCY:-8}
 WORKLOADS=${WORKLOADS:-get-model,get-version,search}
 RESULTS=${RESULTS:-}
@@ -163,7 +168,7 @@ bench() {
   local mode=$1 round=$2
   shift 2
   in_group "$gen_group" dotnet bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench.dll --workload "$WORKLOADS" \
-    --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup 0 --repeat 2 --server "${urls[0]}" "$@" 2>&1 >/dev/null \
+    --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup 0 --repeat 2 --data-id "$$" --server "${urls[0]}" "$@" 2>&1 >/dev/null \
     | while read -r line; do
         [[ $line =~ ^\[([0-9]+)/2\]\ +([a-z-]+)\ +([0-9.]+)\ ops/s ]] || continue
         now=$(counters)
@@ -184,10 +189,8 @@ bench() {
 run() { bench "$@" | tee -a "$work/runs" ${RESULTS:+"$RESULTS"}; }
 
 echo "mode round workload ops/s | CPUs: replica-a replica-b postgres generator other idle stolen | throttled: a b" >&2
-# Unmeasured: the first runs pay for the JIT, the connection pools and PostgreSQL's cold cache.
-bench warm 0 >/dev/null
-bench warm 0 --replica "${urls[1]}" >/dev/null
-# Each run seeds models of its own, so the store grows as the rounds go: one-two, then two-one, evens that out.
+# Unmeasured: the first runs seed, and pay for the JIT, the connection pools and PostgreSQL's cold cache.
+for _ in $(seq 1 "$WARMUP_RUNS"); do bench warm 0 --replica "${urls[1]}" >/dev/null; done
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) -eq 1 ]; then
     run one "$round"; run two "$round" --replica "${urls[1]}"

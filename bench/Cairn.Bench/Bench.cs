@@ -42,8 +42,12 @@ internal static class Bench
             BenchData? data = null;
             if (serverUri is not null)
             {
-                data = new BenchData(serverUri, settings.SeedModels);
-                if (settings.Workloads.Any(BenchSettings.NeedSeed.Contains))
+                data = new BenchData(serverUri, settings.SeedModels, settings.DataId);
+                if (settings.DataId is not null && await data.IsSeededAsync(client, cancellationToken))
+                {
+                    progress.WriteLine($"reusing the data seeded under {data.Namespace}");
+                }
+                else if (settings.Workloads.Any(BenchSettings.NeedSeed.Contains))
                 {
                     var seeding = Stopwatch.StartNew();
                     await data.SeedAsync(client, parallelism: 2, cancellationToken);

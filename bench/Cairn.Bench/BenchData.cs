@@ -35,10 +35,10 @@ internal sealed class BenchData
         Params: new Dictionary<string, string> { ["max_depth"] = "6", ["learning_rate"] = "0.1" },
         Tags: new Dictionary<string, string> { ["team"] = "risk", ["dataset"] = "claims-2026" });
 
-    public BenchData(Uri server, int searchModels)
+    public BenchData(Uri server, int searchModels, string? runId = null)
     {
         Server = server;
-        RunId = Guid.NewGuid().ToString("N")[..8];
+        RunId = runId ?? Guid.NewGuid().ToString("N")[..8];
         Namespace = $"/bench/r{RunId}";
         SearchModels = searchModels;
         var prefix = $"bench.r{RunId}.";
@@ -104,6 +104,23 @@ internal sealed class BenchData
                 }
                 await SendAsync(client, HttpMethod.Put, $"/api/v1/models/{model}/aliases/champion", new AliasAssignment(ChampionVersion), ct);
             });
+    }
+
+    /// <summary>
+    /// Whether an earlier run with this run id seeded the data completely: the aliases are its last writes, after
+    /// every model, and the last seeded model must be there.
+    /// </summary>
+    public async Task<bool> IsSeededAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        foreach (var target in AliasTargets.Append(ModelTargets[^1]))
+        {
+            using var response = await client.GetAsync(target, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static string SeedName(int i) => $"s{i:D5}";

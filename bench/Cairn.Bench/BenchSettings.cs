@@ -16,7 +16,8 @@ internal sealed record BenchSettings(
     string? DataDir = null,
     string? Database = null,
     int LineageNodes = 1_000_000,
-    int LineageDepth = 10)
+    int LineageDepth = 10,
+    string? DataId = null)
 {
     public const string ModelCreate = "model-create";
     public const string VersionCreate = "version-create";

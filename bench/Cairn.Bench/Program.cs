@@ -68,6 +68,19 @@ public static class Program
                 result.AddError("--seed-models must be at least 8.");
             }
         });
+        var dataId = new Option<string?>("--data-id")
+        {
+            Description = "Seed under /bench/r<id> once and reuse it: a run that finds the data of an earlier run with the same id and "
+                + "--seed-models reads it without seeding (for the read workloads; model-create would repeat its names). "
+                + "Default: a namespace of this run's own, seeded by it.",
+        };
+        dataId.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } id && (id.Length is 0 or > 32 || !id.All(char.IsAsciiLetterOrDigit)))
+            {
+                result.AddError($"--data-id must be 1 to 32 letters and digits; got '{id}'.");
+            }
+        });
         var busyTimeout = new Option<int>("--baseline-busy-timeout")
         {
             Description = "PRAGMA busy_timeout (ms) of the sqlite-baseline connections; 0 leaves lock waits to Microsoft.Data.Sqlite's retry, as the server's connections do.",
@@ -100,7 +113,7 @@ public static class Program
         var root = new RootCommand("Cairn load generator: throughput and latency of the v1 API, and of bare SQLite doing a version create's writes.")
         {
             workload, concurrency, duration, requests, warmup, server, replica, repeat, json, seedModels, busyTimeout,
-            dataDir, database, lineageNodes, lineageDepth,
+            dataDir, database, lineageNodes, lineageDepth, dataId,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -122,7 +135,8 @@ public static class Program
                 parse.GetValue(dataDir),
                 parse.GetValue(database),
                 parse.GetValue(lineageNodes),
-                parse.GetValue(lineageDepth));
+                parse.GetValue(lineageDepth),
+                parse.GetValue(dataId));
             return await Bench.RunAsync(settings, Console.Out, Console.Error, cancellationToken);
         });
         return await root.Parse(args).InvokeAsync();
