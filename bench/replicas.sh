@@ -4,7 +4,8 @@
 # limit); on a small shared machine, two unbounded replicas, PostgreSQL and the load generator would only compete
 # for the same cores. So each replica runs in a cgroup of its own with a CPU quota (REPLICA_CPU of one CPU, as a
 # Kubernetes limit of 200m would give), and PostgreSQL and the load generator run outside the quotas. Rounds alternate
-# one replica and two (one-two, two-one, ...), so that the machine's noise falls on both; the summary gives each
+# one replica and two (one-two, two-one, ...), so that the machine's noise falls on both, and the one-replica runs
+# alternate between the two replicas, so that both have served as much when they are compared; the summary gives each
 # workload's median over the rounds and the ratio of the medians. The data is seeded once (bench --data-id), so every
 # run reads the same 1,000 models. Before measuring, WARMUP_RUNS runs on both replicas: under a small quota, tiered
 # compilation takes a replica minutes of wall clock to reach its steady state, and a replica that only the two-replica
@@ -81,17 +82,17 @@ cleanup() {
   rm -rf "$work" "$pg_dir"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-# A cgroup of this run (under the cpu controller and, on v1, the same name under cpuacct), by name; prints its path.
+# Makes a cgroup of this run (under the cpu controller and, on v1, the same name under cpuacct) and records it for
+# cleanup(); not in $(...), which would record it in a subshell.
 new_group() {
-  local group="$cgroot/cairn-$1-$$"
-  mkdir "$group"
-  groups+=("$group")
+  mkdir "$1"
+  groups+=("$1")
   if [ "$acctroot" != "$cgroot" ]; then
-    mkdir "$acctroot/cairn-$1-$$"
-    groups+=("$acctroot/cairn-$1-$$")
+    mkdir "$acctroot/${1#"$cgroot/"}"
+    groups+=("$acctroot/${1#"$cgroot/"}")
   fi
-  echo "$group"
 }
 # Moves a process (and the threads and children it starts later) into a group.
 join_group() {
@@ -103,14 +104,17 @@ dotnet build -c Release -nologo -v q src/Cairn.Cli >&2
 dotnet build -c Release -nologo -v q bench/Cairn.Bench >&2
 pg_start "$pg_dir"
 # Made before any replica connects, so every backend forks into the group.
-pg_group=$(new_group postgres)
+pg_group="$cgroot/cairn-postgres-$$"
+new_group "$pg_group"
 for pid in $(head -n 1 "$pg_dir/data/postmaster.pid") $(pgrep -P "$(head -n 1 "$pg_dir/data/postmaster.pid")"); do
   join_group "$pg_group" "$pid"
 done
-gen_group=$(new_group generator)
-# Created before use: cleanup() must not be able to see them half made.
-groups_a=$(new_group replica-a)
-groups_b=$(new_group replica-b)
+gen_group="$cgroot/cairn-generator-$$"
+new_group "$gen_group"
+groups_a="$cgroot/cairn-replica-a-$$"
+new_group "$groups_a"
+groups_b="$cgroot/cairn-replica-b-$$"
+new_group "$groups_b"
 
 ready() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 1
@@ -161,14 +165,15 @@ counters() {
     "$(awk '$1 == "nr_periods" || $1 == "nr_throttled" { printf "%s ", $2 }' "$groups_a/cpu.stat" "$groups_b/cpu.stat")"
 }
 
-# One bench run: each workload twice (--repeat 2), the second kept with the CPU its window used. Prints, per workload:
+# One bench run: each workload twice (--repeat 2), the second kept with the CPU its window used. The first replica
+# named after mode and round takes the reads, or both do. Prints, per workload:
 # mode round workload ops/s, then CPUs used by replica a, replica b, PostgreSQL, the generator, the rest of the machine,
 # idle and stolen CPUs, and the share of quota periods in which replica a and b were throttled.
 bench() {
-  local mode=$1 round=$2
-  shift 2
+  local mode=$1 round=$2 server=$3
+  shift 3
   in_group "$gen_group" dotnet bench/Cairn.Bench/bin/Release/net10.0/Cairn.Bench.dll --workload "$WORKLOADS" \
-    --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup 0 --repeat 2 --data-id "$$" --server "${urls[0]}" "$@" 2>&1 >/dev/null \
+    --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup 0 --repeat 2 --data-id "$$" --server "$server" "$@" 2>&1 >/dev/null \
     | while read -r line; do
         [[ $line =~ ^\[([0-9]+)/2\]\ +([a-z-]+)\ +([0-9.]+)\ ops/s ]] || continue
         now=$(counters)
@@ -190,12 +195,13 @@ run() { bench "$@" | tee -a "$work/runs" ${RESULTS:+"$RESULTS"}; }
 
 echo "mode round workload ops/s | CPUs: replica-a replica-b postgres generator other idle stolen | throttled: a b" >&2
 # Unmeasured: the first runs seed, and pay for the JIT, the connection pools and PostgreSQL's cold cache.
-for _ in $(seq 1 "$WARMUP_RUNS"); do bench warm 0 --replica "${urls[1]}" >/dev/null; done
+for _ in $(seq 1 "$WARMUP_RUNS"); do bench warm 0 "${urls[0]}" --replica "${urls[1]}" >/dev/null; done
 for round in $(seq 1 "$ROUNDS"); do
+  # Odd rounds: replica a alone, then both; even rounds: both, then replica b alone.
   if [ $((round % 2)) -eq 1 ]; then
-    run one "$round"; run two "$round" --replica "${urls[1]}"
+    run one "$round" "${urls[0]}"; run two "$round" "${urls[0]}" --replica "${urls[1]}"
   else
-    run two "$round" --replica "${urls[1]}"; run one "$round"
+    run two "$round" "${urls[0]}" --replica "${urls[1]}"; run one "$round" "${urls[1]}"
   fi
 done
 
@@ -207,8 +213,9 @@ for workload in ${WORKLOADS//,/ }; do
   median() { awk -v c="$1" -v m="$2" -v w="$workload" '$1 == m && $3 == w { print $c }' "$work/runs" | sort -g \
     | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
   for mode in one two; do
-    # Replicas: a alone, or a + b; throttled: a alone, or the mean of a and b.
-    awk -v m="$mode" -v w="$workload" '$1 == m && $3 == w { print $1, $3, $4, $5 + $6, $7, $8, $9, $10, $11, (m == "one") ? $12 : ($12 + $13) / 2 }' \
+    # Replicas: a + b (one of them idle in the one-replica runs); throttled: the replica that served, or the mean of both.
+    awk -v m="$mode" -v w="$workload" '$1 == m && $3 == w {
+      print $1, $3, $4, $5 + $6, $7, $8, $9, $10, $11, (m == "one") ? (($12 > $13) ? $12 : $13) : ($12 + $13) / 2 }' \
       "$work/runs" >"$work/$mode"
     cols=()
     for c in 3 4 5 6 7 8 9 10; do
