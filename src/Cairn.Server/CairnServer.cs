@@ -128,6 +128,7 @@ public static class CairnServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CallerMiddleware>();
+        app.UseFullNameRouteValues();
 
         app.MapOpenApi();
         app.MapScalarApiReference("/docs");

@@ -17,6 +17,21 @@ public sealed record TagValue(string? Value)
 /// <summary>The catalog: <c>/api/v1/models</c>.</summary>
 public static class ModelsApi
 {
+    /// <summary>
+    /// A model's full name from the path may hold any character (MLflow's names do, '/' too): routing decodes every
+    /// escape but %2F, so the <c>fullName</c> route value of every endpoint is completed here, once, before binding.
+    /// </summary>
+    public static IApplicationBuilder UseFullNameRouteValues(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (context.Request.RouteValues.TryGetValue("fullName", out var value) && value is string name
+                && name.Contains("%2F", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Request.RouteValues["fullName"] = TagValue.Key(name);
+            }
+            return next(context);
+        });
+
     public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
     {
         var models = api.MapGroup("/models").WithTags("Models");
@@ -33,7 +48,7 @@ public static class ModelsApi
     public static async Task<Created<Model>> CreateAsync(CreateModelRequest request, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken)
     {
         var model = await catalog.CreateAsync(http.Caller(), request, cancellationToken);
-        return TypedResults.Created($"/api/v1/models/{model.FullName}", model);
+        return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(model.FullName)}", model);
     }
 
     public static async Task<Ok<ModelPage>> SearchAsync(

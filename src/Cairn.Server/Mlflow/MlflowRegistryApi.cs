@@ -23,8 +23,19 @@ internal static class MlflowRegistryApi
         var models = group.MapGroup("/registered-models");
         models.MapPost("/create", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
-            var (ns, name) = NamespacePath.Split(Required(m.Name, "name"));
-            var created = await s.Catalog.CreateAsync(c.Caller(), new CreateModelRequest(ns, name, m.Description, Tags: Pairs(m.Tags)), c.RequestAborted);
+            var name = Required(m.Name, "name");
+            var (ns, modelName) = NamespacePath.Split(name);
+            var tags = Pairs(m.Tags);
+            Model created;
+            try
+            {
+                created = await s.Catalog.CreateAsync(c.Caller(), new CreateModelRequest(ns, modelName, m.Description, Tags: tags), c.RequestAborted);
+            }
+            catch (AlreadyExistsException)
+            {
+                var existing = await GetModelAsync(c, s, name);
+                throw NameTaken(name, existing.Tags.ContainsKey(PromptTag), tags?.ContainsKey(PromptTag) ?? false);
+            }
             return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, created) });
         }));
         models.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -32,7 +43,16 @@ internal static class MlflowRegistryApi
         models.MapPost("/rename", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
             var name = Required(m.Name, "name");
-            var renamed = await ModelCall(name, s.Catalog.RenameAsync(c.Caller(), name, Required(m.NewName, "new_name"), c.RequestAborted));
+            var newName = Required(m.NewName, "new_name");
+            Model renamed;
+            try
+            {
+                renamed = await ModelCall(name, s.Catalog.RenameAsync(c.Caller(), name, newName, c.RequestAborted));
+            }
+            catch (AlreadyExistsException)
+            {
+                throw new AlreadyExistsException($"Registered Model (name={newName}) already exists.");
+            }
             return MlflowJson.Ok(new { registered_model = await RegisteredModelAsync(c, s, renamed) });
         }));
         models.MapPatch("/update", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -50,19 +70,18 @@ internal static class MlflowRegistryApi
         models.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
             var page = await s.Catalog.SearchAsync(c.Caller(), new ModelQuery(
-                m.Filter, null, OrderBy(m.OrderBy), MaxResults(m.MaxResults, DefaultModelPage, MaxModelPage), m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
-            var found = new List<object>();
-            foreach (var model in page.Models)
-            {
-                found.Add(await RegisteredModelAsync(c, s, model));
-            }
+                m.Filter, null, OrderBy(m.OrderBy), MaxResults(m.MaxResults, DefaultModelPage, MaxModelPage), m.PageToken, FilterGrammar.Mlflow,
+                WithoutPrompts(MlflowFilter.Parse(m.Filter), "tags")), c.RequestAborted);
+            // One question for the whole page: the newest version per stage of every model on it.
+            var latest = await s.Registry.LatestPerStageAsync(c.Caller(), page.Models.Select(model => model.FullName).ToList(), c.RequestAborted);
+            var found = page.Models.Select(model => RegisteredModelJson(model, latest[model.FullName])).ToList();
             return MlflowJson.Ok(new { registered_models = found, next_page_token = page.NextPageToken });
         }));
         models.MapMethods("/get-latest-versions", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
             var name = Required(m.Name, "name");
             await GetModelAsync(c, s, name);
-            var latest = await LatestVersionsAsync(c, s, name);
+            var latest = (await s.Registry.LatestPerStageAsync(c.Caller(), [name], c.RequestAborted))[name];
             var stages = (m.Stages ?? []).Select(stage => RegistryStage(stage).ToString()).ToHashSet(StringComparer.Ordinal);
             return MlflowJson.Ok(new { model_versions = latest.Where(v => stages.Count == 0 || stages.Contains(v.Stage.ToString())).Select(ModelVersionJson) });
         }));
@@ -120,12 +139,19 @@ internal static class MlflowRegistryApi
         {
             var name = Required(m.Name, "name");
             var source = Required(m.Source, "source");
-            var runId = m.RunId;
-            // A runs:/ source names the run whose files the version is: it must exist, and it is the version's run.
-            if (RunsUri(source) is { } fromRun)
+            var runId = string.IsNullOrEmpty(m.RunId) ? null : m.RunId;
+            await MlflowModelSources.CheckAsync(source, runId,
+                async id => (await s.Tracking.GetRunInfoAsync(c.Caller(), id, c.RequestAborted)).ArtifactUri);
+            // As MLflow, run_id is not checked against the runs; a runs:/ source of a run that exists and no run_id
+            // names the version's run, which then also links the two in the lineage graph.
+            if (runId is null && RunsUri(source) is { } fromRun && await FindRunAsync(c, s, fromRun.RunId) is not null)
             {
-                await s.Tracking.GetRunInfoAsync(c.Caller(), fromRun.RunId, c.RequestAborted);
-                runId ??= fromRun.RunId;
+                runId = fromRun.RunId;
+            }
+            if (ModelsUri(source) is { } fromVersion)
+            {
+                // MLflow fetches where the copied version's files are when the copy is made; it must exist.
+                await DownloadUriAsync(c, s, await GetVersionAsync(c, s, fromVersion.Name, fromVersion.Version));
             }
             var created = await s.Registry.CreateAsync(c.Caller(), name, new CreateVersionRequest(
                 Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink), c.RequestAborted);
@@ -148,7 +174,8 @@ internal static class MlflowRegistryApi
         versions.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
         {
             var page = await s.Registry.SearchAsync(c.Caller(), null, new VersionQuery(
-                m.Filter, OrderBy(m.OrderBy), MaxResults(m.MaxResults, DefaultVersionPage, MaxVersionPage), m.PageToken, FilterGrammar.Mlflow), c.RequestAborted);
+                m.Filter, VersionOrder(m.OrderBy), MaxResults(m.MaxResults, DefaultVersionPage, MaxVersionPage), m.PageToken, FilterGrammar.Mlflow,
+                WithoutPrompts(MlflowFilter.Parse(m.Filter), ModelRegistry.ModelVersionTagsPrefix)), c.RequestAborted);
             return MlflowJson.Ok(new { model_versions = page.Versions.Select(ModelVersionJson), next_page_token = page.NextPageToken });
         }));
         versions.MapPost("/set-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -189,15 +216,101 @@ internal static class MlflowRegistryApi
     private static async Task<IResult> Handle(HttpContext context, Func<RegistryMessage, Task<IResult>> handler) =>
         await handler(await MlflowJson.ReadAsync<RegistryMessage>(context));
 
-    /// <summary>Where a version's files are: under its run's artifact URI for a runs:/ source, else the source itself.</summary>
-    private static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version)
+    /// <summary>
+    /// Where a version's files are: for a copy (a models:/name/version source) where the copied version's are; under
+    /// its run's artifact URI for a runs:/ source whose run exists; else the source itself, as MLflow answers.
+    /// </summary>
+    private static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version, int depth = 0)
     {
-        if (version.Source is null || RunsUri(version.Source) is not { } fromRun)
+        if (version.Source is null)
+        {
+            return null;
+        }
+        if (ModelsUri(version.Source) is { } fromVersion && depth < MaxCopyDepth)
+        {
+            try
+            {
+                return await DownloadUriAsync(context, services,
+                    await services.Registry.GetAsync(context.Caller(), fromVersion.Name, fromVersion.Version, context.RequestAborted), depth + 1);
+            }
+            catch (NotFoundException)
+            {
+                return version.Source;
+            }
+        }
+        if (RunsUri(version.Source) is not { } fromRun || await FindRunAsync(context, services, fromRun.RunId) is not { } run)
         {
             return version.Source;
         }
-        var run = await services.Tracking.GetRunInfoAsync(context.Caller(), fromRun.RunId, context.RequestAborted);
         return fromRun.Path.Length == 0 ? run.ArtifactUri : $"{run.ArtifactUri}/{fromRun.Path}";
+    }
+
+    /// <summary>How many copies of copies a download URI follows back to the first version.</summary>
+    private const int MaxCopyDepth = 16;
+
+    private static async Task<RunInfo?> FindRunAsync(HttpContext context, Services services, string runId)
+    {
+        try
+        {
+            return await services.Tracking.GetRunInfoAsync(context.Caller(), runId, context.RequestAborted);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>models:/&lt;name&gt;/&lt;version&gt;</c> (a registered model's version), or null for any other URI.</summary>
+    private static (string Name, int Version)? ModelsUri(string source)
+    {
+        if (!source.StartsWith("models:/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var rest = source["models:/".Length..].Trim('/');
+        var slash = rest.LastIndexOf('/');
+        return slash > 0 && int.TryParse(rest[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? (rest[..slash], version)
+            : null;
+    }
+
+    private const string PromptTag = "mlflow.prompt.is_prompt";
+
+    /// <summary>MLflow 3's words for a name in use, which tell a prompt from a model (registry_utils.handle_resource_already_exist_error).</summary>
+    private static AlreadyExistsException NameTaken(string name, bool existingIsPrompt, bool newIsPrompt)
+    {
+        var (existing, created) = (existingIsPrompt ? "Prompt" : "Registered Model", newIsPrompt ? "Prompt" : "Registered Model");
+        return existing == created
+            ? new AlreadyExistsException($"{created} (name={name}) already exists.")
+            : new AlreadyExistsException($"Tried to create a {created.ToLowerInvariant()} with name '{name}', but the name is already taken by a "
+                + $"{existing.ToLowerInvariant()}. MLflow does not allow creating a model and a prompt with the same name.");
+    }
+
+    /// <summary>
+    /// MLflow 3 leaves prompts (models tagged <c>mlflow.prompt.is_prompt = 'true'</c>) out of every search unless the
+    /// filter asks for them (its first condition on that tag is <c>= 'true'</c> or <c>!= 'false'</c>); otherwise its
+    /// conditions on that tag are dropped, so that <c>!= 'true'</c>, which MLflow 3 clients always send, matches the
+    /// models that lack the tag. <paramref name="prefix"/> is the collection whose tag marks a prompt.
+    /// </summary>
+    private static FilterExpression WithoutPrompts(FilterExpression? filter, string prefix)
+    {
+        var conditions = filter switch
+        {
+            null => [],
+            AndExpression all => all.Operands.ToList(),
+            var one => [one],
+        };
+        static bool OnPromptTag(FilterExpression e) =>
+            e is ComparisonExpression { Operand: { Name: "tags", Key: PromptTag } };
+        if (conditions.FirstOrDefault(OnPromptTag) is ComparisonExpression { Values: [var value] } first
+            && (first.Operator, value.Value.ToLowerInvariant()) is (ComparisonOperator.Equal, "true") or (ComparisonOperator.NotEqual, "false"))
+        {
+            return filter!;
+        }
+        var isPrompt = new ComparisonExpression(new FilterOperand(0, prefix, PromptTag), ComparisonOperator.Equal, 0,
+            [new FilterLiteral(0, FilterLiteralKind.String, "true")]);
+        var kept = conditions.Where(e => !OnPromptTag(e)).Append(new NotExpression(0, isPrompt)).ToList();
+        return kept.Count == 1 ? kept[0] : new AndExpression(kept);
     }
 
     /// <summary><c>runs:/&lt;run_id&gt;/&lt;path&gt;</c> split into its run and path, or null for any other URI.</summary>
@@ -211,27 +324,6 @@ internal static class MlflowRegistryApi
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var (runId, path) = slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..].Trim('/'));
         return runId.Length == 0 ? throw new InvalidParameterException($"Invalid source '{source}': expected runs:/<run_id>/<path>.") : (runId, path);
-    }
-
-    /// <summary>The newest version in each stage, in version order (MLflow's latest_versions).</summary>
-    private static async Task<IReadOnlyList<ModelVersion>> LatestVersionsAsync(HttpContext context, Services services, string name)
-    {
-        var page = await services.Registry.SearchAsync(context.Caller(), name, new VersionQuery(OrderBy: "version DESC", MaxResults: 1000), context.RequestAborted);
-        var latest = page.Versions.GroupBy(v => v.Stage).ToDictionary(g => g.Key, g => g.First());
-        if (page.NextPageToken is not null)
-        {
-            // A stage whose newest version is older than the newest thousand is looked up on its own.
-            foreach (var stage in Enum.GetValues<Stage>().Where(stage => !latest.ContainsKey(stage)))
-            {
-                var newest = await services.Registry.SearchAsync(context.Caller(), name,
-                    new VersionQuery($"stage = '{stage}'", "version DESC", 1), context.RequestAborted);
-                if (newest.Versions is [var version, ..])
-                {
-                    latest[stage] = version;
-                }
-            }
-        }
-        return latest.Values.OrderBy(v => v.Version).ToList();
     }
 
     private static Task<Model> GetModelAsync(HttpContext context, Services services, string name) =>
@@ -287,14 +379,17 @@ internal static class MlflowRegistryApi
             $"Invalid value for request parameter max_results. It must be a positive integer, but got value {requested}")),
     };
 
-    private static async Task<object> RegisteredModelAsync(HttpContext context, Services services, Model model) => new
+    private static async Task<object> RegisteredModelAsync(HttpContext context, Services services, Model model) =>
+        RegisteredModelJson(model, (await services.Registry.LatestPerStageAsync(context.Caller(), [model.FullName], context.RequestAborted))[model.FullName]);
+
+    private static object RegisteredModelJson(Model model, IReadOnlyList<ModelVersion> latestVersions) => new
     {
         name = model.FullName,
         creation_timestamp = model.CreatedAt.ToUnixTimeMilliseconds(),
         last_updated_timestamp = model.UpdatedAt.ToUnixTimeMilliseconds(),
         user_id = model.CreatedBy,
         description = model.Description ?? "",
-        latest_versions = (await LatestVersionsAsync(context, services, model.FullName)).Select(ModelVersionJson),
+        latest_versions = latestVersions.Select(ModelVersionJson),
         tags = model.Tags.Select(t => new { key = t.Key, value = t.Value }),
         aliases = model.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new { alias = a.Key, version = a.Value.ToString(CultureInfo.InvariantCulture) }),
     };
@@ -322,6 +417,21 @@ internal static class MlflowRegistryApi
         int.TryParse(Required(version, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             ? number
             : throw new InvalidParameterException($"Parameter 'version' must be an integer, got '{version}'.");
+
+    /// <summary>
+    /// MLflow's order of model versions: newest change first by default, and name ASC then version DESC after whatever
+    /// the caller gives, unless the caller orders on them.
+    /// </summary>
+    private static string VersionOrder(List<string>? orderBy)
+    {
+        if (orderBy is not { Count: > 0 })
+        {
+            return "last_updated_timestamp DESC, name ASC, version_number DESC";
+        }
+        var keys = orderBy.Select(term => term.Trim().Split(' ', 2)[0]).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return string.Join(", ", orderBy.Concat(
+            new[] { ("name", "name ASC"), ("version_number", "version_number DESC") }.Where(t => !keys.Contains(t.Item1)).Select(t => t.Item2)));
+    }
 
     private static string? OrderBy(List<string>? orderBy) => orderBy is { Count: > 0 } ? string.Join(", ", orderBy) : null;
 

@@ -46,9 +46,13 @@ public sealed record UpdateModelRequest(
     IReadOnlyList<DataSource>? DataSources = null,
     InferenceSpec? Inference = null);
 
-/// <summary>A search over models: filter language, free text, order, paging.</summary>
+/// <summary>
+/// A search over models: filter language, free text, order, paging. <paramref name="Expression"/>, when given, is
+/// the filter already parsed (and perhaps rewritten) by a protocol adapter; <paramref name="Filter"/> then only binds
+/// page tokens to the search.
+/// </summary>
 public sealed record ModelQuery(
     string? Filter = null, string? Q = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null,
-    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn);
+    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn, Search.FilterExpression? Expression = null);
 
 public sealed record ModelPage(IReadOnlyList<Model> Models, string? NextPageToken);

@@ -78,7 +78,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     public async Task<Model> CreateAsync(Caller caller, CreateModelRequest request, CancellationToken cancellationToken)
     {
         var ns = NamespacePath.Normalize(request.Namespace);
-        var name = NamespacePath.CheckName(request.ModelName);
+        var name = NamespacePath.CheckName(request.ModelName, ns);
         caller.Require(Role.Writer, ns);
         var dataSources = CheckDataSources(request.DataSources ?? []);
         var tags = CheckTags(request.Tags);
@@ -193,8 +193,6 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     {
         caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
         var (ns, name) = NamespacePath.Split(newFullName);
-        ns = NamespacePath.Normalize(ns);
-        name = NamespacePath.CheckName(name, "new_name");
         caller.Require(Role.Writer, ns);
         var target = NamespacePath.FullName(ns, name);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -249,7 +247,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         var where = new List<string>();
         var mlflow = query.Grammar == FilterGrammar.Mlflow;
         var schema = mlflow ? MlflowSchema : Schema;
-        if ((mlflow ? MlflowFilter.Parse(query.Filter) : FilterParser.Parse(query.Filter)) is { } filter)
+        if ((query.Expression ?? (mlflow ? MlflowFilter.Parse(query.Filter) : FilterParser.Parse(query.Filter))) is { } filter)
         {
             where.Add(FilterCompiler.Compile(filter, schema, database.Dialect, parameters));
         }

@@ -4,7 +4,10 @@ namespace Cairn.Catalog;
 
 /// <summary>
 /// Hierarchical namespaces (<c>/abc_corp/claim</c>) and full model names (<c>abc_corp.claim.doc_classification</c>):
-/// the namespace's segments and the model name joined with dots. A name without a dot lives in <c>/</c>.
+/// the namespace's segments and the model name joined with dots. A name without a dot lives in <c>/</c>, and so does
+/// any full name that is not made of valid dot-separated segments (<c>UpdateRMTest 2</c>, <c>a/b</c>, <c>.x</c>): MLflow
+/// accepts every non-empty name, and such a name is the model's name in the root namespace, whole
+/// (docs/decisions/0010-mlflow-names-and-namespaces.md).
 /// </summary>
 public static partial class NamespacePath
 {
@@ -33,31 +36,61 @@ public static partial class NamespacePath
         return "/" + string.Join('/', segments);
     }
 
-    /// <summary>Validates a model name (one segment: letters, digits, '_' and '-').</summary>
-    public static string CheckName(string? name, string parameter = "model_name")
+    /// <summary>
+    /// Validates a model name in <paramref name="namespace"/>: one segment (letters, digits, '_' and '-'), or, in the
+    /// root namespace, any non-empty name that does not read as a dotted full name, so that its full name leads back
+    /// to it (a root model named <c>a.b</c> would be the model <c>b</c> of <c>/a</c>).
+    /// </summary>
+    public static string CheckName(string? name, string @namespace = Root, string parameter = "model_name")
     {
         if (string.IsNullOrEmpty(name))
         {
             throw new InvalidParameterException($"'{parameter}' is required.");
         }
-        CheckSegment(name, parameter, name);
+        if (@namespace != Root || IsDotted(name))
+        {
+            CheckSegment(name, parameter, name);
+        }
         return name;
     }
 
     public static string FullName(string @namespace, string name) =>
         @namespace == Root ? name : string.Join('.', @namespace[1..].Split('/')) + "." + name;
 
-    /// <summary>Splits a full name into its namespace and model name.</summary>
+    /// <summary>
+    /// Splits a full name into its namespace and model name: valid dot-separated segments are namespace segments and
+    /// a name; any other non-empty full name is a name in the root namespace.
+    /// </summary>
     public static (string Namespace, string Name) Split(string fullName)
     {
-        var parts = fullName.Split('.');
-        foreach (var part in parts)
+        if (string.IsNullOrEmpty(fullName))
         {
-            CheckSegment(part, "full_name", fullName);
+            throw new InvalidParameterException("'full_name' is required.");
         }
+        if (!IsDotted(fullName))
+        {
+            return (Root, fullName);
+        }
+        var parts = fullName.Split('.');
         var ns = parts.Length == 1 ? Root : "/" + string.Join('/', parts[..^1]);
         return (ns, parts[^1]);
     }
+
+    /// <summary>True when every dot-separated segment of <paramref name="fullName"/> is a valid segment.</summary>
+    private static bool IsDotted(string fullName)
+    {
+        foreach (var part in fullName.Split('.'))
+        {
+            if (!IsSegment(part))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsSegment(string segment) =>
+        segment.Length > 0 && segment.Length <= MaxSegmentLength && SegmentPattern().IsMatch(segment);
 
     /// <summary>True when <paramref name="child"/> is <paramref name="ancestor"/> or lies below it.</summary>
     public static bool Covers(string ancestor, string child) =>
@@ -65,7 +98,7 @@ public static partial class NamespacePath
 
     private static void CheckSegment(string segment, string parameter, string whole)
     {
-        if (segment.Length == 0 || segment.Length > MaxSegmentLength || !SegmentPattern().IsMatch(segment))
+        if (!IsSegment(segment))
         {
             throw new InvalidParameterException(
                 $"'{parameter}' value '{whole}' has an invalid segment '{segment}': use 1-{MaxSegmentLength} letters, digits, '_' or '-'.");

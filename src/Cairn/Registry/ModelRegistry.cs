@@ -60,7 +60,18 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             new FilterAttribute("creation_timestamp", "v.created_at", FilterValueType.Number),
             new FilterAttribute("last_updated_timestamp", "v.updated_at", FilterValueType.Number),
         ],
-        [new FilterCollection("tags", "version_tags", "version_id", "key", "value", FilterValueType.String)]);
+        [
+            new FilterCollection("tags", "version_tags", "version_id", "key", "value", FilterValueType.String),
+            // The tags of any version of the same model: no filter text can name it (its prefix is no identifier);
+            // adapters use it to leave out whole models, as MLflow leaves out prompts.
+            new FilterCollection(
+                ModelVersionTagsPrefix,
+                "(SELECT tv.model_id, tt.key, tt.value FROM version_tags tt JOIN model_versions tv ON tv.id = tt.version_id)",
+                "model_id", "key", "value", FilterValueType.String, "v.model_id"),
+        ]);
+
+    /// <summary>The collection of <see cref="MlflowSchema"/> holding the tags of every version of a version's model.</summary>
+    public const string ModelVersionTagsPrefix = "$model_version_tags";
 
     // Semantic Versioning 2.0.0, as published at semver.org.
     [GeneratedRegex(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")]
@@ -232,9 +243,14 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             {
                 await ModelAliases.RecordAsync(transaction, ids.ModelId, alias, null, version, caller.Name, clock, cancellationToken);
             }
+            // Losing a version changes the model, as MLflow's last_updated_timestamp says.
             await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM aliases WHERE model_id = @ModelId AND version = @version; DELETE FROM model_versions WHERE id = @Id",
-                new { ids.ModelId, ids.Id, version }, transaction, cancellationToken: cancellationToken));
+                """
+                DELETE FROM aliases WHERE model_id = @ModelId AND version = @version;
+                DELETE FROM model_versions WHERE id = @Id;
+                UPDATE models SET updated_at = @now, updated_by = @by WHERE id = @ModelId
+                """,
+                new { ids.ModelId, ids.Id, version, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
             await audit.AppendAsync(transaction, caller.Name, "version.delete", Resource(model, version), before, null, cancellationToken);
             return keys.ToList();
         }, cancellationToken);
@@ -290,6 +306,10 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 }
             }
             await SetStageAsync(transaction, ids.ModelId, version, before.Stage, target, change.Comment, caller.Name, cancellationToken);
+            // A stage change is a change of the model too (MLflow moves its last_updated_timestamp).
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                "UPDATE models SET updated_at = @now, updated_by = @by WHERE id = @ModelId",
+                new { ids.ModelId, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
         }, cancellationToken);
     }
 
@@ -330,7 +350,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }
         var mlflow = query.Grammar == FilterGrammar.Mlflow;
         var schema = mlflow ? MlflowSchema : Schema;
-        if ((mlflow ? MlflowFilter.Parse(query.Filter) : FilterParser.Parse(query.Filter)) is { } filter)
+        if ((query.Expression ?? (mlflow ? MlflowFilter.Parse(query.Filter) : FilterParser.Parse(query.Filter))) is { } filter)
         {
             where.Add(FilterCompiler.Compile(filter, schema, database.Dialect, parameters));
         }
@@ -352,6 +372,51 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             var (versions, next) = page.Cut(rows.Select(ToVersion));
             return new VersionPage(versions, next);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The newest version in each stage of each of <paramref name="models"/> (full names), in version order: one query
+    /// for a whole page of models. A model without versions, or that does not exist, maps to an empty list.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<ModelVersion>>> LatestPerStageAsync(
+        Caller caller, IReadOnlyCollection<string> models, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, IReadOnlyList<ModelVersion>>(StringComparer.Ordinal);
+        if (models.Count == 0)
+        {
+            return result;
+        }
+        foreach (var model in models)
+        {
+            caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
+        }
+        var parameters = new DynamicParameters();
+        var names = models.Distinct(StringComparer.Ordinal).Select((model, i) =>
+        {
+            parameters.Add($"m{i}", model);
+            return $"@m{i}";
+        }).ToList();
+        // The newest version per (model, stage) is found by grouping the page's versions once; the full rows are then
+        // read for those few (model, version) pairs only.
+        var sql = $"""
+            WITH latest AS (
+                SELECT lv.model_id, MAX(lv.version) AS version
+                FROM model_versions lv JOIN models lm ON lm.id = lv.model_id
+                WHERE lm.full_name IN ({string.Join(", ", names)})
+                GROUP BY lv.model_id, lv.stage)
+            {SelectVersions} JOIN latest l ON l.model_id = v.model_id AND l.version = v.version
+            ORDER BY m.full_name, v.version
+            """;
+        var rows = await database.ReadAsync(c => c.QueryAsync<VersionRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)), cancellationToken);
+        foreach (var group in rows.Select(ToVersion).GroupBy(v => v.Model, StringComparer.Ordinal))
+        {
+            result[group.Key] = group.ToList();
+        }
+        foreach (var model in models)
+        {
+            result.TryAdd(model, []);
+        }
+        return result;
     }
 
     /// <summary>

@@ -70,7 +70,7 @@ public sealed record UpdateVersionRequest(string? Description = null, string? Se
 
 public sealed record VersionQuery(
     string? Filter = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null,
-    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn);
+    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn, Search.FilterExpression? Expression = null);
 
 public sealed record VersionPage(IReadOnlyList<ModelVersion> Versions, string? NextPageToken);
 

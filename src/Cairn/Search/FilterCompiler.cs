@@ -90,7 +90,7 @@ public static class FilterCompiler
             // The alias shares the key parameter's number, which is unique across everything compiled into
             // one parameter set, so subqueries never shadow each other or the caller's aliases.
             var alias = $"c{number}";
-            var entry = $"SELECT 1 FROM {collection.Table} {alias} WHERE {alias}.{collection.OwnerColumn} = {schema.IdColumn}" +
+            var entry = $"SELECT 1 FROM {collection.Table} {alias} WHERE {alias}.{collection.OwnerColumn} = {collection.EntityColumn ?? schema.IdColumn}" +
                 $" AND {alias}.{collection.KeyColumn} = {key}";
             return comparison.Operator switch
             {

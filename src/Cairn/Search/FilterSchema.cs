@@ -27,7 +27,10 @@ public enum FilterValueType
 [SuppressMessage("Naming", "CA1711", Justification = "An attribute of a searchable entity, not a .NET attribute.")]
 public sealed record FilterAttribute(string Name, string Column, FilterValueType Type);
 
-/// <summary>A keyed collection such as tags: rows of <paramref name="Table"/> whose <paramref name="OwnerColumn"/> equals the entity's id column.</summary>
+/// <summary>
+/// A keyed collection such as tags: rows of <paramref name="Table"/> whose <paramref name="OwnerColumn"/> equals the
+/// entity's <paramref name="EntityColumn"/> (its id column when null).
+/// </summary>
 [SuppressMessage("Naming", "CA1711", Justification = "Describes a keyed collection; it is not itself one.")]
 public sealed record FilterCollection(
     string Prefix,
@@ -35,7 +38,8 @@ public sealed record FilterCollection(
     string OwnerColumn,
     string KeyColumn,
     string ValueColumn,
-    FilterValueType ValueType);
+    FilterValueType ValueType,
+    string? EntityColumn = null);
 
 /// <summary>
 /// What one entity (models, versions) exposes to search. Every piece of SQL a filter or order_by
