@@ -108,7 +108,7 @@ public static class MlflowDatabase
         INSERT INTO inputs VALUES ('i0000000-0000-0000-0000-000000000001', 'DATASET', 'd0000000-0000-0000-0000-000000000001', 'RUN', '{{RunA}}');
         INSERT INTO input_tags VALUES ('i0000000-0000-0000-0000-000000000001', 'mlflow.data.context', 'training');
         INSERT INTO registered_models VALUES ('risk.fraud_scorer', 1690005000000, 1690006000000, 'scores claims');
-        INSERT INTO registered_models VALUES ('Churn Model', 1690005000000, 1690005000000, 'a name Cairn cannot take');
+        INSERT INTO registered_models VALUES ('Churn Model', 1690005000000, 1690005000000, 'a name with a space');
         INSERT INTO registered_model_tags VALUES ('owner', 'risk-team', 'risk.fraud_scorer');
         INSERT INTO model_versions VALUES ('risk.fraud_scorer', 1, 1690005100000, 1690005900000, 'first', 'ana', 'Archived', 'runs:/{{RunB}}/model', '{{RunB}}', 'READY', NULL, NULL, 'mlflow-artifacts:/3/{{RunB}}/artifacts/model');
         INSERT INTO model_versions VALUES ('risk.fraud_scorer', 3, 1690005200000, 1690006000000, 'better', 'ana', 'Production', 'runs:/{{RunA}}/model', '{{RunA}}', 'READY', NULL, 'https://ci.example.com/runs/42', 'mlflow-artifacts:/3/{{RunA}}/artifacts/model');

@@ -89,7 +89,7 @@ public sealed class MlflowRegistryContractTests(CairnApp app) : IClassFixture<Ca
         await (await _mlflow.PostAsync("model-versions/set-tag", new { name, version = "7", key = "k", value = "v" })).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST", versionMissing);
         await (await _mlflow.PostAsync("model-versions/transition-stage", new { name, version = "7", stage = "Staging" })).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST", versionMissing);
         await (await _mlflow.GetAsync($"model-versions/get-download-uri?name={name}&version=7")).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST", versionMissing);
-        await (await _mlflow.PostAsync("model-versions/create", new { name = gone, source = "s3://x" })).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST");
+        await (await _mlflow.PostAsync("model-versions/create", new { name = gone, source = "s3://x/model" })).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST");
     }
 
     [Fact]
@@ -249,10 +249,10 @@ public sealed class MlflowRegistryContractTests(CairnApp app) : IClassFixture<Ca
         var name = "ajax.reg." + Unique("m");
 
         await ajax.OkAsync("registered-models/create", new { name });
-        await ajax.OkAsync("model-versions/create", new { name, source = "s3://ajax" });
+        await ajax.OkAsync("model-versions/create", new { name, source = "s3://ajax/model" });
 
         var viaApi = (await _mlflow.GetOkAsync($"model-versions/get?name={name}&version=1"))["model_version"]!;
-        Assert.Equal("s3://ajax", (string?)viaApi["source"]);
+        Assert.Equal("s3://ajax/model", (string?)viaApi["source"]);
         var viaAjax = await ajax.GetOkAsync($"registered-models/search?filter={Uri.EscapeDataString($"name = '{name}'")}");
         Assert.Equal([name], viaAjax["registered_models"]!.AsArray().Select(m => (string)m!["name"]!));
         await (await ajax.GetAsync("registered-models/get?name=ajax.none.here")).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST");
