@@ -125,6 +125,8 @@ internal static class Bench
         BenchSettings.OpenLineageBatch => new OpenLineageWorkload(client, data!.Server, name, 100),
         BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.CommonFilter),
         BenchSettings.MlflowSearchRunsRare => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.RareFilter),
+        BenchSettings.MlflowSearchModels10 => new MlflowSearchModelsWorkload(client, data!.Server, host?.Services, name, 10),
+        BenchSettings.MlflowSearchModels100 => new MlflowSearchModelsWorkload(client, data!.Server, host?.Services, name, 100),
         BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
         BenchSettings.Health => new HealthWorkload(client, data!.Server),
         BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),

@@ -30,6 +30,8 @@ internal sealed record BenchSettings(
     public const string MlflowLogBatch = "mlflow-log-batch";
     public const string MlflowSearchRuns = "mlflow-search-runs";
     public const string MlflowSearchRunsRare = "mlflow-search-runs-rare";
+    public const string MlflowSearchModels10 = "mlflow-search-models-10";
+    public const string MlflowSearchModels100 = "mlflow-search-models-100";
     public const string OpenLineageEvent = "openlineage-event";
     public const string OpenLineageBatch = "openlineage-batch";
     public const string LineageDownstream = "lineage-downstream";
@@ -40,7 +42,7 @@ internal sealed record BenchSettings(
 
     /// <summary>Every workload, in the order <c>all</c> runs them: reads and their baseline, then writes and theirs.</summary>
     public static IReadOnlyList<string> AllWorkloads { get; } =
-        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowLogBatch, OpenLineageEvent, OpenLineageBatch];
+        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowSearchModels10, MlflowSearchModels100, MlflowLogBatch, OpenLineageEvent, OpenLineageBatch];
 
     /// <summary>
     /// Workloads that <c>all</c> leaves out, run only when named: the lineage ones generate a graph of a million nodes

@@ -124,3 +124,60 @@ internal static class Mlflow
         return response.IsSuccessStatusCode ? JsonNode.Parse(body)! : throw new InvalidOperationException($"MLflow setup failed: {(int)response.StatusCode} {body}");
     }
 }
+
+/// <summary>
+/// search_registered_models pages of <c>pageSize</c> models over <see cref="SeededModels"/> registered models of
+/// <see cref="VersionsPerModel"/> versions each (in all four stages), seeded straight into the in-process server's
+/// database once for both page sizes: a page's cost should grow with its models, not with their versions.
+/// </summary>
+internal sealed class MlflowSearchModelsWorkload(HttpClient client, Uri server, IServiceProvider? host, string name, int pageSize) : HttpWorkload(client)
+{
+    public const int SeededModels = 1_000;
+    public const int VersionsPerModel = 40;
+    private static readonly SemaphoreSlim Seeding = new(1, 1);
+    private static bool _seeded;
+    private readonly Uri _uri = new(server, $"/api/2.0/mlflow/registered-models/search?max_results={pageSize}&filter={Uri.EscapeDataString("name LIKE 'bench-rm-%'")}");
+
+    public override string Name => name;
+
+    public override string Description =>
+        $"GET /api/2.0/mlflow/registered-models/search, {pageSize} per page, over {SeededModels:N0} models of {VersionsPerModel} versions each";
+
+    public override async Task PrepareAsync(int workers, CancellationToken cancellationToken)
+    {
+        var database = host?.GetRequiredService<CairnDatabase>()
+            ?? throw new InvalidOperationException($"{name} seeds its models into the in-process server's database: run it without --server.");
+        await Seeding.WaitAsync(cancellationToken);
+        try
+        {
+            if (_seeded)
+            {
+                return;
+            }
+            await database.WriteAsync(async (connection, transaction) =>
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @models)
+                    INSERT INTO models (namespace, name, full_name, description, data_sources, last_version, created_at, created_by, updated_at, updated_by)
+                    SELECT '/', 'bench-rm-' || printf('%04d', i), 'bench-rm-' || printf('%04d', i), 'seeded', '[]', @versions, 1700000000000, 'bench', 1700000000000, 'bench' FROM n;
+                    INSERT INTO model_tags (model_id, key, value) SELECT id, 'team', 'risk' FROM models WHERE name LIKE 'bench-rm-%';
+                    WITH RECURSIVE v(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM v WHERE k + 1 <= @versions)
+                    INSERT INTO model_versions (model_id, version, source, run_id, status, stage, created_at, created_by, updated_at, updated_by)
+                    SELECT m.id, v.k, 's3://bench/' || m.name || '/' || v.k, NULL, 'READY',
+                           CASE v.k % 4 WHEN 0 THEN 'None' WHEN 1 THEN 'Archived' WHEN 2 THEN 'Staging' ELSE 'Production' END,
+                           1700000000000 + v.k, 'bench', 1700000000000 + v.k, 'bench'
+                    FROM models m CROSS JOIN v WHERE m.name LIKE 'bench-rm-%';
+                    """, new { models = SeededModels, versions = VersionsPerModel }, transaction, commandTimeout: 600, cancellationToken: cancellationToken));
+                return 0;
+            }, cancellationToken);
+            _seeded = true;
+        }
+        finally
+        {
+            Seeding.Release();
+        }
+    }
+
+    public override ValueTask<bool> ExecuteAsync(int worker, long iteration, CancellationToken cancellationToken) => GetAsync(_uri, cancellationToken);
+}
