@@ -15,7 +15,8 @@ internal static partial class Arguments
 
     public static Argument<string> Model() => new("model")
     {
-        Description = "The model's full name: namespace segments and name joined with dots, such as abc_corp.claim.doc_classification",
+        Description = "The model's full name: namespace segments and name joined with dots, such as abc_corp.claim.doc_classification, "
+            + "or any other MLflow registered model name (quoted if it has spaces), which lives in the root namespace",
     };
 
     public static Argument<VersionRef> Version() => new("version")

@@ -74,6 +74,7 @@ internal static class ModelCommands
     {
         var name = Arguments.Model();
         var command = new Command("show", "Show one model: its metadata, tags, aliases, data sources and inference contract") { name };
+        command.Aliases.Add("get");
         command.SetCairnAction(async (result, output, cancellationToken) =>
         {
             using var client = ClientFactory.Create(result);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cairn.Catalog;
+using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Search;
 using Cairn.Tracking;
@@ -140,6 +141,8 @@ internal static class MlflowRegistryApi
             var name = Required(m.Name, "name");
             var source = Required(m.Source, "source");
             var runId = string.IsNullOrEmpty(m.RunId) ? null : m.RunId;
+            // As behind MLflow's auth: a caller who may not write there learns nothing about the source first.
+            c.Caller().Require(Role.Writer, NamespacePath.Split(name).Namespace);
             await MlflowModelSources.CheckAsync(source, runId,
                 async id => (await s.Tracking.GetRunInfoAsync(c.Caller(), id, c.RequestAborted)).ArtifactUri);
             // As MLflow, run_id is not checked against the runs; a runs:/ source of a run that exists and no run_id

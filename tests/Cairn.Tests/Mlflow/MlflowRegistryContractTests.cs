@@ -272,7 +272,7 @@ public sealed class MlflowRegistryAuthTests(TokenAuthApp app) : IClassFixture<To
         var name = $"auth.reg.m{Guid.NewGuid():N}";
 
         await bearer.OkAsync("registered-models/create", new { name });
-        var version = (await new Mlflow(basic).OkAsync("model-versions/create", new { name, source = "s3://auth" }))["model_version"]!;
+        var version = (await new Mlflow(basic).OkAsync("model-versions/create", new { name, source = "s3://auth/model" }))["model_version"]!;
 
         Assert.Equal("reg-writer", (string?)version["user_id"]);
         await (await app.CreateClient().GetAsync(new Uri($"/api/2.0/mlflow/registered-models/get?name={name}", UriKind.Relative))).MlflowErrorAsync(401, "UNAUTHENTICATED");
@@ -285,7 +285,7 @@ public sealed class MlflowRegistryAuthTests(TokenAuthApp app) : IClassFixture<To
         var reader = new Mlflow(app.ClientWithToken(await app.TokenAsync("reg-reader", "reader")));
         var name = $"auth.reg.r{Guid.NewGuid():N}";
         await writer.OkAsync("registered-models/create", new { name });
-        await writer.OkAsync("model-versions/create", new { name, source = "s3://auth" });
+        await writer.OkAsync("model-versions/create", new { name, source = "s3://auth/model" });
 
         await reader.GetOkAsync($"registered-models/get?name={name}");
         await reader.GetOkAsync($"model-versions/get?name={name}&version=1");
