@@ -180,6 +180,7 @@ public sealed class MlflowOtlpTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal("agent", (string?)(await TraceInfoAsync(mlflowId))["tags"]!["mlflow.traceName"]);
     }
 
+    // ports tests/tracing/test_otel_logging.py: the header, content type, body and conversion checks
     [Fact]
     public async Task Bad_exports_are_refused_as_mlflows_otlp_endpoint_refuses_them()
     {
@@ -199,10 +200,15 @@ public sealed class MlflowOtlpTests(CairnApp app) : IClassFixture<CairnApp>
         await Refused(await ExportAsync(experimentId, "not a protobuf"u8.ToArray()), 400, "Invalid OpenTelemetry protobuf format");
         await Refused(await ExportAsync(experimentId, new ExportTraceServiceRequest().ToByteArray()), 400, "Invalid OpenTelemetry protobuf format - no spans found");
         await Refused(await ExportAsync("987654321", body), 422, "Cannot store OpenTelemetry spans: No Experiment with id=987654321 exists");
+        await Refused(await ExportAsync("test-experiment", body), 422, "Cannot store OpenTelemetry spans: Invalid value 'test-experiment'");
         var shortId = NewSpan(ByteString.CopyFrom(1, 2, 3), "s", null, Start, Start + Second, Status.Types.StatusCode.Ok);
         await Refused(await ExportAsync(experimentId, Request(shortId).ToByteArray()), 422, "Cannot convert OpenTelemetry span to MLflow span");
+        var noTraceId = NewSpan(ByteString.Empty, "incomplete-span", null, Start, Start + Second, Status.Types.StatusCode.Ok);
+        await Refused(await ExportAsync(experimentId, Request(noTraceId).ToByteArray()), 422, "Cannot convert OpenTelemetry span to MLflow span");
     }
 
+    // Spans as a plain OpenTelemetry SDK exports them (no MLflow attributes) make traces that searches find, as in
+    // tests/tracing/test_otel_logging.py::test_otel_client_sends_spans_to_mlflow_database.
     [Fact]
     public async Task The_native_api_searches_an_experiments_traces_and_answers_problems_for_bad_input()
     {
@@ -220,6 +226,8 @@ public sealed class MlflowOtlpTests(CairnApp app) : IClassFixture<CairnApp>
         var all = await (await _client.GetAsync(new Uri($"/api/v1/traces?experiment_id={experimentId}", UriKind.Relative))).OkAsync();
         Assert.Equal([ids[2], ids[1], ids[0]], ((JsonArray)all["traces"]!).Select(t => (string)t!["trace_id"]!));
         Assert.Equal("ERROR", (string?)all["traces"]![0]!["state"]);
+        var viaMlflow = await _v3.OkAsync("traces/search", new { locations = new[] { new { mlflow_experiment = new { experiment_id = experimentId } } } });
+        Assert.Equal([ids[2], ids[1], ids[0]], ((JsonArray)viaMlflow["traces"]!).Select(t => (string)t!["trace_id"]!));
 
         var ok = await (await _client.GetAsync(new Uri(
             $"/api/v1/traces?experiment_id={experimentId}&filter={Uri.EscapeDataString("status = 'OK'")}&order_by=timestamp_ms%20ASC&max_results=1", UriKind.Relative))).OkAsync();

@@ -92,6 +92,22 @@ public sealed class MlflowTracesApiTests(CairnApp app) : IClassFixture<CairnApp>
         }
     }
 
+    [Theory]
+    [InlineData("2025-01-02T03:04:05.123456789Z", "0.250000000s", "2025-01-02T03:04:05.123Z", "0.250s")]
+    [InlineData("2025-01-02T03:04:05Z", "12s", "2025-01-02T03:04:05Z", "12s")]
+    [InlineData("2025-01-02T04:04:05.5+01:00", "0.001s", "2025-01-02T03:04:05.500Z", "0.001s")]
+    public async Task Times_are_read_as_protobuf_json_and_written_back_in_its_millisecond_form(string requestTime, string duration, string expectedTime, string expectedDuration)
+    {
+        var experimentId = await ExperimentAsync();
+        var traceId = TraceId();
+
+        await (await StartAsync(experimentId, traceId, requestTime, duration)).OkAsync();
+        var info = (await _v3.GetOkAsync($"traces/{traceId}"))["trace"]!["trace_info"]!;
+
+        Assert.Equal(expectedTime, (string?)info["request_time"]);
+        Assert.Equal(expectedDuration, (string?)info["execution_duration"]);
+    }
+
     // ports test_rest_tracking.py::test_legacy_start_and_end_trace_v2
     [Fact]
     public async Task Legacy_v2_start_and_end_merge_metadata_and_tags_and_compute_the_duration()
