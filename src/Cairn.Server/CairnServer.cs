@@ -103,6 +103,8 @@ public static class CairnServer
             return new TrackingArtifacts(o.DefaultArtifactRootUri);
         });
         services.AddSingleton<TrackingStore>();
+        services.AddSingleton<Cairn.Tracking.Traces.TraceStore>();
+        services.AddSingleton<Cairn.Tracking.Traces.TraceDataFiles>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MlmdStore>();
@@ -150,6 +152,7 @@ public static class CairnServer
         v1.MapMlmdApi();
         v1.MapOpenLineageApi();
         v1.MapMetadataSchemasApi();
+        v1.MapTracesApi();
         app.MapMlflowApi();
     }
 

@@ -7,7 +7,13 @@ namespace Cairn.Server.Mlflow;
 /// </summary>
 public static class MlflowApi
 {
+    /// <summary>What <c>GET /version</c> answers: the MLflow release whose REST protocol (through traces and OTLP span logging) Cairn serves.</summary>
+    public const string CompatibleVersion = "3.5.0";
+
     public static readonly string[] Prefixes = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"];
+
+    /// <summary>MLflow 3's prefixes: the routes whose rpc is "since 3.0" (traces); anything else under them is ENDPOINT_NOT_FOUND.</summary>
+    public static readonly string[] V3Prefixes = ["/api/3.0/mlflow", "/ajax-api/3.0/mlflow"];
 
     public static readonly string[] ArtifactPrefixes = ["/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts"];
 
@@ -19,9 +25,24 @@ public static class MlflowApi
             group.MapMlflowTracking();
             group.MapMlflowRegistry();
             group.MapMlflowRunArtifacts();
+            group.MapMlflowTracesV2();
+            if (prefix.StartsWith("/ajax-api", StringComparison.Ordinal))
+            {
+                group.MapMlflowTraceArtifact();
+            }
             group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
                 MlflowErrors.EndpointNotFound, $"No MLflow endpoint {context.Request.Method} {context.Request.Path}."));
         }
+        foreach (var prefix in V3Prefixes)
+        {
+            var group = app.MapGroup(prefix).WithTags("MLflow").ExcludeFromDescription();
+            group.MapMlflowTracesV3();
+            group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
+                MlflowErrors.EndpointNotFound, $"No MLflow endpoint {context.Request.Method} {context.Request.Path}."));
+        }
+        app.MapMlflowOtlp();
+        // The MLflow version whose protocol Cairn serves; MLflow's clients read it to choose features (span logging needs 3.4+).
+        app.MapGet("/version", () => Results.Text(CompatibleVersion)).ExcludeFromDescription();
         foreach (var prefix in ArtifactPrefixes)
         {
             app.MapGroup(prefix).WithTags("MLflow").ExcludeFromDescription().MapMlflowArtifacts();
@@ -31,5 +52,5 @@ public static class MlflowApi
 
     /// <summary>Whether a request is on the MLflow API, whose errors take MLflow's shape.</summary>
     public static bool IsMlflowPath(PathString path) =>
-        Prefixes.Concat(ArtifactPrefixes).Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+        Prefixes.Concat(V3Prefixes).Concat(ArtifactPrefixes).Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
 }
