@@ -1,5 +1,6 @@
 using Cairn.Artifacts;
 using Cairn.Catalog;
+using Cairn.Events;
 using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Server.Api;
@@ -114,6 +115,16 @@ public static class CairnServer
             var destination = OpenStore(o, o.ArtifactsDestinationLocation, "mlflow-artifacts");
             return new RunArtifacts(destination, sp.GetRequiredService<CairnDatabase>(), sp.GetRequiredService<AuditChain>(), sp.GetRequiredService<ArtifactLimits>());
         });
+        services.AddSingleton(sp => new WebhookOptions
+        {
+            AllowedSchemes = sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedSchemes
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        });
+        // Deliveries never follow redirects: a signed body goes only to the URL the webhook names.
+        services.AddSingleton(sp => new WebhookSender(
+            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Webhooks>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
     }
