@@ -27,6 +27,7 @@ public static class MlflowApi
         {
             app.MapGroup(prefix).WithTags("MLflow").ExcludeFromDescription().MapMlflowArtifacts();
         }
+        app.MapMlflowUnavailableRoutes();
         return app;
     }
 
