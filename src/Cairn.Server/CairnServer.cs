@@ -36,6 +36,7 @@ public static class CairnServer
         ["CAIRN_S3_FORCE_PATH_STYLE"] = "Cairn:S3:ForcePathStyle",
         ["CAIRN_DEFAULT_ARTIFACT_ROOT"] = "Cairn:DefaultArtifactRoot",
         ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
+        ["CAIRN_WEBHOOK_ALLOWED_SCHEMES"] = "Cairn:WebhookAllowedSchemes",
     };
 
     /// <summary>
@@ -125,8 +126,11 @@ public static class CairnServer
             new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Webhooks>();
+        services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
+        // After the migrations: it reads the outbox they create.
+        services.AddHostedService<WebhookDeliveryService>();
     }
 
     /// <summary>A store at <paramref name="location"/>, with its local staging (for object stores) in its own folder of the data directory.</summary>

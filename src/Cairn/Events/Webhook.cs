@@ -97,6 +97,9 @@ public sealed class WebhookOptions
 
     /// <summary>How long one delivery waits for the receiver (MLflow's MLFLOW_WEBHOOK_REQUEST_TIMEOUT, 30 s).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle dispatcher looks for new events in the outbox.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>The checks MLflow makes on a webhook's name, URL and events, with its messages.</summary>

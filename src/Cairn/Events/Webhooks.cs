@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Storage;
 using Dapper;
@@ -15,6 +14,8 @@ public sealed class Webhooks(CairnDatabase database, AuditChain audit, TimeProvi
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
+    // The root namespace: a role there covers every model, as a webhook's events do.
+    private const string Everywhere = "/";
     private const string ListShape = "webhooks newest first";
 
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
@@ -43,7 +44,7 @@ public sealed class Webhooks(CairnDatabase database, AuditChain audit, TimeProvi
         WebhookRules.CheckName(request.Name);
         WebhookRules.CheckUrl(request.Url, options.AllowedSchemes);
         WebhookRules.CheckEvents(request.Events);
-        caller.Require(Role.Admin, NamespacePath.Root);
+        caller.Require(Role.Admin, Everywhere);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var row = new Row
         {
@@ -76,7 +77,7 @@ public sealed class Webhooks(CairnDatabase database, AuditChain audit, TimeProvi
 
     public async Task<Webhook> GetAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        caller.Require(Role.Admin, NamespacePath.Root);
+        caller.Require(Role.Admin, Everywhere);
         return await database.ReadAsync(async connection =>
         {
             var row = await FindAsync(connection, null, id, cancellationToken);
@@ -93,7 +94,7 @@ public sealed class Webhooks(CairnDatabase database, AuditChain audit, TimeProvi
         }
         var size = maxResults ?? DefaultPageSize;
         var offset = Paging.DecodeOffset(pageToken, ListShape);
-        caller.Require(Role.Admin, NamespacePath.Root);
+        caller.Require(Role.Admin, Everywhere);
         return await database.ReadAsync(async connection =>
         {
             var rows = (await connection.QueryAsync<Row>(new CommandDefinition(
@@ -127,7 +128,7 @@ public sealed class Webhooks(CairnDatabase database, AuditChain audit, TimeProvi
         {
             WebhookRules.CheckEvents(request.Events);
         }
-        caller.Require(Role.Admin, NamespacePath.Root);
+        caller.Require(Role.Admin, Everywhere);
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindAsync(connection, transaction, id, cancellationToken);
@@ -165,7 +166,7 @@ public sealed class Webhooks(CairnDatabase database, AuditChain audit, TimeProvi
 
     public async Task DeleteAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
-        caller.Require(Role.Admin, NamespacePath.Root);
+        caller.Require(Role.Admin, Everywhere);
         await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindAsync(connection, transaction, id, cancellationToken);
@@ -184,7 +185,7 @@ public sealed class Webhooks(CairnDatabase database, AuditChain audit, TimeProvi
     /// </summary>
     public async Task<WebhookTestResult> TestAsync(Caller caller, string id, WebhookEvent? @event, CancellationToken cancellationToken)
     {
-        caller.Require(Role.Admin, NamespacePath.Root);
+        caller.Require(Role.Admin, Everywhere);
         var (row, events) = await database.ReadAsync(async connection =>
         {
             var found = await FindAsync(connection, null, id, cancellationToken);

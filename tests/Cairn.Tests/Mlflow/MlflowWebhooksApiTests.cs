@@ -222,7 +222,7 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     public async Task Testing_posts_the_events_example_payload_to_the_receiver_and_reports_its_answer()
     {
         // ports tests/webhooks/test_e2e.py::test_webhook_test_insecure_endpoint
-        await using var receiver = Receiver.Start();
+        await using var receiver = WebhookReceiver.Start();
         var id = (string)(await CreateAsync("insecure-test", receiver.Url("/insecure-webhook"), Events(("MODEL_VERSION", "CREATED"), ("REGISTERED_MODEL", "CREATED"))))["webhook_id"]!;
 
         var result = (await (await _mlflow.PostAsync($"webhooks/{id}/test", new { })).OkAsync())["result"]!;
@@ -249,7 +249,7 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     public async Task A_test_of_a_named_event_sends_that_events_payload()
     {
         // ports tests/webhooks/test_e2e.py::test_webhook_test_with_specific_event
-        await using var receiver = Receiver.Start();
+        await using var receiver = WebhookReceiver.Start();
         var id = (string)(await CreateAsync("specific", receiver.Url("/insecure-webhook"), Events(("MODEL_VERSION", "CREATED"), ("MODEL_VERSION_ALIAS", "CREATED"))))["webhook_id"]!;
 
         var result = (await (await _mlflow.PostAsync($"webhooks/{id}/test", new { @event = new { entity = "MODEL_VERSION_ALIAS", action = "CREATED" } })).OkAsync())["result"]!;
@@ -265,7 +265,7 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     {
         // ports tests/webhooks/test_e2e.py::test_webhook_test_secure_endpoint: the receiver checks the signature as
         // MLflow documents (HMAC-SHA256 of "{delivery id}.{timestamp}.{raw body}", Base64, after "v1,")
-        await using var receiver = Receiver.Start();
+        await using var receiver = WebhookReceiver.Start();
         var id = (string)(await CreateAsync("secure", receiver.Url("/secure-webhook"), secret: Secret))["webhook_id"]!;
 
         var result = (await (await _mlflow.PostAsync($"webhooks/{id}/test", new { })).OkAsync())["result"]!;
@@ -281,7 +281,7 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     public async Task A_wrong_secret_fails_the_receivers_check_and_the_test_reports_the_401_without_an_error_message()
     {
         // ports tests/webhooks/test_e2e.py::test_webhook_test_with_wrong_secret and test_webhook_without_secret_to_secure_endpoint
-        await using var receiver = Receiver.Start();
+        await using var receiver = WebhookReceiver.Start();
         var wrong = (string)(await CreateAsync("wrong-secret", receiver.Url("/secure-webhook"), secret: "not-the-shared-one"))["webhook_id"]!;
         var none = (string)(await CreateAsync("no-secret", receiver.Url("/secure-webhook")))["webhook_id"]!;
 
@@ -298,7 +298,7 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     [Fact]
     public async Task Updating_the_secret_makes_later_deliveries_sign_with_the_new_one()
     {
-        await using var receiver = Receiver.Start();
+        await using var receiver = WebhookReceiver.Start();
         var id = (string)(await CreateAsync("rotated", receiver.Url("/secure-webhook"), secret: "old-secret"))["webhook_id"]!;
 
         var before = (await (await _mlflow.PostAsync($"webhooks/{id}/test", new { })).OkAsync())["result"]!;
@@ -314,9 +314,9 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     public async Task A_receiver_answering_404_is_a_failed_test_with_its_body_and_an_unreachable_one_has_an_error_message()
     {
         // ports tests/webhooks/test_e2e.py::test_webhook_test_failed_endpoint
-        await using var receiver = Receiver.Start();
+        await using var receiver = WebhookReceiver.Start();
         var missing = (string)(await CreateAsync("missing-path", receiver.Url("/nowhere")))["webhook_id"]!;
-        var unreachable = (string)(await CreateAsync("unreachable", $"http://127.0.0.1:{Receiver.FreePort()}/hook"))["webhook_id"]!;
+        var unreachable = (string)(await CreateAsync("unreachable", $"http://127.0.0.1:{WebhookReceiver.FreePort()}/hook"))["webhook_id"]!;
 
         var notFound = (await (await _mlflow.PostAsync($"webhooks/{missing}/test", new { })).OkAsync())["result"]!;
         var failed = (await (await _mlflow.PostAsync($"webhooks/{unreachable}/test", new { })).OkAsync())["result"]!;
@@ -335,106 +335,5 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     {
         var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData("k"u8.ToArray(), "id.1700000000.{}"u8.ToArray()));
         Assert.Equal(expected, WebhookSender.Sign("k", "id", "1700000000", "{}"));
-    }
-
-    /// <summary>
-    /// A webhook receiver on 127.0.0.1 (HttpListener on a free port) in the manner of MLflow's test app: /insecure-webhook
-    /// accepts anything, /secure-webhook verifies the signature with <see cref="Secret"/>, any other path is 404.
-    /// </summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<Delivery> _deliveries = new();
-        private readonly Task _loop;
-        private readonly int _port;
-
-        private Receiver()
-        {
-            _port = FreePort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{_port}/");
-            _listener.Start();
-            _loop = Task.Run(LoopAsync);
-        }
-
-        public sealed record Delivery(string Path, string Body, string? ContentType, System.Collections.Specialized.NameValueCollection Headers, string Outcome);
-
-        public IReadOnlyList<Delivery> Deliveries => [.. _deliveries];
-
-        public static Receiver Start() => new();
-
-        public string Url(string path) => $"http://127.0.0.1:{_port}{path}";
-
-        public static int FreePort()
-        {
-            using var socket = new TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            _listener.Close();
-            await _loop;
-        }
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                var body = await reader.ReadToEndAsync();
-                var path = context.Request.Url!.AbsolutePath;
-                var (status, outcome, answer) = path switch
-                {
-                    "/insecure-webhook" => (200, "received", "received"),
-                    "/secure-webhook" => Verify(context.Request.Headers, body),
-                    _ => (404, "not found", "not found"),
-                };
-                _deliveries.Enqueue(new Delivery(path, body, context.Request.ContentType, context.Request.Headers, outcome));
-                context.Response.StatusCode = status;
-                var bytes = Encoding.UTF8.GetBytes(answer);
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
-            }
-        }
-
-        /// <summary>What MLflow tells receivers to do: recompute the HMAC over id, timestamp and raw body, compare in constant time.</summary>
-        private static (int, string, string) Verify(System.Collections.Specialized.NameValueCollection headers, string body)
-        {
-            var signature = headers["X-MLflow-Signature"];
-            var timestamp = headers["X-MLflow-Timestamp"];
-            var deliveryId = headers["X-MLflow-Delivery-Id"];
-            if (signature is null)
-            {
-                return (400, "Missing signature header", "Missing signature header");
-            }
-            if (timestamp is null || deliveryId is null || !signature.StartsWith("v1,", StringComparison.Ordinal))
-            {
-                return (400, "Malformed", "Malformed");
-            }
-            var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes($"{deliveryId}.{timestamp}.{body}"));
-            byte[] provided;
-            try
-            {
-                provided = Convert.FromBase64String(signature["v1,".Length..]);
-            }
-            catch (FormatException)
-            {
-                return (401, "Invalid signature", "Invalid signature");
-            }
-            return CryptographicOperations.FixedTimeEquals(expected, provided)
-                ? (200, "verified", "received")
-                : (401, "Invalid signature", "Invalid signature");
-        }
     }
 }

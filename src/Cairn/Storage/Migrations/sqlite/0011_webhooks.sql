@@ -22,3 +22,16 @@ CREATE TABLE webhook_events (
     PRIMARY KEY (webhook_id, position)
 );
 CREATE INDEX ix_webhook_events_event ON webhook_events (entity, action);
+
+-- The outbox: every registry event, written by the mutation's own transaction, then handed to the webhooks subscribed
+-- to it by one dispatcher (which leases rows until lease_until and marks them delivered_at once handed over).
+CREATE TABLE outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           INTEGER NOT NULL,
+    entity       TEXT    NOT NULL,
+    action       TEXT    NOT NULL,
+    payload      TEXT    NOT NULL,
+    lease_until  INTEGER,
+    delivered_at INTEGER
+);
+CREATE INDEX ix_outbox_pending ON outbox (id) WHERE delivered_at IS NULL;
