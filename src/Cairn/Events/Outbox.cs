@@ -17,7 +17,9 @@ public static class Outbox
         DbTransaction transaction, TimeProvider clock, string name, IReadOnlyDictionary<string, string> tags, string? description, CancellationToken cancellationToken) =>
         AppendAsync(transaction, clock, new WebhookEvent("registered_model", "created"), new JsonObject
         {
-            ["name"] = name, ["tags"] = Tags(tags), ["description"] = description ?? "",
+            ["name"] = name,
+            ["tags"] = Tags(tags),
+            ["description"] = description ?? "",
         }, cancellationToken);
 
     /// <summary>A version was registered.</summary>
@@ -26,8 +28,12 @@ public static class Outbox
         IReadOnlyDictionary<string, string> tags, string? description, CancellationToken cancellationToken) =>
         AppendAsync(transaction, clock, new WebhookEvent("model_version", "created"), new JsonObject
         {
-            ["name"] = name, ["version"] = Text(version), ["source"] = source ?? "", ["run_id"] = string.IsNullOrEmpty(runId) ? null : runId,
-            ["tags"] = Tags(tags), ["description"] = string.IsNullOrEmpty(description) ? null : description,
+            ["name"] = name,
+            ["version"] = Text(version),
+            ["source"] = source ?? "",
+            ["run_id"] = string.IsNullOrEmpty(runId) ? null : runId,
+            ["tags"] = Tags(tags),
+            ["description"] = string.IsNullOrEmpty(description) ? null : description,
         }, cancellationToken);
 
     /// <summary>A version's tag was set (<paramref name="value"/>) or deleted (null).</summary>

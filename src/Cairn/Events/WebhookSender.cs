@@ -69,20 +69,33 @@ public static class WebhookPayloads
         {
             ("registered_model" or "prompt", _) => new JsonObject
             {
-                ["name"] = name, ["tags"] = tags, ["description"] = prompt ? "An example prompt" : "An example registered model",
+                ["name"] = name,
+                ["tags"] = tags,
+                ["description"] = prompt ? "An example prompt" : "An example registered model",
             },
             ("model_version", _) => new JsonObject
             {
-                ["name"] = name, ["version"] = "1", ["source"] = "models:/123", ["run_id"] = "abcd1234abcd5678", ["tags"] = tags,
+                ["name"] = name,
+                ["version"] = "1",
+                ["source"] = "models:/123",
+                ["run_id"] = "abcd1234abcd5678",
+                ["tags"] = tags,
                 ["description"] = "An example model version",
             },
             ("prompt_version", _) => new JsonObject
             {
-                ["name"] = name, ["version"] = "1", ["template"] = "Hello {{name}}!", ["tags"] = tags, ["description"] = "An example prompt version",
+                ["name"] = name,
+                ["version"] = "1",
+                ["template"] = "Hello {{name}}!",
+                ["tags"] = tags,
+                ["description"] = "An example prompt version",
             },
             ("model_version_tag" or "prompt_version_tag", "set") => new JsonObject
             {
-                ["name"] = name, ["version"] = "1", ["key"] = "example_key", ["value"] = "example_value",
+                ["name"] = name,
+                ["version"] = "1",
+                ["key"] = "example_key",
+                ["value"] = "example_value",
             },
             ("model_version_tag" or "prompt_version_tag", _) => new JsonObject { ["name"] = name, ["version"] = "1", ["key"] = "example_key" },
             ("prompt_tag", "set") => new JsonObject { ["name"] = name, ["key"] = "example_key", ["value"] = "example_value" },

@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Cairn.Events;
 using Cairn.Tests.Api;
@@ -67,7 +63,10 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     {
         var created = (JsonObject)(await (await _mlflow.PostAsync("webhooks", new
         {
-            name = "quiet", url = "https://example.com/q", events = Events(("REGISTERED_MODEL", "CREATED")), status = "DISABLED",
+            name = "quiet",
+            url = "https://example.com/q",
+            events = Events(("REGISTERED_MODEL", "CREATED")),
+            status = "DISABLED",
         })).OkAsync())["webhook"]!;
 
         Assert.False(created.ContainsKey("description"));
@@ -79,7 +78,10 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
     {
         var created = (JsonObject)(await (await _mlflow.PostAsync("webhooks", new
         {
-            name = "numbers", url = "https://example.com/n", events = new[] { new { entity = 3, action = 4 } }, status = 2,
+            name = "numbers",
+            url = "https://example.com/n",
+            events = new[] { new { entity = 3, action = 4 } },
+            status = 2,
         })).OkAsync())["webhook"]!;
 
         Assert.Equal("""[{"entity":"MODEL_VERSION_TAG","action":"SET"}]""", created["events"]!.ToJsonString());
@@ -190,7 +192,10 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
 
         var full = (await (await _mlflow.PatchAsync($"webhooks/{id}", new
         {
-            name = "updated_name", url = "https://example.com/updated", description = "Updated description", status = "DISABLED",
+            name = "updated_name",
+            url = "https://example.com/updated",
+            description = "Updated description",
+            status = "DISABLED",
             events = Events(("MODEL_VERSION_TAG", "SET"), ("REGISTERED_MODEL", "CREATED")),
         })).OkAsync())["webhook"]!;
         Assert.Equal("updated_name", (string?)full["name"]);
