@@ -8,7 +8,8 @@ namespace Cairn.Server.Mlflow;
 /// GraphQL, server-side jobs) answer NOT_IMPLEMENTED (501) naming the store method, as MLflow's own stores answer for a
 /// feature they lack; Databricks-only routes answer ENDPOINT_NOT_FOUND, as MLflow's open-source server does. A few
 /// cheap ones are answered for real where what MLflow answers needs nothing Cairn lacks: the AI gateway proxy with no
-/// gateway configured, the job search with job execution off, and deleting an experiment tag.
+/// gateway configured, the job search with job execution off, deleting an experiment tag and the sampled metric histories
+/// of MLflow's run charts.
 /// docs/mlflow-compatibility.md lists every route and how Cairn answers it.
 /// </summary>
 internal static class MlflowUnavailableRoutes
@@ -60,7 +61,7 @@ internal static class MlflowUnavailableRoutes
                 group.MapGet(path, (HttpContext c) => Error(MlflowErrors.EndpointNotFound,
                     $"Endpoint {c.Request.Method} {c.Request.Path} is only served by Databricks, not by MLflow's open-source server nor by Cairn."));
             }
-            group.MapGet("/metrics/get-history-bulk-interval", () => NotStored("get_metric_history_bulk_interval", "sampled metric histories"));
+            group.MapGet("/metrics/get-history-bulk-interval", MetricHistoryBulkIntervalAsync);
             group.MapPost("/experiments/delete-experiment-tag", async (HttpContext c, TrackingStore s) =>
             {
                 var m = await MlflowJson.ReadAsync<ExperimentTagMessage>(c);
@@ -87,6 +88,97 @@ internal static class MlflowUnavailableRoutes
             $"No MLflow endpoint {c.Request.Method} {c.Request.Path}: Cairn does not serve MLflow's web UI.")).ExcludeFromDescription();
         return app;
     }
+
+    // MLflow's MAX_RUNS_GET_METRIC_HISTORY_BULK and MAX_RESULTS_PER_RUN.
+    private const int MaxIntervalRuns = 100;
+    private const int MaxIntervalSteps = 2500;
+
+    // MLflow's MAX_RESULTS_GET_METRIC_HISTORY: the points of one run at the sampled steps.
+    private const int MaxPointsPerRun = 25000;
+
+    /// <summary>
+    /// One metric of up to 100 runs at no more than <c>max_results</c> steps spread evenly over the steps any of them
+    /// logged (each run's first and last step always among them), as MLflow's get_metric_history_bulk_interval samples.
+    /// </summary>
+    private static async Task<IResult> MetricHistoryBulkIntervalAsync(HttpContext c, TrackingStore s)
+    {
+        var query = c.Request.Query;
+        var runIds = query["run_ids"].Where(r => !string.IsNullOrEmpty(r)).Select(r => r!).ToList();
+        if (runIds.Count == 0)
+        {
+            throw TrackingLimits.Missing("run_ids");
+        }
+        if (runIds.Count > MaxIntervalRuns)
+        {
+            throw Invalid($"GetMetricHistoryBulkInterval request must specify at most {MaxIntervalRuns} run_ids. Received {runIds.Count} run_ids.");
+        }
+        var metricKey = Required(query["metric_key"], "metric_key");
+        var maxResults = Integer(query["max_results"], "max_results") ?? MaxIntervalSteps;
+        if (maxResults is < 1 or > MaxIntervalSteps)
+        {
+            throw Invalid($"max_results must be between 1 and {MaxIntervalSteps}.");
+        }
+        var (start, end) = (Integer(query["start_step"], "start_step"), Integer(query["end_step"], "end_step"));
+        if (start is not null && end is not null && start > end)
+        {
+            throw new InvalidParameterException($"end_step must be greater than start_step. Found start_step={start} and end_step={end}.");
+        }
+        if ((start is null) != (end is null))
+        {
+            throw new InvalidParameterException("If either start step or end step are specified, both must be specified.");
+        }
+
+        var histories = new List<(string RunId, IReadOnlyList<Metric> Points)>();
+        foreach (var runId in runIds)
+        {
+            try
+            {
+                histories.Add((runId, (await s.GetMetricHistoryAsync(c.Caller(), runId, metricKey, null, null, c.RequestAborted)).Metrics));
+            }
+            catch (Exception e) when (e is NotFoundException or InvalidParameterException)
+            {
+                // MLflow's SQL store reads a run it does not have as one without points.
+                histories.Add((runId, []));
+            }
+        }
+        var steps = SampledSteps(histories.Select(h => h.Points.Select(p => p.Step).ToList()).ToList(), maxResults, start, end);
+        return MlflowJson.Ok(new
+        {
+            metrics = histories.SelectMany(h => h.Points.Where(p => steps.Contains(p.Step)).Take(MaxPointsPerRun)
+                .Select(p => new { key = p.Key, value = p.Value, timestamp = p.Timestamp, step = p.Step, run_id = h.RunId })),
+        });
+    }
+
+    /// <summary>The steps to show: all in range when few enough, else <paramref name="maxResults"/> evenly spaced plus the last; each run's first and last in range.</summary>
+    private static HashSet<long> SampledSteps(List<List<long>> runs, long maxResults, long? start, long? end)
+    {
+        var all = runs.SelectMany(r => r).Distinct().Order().ToList();
+        var (from, to) = start is null ? (0L, all.Count == 0 ? 0L : all[^1]) : (start.Value, end!.Value);
+        var bounds = runs.Where(r => r.Count > 0).SelectMany(r => new[] { r.Min(), r.Max() }).Where(step => step >= from && step <= to);
+        var inRange = all.Where(step => step >= from && step <= to).ToList();
+        var sampled = new HashSet<long>(bounds);
+        if (inRange.Count <= maxResults)
+        {
+            sampled.UnionWith(inRange);
+            return sampled;
+        }
+        var interval = (double)inRange.Count / maxResults;
+        for (var i = 0; i < maxResults; i++)
+        {
+            sampled.Add(inRange[(int)(i * interval)]);
+        }
+        sampled.Add(inRange[^1]);
+        return sampled;
+    }
+
+    private static long? Integer(string? value, string parameter) =>
+        string.IsNullOrEmpty(value) ? null
+        : long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
+        : throw Invalid($"Invalid value \"{value}\" for parameter '{parameter}' supplied.");
+
+    // MLflow's request-schema failures end with a pointer to the API docs.
+    private static InvalidParameterException Invalid(string message) =>
+        new($"{message} See the API docs for more information about request parameters.");
 
     private static IResult NotStored(string storeMethod, string feature) => Error(MlflowErrors.NotImplemented,
         $"{storeMethod} is not supported by Cairn: it does not store MLflow {feature}. {Docs}");

@@ -90,7 +90,7 @@ public sealed class MlflowRouteTableTests(CairnApp app) : IClassFixture<CairnApp
         Api("POST", "/mlflow/runs/search"),
         Api("GET", "/mlflow/artifacts/list"),
         Api("GET", "/mlflow/metrics/get-history"),
-        Api("GET", "/mlflow/metrics/get-history-bulk-interval", answer: RouteAnswer.NotImplemented),
+        Api("GET", "/mlflow/metrics/get-history-bulk-interval"),
         Api("POST", "/mlflow/runs/log-batch"),
         Api("POST", "/mlflow/runs/log-model"),
         Api("POST", "/mlflow/runs/log-inputs"),

@@ -175,6 +175,8 @@ public sealed class MlflowWebhooksApiTests(WebhookApp app) : IClassFixture<Webho
         await (await mlflow.GetAsync("webhooks?max_results=0")).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "max_results must be between 1 and 1000.");
         await (await mlflow.GetAsync("webhooks?max_results=1001")).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "max_results must be between 1 and 1000.");
         Assert.Equal(5, (await mlflow.GetOkAsync("webhooks"))["webhooks"]!.AsArray().Count);
+        // ports test_handlers.py::test_list_webhooks_empty_page_token: an empty token is no token
+        Assert.Equal(2, (await mlflow.GetOkAsync("webhooks?max_results=2&page_token="))["webhooks"]!.AsArray().Count);
     }
 
     [Fact]
