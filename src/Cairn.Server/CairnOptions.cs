@@ -65,6 +65,12 @@ public sealed class CairnOptions : IValidatableObject
     [RegularExpression("^(none|token)$", ErrorMessage = "Cairn:Auth must be 'none' or 'token'.")]
     public string Auth { get; set; } = "none";
 
+    /// <summary>
+    /// URL schemes a webhook may use, comma-separated (MLflow's MLFLOW_WEBHOOK_ALLOWED_SCHEMES). By default only
+    /// <c>https</c>, as in MLflow: a plain-http receiver must be allowed on purpose.
+    /// </summary>
+    public string WebhookAllowedSchemes { get; set; } = "https";
+
     /// <summary>The name recorded as actor when authentication is off.</summary>
     public string LocalUser { get; set; } = Environment.UserName;
 

@@ -1,5 +1,6 @@
 using Cairn.Artifacts;
 using Cairn.Catalog;
+using Cairn.Events;
 using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Server.Api;
@@ -35,6 +36,7 @@ public static class CairnServer
         ["CAIRN_S3_FORCE_PATH_STYLE"] = "Cairn:S3:ForcePathStyle",
         ["CAIRN_DEFAULT_ARTIFACT_ROOT"] = "Cairn:DefaultArtifactRoot",
         ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
+        ["CAIRN_WEBHOOK_ALLOWED_SCHEMES"] = "Cairn:WebhookAllowedSchemes",
     };
 
     /// <summary>
@@ -116,8 +118,21 @@ public static class CairnServer
             var destination = OpenStore(o, o.ArtifactsDestinationLocation, "mlflow-artifacts");
             return new RunArtifacts(destination, sp.GetRequiredService<CairnDatabase>(), sp.GetRequiredService<AuditChain>(), sp.GetRequiredService<ArtifactLimits>());
         });
+        services.AddSingleton(sp => new WebhookOptions
+        {
+            AllowedSchemes = sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedSchemes
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        });
+        // Deliveries never follow redirects: a signed body goes only to the URL the webhook names.
+        services.AddSingleton(sp => new WebhookSender(
+            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Webhooks>();
+        services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<CallerResolver>();
         services.AddHostedService<MigrationService>();
+        // After the migrations: it reads the outbox they create.
+        services.AddHostedService<WebhookDeliveryService>();
     }
 
     /// <summary>A store at <paramref name="location"/>, with its local staging (for object stores) in its own folder of the data directory.</summary>

@@ -30,6 +30,7 @@ public static class MlflowApi
             {
                 group.MapMlflowTraceArtifact();
             }
+            group.MapMlflowWebhooks();
             group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
                 MlflowErrors.EndpointNotFound, $"No MLflow endpoint {context.Request.Method} {context.Request.Path}."));
         }
@@ -47,6 +48,7 @@ public static class MlflowApi
         {
             app.MapGroup(prefix).WithTags("MLflow").ExcludeFromDescription().MapMlflowArtifacts();
         }
+        app.MapMlflowUnavailableRoutes();
         return app;
     }
 

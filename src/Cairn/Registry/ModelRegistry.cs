@@ -193,6 +193,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 await Lineage.LineageGraph.LinkRunToModelAsync(transaction, runId, model, version, clock, cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
+            await Events.Outbox.VersionCreatedAsync(transaction, clock, model, version, request.Source, request.RunId, created.Tags, request.Description, cancellationToken);
             return created;
         }, cancellationToken);
     }
@@ -261,13 +262,16 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
     {
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
         ModelCatalog.CheckTags(new Dictionary<string, string> { [key] = value ?? throw new InvalidParameterException("'value' is required.") });
-        return await MutateAsync(caller, model, version, "version.tag.set", (transaction, ids, _) =>
-            transaction.Connection!.ExecuteAsync(new CommandDefinition(
+        return await MutateAsync(caller, model, version, "version.tag.set", async (transaction, ids, _) =>
+        {
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO version_tags (version_id, key, value) VALUES (@Id, @key, @value)
                 ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value
                 """,
-                new { ids.Id, key, value }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+                new { ids.Id, key, value }, transaction, cancellationToken: cancellationToken));
+            await Events.Outbox.VersionTagChangedAsync(transaction, clock, model, version, key, value, cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<ModelVersion> DeleteTagAsync(Caller caller, string model, int version, string key, CancellationToken cancellationToken)
@@ -281,6 +285,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             }
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM version_tags WHERE version_id = @Id AND key = @key", new { ids.Id, key }, transaction, cancellationToken: cancellationToken));
+            await Events.Outbox.VersionTagChangedAsync(transaction, clock, model, version, key, null, cancellationToken);
         }, cancellationToken);
     }
 

@@ -29,6 +29,12 @@ public interface ISqlDialect
     /// </summary>
     string InList(string column, string parameter);
 
+    /// <summary>
+    /// What follows a row-selecting subquery so that concurrent lessees each take other rows: <c>FOR UPDATE SKIP LOCKED</c>
+    /// on PostgreSQL; nothing on SQLite, whose single writer holds the whole database.
+    /// </summary>
+    string SkipLocked { get; }
+
     /// <summary>True when the exception is a unique-constraint violation (translated to 409 once, here).</summary>
     bool IsUniqueViolation(DbException exception);
 

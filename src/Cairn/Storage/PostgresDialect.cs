@@ -23,6 +23,8 @@ public sealed class PostgresDialect : ISqlDialect
 
     public string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
+    public string SkipLocked => "FOR UPDATE SKIP LOCKED";
+
     public bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     public Task LockAuditChainAsync(DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -23,6 +23,8 @@ public sealed class SqliteDialect : ISqlDialect
 
     public string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    public string SkipLocked => "";
+
     public bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
 

@@ -329,6 +329,29 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
+    /// <summary>Removes a tag of an active experiment; a tag it does not have is RESOURCE_DOES_NOT_EXIST, as in MLflow.</summary>
+    public async Task DeleteExperimentTagAsync(Caller caller, string? experimentId, string? key, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        var id = TrackingLimits.ExperimentId(experimentId);
+        if (string.IsNullOrEmpty(key))
+        {
+            throw TrackingLimits.Missing("key");
+        }
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
+            RequireActive(row);
+            var value = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "SELECT value FROM experiment_tags WHERE experiment_id = @id AND key = @key", new { id, key }, transaction, cancellationToken: cancellationToken))
+                ?? throw new NotFoundException($"No tag with name: {key} in experiment with id {experimentId}");
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM experiment_tags WHERE experiment_id = @id AND key = @key", new { id, key }, transaction, cancellationToken: cancellationToken));
+            await audit.AppendAsync(transaction, caller.Name, "experiment.tag.delete", ExperimentResource(experimentId!), new KeyValue(key, value), null, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
     // ---- Runs --------------------------------------------------------------------------------------------------
 
     public async Task<Run> CreateRunAsync(Caller caller, CreateRunRequest request, CancellationToken cancellationToken)
