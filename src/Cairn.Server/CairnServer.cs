@@ -103,6 +103,7 @@ public static class CairnServer
             return new TrackingArtifacts(o.DefaultArtifactRootUri);
         });
         services.AddSingleton<TrackingStore>();
+        services.AddSingleton<PromptlabRuns>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MlmdStore>();

@@ -19,6 +19,11 @@ public static class MlflowApi
             group.MapMlflowTracking();
             group.MapMlflowRegistry();
             group.MapMlflowRunArtifacts();
+            if (prefix.StartsWith("/ajax-api", StringComparison.Ordinal))
+            {
+                group.MapMlflowTrackingAjax();
+                group.MapMlflowArtifactsAjax();
+            }
             group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
                 MlflowErrors.EndpointNotFound, $"No MLflow endpoint {context.Request.Method} {context.Request.Path}."));
         }
@@ -26,10 +31,14 @@ public static class MlflowApi
         {
             app.MapGroup(prefix).WithTags("MLflow").ExcludeFromDescription().MapMlflowArtifacts();
         }
+        app.MapGroup("").WithTags("MLflow").ExcludeFromDescription().MapMlflowRootArtifacts();
         return app;
     }
 
     /// <summary>Whether a request is on the MLflow API, whose errors take MLflow's shape.</summary>
     public static bool IsMlflowPath(PathString path) =>
-        Prefixes.Concat(ArtifactPrefixes).Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+        Prefixes.Concat(ArtifactPrefixes).Concat(RootArtifactPaths).Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>MLflow's downloads outside its API prefixes (mlflow/server/__init__.py), which its web UI links to.</summary>
+    public static readonly string[] RootArtifactPaths = ["/get-artifact", "/model-versions/get-artifact"];
 }

@@ -190,7 +190,7 @@ internal static class MlflowRegistryApi
         await handler(await MlflowJson.ReadAsync<RegistryMessage>(context));
 
     /// <summary>Where a version's files are: under its run's artifact URI for a runs:/ source, else the source itself.</summary>
-    private static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version)
+    internal static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version)
     {
         if (version.Source is null || RunsUri(version.Source) is not { } fromRun)
         {
@@ -237,7 +237,7 @@ internal static class MlflowRegistryApi
     private static Task<Model> GetModelAsync(HttpContext context, Services services, string name) =>
         ModelCall(name, services.Catalog.GetAsync(context.Caller(), name, context.RequestAborted));
 
-    private static Task<ModelVersion> GetVersionAsync(HttpContext context, Services services, string name, int version) =>
+    internal static Task<ModelVersion> GetVersionAsync(HttpContext context, Services services, string name, int version) =>
         VersionCall(name, version, services.Registry.GetAsync(context.Caller(), name, version, context.RequestAborted));
 
     /// <summary>A call on one registered model; its model missing is reported in MLflow's words.</summary>
@@ -318,7 +318,7 @@ internal static class MlflowRegistryApi
 
     private static Stage RegistryStage(string stage) => ModelRegistry.ParseStage(stage);
 
-    private static int Version(string? version) =>
+    internal static int Version(string? version) =>
         int.TryParse(Required(version, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             ? number
             : throw new InvalidParameterException($"Parameter 'version' must be an integer, got '{version}'.");

@@ -256,7 +256,7 @@ public sealed class TrackingApiTests(CairnApp app) : IClassFixture<CairnApp>
 
         await (await _mlflow.PostAsync("runs/search", new { experiment_ids = new[] { experiment }, filter = "metrics.acc > 1 OR metrics.acc < 0" }))
             .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "AND only");
-        await (await _mlflow.PostAsync("runs/search", new { experiment_ids = new[] { experiment }, max_results = 50001 })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "50000");
+        await (await _mlflow.PostAsync("runs/search", new { experiment_ids = new[] { experiment }, max_results = 50001 })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Invalid value 50001 for parameter 'max_results'");
     }
 
     [Fact]
