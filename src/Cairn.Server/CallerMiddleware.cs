@@ -55,8 +55,9 @@ internal sealed class CallerMiddleware(RequestDelegate next, CallerResolver reso
 
     public async Task InvokeAsync(HttpContext context)
     {
-        // MLflow's web UI calls the same handlers under /ajax-api.
-        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/ajax-api"))
+        // MLflow's web UI calls the same handlers under /ajax-api, and downloads from MLflow's root routes (/get-artifact).
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/ajax-api")
+            || Mlflow.MlflowApi.IsMlflowPath(context.Request.Path))
         {
             context.Items[Key] = await resolver.ResolveAsync(context.Request, context.RequestAborted);
         }
