@@ -126,6 +126,9 @@ public static class CairnServer
 
     private static void Configure(WebApplication app)
     {
+        // Before routing (made explicit here, where it ran implicitly first): MLflow paths with doubled slashes are merged.
+        app.UseMlflowSlashMerging();
+        app.UseRouting();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CallerMiddleware>();

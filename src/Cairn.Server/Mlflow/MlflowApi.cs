@@ -5,7 +5,7 @@ namespace Cairn.Server.Mlflow;
 /// <c>/api/2.0/mlflow</c> and, from its web UI, <c>/ajax-api/2.0/mlflow</c>; both prefixes map every route.
 /// Errors on these paths use MLflow's <c>{"error_code", "message"}</c> shape (see <see cref="MlflowErrors"/>).
 /// </summary>
-public static class MlflowApi
+public static partial class MlflowApi
 {
     public static readonly string[] Prefixes = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"];
 
@@ -34,6 +34,27 @@ public static class MlflowApi
         app.MapGroup("").WithTags("MLflow").ExcludeFromDescription().MapMlflowRootArtifacts();
         return app;
     }
+
+    /// <summary>
+    /// Merges repeated slashes in a path that is an MLflow path once merged (<c>//model-versions/get-artifact</c>), as
+    /// MLflow's server (Werkzeug's merge_slashes) does, so that such URLs reach the same handlers.
+    /// </summary>
+    public static IApplicationBuilder UseMlflowSlashMerging(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var path = context.Request.Path.Value;
+        if (path is not null && path.Contains("//", StringComparison.Ordinal))
+        {
+            var merged = new PathString(RepeatedSlashes().Replace(path, "/"));
+            if (IsMlflowPath(merged))
+            {
+                context.Request.Path = merged;
+            }
+        }
+        await next(context);
+    });
+
+    [System.Text.RegularExpressions.GeneratedRegex("/{2,}")]
+    private static partial System.Text.RegularExpressions.Regex RepeatedSlashes();
 
     /// <summary>Whether a request is on the MLflow API, whose errors take MLflow's shape.</summary>
     public static bool IsMlflowPath(PathString path) =>

@@ -23,7 +23,7 @@ internal static class MlflowTrackingApi
             var page = await s.SearchExperimentsAsync(c.Caller(), new ExperimentQuery(
                 m.Filter, TrackingStore.ExperimentOrderBy(m.OrderBy), m.MaxResults, m.PageToken,
                 TrackingLimits.ParseViewType(m.ViewType)), c.RequestAborted);
-            return MlflowJson.Ok(new { experiments = page.Experiments, next_page_token = page.NextPageToken });
+            return MlflowJson.Ok(new { experiments = NullIfEmpty(page.Experiments), next_page_token = page.NextPageToken });
         });
         experiments.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], search);
         // MLflow 1.x's listing, still called by older clients: a search without a filter.
@@ -70,7 +70,7 @@ internal static class MlflowTrackingApi
         {
             var page = await s.SearchRunsAsync(c.Caller(), new RunQuery(
                 m.ExperimentIds ?? [], m.Filter, m.OrderBy, m.MaxResults, m.PageToken, TrackingLimits.ParseViewType(m.RunViewType)), c.RequestAborted);
-            return MlflowJson.Ok(new { runs = page.Runs, next_page_token = page.NextPageToken });
+            return MlflowJson.Ok(new { runs = NullIfEmpty(page.Runs), next_page_token = page.NextPageToken });
         }));
         runs.MapPost("/set-tag", (HttpContext c, TrackingStore s) => Handle(c, Schemas.KeyValue, async m =>
         {
@@ -113,7 +113,7 @@ internal static class MlflowTrackingApi
         group.MapGet("/metrics/get-history", (HttpContext c, TrackingStore s) => Handle(c, Schemas.MetricHistory, async m =>
         {
             var page = await s.GetMetricHistoryAsync(c.Caller(), m.Run, m.MetricKey, m.MaxResults, m.PageToken, c.RequestAborted);
-            return MlflowJson.Ok(new { metrics = page.Metrics, next_page_token = page.NextPageToken });
+            return MlflowJson.Ok(new { metrics = NullIfEmpty(page.Metrics), next_page_token = page.NextPageToken });
         }));
         return group;
     }
@@ -320,6 +320,9 @@ internal static class MlflowTrackingApi
 
     private static async Task<IResult> Handle(HttpContext context, MlflowSchema schema, Func<TrackingMessage, Task<IResult>> handler) =>
         await handler(await MlflowJson.ReadAsync<TrackingMessage>(context, schema: schema));
+
+    /// <summary>Protobuf's JSON, which MLflow writes, leaves an empty repeated field out: nothing found is <c>{}</c>.</summary>
+    private static IReadOnlyList<T>? NullIfEmpty<T>(IReadOnlyList<T> items) => items.Count == 0 ? null : items;
 
     private static string Required(string? value, string parameter) => string.IsNullOrEmpty(value) ? throw TrackingLimits.Missing(parameter) : value;
 

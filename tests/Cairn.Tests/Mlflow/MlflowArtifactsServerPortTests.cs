@@ -189,4 +189,14 @@ public sealed class MlflowArtifactsServerPortTests(HttpArtifactRootApp app) : IC
         Assert.Equal(fileName, response.Content.Headers.ContentDisposition!.FileName);
         Assert.Equal(contentType, response.Content.Headers.ContentType!.MediaType);
     }
+
+    [Fact]
+    public async Task Doubled_slashes_in_a_proxy_path_are_merged_as_mlflows_server_merges_them()
+    {
+        var folder = Unique("slashes");
+        await UploadAsync($"{HttpArtifactRootApp.Root}/{folder}//merged.bin", "x");
+
+        Assert.Equal("x", await File.ReadAllTextAsync(Path.Combine(app.Destination, folder, "merged.bin")));
+        Assert.Equal("x", await (await DownloadAsync($"/api/2.0/mlflow-artifacts//artifacts/{folder}/merged.bin")).Content.ReadAsStringAsync());
+    }
 }

@@ -182,9 +182,11 @@ public sealed class RestTrackingPortTests(CairnApp app) : IClassFixture<CairnApp
             $"/api/2.0/mlflow/artifacts/list?run_id={runId}&path=../path",
             $"/get-artifact?run_id={runId}&path=../path",
             "/model-versions/get-artifact?name=model&version=1&path=../path",
+            // MLflow's test sends this one with a doubled slash, which its server (Werkzeug) merges.
+            "//model-versions/get-artifact?name=model&version=1&path=../path",
         })
         {
-            using var response = await _client.GetAsync(new Uri(url, UriKind.Relative));
+            using var response = await _client.GetAsync(new Uri(_client.BaseAddress!.GetLeftPart(UriPartial.Authority) + url));
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(await response.Content.ReadAsStringAsync())), url);
         }
@@ -539,5 +541,190 @@ public sealed class RestTrackingPortTests(CairnApp app) : IClassFixture<CairnApp
         Assert.Equal(["dir/my.file"], dir["files"]!.AsArray().Select(f => (string)f!["path"]!));
         Assert.Equal("Hello, World!", await File.ReadAllTextAsync(Path.Combine(_local, runId, "artifacts", "dir", "my.file")));
         Assert.Equal("Hello, World!", await (await _client.GetAsync(new Uri($"/get-artifact?run_id={runId}&path=dir/my.file", UriKind.Relative))).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_run_created_with_every_argument_reads_back_the_same_and_is_its_experiments_only_run()
+    {
+        // ports test_create_run_all_args
+        var experiment = await ExperimentAsync();
+        var tags = new Dictionary<string, string>
+        {
+            ["mlflow.user"] = "username",
+            ["mlflow.source.type"] = "LOCAL",
+            ["mlflow.source.name"] = "Hello",
+            ["mlflow.project.entryPoint"] = "entry",
+            ["mlflow.source.git.commit"] = "abc",
+            ["mlflow.parentRunId"] = "7",
+            ["my"] = "tag",
+            ["other"] = "tag",
+        };
+
+        var created = (await _mlflow.OkAsync("runs/create", new
+        {
+            experiment_id = experiment,
+            user_id = "username",
+            start_time = 456,
+            run_name = "my name",
+            tags = tags.Select(t => new { key = t.Key, value = t.Value }).ToArray(),
+        }))["run"]!;
+        var runId = (string)created["info"]!["run_id"]!;
+        var fetched = (await RunAsync(runId))["run"]!;
+        var searched = (await _mlflow.OkAsync("runs/search", new { experiment_ids = new[] { experiment } }))["runs"]!.AsArray();
+
+        foreach (var run in new[] { created, fetched })
+        {
+            var info = run["info"]!;
+            Assert.Equal(runId, (string?)info["run_uuid"]);
+            Assert.Equal(experiment, (string?)info["experiment_id"]);
+            Assert.Equal("username", (string?)info["user_id"]);
+            Assert.Equal(456, (long)info["start_time"]!);
+            Assert.Equal("my name", (string?)info["run_name"]);
+            var runTags = Pairs(run["data"]!["tags"]);
+            Assert.All(tags, t => Assert.Equal(t.Value, runTags[t.Key]));
+            Assert.True(JsonNode.DeepEquals(info, searched.Single()!["info"]), $"{info.ToJsonString()} vs {searched.ToJsonString()}");
+        }
+    }
+
+    [Fact]
+    public async Task A_run_created_with_only_its_experiment_belongs_to_user_unknown()
+    {
+        // ports test_create_run_defaults: MLflow's client sends user_id "unknown" when no mlflow.user tag is given
+        var experiment = await ExperimentAsync();
+        var runId = (string)(await _mlflow.OkAsync("runs/create", new { experiment_id = experiment, user_id = "unknown" }))["run"]!["info"]!["run_id"]!;
+
+        var info = (await RunAsync(runId))["run"]!["info"]!;
+        Assert.Equal(experiment, (string?)info["experiment_id"]);
+        Assert.Equal("unknown", (string?)info["user_id"]);
+    }
+
+    [Fact]
+    public async Task Metrics_params_and_tags_read_back_with_nan_infinities_and_stepless_points()
+    {
+        // ports test_log_metrics_params_tags
+        var runId = await RunIdAsync(await ExperimentAsync());
+        await _mlflow.OkAsync("runs/log-metric", new { run_id = runId, key = "metric", value = 123.456, timestamp = 789, step = 2 });
+        await _mlflow.OkAsync("runs/log-metric", new { run_id = runId, key = "nan_metric", value = "NaN", timestamp = 1 });
+        await _mlflow.OkAsync("runs/log-metric", new { run_id = runId, key = "inf_metric", value = "Infinity", timestamp = 1 });
+        await _mlflow.OkAsync("runs/log-metric", new { run_id = runId, key = "-inf_metric", value = "-Infinity", timestamp = 1 });
+        await _mlflow.OkAsync("runs/log-metric", new { run_id = runId, key = "stepless-metric", value = 987.654, timestamp = 321 });
+        await _mlflow.OkAsync("runs/log-parameter", new { run_id = runId, key = "param", value = "value" });
+        await _mlflow.OkAsync("runs/set-tag", new { run_id = runId, key = "taggity", value = "do-dah" });
+
+        var data = (await RunAsync(runId))["run"]!["data"]!;
+        var metrics = data["metrics"]!.AsArray().ToDictionary(m => (string)m!["key"]!, m => m!["value"]!.ToJsonString().Trim('"'));
+        Assert.Equal("123.456", metrics["metric"]);
+        Assert.Equal("NaN", metrics["nan_metric"]);
+        Assert.Equal("Infinity", metrics["inf_metric"]);
+        Assert.Equal("-Infinity", metrics["-inf_metric"]);
+        Assert.Equal("987.654", metrics["stepless-metric"]);
+        Assert.Equal("value", Pairs(data["params"])["param"]);
+        Assert.Equal("do-dah", Pairs(data["tags"])["taggity"]);
+        var history = (await _mlflow.GetOkAsync($"metrics/get-history?run_id={runId}&metric_key=metric"))["metrics"]!.AsArray().Single()!;
+        Assert.Equal((123.456, 789L, 2L), ((double)history["value"]!, (long)history["timestamp"]!, (long)history["step"]!));
+        var stepless = (await _mlflow.GetOkAsync($"metrics/get-history?run_id={runId}&metric_key=stepless-metric"))["metrics"]!.AsArray().Single()!;
+        Assert.Equal((987.654, 321L, 0L), ((double)stepless["value"]!, (long)stepless["timestamp"]!, (long)stepless["step"]!));
+        Assert.Null((await _mlflow.GetOkAsync($"metrics/get-history?run_id={runId}&metric_key=a_test_accuracy"))["metrics"]);
+    }
+
+    [Fact]
+    public async Task Logged_models_accumulate_in_the_runs_history_tag_in_order()
+    {
+        // ports test_log_model (the REST part: each log-model call appends to mlflow.log-model.history)
+        var runId = await RunIdAsync(await ExperimentAsync());
+        for (var i = 0; i < 3; i++)
+        {
+            var model = new JsonObject { ["artifact_path"] = $"model/path/{i}", ["run_id"] = runId, ["utc_time_created"] = $"2024-01-0{i + 1} 00:00:00.000000", ["flavors"] = new JsonObject { ["python_function"] = new JsonObject { ["loader_module"] = "mlflow.pyfunc" } } };
+            await _mlflow.OkAsync("runs/log-model", new { run_id = runId, model_json = model.ToJsonString() });
+
+            var history = JsonNode.Parse(Pairs((await RunAsync(runId))["run"]!["data"]!["tags"])["mlflow.log-model.history"])!.AsArray();
+            Assert.Equal(i + 1, history.Count);
+            Assert.True(JsonNode.DeepEquals(model, history[i]), history.ToJsonString());
+            Assert.Equal(Enumerable.Range(0, i + 1).Select(j => $"model/path/{j}"), history.Select(m => (string)m!["artifact_path"]!));
+        }
+        await (await _mlflow.PostAsync("runs/log-model", new { run_id = runId, model_json = "{}" }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Model json is missing mandatory fields");
+    }
+
+    [Fact]
+    public async Task Experiments_are_read_by_id_renamed_deleted_and_restored()
+    {
+        // ports test_get_experiment, test_delete_restore_experiment and test_rename_experiment (and the CLI variants' REST calls)
+        var name = Unique("BadName");
+        var id = (string)(await _mlflow.OkAsync("experiments/create", new { name }))["experiment_id"]!;
+        async Task<JsonNode> Get() => (await _mlflow.GetOkAsync($"experiments/get?experiment_id={id}"))["experiment"]!;
+
+        Assert.Equal((id, name, "active"), ((string)(await Get())["experiment_id"]!, (string)(await Get())["name"]!, (string)(await Get())["lifecycle_stage"]!));
+        Assert.Equal(id, (string?)(await _mlflow.GetOkAsync($"experiments/get-by-name?experiment_name={name}"))["experiment"]!["experiment_id"]);
+        await _mlflow.OkAsync("experiments/update", new { experiment_id = id, new_name = name + "-good" });
+        Assert.Equal(name + "-good", (string?)(await Get())["name"]);
+        await _mlflow.OkAsync("experiments/delete", new { experiment_id = id });
+        Assert.Equal("deleted", (string?)(await Get())["lifecycle_stage"]);
+        await _mlflow.OkAsync("experiments/restore", new { experiment_id = id });
+        Assert.Equal("active", (string?)(await Get())["lifecycle_stage"]);
+    }
+
+    [Fact]
+    public async Task Dataset_inputs_read_back_with_their_dataset_and_tags()
+    {
+        // ports test_log_inputs
+        var runId = await RunIdAsync(await ExperimentAsync());
+        await _mlflow.OkAsync("runs/log-inputs", new
+        {
+            run_id = runId,
+            datasets = new[] { new { tags = new[] { new { key = "tag1", value = "value1" } }, dataset = new { name = "name1", digest = "digest1", source_type = "source_type1", source = "source1" } } },
+        });
+
+        var input = (await RunAsync(runId))["run"]!["inputs"]!["dataset_inputs"]!.AsArray().Single()!;
+        Assert.Equal(("name1", "digest1", "source_type1", "source1"),
+            ((string)input["dataset"]!["name"]!, (string)input["dataset"]!["digest"]!, (string)input["dataset"]!["source_type"]!, (string)input["dataset"]!["source"]!));
+        Assert.Equal(new Dictionary<string, string> { ["tag1"] = "value1" }, Pairs(input["tags"]));
+    }
+}
+
+/// <summary>
+/// test_rest_tracking.py::test_search_experiments, which asserts whole result lists: on a store of its own, where the
+/// Default experiment is the only other one.
+/// </summary>
+public sealed class SearchExperimentsPortTests(CairnApp app) : IClassFixture<CairnApp>
+{
+    private readonly Mlflow _mlflow = new(app.CreateClient());
+
+    private async Task<string[]> NamesAsync(object request, string? token = null) =>
+        await NamesOfAsync(await _mlflow.OkAsync("experiments/search", request));
+
+    private static Task<string[]> NamesOfAsync(JsonObject page) =>
+        Task.FromResult((page["experiments"]?.AsArray() ?? []).Select(e => (string)e!["name"]!).ToArray());
+
+    [Fact]
+    public async Task Experiments_are_filtered_ordered_paged_and_viewed_as_mlflow_answers()
+    {
+        Assert.Equal(["Default"], await NamesAsync(new { }));
+        var ids = new List<string>();
+        foreach (var (name, tag) in new[] { ("a", "value"), ("ab", "vaLue"), ("Abc", null) })
+        {
+            // Distinct creation times, which order the results (MLflow's test sleeps a millisecond likewise).
+            await Task.Delay(5);
+            ids.Add((string)(await _mlflow.OkAsync("experiments/create", new { name, tags = tag is null ? null : new[] { new { key = "key", value = tag } } }))["experiment_id"]!);
+        }
+
+        Assert.Equal(["a"], await NamesAsync(new { filter = "attribute.name = 'a'" }));
+        Assert.Equal(["Abc", "ab", "Default"], await NamesAsync(new { filter = "attribute.name != 'a'" }));
+        Assert.Equal(["ab", "a"], await NamesAsync(new { filter = "name LIKE 'a%'" }));
+        Assert.Equal(["a"], await NamesAsync(new { filter = "tag.key = 'value'" }));
+        Assert.Equal(["ab"], await NamesAsync(new { filter = "tag.key != 'value'" }));
+        Assert.Equal(["ab", "a"], await NamesAsync(new { filter = "tag.key ILIKE '%alu%'" }));
+        Assert.Equal(["ab", "a", "Default", "Abc"], await NamesAsync(new { order_by = new[] { "name DESC" } }));
+        var first = await _mlflow.OkAsync("experiments/search", new { max_results = 2 });
+        Assert.Equal(["Abc", "ab"], await NamesOfAsync(first));
+        Assert.Equal(["a", "Default"], await NamesAsync(new { page_token = (string)first["next_page_token"]! }));
+
+        await _mlflow.OkAsync("experiments/delete", new { experiment_id = ids[1] });
+        Assert.Equal(["Abc", "a", "Default"], await NamesAsync(new { view_type = "ACTIVE_ONLY" }));
+        Assert.Equal(["ab"], await NamesAsync(new { view_type = "DELETED_ONLY" }));
+        Assert.Equal(["Abc", "ab", "a", "Default"], await NamesAsync(new { view_type = "ALL" }));
+        var page = await _mlflow.OkAsync("experiments/search", new { max_results = 1, view_type = "ALL" });
+        Assert.Single(page["experiments"]!.AsArray());
+        Assert.NotNull(page["next_page_token"]);
     }
 }

@@ -136,7 +136,7 @@ public sealed class TrackingContractTests(CairnApp app) : IClassFixture<CairnApp
         Assert.Equal([a, b], both["runs"]!.AsArray().Select(r => (string)r!["info"]!["run_id"]!));
 
         async Task<List<string>> Search(string filter) =>
-            (await _mlflow.OkAsync("runs/search", new { experiment_ids = new[] { first, second }, filter }))["runs"]!.AsArray()
+            ((await _mlflow.OkAsync("runs/search", new { experiment_ids = new[] { first, second }, filter }))["runs"]?.AsArray() ?? [])
                 .Select(r => (string)r!["info"]!["run_id"]!).ToList();
         Assert.Equal([b], await Search("attributes.run_name = 'beta'"));
         Assert.Equal([a], await Search($"attributes.run_id IN ('{a}')"));
