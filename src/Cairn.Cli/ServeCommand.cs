@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Cairn.Server;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -45,7 +46,7 @@ internal static class ServeCommand
         };
         var defaultArtifactRoot = new Option<string>("--default-artifact-root")
         {
-            Description = "MLflow's option: the artifact root of new experiments (default: mlflow-artifacts:/, i.e. through this server)",
+            Description = "MLflow's option: the artifact root of new experiments: mlflow-artifacts:/ (the default) or http(s)://host:port/api/2.0/mlflow-artifacts/artifacts, i.e. through this server's proxy, or a directory",
             HelpName = "uri|dir",
         };
         var artifactsDestination = new Option<string>("--artifacts-destination")
@@ -55,7 +56,36 @@ internal static class ServeCommand
             HelpName = "dir|uri",
         };
 
-        var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C") { urls, dataDir, database, artifacts, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination };
+        var host = new Option<string>("--host")
+        {
+            Description = "MLflow's option: the address to listen on, with --port (default 127.0.0.1); instead of --urls",
+            HelpName = "host",
+        };
+        var port = new Option<int?>("--port", "-p")
+        {
+            Description = "MLflow's option: the port to listen on, with --host (default 5000); instead of --urls",
+            HelpName = "port",
+        };
+        var serveArtifacts = new Option<bool>("--serve-artifacts")
+        {
+            Description = "MLflow's option, accepted for mlflow server command lines: the artifact proxy is always on",
+        };
+
+        var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C")
+        {
+            urls, dataDir, database, artifacts, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination, host, port, serveArtifacts,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(urls) is not null && (result.GetResult(host) is not null || result.GetResult(port) is not null))
+            {
+                result.AddError("--urls cannot be combined with --host or --port (MLflow's way to say where to listen): use one or the other.");
+            }
+            if (result.GetValue(port) is < 0 or > 65535)
+            {
+                result.AddError($"--port {result.GetValue(port)} is not a port number (0-65535).");
+            }
+        });
         command.SetAction(async (result, cancellationToken) =>
         {
             // Only the flags actually given: the rest still comes from CAIRN_* variables and appsettings.json.
@@ -65,6 +95,13 @@ internal static class ServeCommand
                 ["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = "Critical",
             };
             Add("urls", urls);
+            if (result.GetValue(host) is not null || result.GetValue(port) is not null)
+            {
+                // As mlflow server composes them: http://host:port, each defaulting to MLflow's own default.
+                var address = result.GetValue(host) ?? "127.0.0.1";
+                overrides["urls"] = string.Create(CultureInfo.InvariantCulture,
+                    $"http://{(address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address)}:{result.GetValue(port) ?? 5000}");
+            }
             Add("Cairn:DataDir", dataDir);
             Add("Cairn:Database", database);
             Add("Cairn:Artifacts", artifacts);

@@ -35,7 +35,8 @@ public sealed class CairnOptions : IValidatableObject
 
     /// <summary>
     /// MLflow's <c>--default-artifact-root</c>: the artifact root of new experiments. Empty means <c>mlflow-artifacts:/</c>
-    /// (clients upload through the server's artifact proxy). A relative path is relative to the working directory.
+    /// (clients upload through the server's artifact proxy); <c>http(s)://host:port/api/2.0/mlflow-artifacts/artifacts</c>
+    /// is the same proxy named by URL (what MLflow's own test fixtures pass). A relative path is relative to the working directory.
     /// </summary>
     public string? DefaultArtifactRoot { get; set; }
 
@@ -108,10 +109,19 @@ public sealed class CairnOptions : IValidatableObject
             yield return new ValidationResult(BackendStoreProblem(BackendStoreUri), [nameof(BackendStoreUri)]);
         }
         if (!string.IsNullOrWhiteSpace(DefaultArtifactRoot) && TrackingArtifacts.Scheme(DefaultArtifactRoot) is { } scheme
-            && scheme is not ("mlflow-artifacts" or "file"))
+            && scheme.ToLowerInvariant() is not ("mlflow-artifacts" or "file" or "http" or "https"))
         {
             yield return new ValidationResult(
-                $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is not supported yet ({scheme}: artifact roots arrive with object storage for runs): use mlflow-artifacts:/, a file: URI or a local path.", [nameof(DefaultArtifactRoot)]);
+                $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is not supported yet ({scheme}: artifact roots arrive with object storage for runs): " +
+                "use mlflow-artifacts:/, http(s)://host:port/api/2.0/mlflow-artifacts/artifacts, a file: URI or a local path.", [nameof(DefaultArtifactRoot)]);
+        }
+        else if (!string.IsNullOrWhiteSpace(DefaultArtifactRoot) && TrackingArtifacts.Scheme(DefaultArtifactRoot)?.ToLowerInvariant() is "http" or "https"
+            && TrackingArtifacts.HttpProxyPath(DefaultArtifactRoot) is null)
+        {
+            // MLflow reads an http(s) root only through its proxy route; any other URL would leave runs' files unreachable.
+            yield return new ValidationResult(
+                $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is an http(s) URL without the artifact proxy's route {TrackingArtifacts.ProxyRoute}: " +
+                $"use http(s)://host:port{TrackingArtifacts.ProxyRoute} (this server's proxy), as mlflow server does.", [nameof(DefaultArtifactRoot)]);
         }
         if (!string.IsNullOrWhiteSpace(ArtifactsDestination) && TrackingArtifacts.LocalPath(ArtifactsDestination) is null && !IsObjectStore(ArtifactsDestination))
         {

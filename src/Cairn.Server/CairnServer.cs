@@ -107,6 +107,7 @@ public static class CairnServer
         services.AddSingleton<TrackingStore>();
         services.AddSingleton<Cairn.Tracking.Traces.TraceStore>();
         services.AddSingleton<Cairn.Tracking.Traces.TraceDataFiles>();
+        services.AddSingleton<PromptlabRuns>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MlmdStore>();
@@ -142,6 +143,9 @@ public static class CairnServer
 
     private static void Configure(WebApplication app)
     {
+        // Before routing (made explicit here, where it ran implicitly first): MLflow paths with doubled slashes are merged.
+        app.UseMlflowSlashMerging();
+        app.UseRouting();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CallerMiddleware>();

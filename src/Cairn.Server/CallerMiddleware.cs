@@ -55,9 +55,10 @@ internal sealed class CallerMiddleware(RequestDelegate next, CallerResolver reso
 
     public async Task InvokeAsync(HttpContext context)
     {
-        // MLflow's web UI calls the same handlers under /ajax-api; OTLP exporters post spans to /v1/traces.
+        // MLflow's web UI calls the same handlers under /ajax-api and downloads from MLflow's root routes (/get-artifact);
+        // OTLP exporters post spans to /v1/traces.
         if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/ajax-api")
-            || context.Request.Path.StartsWithSegments(Mlflow.MlflowOtlpApi.Path))
+            || Mlflow.MlflowApi.IsMlflowPath(context.Request.Path) || context.Request.Path.StartsWithSegments(Mlflow.MlflowOtlpApi.Path))
         {
             context.Items[Key] = await resolver.ResolveAsync(context.Request, context.RequestAborted);
         }

@@ -120,10 +120,15 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null)
+    /// <summary>Starts <c>cairn serve</c> and waits until it is ready.</summary>
+    /// <param name="args">The arguments after <c>serve</c>.</param>
+    /// <param name="env">Environment variables for the process.</param>
+    /// <param name="workingDirectory">The process's working directory (default: this one).</param>
+    /// <param name="url">Where <paramref name="args"/> already tell the server to listen (as --host/--port do); without it a free port is chosen and passed as --urls.</param>
+    public static async Task<ServerProcess> StartAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null, string? url = null)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
-        var info = Cli.StartInfo(["serve", "--urls", url, .. args], env);
+        string[] listen = url is null ? ["--urls", url = FreeUrl()] : [];
+        var info = Cli.StartInfo(["serve", .. listen, .. args], env);
         info.WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory;
         var server = new ServerProcess(Process.Start(info)!, url);
         using var http = new HttpClient();
@@ -181,7 +186,10 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>An http URL on 127.0.0.1 with a port free now.</summary>
+    public static string FreeUrl() => $"http://127.0.0.1:{FreePort()}";
+
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

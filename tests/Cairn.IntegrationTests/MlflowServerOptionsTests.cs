@@ -63,9 +63,49 @@ public sealed class MlflowServerOptionsTests : IDisposable
         Assert.Equal(Enumerable.Range((int)(size - 4), 4).Select(i => (byte)(i % 251)), await tail.Content.ReadAsByteArrayAsync());
     }
 
+    [Fact]
+    public async Task Mlflows_artifacts_fixture_command_line_serves_a_runs_files_through_the_http_artifact_root()
+    {
+        // The command line of MLflow's test_mlflow_artifacts.py fixture: --host/--port, a sqlite:/// backend store, an
+        // http default artifact root naming this server's proxy, and a destination directory.
+        var port = ServerProcess.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var root = $"{url}/api/2.0/mlflow-artifacts/artifacts";
+        var destination = Path.Combine(_work, "mlartifacts");
+        await using var server = await ServerProcess.StartAsync(
+            [
+                "--data-dir", Path.Combine(_work, "data"), "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--backend-store-uri", "sqlite:///" + Path.Combine(_work, "mlruns.db"), "--default-artifact-root", root, "--artifacts-destination", destination,
+            ],
+            workingDirectory: _work, url: url);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+
+        var run = (await (await http.PostAsJsonAsync("/api/2.0/mlflow/runs/create", new { experiment_id = "0" })).Content.ReadFromJsonAsync<JsonObject>())!["run"]!["info"]!;
+        var (runId, artifactUri) = ((string)run["run_id"]!, (string)run["artifact_uri"]!);
+        // What MLflow's client does with an http artifact URI: PUT each file under it, list through the proxy.
+        (await http.PutAsync(new Uri($"{artifactUri}/a.txt"), new StringContent("0"))).EnsureSuccessStatusCode();
+        (await http.PutAsync(new Uri($"{artifactUri}/dir/b.txt"), new StringContent("1"))).EnsureSuccessStatusCode();
+        var proxyListing = await http.GetFromJsonAsync<JsonObject>($"/api/2.0/mlflow-artifacts/artifacts?path=0/{runId}/artifacts");
+        var runListing = await http.GetFromJsonAsync<JsonObject>($"/api/2.0/mlflow/artifacts/list?run_id={runId}&path=dir");
+        using var download = await http.GetAsync(new Uri($"{artifactUri}/a.txt"));
+        using var getArtifact = await http.GetAsync($"/get-artifact?run_id={runId}&path=dir/b.txt");
+
+        Assert.Equal($"{root}/0/{runId}/artifacts", artifactUri);
+        Assert.Equal("0", await File.ReadAllTextAsync(Path.Combine(destination, "0", runId, "artifacts", "a.txt")));
+        Assert.True(File.Exists(Path.Combine(_work, "mlruns.db")), server.Log);
+        Assert.Equal(["a.txt", "dir"], proxyListing!["files"]!.AsArray().Select(f => (string)f!["path"]!));
+        Assert.Equal(["dir/b.txt"], runListing!["files"]!.AsArray().Select(f => (string)f!["path"]!));
+        Assert.Equal(artifactUri, (string?)runListing["root_uri"]);
+        Assert.Equal("0", await download.Content.ReadAsStringAsync());
+        Assert.Equal("text/plain", download.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("1", await getArtifact.Content.ReadAsStringAsync());
+        Assert.Equal("nosniff", getArtifact.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
     [Theory]
     [InlineData("--artifacts-destination", "gs://bucket/mlartifacts", "Cairn:ArtifactsDestination 'gs://bucket/mlartifacts' is not supported (gs:)")]
     [InlineData("--default-artifact-root", "gs://bucket/mlruns", "Cairn:DefaultArtifactRoot 'gs://bucket/mlruns' is not supported yet")]
+    [InlineData("--default-artifact-root", "http://example.com/files", "is an http(s) URL without the artifact proxy's route /api/2.0/mlflow-artifacts/artifacts")]
     public async Task An_unsupported_artifact_location_stops_the_server_with_a_clear_message(string option, string value, string message)
     {
         var result = await Cli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(_work, "data"), option, value]);

@@ -5,7 +5,7 @@ namespace Cairn.Server.Mlflow;
 /// <c>/api/2.0/mlflow</c> and, from its web UI, <c>/ajax-api/2.0/mlflow</c>; both prefixes map every route.
 /// Errors on these paths use MLflow's <c>{"error_code", "message"}</c> shape (see <see cref="MlflowErrors"/>).
 /// </summary>
-public static class MlflowApi
+public static partial class MlflowApi
 {
     /// <summary>What <c>GET /version</c> answers: the MLflow release whose REST protocol (through traces and OTLP span logging) Cairn serves.</summary>
     public const string CompatibleVersion = "3.5.0";
@@ -29,6 +29,8 @@ public static class MlflowApi
             if (prefix.StartsWith("/ajax-api", StringComparison.Ordinal))
             {
                 group.MapMlflowTraceArtifact();
+                group.MapMlflowTrackingAjax();
+                group.MapMlflowArtifactsAjax();
             }
             group.MapMlflowWebhooks();
             group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
@@ -49,10 +51,35 @@ public static class MlflowApi
             app.MapGroup(prefix).WithTags("MLflow").ExcludeFromDescription().MapMlflowArtifacts();
         }
         app.MapMlflowUnavailableRoutes();
+        app.MapGroup("").WithTags("MLflow").ExcludeFromDescription().MapMlflowRootArtifacts();
         return app;
     }
 
+    /// <summary>
+    /// Merges repeated slashes in a path that is an MLflow path once merged (<c>//model-versions/get-artifact</c>), as
+    /// MLflow's server (Werkzeug's merge_slashes) does, so that such URLs reach the same handlers.
+    /// </summary>
+    public static IApplicationBuilder UseMlflowSlashMerging(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var path = context.Request.Path.Value;
+        if (path is not null && path.Contains("//", StringComparison.Ordinal))
+        {
+            var merged = new PathString(RepeatedSlashes().Replace(path, "/"));
+            if (IsMlflowPath(merged))
+            {
+                context.Request.Path = merged;
+            }
+        }
+        await next(context);
+    });
+
+    [System.Text.RegularExpressions.GeneratedRegex("/{2,}")]
+    private static partial System.Text.RegularExpressions.Regex RepeatedSlashes();
+
     /// <summary>Whether a request is on the MLflow API, whose errors take MLflow's shape.</summary>
     public static bool IsMlflowPath(PathString path) =>
-        Prefixes.Concat(V3Prefixes).Concat(ArtifactPrefixes).Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+        Prefixes.Concat(V3Prefixes).Concat(ArtifactPrefixes).Concat(RootArtifactPaths).Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>MLflow's downloads outside its API prefixes (mlflow/server/__init__.py), which its web UI links to.</summary>
+    public static readonly string[] RootArtifactPaths = ["/get-artifact", "/model-versions/get-artifact"];
 }

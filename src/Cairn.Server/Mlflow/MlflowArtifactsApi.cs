@@ -16,11 +16,15 @@ internal static class MlflowArtifactsApi
 {
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
-    /// <summary>What MLflow's server sends as text/plain (mlflow/utils/mime_type_utils.py), by extension or whole name.</summary>
+    /// <summary>
+    /// What MLflow's server sends as text/plain (mlflow/utils/mime_type_utils.py), by extension or, for a name without
+    /// one, the whole name, compared as MLflow compares it: case-sensitively, so "MLmodel" and "mlproject" (the file
+    /// names as MLflow spells them in that list) are text and "MLproject" is not.
+    /// </summary>
     private static readonly HashSet<string> TextExtensions =
     [
         "txt", "log", "err", "cfg", "conf", "cnf", "cf", "ini", "properties", "prop", "hocon", "toml", "yaml", "yml",
-        "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst", "MLmodel", "MLproject",
+        "xml", "json", "js", "py", "py3", "csv", "tsv", "md", "rst", "MLmodel", "mlproject",
     ];
 
     /// <summary>The artifact proxy under <c>/api/2.0/mlflow-artifacts</c> (and the ajax-api prefix).</summary>
@@ -41,6 +45,92 @@ internal static class MlflowArtifactsApi
     {
         group.MapGet("/artifacts/list", ListRunAsync);
         return group;
+    }
+
+    /// <summary><c>upload-artifact</c>, which MLflow maps only under the ajax prefix: its web UI's upload of one small file into a run.</summary>
+    public static RouteGroupBuilder MapMlflowArtifactsAjax(this RouteGroupBuilder group)
+    {
+        group.MapPost("/upload-artifact", UploadRunArtifactAsync);
+        return group;
+    }
+
+    /// <summary>The downloads MLflow's server maps at its root: a run's file, and a model version's file.</summary>
+    public static RouteGroupBuilder MapMlflowRootArtifacts(this RouteGroupBuilder group)
+    {
+        group.MapGet("/get-artifact", GetRunArtifactAsync);
+        group.MapGet("/model-versions/get-artifact", GetModelVersionArtifactAsync);
+        return group;
+    }
+
+    /// <summary>MLflow's limit on upload-artifact's body (10 MB).</summary>
+    private const long MaxUploadArtifactBytes = 10 * 1024 * 1024;
+
+    private static async Task<IResult> UploadRunArtifactAsync(HttpContext context, TrackingStore tracking, RunArtifacts artifacts)
+    {
+        var query = context.Request.Query;
+        var runId = query["run_uuid"].FirstOrDefault();
+        if (string.IsNullOrEmpty(runId))
+        {
+            throw new InvalidParameterException("Request must specify run_uuid.");
+        }
+        var path = query["path"].FirstOrDefault();
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new InvalidParameterException("Request must specify path.");
+        }
+        TrackingArtifacts.CheckPath(path);
+        if (context.Request.ContentLength > MaxUploadArtifactBytes)
+        {
+            throw new InvalidParameterException("Artifact size is too large. Max size is 10MB.");
+        }
+        // MLflow reads the whole (small) body before anything else; so does this, bounded by the limit.
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+        if (body.Length > MaxUploadArtifactBytes)
+        {
+            throw new InvalidParameterException("Artifact size is too large. Max size is 10MB.");
+        }
+        if (body.Length == 0)
+        {
+            throw new InvalidParameterException("Request must specify data.");
+        }
+        var run = await tracking.GetRunInfoAsync(context.Caller(), runId, context.RequestAborted);
+        body.Position = 0;
+        await artifacts.PutRunFileAsync(context.Caller(), run.ArtifactUri, path, body, context.RequestAborted);
+        return Results.Empty;
+    }
+
+    /// <summary><c>/get-artifact?run_id=&amp;path=</c>: one file of a run, typed and sent as an attachment as MLflow sends it.</summary>
+    private static async Task<IResult> GetRunArtifactAsync(HttpContext context, TrackingStore tracking, RunArtifacts artifacts)
+    {
+        var query = context.Request.Query;
+        var runId = query["run_id"].FirstOrDefault() is { Length: > 0 } id ? id : query["run_uuid"].FirstOrDefault();
+        var path = RequiredPath(query);
+        var run = await tracking.GetRunInfoAsync(context.Caller(), runId, context.RequestAborted);
+        return Attachment(context, await artifacts.OpenRunFileAsync(context.Caller(), run.ArtifactUri, path, context.RequestAborted));
+    }
+
+    /// <summary><c>/model-versions/get-artifact?name=&amp;version=&amp;path=</c>: one file under a model version's download URI.</summary>
+    private static async Task<IResult> GetModelVersionArtifactAsync(HttpContext context, [AsParameters] MlflowRegistryApi.Services services, RunArtifacts artifacts)
+    {
+        var query = context.Request.Query;
+        var path = RequiredPath(query);
+        var name = query["name"].FirstOrDefault() is { Length: > 0 } given ? given : throw TrackingLimits.Missing("name");
+        var version = await MlflowRegistryApi.GetVersionAsync(context, services, name, MlflowRegistryApi.Version(query["version"].FirstOrDefault()));
+        var uri = await MlflowRegistryApi.DownloadUriAsync(context, services, version)
+            ?? throw new NotFoundException($"Model version {name} {version.Version} has no source to read files from.");
+        return Attachment(context, await artifacts.OpenRunFileAsync(context.Caller(), uri, path, context.RequestAborted));
+    }
+
+    /// <summary>The <c>path</c> query parameter, checked as MLflow's <c>validate_path_is_safe</c> checks it.</summary>
+    private static string RequiredPath(IQueryCollection query) =>
+        TrackingArtifacts.CheckPath(query["path"].FirstOrDefault() is { } path ? path : throw TrackingLimits.Missing("path"));
+
+    /// <summary>A file as MLflow sends downloads: its type by MLflow's rules, as an attachment, never sniffed (against XSS).</summary>
+    private static IResult Attachment(HttpContext context, ArtifactContent file)
+    {
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.Stream(file.Content, ContentTypeOf(file.FileName), fileDownloadName: file.FileName, enableRangeProcessing: true);
     }
 
     /// <summary>PUT: the body streams into the destination's staging (hashed on the way) and appears when complete.</summary>
@@ -66,9 +156,7 @@ internal static class MlflowArtifactsApi
     /// <summary>GET of a file: streamed, with ranges, typed as MLflow types it and sent as an attachment (as MLflow does, against XSS).</summary>
     private static async Task<IResult> DownloadAsync(string path, HttpContext context, RunArtifacts artifacts)
     {
-        var file = await artifacts.OpenAsync(context.Caller(), path, context.RequestAborted);
-        context.Response.Headers.XContentTypeOptions = "nosniff";
-        return Results.Stream(file.Content, ContentTypeOf(file.FileName), fileDownloadName: file.FileName, enableRangeProcessing: true);
+        return Attachment(context, await artifacts.OpenAsync(context.Caller(), path, context.RequestAborted));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, RunArtifacts artifacts)

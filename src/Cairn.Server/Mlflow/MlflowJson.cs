@@ -31,7 +31,8 @@ public static class MlflowJson
     /// </summary>
     /// <param name="context">The request.</param>
     /// <param name="tooLarge">With a size limit: the error for a body larger than it, given the body's size.</param>
-    public static async Task<T> ReadAsync<T>(HttpContext context, (long MaxBytes, Func<long, Exception> Error)? tooLarge = null)
+    /// <param name="schema">MLflow's checks of the message (see <see cref="MlflowValidation"/>), made before it is read.</param>
+    public static async Task<T> ReadAsync<T>(HttpContext context, (long MaxBytes, Func<long, Exception> Error)? tooLarge = null, MlflowSchema? schema = null)
         where T : new()
     {
         var request = context.Request;
@@ -39,7 +40,13 @@ public static class MlflowJson
         {
             if (HttpMethods.IsGet(request.Method))
             {
-                return FromQuery(request.Query, Options.GetTypeInfo(typeof(T))).Deserialize<T>(Options) ?? new T();
+                // MLflow reads a GET's query string without its schema, but checks an empty one as an empty body.
+                var query = FromQuery(request.Query, Options.GetTypeInfo(typeof(T)));
+                if (schema is not null && !request.QueryString.HasValue)
+                {
+                    MlflowValidation.Validate(JsonSerializer.SerializeToElement(query), schema);
+                }
+                return query.Deserialize<T>(Options) ?? new T();
             }
             if (tooLarge is var (max, error) && request.ContentLength > max)
             {
@@ -53,9 +60,22 @@ public static class MlflowJson
                 throw refuse(body.Length);
             }
             // Some clients send a DELETE's message in the query string instead of a body.
-            return body.Length == 0
-                ? FromQuery(request.Query, Options.GetTypeInfo(typeof(T))).Deserialize<T>(Options) ?? new T()
-                : JsonSerializer.Deserialize<T>(body.GetBuffer().AsSpan(0, (int)body.Length), Options) ?? new T();
+            if (body.Length == 0)
+            {
+                var query = FromQuery(request.Query, Options.GetTypeInfo(typeof(T)));
+                if (schema is not null)
+                {
+                    MlflowValidation.Validate(JsonSerializer.SerializeToElement(query), schema);
+                }
+                return query.Deserialize<T>(Options) ?? new T();
+            }
+            var json = body.GetBuffer().AsMemory(0, (int)body.Length);
+            if (schema is not null)
+            {
+                using var document = JsonDocument.Parse(json);
+                MlflowValidation.Validate(document.RootElement, schema);
+            }
+            return JsonSerializer.Deserialize<T>(json.Span, Options) ?? new T();
         }
         catch (JsonException e)
         {

@@ -223,7 +223,7 @@ internal static class MlflowRegistryApi
     /// Where a version's files are: for a copy (a models:/name/version source) where the copied version's are; under
     /// its run's artifact URI for a runs:/ source whose run exists; else the source itself, as MLflow answers.
     /// </summary>
-    private static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version, int depth = 0)
+    internal static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version, int depth = 0)
     {
         if (version.Source is null)
         {
@@ -332,7 +332,7 @@ internal static class MlflowRegistryApi
     private static Task<Model> GetModelAsync(HttpContext context, Services services, string name) =>
         ModelCall(name, services.Catalog.GetAsync(context.Caller(), name, context.RequestAborted));
 
-    private static Task<ModelVersion> GetVersionAsync(HttpContext context, Services services, string name, int version) =>
+    internal static Task<ModelVersion> GetVersionAsync(HttpContext context, Services services, string name, int version) =>
         VersionCall(name, version, services.Registry.GetAsync(context.Caller(), name, version, context.RequestAborted));
 
     /// <summary>A call on one registered model; its model missing is reported in MLflow's words.</summary>
@@ -416,7 +416,7 @@ internal static class MlflowRegistryApi
 
     private static Stage RegistryStage(string stage) => ModelRegistry.ParseStage(stage);
 
-    private static int Version(string? version) =>
+    internal static int Version(string? version) =>
         int.TryParse(Required(version, "version"), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             ? number
             : throw new InvalidParameterException($"Parameter 'version' must be an integer, got '{version}'.");

@@ -9,9 +9,11 @@ public static class ArtifactPath
     private const int MaxLength = 1024;
 
     /// <summary>Returns the path unchanged when it is a safe relative path, else throws with the reason.</summary>
-    public static string Check(string? path)
-    {
-        string? problem = path switch
+    public static string Check(string? path) =>
+        Problem(path) is { } problem ? throw new InvalidParameterException($"File path '{Printable(path)}' {problem}.") : path!;
+
+    private static string? Problem(string? path) =>
+        path switch
         {
             null or "" => "is empty",
             { Length: > MaxLength } => $"is longer than {MaxLength} characters",
@@ -22,8 +24,9 @@ public static class ArtifactPath
             _ when path.Any(char.IsControl) => "contains a control character",
             _ => null,
         };
-        return problem is null ? path! : throw new InvalidParameterException($"File path '{Printable(path)}' {problem}.");
-    }
+
+    /// <summary>Whether <see cref="Check"/> would accept the path.</summary>
+    public static bool IsSafe(string? path) => Problem(path) is null;
 
     private static string Printable(string? path) =>
         path is null ? "" : new string(path.Take(200).Select(c => char.IsControl(c) ? '?' : c).ToArray());

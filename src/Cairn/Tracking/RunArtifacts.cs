@@ -125,6 +125,81 @@ public sealed class RunArtifacts(IArtifactStore destination, CairnDatabase datab
         return await ListAsync(store, directory, e => e.Key[skip..], cancellationToken);
     }
 
+    /// <summary>
+    /// A file of a run, by its path relative to the run's artifact URI: from the proxy's destination for a proxied URI
+    /// (<c>mlflow-artifacts:</c>, or the proxy's http(s) route), else from the local directory the URI names.
+    /// </summary>
+    /// <exception cref="InvalidParameterException">The path is unsafe, or the URI is not reachable from here.</exception>
+    /// <exception cref="NotFoundException">No file is at the path.</exception>
+    public async Task<ArtifactContent> OpenRunFileAsync(Caller caller, string artifactUri, string path, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        TrackingArtifacts.CheckPath(path);
+        var root = TrackingArtifacts.Resolve(artifactUri);
+        var name = path[(path.LastIndexOf('/') + 1)..];
+        if (root.Proxied)
+        {
+            var key = TrackingArtifacts.ProxyKey(root.Path.Length == 0 ? path : $"{root.Path}/{path}");
+            try
+            {
+                return new ArtifactContent(await destination.OpenReadAsync(key, 0, null, cancellationToken), name);
+            }
+            catch (NotFoundException)
+            {
+                throw new NotFoundException($"Artifact '{path}' does not exist.");
+            }
+        }
+        var file = System.IO.Path.Combine(root.Path, path);
+        return File.Exists(file)
+            ? new ArtifactContent(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous), name)
+            : throw new NotFoundException($"Artifact '{path}' does not exist.");
+    }
+
+    /// <summary>
+    /// Stores a file of a run at a path relative to the run's artifact URI (MLflow's upload-artifact): through the
+    /// proxy's destination for a proxied URI, else into the local directory the URI names, written aside and renamed
+    /// into place, the write audited.
+    /// </summary>
+    /// <exception cref="InvalidParameterException">The path is unsafe, or the URI is not reachable from here.</exception>
+    public async Task PutRunFileAsync(Caller caller, string artifactUri, string path, Stream content, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Root);
+        TrackingArtifacts.CheckPath(path);
+        var root = TrackingArtifacts.Resolve(artifactUri);
+        if (root.Proxied)
+        {
+            await PutAsync(caller, root.Path.Length == 0 ? path : $"{root.Path}/{path}", content, null, cancellationToken);
+            return;
+        }
+        var file = System.IO.Path.Combine(root.Path, path);
+        if (Directory.Exists(file))
+        {
+            throw new InvalidParameterException($"Artifact path '{path}' is a directory.");
+        }
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+        var aside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, $".{Guid.NewGuid():N}.part");
+        try
+        {
+            long size;
+            await using (var target = new FileStream(aside, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await content.CopyToAsync(target, cancellationToken);
+                size = target.Length;
+            }
+            await database.WriteAsync(async (_, transaction) =>
+            {
+                await audit.AppendAsync(transaction, caller.Name, "artifact.put", $"run-artifacts/{artifactUri}/{path}", null,
+                    new { artifact_uri = artifactUri, path, size }, cancellationToken);
+                File.Move(aside, file, overwrite: true);
+                return 0;
+            }, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(aside);
+        }
+    }
+
     private static async Task<IReadOnlyList<ArtifactFileInfo>> ListAsync(IArtifactStore store, string directory, Func<StoredEntry, string> name, CancellationToken cancellationToken)
     {
         var entries = await store.ListDirectoryAsync(directory, cancellationToken)

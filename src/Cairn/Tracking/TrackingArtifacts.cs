@@ -36,9 +36,62 @@ public sealed record TrackingArtifacts(string DefaultArtifactRoot)
             var rest = WithoutAuthority(artifactUri[ProxyScheme.Length..]).Trim('/');
             return new ArtifactRoot(Proxied: true, rest.Length == 0 ? "" : ProxyKey(rest));
         }
+        if (HttpProxyPath(artifactUri) is { } proxied)
+        {
+            return new ArtifactRoot(Proxied: true, proxied.Length == 0 ? "" : ProxyKey(proxied));
+        }
         return new ArtifactRoot(Proxied: false, LocalPath(artifactUri) ?? throw new InvalidParameterException(
             $"Artifact location '{artifactUri}' is not reachable from this server ({Scheme(artifactUri)}:// locations are not supported as run artifact roots); " +
             "use mlflow-artifacts:/, a file: URI or a local path."));
+    }
+
+    /// <summary>The route of the artifact proxy's files, which an http(s) artifact root names (MLflow's anchor).</summary>
+    public const string ProxyRoute = "/api/2.0/mlflow-artifacts/artifacts";
+
+    /// <summary>
+    /// The proxy path of an <c>http(s)://host/…/api/2.0/mlflow-artifacts/artifacts/path</c> URI (what <c>mlflow server
+    /// --default-artifact-root http://…</c> gives experiments): as MLflow's server does, such a root is taken to be this
+    /// server's proxy, whatever its host, and its files are read from the destination at the path after the route.
+    /// Null for any other URI.
+    /// </summary>
+    public static string? HttpProxyPath(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (Scheme(uri)?.ToLowerInvariant() is not ("http" or "https") || !Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
+        {
+            return null;
+        }
+        var path = parsed.AbsolutePath;
+        var at = path.IndexOf(ProxyRoute, StringComparison.Ordinal);
+        if (at < 0 || (path.Length > at + ProxyRoute.Length && path[at + ProxyRoute.Length] != '/'))
+        {
+            return null;
+        }
+        return Uri.UnescapeDataString(path[(at + ProxyRoute.Length)..]).Trim('/');
+    }
+
+    /// <summary>
+    /// An experiment's artifact location as MLflow's stores keep it: a relative path made absolute against the working
+    /// directory (a <c>file:</c> URI stays a <c>file:</c> URI), anything else as given.
+    /// </summary>
+    /// <exception cref="InvalidParameterException">The location's query string contains '..' (MLflow refuses it: it could reach other paths).</exception>
+    public static string ResolveIfLocal(string location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var query = location.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0 && Decoded(location[(query + 1)..]).Contains("..", StringComparison.Ordinal))
+        {
+            throw new InvalidParameterException("Invalid query string");
+        }
+        if (Scheme(location) is null)
+        {
+            return Path.GetFullPath(location);
+        }
+        if (location.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && !Path.IsPathRooted(Uri.UnescapeDataString(WithoutAuthority(location["file:".Length..]))))
+        {
+            return new Uri(LocalPath(location)!).AbsoluteUri;
+        }
+        return location;
     }
 
     /// <summary>
@@ -96,27 +149,31 @@ public sealed record TrackingArtifacts(string DefaultArtifactRoot)
     /// <exception cref="InvalidParameterException">The path is unsafe.</exception>
     public static string CheckPath(string? path)
     {
-        ArtifactPath.Check(path);
         // Decoded as MLflow decodes it: a path that only looks harmless while still encoded is refused too.
-        var decoded = path!;
+        if (path is null || !ArtifactPath.IsSafe(path) || Decoded(path) is var decoded && (decoded.Contains('#', StringComparison.Ordinal) || !ArtifactPath.IsSafe(decoded)))
+        {
+            // MLflow's words for every unsafe path, whatever the reason.
+            throw new InvalidParameterException(InvalidPathMessage);
+        }
+        return path;
+    }
+
+    /// <summary>What MLflow's <c>validate_path_is_safe</c> answers for an unsafe path.</summary>
+    public const string InvalidPathMessage = "Invalid path";
+
+    /// <summary>Percent-decoded until it no longer changes (at most ten times), as MLflow's <c>_decode</c>.</summary>
+    private static string Decoded(string text)
+    {
         for (var i = 0; i < 10; i++)
         {
-            var next = Uri.UnescapeDataString(decoded);
-            if (next == decoded)
+            var next = Uri.UnescapeDataString(text);
+            if (next == text)
             {
                 break;
             }
-            decoded = next;
+            text = next;
         }
-        if (decoded.Contains('#', StringComparison.Ordinal))
-        {
-            throw new InvalidParameterException($"Artifact path '{path}' contains '#'.");
-        }
-        if (decoded != path)
-        {
-            ArtifactPath.Check(decoded);
-        }
-        return path!;
+        return text;
     }
 
     /// <summary><c>//authority/path</c> → <c>/path</c>; anything else unchanged.</summary>

@@ -84,3 +84,9 @@ public sealed record MetricHistoryPage(IReadOnlyList<Metric> Metrics, string? Ne
 public sealed record CreateRunRequest(string ExperimentId, string? UserId, long? StartTime, string? RunName, IReadOnlyList<KeyValue>? Tags);
 
 public sealed record UpdateRunRequest(string? Status, long? EndTime, string? RunName);
+
+/// <summary>A metric point of one run, for reads across runs.</summary>
+public sealed record RunMetric(string RunId, Metric Metric);
+
+/// <summary>A dataset used by an experiment's runs, with the context (training, evaluation, …) its input was tagged with.</summary>
+public sealed record DatasetSummary(string ExperimentId, string Name, string Digest, string? Context);

@@ -155,6 +155,8 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             TrackingLimits.CheckExperimentTag(tag);
         }
+        // As MLflow's stores keep it: a relative location is resolved against the server's working directory.
+        var given = string.IsNullOrWhiteSpace(artifactLocation) ? null : TrackingArtifacts.ResolveIfLocal(artifactLocation);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         return await database.WriteAsync(async (connection, transaction) =>
         {
@@ -166,7 +168,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             // Ids count up from the highest ever used, so an id is never reused (a deleted experiment keeps its row).
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT COALESCE(MAX(id), 0) + 1 FROM experiments", transaction: transaction, cancellationToken: cancellationToken));
-            var location = string.IsNullOrWhiteSpace(artifactLocation) ? artifacts.ExperimentLocation(id) : artifactLocation;
+            var location = given ?? artifacts.ExperimentLocation(id);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO experiments (id, name, artifact_location, lifecycle_stage, created_at, updated_at, created_by)
@@ -743,6 +745,62 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
         return null;
     }
+
+    /// <summary>
+    /// One metric's points across several runs (the web UI's chart of runs side by side), in one query: ordered by run
+    /// id, then timestamp, step and value, as MLflow's SQL store orders them, and cut at <paramref name="maxResults"/>.
+    /// Run ids that name no run contribute nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<RunMetric>> GetMetricHistoryBulkAsync(
+        Caller caller, IReadOnlyList<string> runIds, string metricKey, int maxResults, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        ArgumentNullException.ThrowIfNull(runIds);
+        return await database.ReadAsync(async connection =>
+        {
+            var rows = await connection.QueryAsync<(string RunUuid, string Key, double Value, long IsNan, long Timestamp, long Step)>(new CommandDefinition(
+                $"""
+                SELECT r.run_uuid, m.key, m.value, m.is_nan, m.timestamp, m.step FROM run_metrics m JOIN runs r ON r.id = m.run_id
+                WHERE {database.Dialect.InList("r.run_uuid", "@runIds")} AND m.key = @metricKey
+                ORDER BY r.run_uuid, m.timestamp, m.step, m.value LIMIT @maxResults
+                """,
+                new { runIds = runIds.Distinct(StringComparer.Ordinal).ToList(), metricKey, maxResults }, cancellationToken: cancellationToken));
+            return rows.Select(r => new RunMetric(r.RunUuid, new Metric(r.Key, r.IsNan != 0 ? double.NaN : r.Value, r.Timestamp, r.Step))).ToList();
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The datasets the runs of some experiments took as inputs, each with the context its input was tagged with
+    /// (<c>mlflow.data.context</c>, absent when untagged), distinct, at most <paramref name="limit"/>: one query.
+    /// Ids that are not experiment ids match nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<DatasetSummary>> SearchDatasetsAsync(Caller caller, IReadOnlyList<string> experimentIds, int limit, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        ArgumentNullException.ThrowIfNull(experimentIds);
+        var ids = experimentIds.Select(e => long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : (long?)null)
+            .OfType<long>().Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        return await database.ReadAsync(async connection =>
+        {
+            var rows = await connection.QueryAsync<(long ExperimentId, string Name, string Digest, string Tags)>(new CommandDefinition(
+                $"""
+                SELECT DISTINCT d.experiment_id, d.name, d.digest, i.tags FROM tracking_datasets d JOIN run_inputs i ON i.dataset_id = d.id
+                WHERE {database.Dialect.InList("d.experiment_id", "@ids")} ORDER BY d.experiment_id, d.name, d.digest
+                """,
+                new { ids }, cancellationToken: cancellationToken));
+            return rows.Select(r => new DatasetSummary(
+                    r.ExperimentId.ToString(CultureInfo.InvariantCulture), r.Name, r.Digest,
+                    (JsonSerializer.Deserialize<Dictionary<string, string>>(r.Tags) ?? []).GetValueOrDefault(DatasetContextTag)))
+                .Distinct().Take(limit).ToList();
+        }, cancellationToken);
+    }
+
+    /// <summary>The input tag that says what a dataset was used for (training, evaluation, …).</summary>
+    public const string DatasetContextTag = "mlflow.data.context";
 
     /// <summary>The run's artifact URI and experiment, for the artifact endpoints and the registry.</summary>
     public async Task<RunInfo> GetRunInfoAsync(Caller caller, string? runId, CancellationToken cancellationToken)

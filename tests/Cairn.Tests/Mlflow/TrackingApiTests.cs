@@ -77,7 +77,8 @@ public sealed class TrackingApiTests(CairnApp app) : IClassFixture<CairnApp>
 
         var active = await _mlflow.OkAsync("experiments/search", new { filter = $"name = '{renamed}'" });
         var deletedOnly = await _mlflow.OkAsync("experiments/search", new { filter = $"name = '{renamed}'", view_type = "DELETED_ONLY" });
-        Assert.Empty(active["experiments"]!.AsArray());
+        // Protobuf's JSON leaves an empty list out, as MLflow's server writes it.
+        Assert.Null(active["experiments"]);
         Assert.Single(deletedOnly["experiments"]!.AsArray());
 
         await _mlflow.OkAsync("experiments/restore", new { experiment_id = id });
@@ -256,7 +257,7 @@ public sealed class TrackingApiTests(CairnApp app) : IClassFixture<CairnApp>
 
         await (await _mlflow.PostAsync("runs/search", new { experiment_ids = new[] { experiment }, filter = "metrics.acc > 1 OR metrics.acc < 0" }))
             .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "AND only");
-        await (await _mlflow.PostAsync("runs/search", new { experiment_ids = new[] { experiment }, max_results = 50001 })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "50000");
+        await (await _mlflow.PostAsync("runs/search", new { experiment_ids = new[] { experiment }, max_results = 50001 })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Invalid value 50001 for parameter 'max_results'");
     }
 
     [Fact]
