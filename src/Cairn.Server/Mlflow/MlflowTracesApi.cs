@@ -25,6 +25,7 @@ internal static class MlflowTracesApi
         traces.MapPost("/delete-traces", DeleteAsync);
         traces.MapMethods("/{traceId}/tags", [HttpMethods.Patch], SetTagAsync);
         traces.MapDelete("/{traceId}/tags", DeleteTagAsync);
+        traces.MapPost("/calculate-filter-correlation", CorrelateAsync);
         return group;
     }
 
@@ -100,6 +101,28 @@ internal static class MlflowTracesApi
         var page = await store.SearchTracesAsync(context.Caller(), Query(message, experiments), context.RequestAborted);
         return MlflowJson.Ok(new { traces = Repeated(page.Traces.Select(V3)), next_page_token = page.NextPageToken });
     }
+
+    private static async Task<IResult> CorrelateAsync(HttpContext context, TraceStore store)
+    {
+        var message = await MlflowJson.ReadAsync<CorrelationMessage>(context);
+        var correlation = await store.CorrelateAsync(context.Caller(),
+            message.ExperimentIds is { Count: > 0 } experiments ? experiments : throw MlflowValidation.Missing("experiment_ids"),
+            message.FilterString1 ?? throw MlflowValidation.Missing("filter_string1"),
+            message.FilterString2 ?? throw MlflowValidation.Missing("filter_string2"),
+            message.BaseFilter, context.RequestAborted);
+        return MlflowJson.Ok(new
+        {
+            npmi = ProtoDouble(correlation.Npmi),
+            npmi_smoothed = ProtoDouble(correlation.NpmiSmoothed),
+            filter1_count = correlation.Filter1Count,
+            filter2_count = correlation.Filter2Count,
+            joint_count = correlation.JointCount,
+            total_count = correlation.TotalCount,
+        });
+    }
+
+    /// <summary>A double as protobuf's JSON writes it: NaN and the infinities as strings.</summary>
+    private static object ProtoDouble(double value) => double.IsFinite(value) ? value : value.ToString(CultureInfo.InvariantCulture);
 
     private static async Task<IResult> DeleteAsync(HttpContext context, TraceStore store)
     {
@@ -246,8 +269,7 @@ internal static class MlflowTracesApi
         return result;
     }
 
-    private static InvalidParameterException Required(string parameter) =>
-        new($"Missing value for required parameter '{parameter}'. See the API docs for more information about request parameters.");
+    private static InvalidParameterException Required(string parameter) => MlflowValidation.Missing(parameter);
 
     private sealed record V3Info(
         string TraceId,
@@ -322,6 +344,14 @@ internal static class MlflowTracesApi
         public int? MaxResults { get; set; }
         public List<string>? OrderBy { get; set; }
         public string? PageToken { get; set; }
+    }
+
+    internal sealed class CorrelationMessage
+    {
+        public List<string>? ExperimentIds { get; set; }
+        public string? FilterString1 { get; set; }
+        public string? FilterString2 { get; set; }
+        public string? BaseFilter { get; set; }
     }
 
     internal sealed class DeleteMessage

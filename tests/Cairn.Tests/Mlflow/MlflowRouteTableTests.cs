@@ -225,13 +225,6 @@ public sealed class MlflowRouteTableTests(CairnApp app) : IClassFixture<CairnApp
     /// </summary>
     public static readonly HashSet<string> ImplementedElsewhere =
     [
-        // tracking additions
-        "POST v2 /mlflow/experiments/search-datasets",
-        "POST v2 /mlflow/runs/create-promptlab-run",
-        "POST v2 /mlflow/upload-artifact",
-        "GET v2 /mlflow/metrics/get-history-bulk",
-        "GET v2 /get-artifact",
-        "GET v2 /model-versions/get-artifact",
         // logged models and run outputs
         "POST v2 /mlflow/runs/outputs",
         "POST v2 /mlflow/logged-models",
@@ -244,27 +237,6 @@ public sealed class MlflowRouteTableTests(CairnApp app) : IClassFixture<CairnApp
         "GET v2 /mlflow/logged-models/{model_id}/artifacts/directories",
         "POST v2 /mlflow/logged-models/{model_id}/params",
         "GET v2 /mlflow/logged-models/{model_id}/artifacts/files",
-        // traces
-        "PATCH v2 /mlflow/traces/{request_id}/tags",
-        "PATCH v3 /mlflow/traces/{trace_id}/tags",
-        "DELETE v2 /mlflow/traces/{request_id}/tags",
-        "DELETE v3 /mlflow/traces/{trace_id}/tags",
-        "POST v2 /mlflow/traces",
-        "PATCH v2 /mlflow/traces/{request_id}",
-        "GET v2 /mlflow/traces/{request_id}/info",
-        "GET v3 /mlflow/traces/{trace_id}",
-        "GET v3 /mlflow/traces/batchGet",
-        "GET v2 /mlflow/traces",
-        "POST v3 /mlflow/traces/search",
-        "POST v3 /mlflow/traces",
-        "POST v2 /mlflow/traces/link-to-run",
-        "POST v2 /mlflow/traces/delete-traces",
-        "POST v3 /mlflow/traces/delete-traces",
-        "POST v3 /mlflow/traces/calculate-filter-correlation",
-        "GET v2 /mlflow/get-trace-artifact",
-        "POST v2 /v1/traces",
-        // server version
-        "GET v2 /version",
     ];
 
     private static IEnumerable<MlflowRoute> AllRoutes => ApiRoutes.Concat(OtherRoutes);
@@ -294,7 +266,7 @@ public sealed class MlflowRouteTableTests(CairnApp app) : IClassFixture<CairnApp
                 }
                 using var response = await client.SendAsync(request);
                 var body = await response.Content.ReadAsStringAsync();
-                if (Problem(route.Answer, (int)response.StatusCode, body) is { } problem)
+                if (Problem(route, (int)response.StatusCode, body) is { } problem)
                 {
                     failures.Add($"{route.Method} {url}: {problem} (got {(int)response.StatusCode}: {Shorten(body)})");
                 }
@@ -360,10 +332,15 @@ public sealed class MlflowRouteTableTests(CairnApp app) : IClassFixture<CairnApp
     }
 
     /// <summary>What is wrong with an answer, or null when it is the answer the table expects.</summary>
-    private static string? Problem(RouteAnswer expected, int status, string body)
+    private static string? Problem(MlflowRoute route, int status, string body)
     {
         var errorCode = ErrorCode(body);
-        return expected switch
+        // MLflow serves OTLP through FastAPI, whose refusals are {"detail": …}; Cairn answers those as MLflow does.
+        if (route.Path == "/v1/traces" && status == 422 && JsonNode.Parse(body)?["detail"] is not null)
+        {
+            return null;
+        }
+        return route.Answer switch
         {
             RouteAnswer.NotImplemented when status != 501 || errorCode != "NOT_IMPLEMENTED" => "expected 501 NOT_IMPLEMENTED",
             RouteAnswer.EndpointNotFound when status != 404 || errorCode != "ENDPOINT_NOT_FOUND" => "expected 404 ENDPOINT_NOT_FOUND",

@@ -235,6 +235,59 @@ public sealed class MlflowTracesApiTests(CairnApp app) : IClassFixture<CairnApp>
 
     // ports test_rest_tracking.py::test_delete_traces
     [Fact]
+    public async Task Filter_correlation_counts_both_filters_and_their_overlap_and_gives_mlflows_npmi()
+    {
+        // Ports test_rest_tracking.py's calculate_trace_filter_correlation checks: counts over the experiment, NPMI and
+        // its smoothed form, the base filter narrowing the universe, and NaN where a filter matches nothing.
+        var experiment = await ExperimentAsync();
+        await TraceAsync(experiment, "retrieve", 1_700_000_000_000, "ERROR");
+        await TraceAsync(experiment, "retrieve", 1_700_000_001_000, "ERROR");
+        await TraceAsync(experiment, "retrieve", 1_700_000_002_000, "OK");
+        await TraceAsync(experiment, "answer", 1_700_000_003_000, "OK");
+
+        var result = await _v3.OkAsync("traces/calculate-filter-correlation", new
+        {
+            experiment_ids = new[] { experiment },
+            filter_string1 = "name = 'retrieve'",
+            filter_string2 = "status = 'ERROR'",
+        });
+        Assert.Equal(4, (int)result["total_count"]!);
+        Assert.Equal(3, (int)result["filter1_count"]!);
+        Assert.Equal(2, (int)result["filter2_count"]!);
+        Assert.Equal(2, (int)result["joint_count"]!);
+        // n11=2, n10=1, n01=0, n00=1: log(2*4/(3*2)) / -log(2/4).
+        Assert.Equal(Math.Log(8.0 / 6) / Math.Log(2), (double)result["npmi"]!, 9);
+        // Jeffreys smoothing: n11=2.5, n10=1.5, n01=0.5, n00=1.5, N=6.
+        var smoothed = Math.Log(2.5 * 6 / (4.0 * 3.0)) / -Math.Log(2.5 / 6);
+        Assert.Equal(smoothed, (double)result["npmi_smoothed"]!, 9);
+
+        var narrowed = await _v3.OkAsync("traces/calculate-filter-correlation", new
+        {
+            experiment_ids = new[] { experiment },
+            filter_string1 = "status = 'ERROR'",
+            filter_string2 = "status = 'OK'",
+            base_filter = "name = 'retrieve'",
+        });
+        Assert.Equal(3, (int)narrowed["total_count"]!);
+        Assert.Equal(0, (int)narrowed["joint_count"]!);
+        Assert.Equal(-1.0, (double)narrowed["npmi"]!);
+
+        var none = await _v3.OkAsync("traces/calculate-filter-correlation", new
+        {
+            experiment_ids = new[] { experiment },
+            filter_string1 = "name = 'nothing'",
+            filter_string2 = "status = 'OK'",
+        });
+        Assert.Equal("NaN", (string)none["npmi"]!);
+        Assert.Equal(0, (int)none["filter1_count"]!);
+
+        await (await _v3.PostAsync("traces/calculate-filter-correlation", new { experiment_ids = new[] { experiment }, filter_string2 = "status = 'OK'" }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'filter_string1'");
+        await (await _v3.PostAsync("traces/calculate-filter-correlation", new { experiment_ids = new[] { experiment }, filter_string1 = "foo = 1", filter_string2 = "status = 'OK'" }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+    }
+
+    [Fact]
     public async Task Traces_are_deleted_by_time_by_count_oldest_first_and_by_id()
     {
         var experimentId = await ExperimentAsync();
@@ -379,7 +432,7 @@ public sealed class MlflowTracesApiTests(CairnApp app) : IClassFixture<CairnApp>
     public async Task Routes_under_api_3_0_that_cairn_does_not_serve_answer_endpoint_not_found_in_mlflows_shape()
     {
         await (await _v3.GetAsync("experiments/get?experiment_id=0")).MlflowErrorAsync(404, "ENDPOINT_NOT_FOUND");
-        await (await _v3.PostAsync("traces/tr-1/assessments", new { })).MlflowErrorAsync(404, "ENDPOINT_NOT_FOUND");
+        await (await _v3.PostAsync("traces/tr-1/no-such-thing", new { })).MlflowErrorAsync(404, "ENDPOINT_NOT_FOUND");
         await (await _v3.Client.GetAsync(new Uri("/ajax-api/3.0/mlflow/logged-models/search", UriKind.Relative))).MlflowErrorAsync(404, "ENDPOINT_NOT_FOUND");
     }
 

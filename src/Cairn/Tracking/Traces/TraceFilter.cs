@@ -45,7 +45,8 @@ public static class TraceFilter
         }
         var comparisons = parsed is AndExpression all ? all.Operands : [parsed];
         var conditions = new List<string>();
-        var values = new Dictionary<string, object?>();
+        // Numbered after the values already there, so that several filters can be compiled into one statement.
+        var values = new FilterValues(parameters.Keys.Count(k => k.StartsWith("tf", StringComparison.Ordinal)));
         foreach (var comparison in comparisons.Cast<ComparisonExpression>())
         {
             conditions.Add(Condition(comparison, dialect, values));
@@ -106,7 +107,7 @@ public static class TraceFilter
         return string.Join(", ", clauses);
     }
 
-    private static string Condition(ComparisonExpression comparison, ISqlDialect dialect, Dictionary<string, object?> values)
+    private static string Condition(ComparisonExpression comparison, ISqlDialect dialect, FilterValues values)
     {
         var (type, key) = comparison.Operand.Key is null
             ? (Attribute, comparison.Operand.Name)
@@ -278,10 +279,16 @@ public static class TraceFilter
 
     private static string SqlOperator(string op) => op == "!=" ? "<>" : op;
 
-    private static string Add(Dictionary<string, object?> values, object value)
+    private static string Add(FilterValues values, object value)
     {
-        var name = string.Create(CultureInfo.InvariantCulture, $"tf{values.Count}");
+        var name = string.Create(CultureInfo.InvariantCulture, $"tf{values.First + values.Count}");
         values[name] = value;
         return name;
+    }
+
+    /// <summary>A filter's values by parameter name, numbered from <see cref="First"/>.</summary>
+    private sealed class FilterValues(int first) : Dictionary<string, object?>(StringComparer.Ordinal)
+    {
+        public int First { get; } = first;
     }
 }

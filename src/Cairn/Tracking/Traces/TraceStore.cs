@@ -190,6 +190,49 @@ public sealed class TraceStore(CairnDatabase database, AuditChain audit)
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// How two filters (MLflow's trace grammar) go together over the traces of some experiments, or over those of them
+    /// that match <paramref name="baseFilter"/>: all four counts in one query.
+    /// </summary>
+    /// <exception cref="InvalidParameterException">No experiment, or a filter MLflow's grammar refuses.</exception>
+    public async Task<TraceCorrelation> CorrelateAsync(
+        Caller caller, IReadOnlyList<string> experimentIds, string filter1, string filter2, string? baseFilter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(experimentIds);
+        caller.Require(Role.Reader, NamespacePath.Root);
+        if (experimentIds.Count == 0)
+        {
+            throw TrackingLimits.Missing("experiment_ids");
+        }
+        var experiments = experimentIds.Select(id => TrackingLimits.ExperimentId(id, "experiment_ids")).Distinct().ToList();
+        var parameters = new Dictionary<string, object?> { ["experiments"] = experiments };
+        var where = new List<string> { database.Dialect.InList("t.experiment_id", "@experiments") };
+        if (TraceFilter.Compile(baseFilter, database.Dialect, parameters) is { } universe)
+        {
+            where.Add(universe);
+        }
+        var first = TraceFilter.Compile(filter1, database.Dialect, parameters) ?? "1 = 1";
+        var second = TraceFilter.Compile(filter2, database.Dialect, parameters) ?? "1 = 1";
+        var counts = await database.ReadAsync(connection => connection.QuerySingleAsync<CorrelationRow>(new CommandDefinition(
+            $"""
+            SELECT COUNT(*) AS total,
+                   COALESCE(SUM(CASE WHEN {first} THEN 1 ELSE 0 END), 0) AS filter1,
+                   COALESCE(SUM(CASE WHEN {second} THEN 1 ELSE 0 END), 0) AS filter2,
+                   COALESCE(SUM(CASE WHEN ({first}) AND ({second}) THEN 1 ELSE 0 END), 0) AS joint
+            FROM traces t WHERE {string.Join(" AND ", where)}
+            """, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken);
+        return TraceCorrelation.FromCounts((int)counts.Total, (int)counts.Filter1, (int)counts.Filter2, (int)counts.Joint);
+    }
+
+    private sealed record CorrelationRow
+    {
+        public long Total { get; init; }
+        public long Filter1 { get; init; }
+        public long Filter2 { get; init; }
+        public long Joint { get; init; }
+    }
+
     /// <summary>Sets (or replaces) a tag of a trace.</summary>
     /// <exception cref="NotFoundException">No such trace.</exception>
     public async Task SetTagAsync(Caller caller, string? traceId, string? key, string? value, CancellationToken cancellationToken)
