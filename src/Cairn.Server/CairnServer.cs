@@ -103,6 +103,7 @@ public static class CairnServer
             return new TrackingArtifacts(o.DefaultArtifactRootUri);
         });
         services.AddSingleton<TrackingStore>();
+        services.AddSingleton<Cairn.Tracking.LoggedModels.LoggedModelStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MlmdStore>();
@@ -145,6 +146,7 @@ public static class CairnServer
         v1.MapFilesApi();
         v1.MapTokensApi();
         v1.MapLineageApi();
+        v1.MapLoggedModelsApi();
         v1.MapMetadataApi();
         v1.MapMlmdApi();
         v1.MapOpenLineageApi();

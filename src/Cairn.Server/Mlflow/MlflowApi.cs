@@ -19,6 +19,7 @@ public static class MlflowApi
             group.MapMlflowTracking();
             group.MapMlflowRegistry();
             group.MapMlflowRunArtifacts();
+            group.MapMlflowLoggedModels();
             group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
                 MlflowErrors.EndpointNotFound, $"No MLflow endpoint {context.Request.Method} {context.Request.Path}."));
         }

@@ -127,8 +127,10 @@ internal static class MlflowRegistryApi
                 await s.Tracking.GetRunInfoAsync(c.Caller(), fromRun.RunId, c.RequestAborted);
                 runId ??= fromRun.RunId;
             }
+            // MLflow 3: a version made from a logged model (models:/m-… or model_id) is linked to it and takes its run.
+            (var loggedModelId, runId) = await MlflowLoggedModelsApi.ResolveVersionSourceAsync(c, source, m.ModelId, runId);
             var created = await s.Registry.CreateAsync(c.Caller(), name, new CreateVersionRequest(
-                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink), c.RequestAborted);
+                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink, LoggedModelId: loggedModelId), c.RequestAborted);
             return MlflowJson.Ok(new { model_version = ModelVersionJson(created) });
         }));
         versions.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -192,6 +194,10 @@ internal static class MlflowRegistryApi
     /// <summary>Where a version's files are: under its run's artifact URI for a runs:/ source, else the source itself.</summary>
     private static async Task<string?> DownloadUriAsync(HttpContext context, Services services, ModelVersion version)
     {
+        if (await MlflowLoggedModelsApi.DownloadUriOfSourceAsync(context, version.Source) is { } modelLocation)
+        {
+            return modelLocation;
+        }
         if (version.Source is null || RunsUri(version.Source) is not { } fromRun)
         {
             return version.Source;
@@ -314,6 +320,7 @@ internal static class MlflowRegistryApi
         tags = version.Tags.Select(t => new { key = t.Key, value = t.Value }),
         run_link = version.RunLink,
         aliases = version.Aliases,
+        model_id = version.LoggedModelId,
     };
 
     private static Stage RegistryStage(string stage) => ModelRegistry.ParseStage(stage);
@@ -346,6 +353,7 @@ internal static class MlflowRegistryApi
         public string? Source { get; set; }
         public string? RunId { get; set; }
         public string? RunLink { get; set; }
+        public string? ModelId { get; set; }
         public string? Stage { get; set; }
         public List<string>? Stages { get; set; }
         public bool? ArchiveExistingVersions { get; set; }
