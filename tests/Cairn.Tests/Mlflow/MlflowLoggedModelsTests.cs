@@ -409,6 +409,27 @@ public sealed class MlflowLoggedModelsTests(CairnApp app) : IClassFixture<CairnA
     }
 
     [Fact]
+    public async Task The_typed_client_reads_a_logged_model_and_lists_a_runs_models()
+    {
+        var experiment = await ExperimentAsync();
+        var run = await RunIdAsync(experiment);
+        var id = Id(await CreateAsync(new { experiment_id = experiment, source_run_id = run, name = "typed", @params = new[] { new { key = "lr", value = "0.1" } } }));
+        await _mlflow.OkAsync("runs/log-metric", new { run_id = run, key = "acc", value = 0.5, timestamp = 3, model_id = id, dataset_name = "eval" });
+        using var cairn = new Cairn.Client.CairnClient(app.CreateClient());
+
+        var model = await cairn.GetLoggedModelAsync(id);
+        Assert.Equal("typed", model.Name);
+        Assert.Equal("PENDING", model.Status);
+        Assert.Equal(new Cairn.Client.LoggedModelPair("lr", "0.1"), model.Params.Single());
+        Assert.Equal(new Cairn.Client.LoggedModelMetric("acc", 0.5, 3, 0, run, "eval", null), model.Metrics.Single());
+
+        Assert.Equal(id, (await cairn.ListLoggedModelsAsync(runId: run)).Models.Single().ModelId);
+        Assert.Equal(id, (await cairn.ListLoggedModelsAsync(experimentId: experiment)).Models.Single().ModelId);
+        var missing = await Assert.ThrowsAsync<Cairn.Client.CairnApiException>(() => cairn.GetLoggedModelAsync("m-none"));
+        Assert.Equal("RESOURCE_DOES_NOT_EXIST", missing.ErrorCode);
+    }
+
+    [Fact]
     public async Task Each_logged_model_change_writes_an_audit_entry()
     {
         var id = Id(await CreateAsync(new { experiment_id = await ExperimentAsync() }));
