@@ -101,7 +101,7 @@ internal static class MlflowTrackingApi
         });
         runs.MapPost("/log-inputs", (HttpContext c, TrackingStore s) => Handle(c, async m =>
         {
-            await s.LogInputsAsync(c.Caller(), m.Run, m.Datasets, c.RequestAborted, m.Models);
+            await s.LogInputsAsync(c.Caller(), m.Run, m.Datasets, m.Models, c.RequestAborted);
             return MlflowJson.Empty;
         }));
         runs.MapPost("/log-model", (HttpContext c, TrackingStore s) => Handle(c, async m =>

@@ -526,7 +526,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
 
     /// <summary>log-inputs: datasets the run read and, with MLflow 3, logged models it read (<paramref name="models"/>, unchecked as in MLflow).</summary>
     public async Task LogInputsAsync(
-        Caller caller, string? runId, IReadOnlyList<DatasetInput>? inputs, CancellationToken cancellationToken, IReadOnlyList<LoggedModels.RunModelLink>? models = null)
+        Caller caller, string? runId, IReadOnlyList<DatasetInput>? inputs, IReadOnlyList<LoggedModels.RunModelLink>? models, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
         var id = TrackingLimits.RunId(runId);

@@ -224,6 +224,59 @@ public sealed class MlflowLoggedModelsTests(CairnApp app) : IClassFixture<CairnA
         Assert.Equal(["alpha", "beta", "gamma"], await SearchNamesAsync(new { experiment_ids = ids, order_by = new[] { new { field_name = "name", ascending = true } } }));
     }
 
+    // ports test_sqlalchemy_store.py::test_search_logged_models_order_by_dataset and test_search_logged_models_datasets_filter
+    [Fact]
+    public async Task Search_orders_by_a_metric_measured_on_one_dataset_and_restricts_to_datasets_by_name_or_digest()
+    {
+        var experiment = await ExperimentAsync();
+        var run = await RunIdAsync(experiment);
+        var first = await CreateAsync(new { experiment_id = experiment, name = "first" });
+        var second = await CreateAsync(new { experiment_id = experiment, name = "second" });
+        var third = await CreateAsync(new { experiment_id = experiment, name = "third" });
+        // On dataset1 the first model is better, on dataset2 the second.
+        await _mlflow.OkAsync("runs/log-batch", new
+        {
+            run_id = run,
+            metrics = new object[]
+            {
+                new { key = "accuracy", value = 0.9, timestamp = 1, model_id = Id(first), dataset_name = "dataset1", dataset_digest = "digest1" },
+                new { key = "accuracy", value = 0.8, timestamp = 2, model_id = Id(first), dataset_name = "dataset2", dataset_digest = "digest2" },
+                new { key = "accuracy", value = 0.8, timestamp = 3, model_id = Id(second), dataset_name = "dataset1", dataset_digest = "digest1" },
+                new { key = "accuracy", value = 0.9, timestamp = 4, model_id = Id(second), dataset_name = "dataset2", dataset_digest = "digest2" },
+                new { key = "other", value = 0.1, timestamp = 5, model_id = Id(third) },
+            },
+        });
+        // The same points again are kept once.
+        await _mlflow.OkAsync("runs/log-metric", new { run_id = run, key = "accuracy", value = 0.9, timestamp = 1, model_id = Id(first), dataset_name = "dataset1", dataset_digest = "digest1" });
+        Assert.Equal(2, (await GetAsync(Id(first)))["data"]!["metrics"]!.AsArray().Count);
+        var ids = new[] { experiment };
+
+        Assert.Equal(["first", "second", "third"], await SearchNamesAsync(new { experiment_ids = ids, order_by = new[] { new { field_name = "metrics.accuracy", ascending = false, dataset_name = "dataset1", dataset_digest = "digest1" } } }));
+        Assert.Equal(["second", "first", "third"], await SearchNamesAsync(new { experiment_ids = ids, order_by = new[] { new { field_name = "metrics.accuracy", ascending = false, dataset_name = "dataset2" } } }));
+        Assert.Equal(["second", "first", "third"], await SearchNamesAsync(new { experiment_ids = ids, order_by = new[] { new { field_name = "metrics.accuracy", ascending = true, dataset_digest = "digest1" } } }));
+
+        Assert.Equal(["first", "second"], (await SearchNamesAsync(new { experiment_ids = ids, filter = "metrics.accuracy >= 0.85", datasets = new[] { new { dataset_name = "dataset1" }, new { dataset_name = "dataset2" } } })).Order());
+        Assert.Equal(["first"], await SearchNamesAsync(new { experiment_ids = ids, filter = "metrics.accuracy >= 0.85", datasets = new[] { new { dataset_name = "dataset1", dataset_digest = "digest1" } } }));
+        Assert.Equal(["first", "second"], (await SearchNamesAsync(new { experiment_ids = ids, datasets = new[] { new { dataset_name = "dataset1" } } })).Order());
+    }
+
+    // ports test_sqlalchemy_store.py::test_search_logged_models_filter_string
+    [Fact]
+    public async Task Search_filters_with_in_lists_quoted_keys_and_exact_times()
+    {
+        var experiment = await ExperimentAsync();
+        var model = await CreateAsync(new { experiment_id = experiment, name = "listed", tags = new[] { new { key = "tag 3", value = "val3" } } });
+        var ids = new[] { experiment };
+
+        Assert.Equal(["listed"], await SearchNamesAsync(new { experiment_ids = ids, filter = "name IN ('listed')" }));
+        Assert.Equal(["listed"], await SearchNamesAsync(new { experiment_ids = ids, filter = "name IN ('listed', 'foo')" }));
+        Assert.Empty(await SearchNamesAsync(new { experiment_ids = ids, filter = "name NOT IN ('listed', 'foo')" }));
+        Assert.Equal(["listed"], await SearchNamesAsync(new { experiment_ids = ids, filter = "attributes.name LIKE 'lis%'" }));
+        Assert.Equal(["listed"], await SearchNamesAsync(new { experiment_ids = ids, filter = "tags.`tag 3` = 'val3'" }));
+        Assert.Empty(await SearchNamesAsync(new { experiment_ids = ids, filter = "creation_timestamp = 0" }));
+        Assert.Equal(["listed"], await SearchNamesAsync(new { experiment_ids = ids, filter = $"model_id = '{Id(model)}'" }));
+    }
+
     [Fact]
     public async Task Search_refuses_bad_filters_orders_and_requests_with_mlflows_messages()
     {
@@ -237,6 +290,8 @@ public sealed class MlflowLoggedModelsTests(CairnApp app) : IClassFixture<CairnA
         await Refused(new { experiment_ids = ids, filter = "metrics.acc LIKE 'x'" }, "Invalid comparison operator for metrics.acc: 'LIKE'.");
         await Refused(new { experiment_ids = ids, filter = "params.lr > '1'" }, "Invalid comparison operator for params.lr: '>'.");
         await Refused(new { experiment_ids = ids, filter = "name = " }, "Invalid filter string: 'name = '.");
+        await Refused(new { experiment_ids = ids, filter = "Foo" }, "Invalid filter string: 'Foo'.");
+        await Refused(new { experiment_ids = ids, filter = "name > 'foo'" }, "Invalid comparison operator for attributes.name: '>'.");
         await Refused(new { experiment_ids = ids, filter = "bogus = 'x'" }, "Invalid logged model search key 'bogus'");
         await Refused(new { experiment_ids = ids, order_by = new[] { new { field_name = "params.lr" } } }, "Invalid order by field name: params.lr. Only metrics are supported.");
         await Refused(new { experiment_ids = ids, order_by = new[] { new { field_name = "bogus" } } }, "Invalid order by field name: bogus");

@@ -150,7 +150,7 @@ public sealed class LoggedModelStore(CairnDatabase database, AuditChain audit, T
         return await database.ReadAsync(async connection =>
         {
             var row = await FindAsync(connection, null, id, cancellationToken) ?? throw Missing(id);
-            return (await LoadAsync(connection, [row], cancellationToken))[0];
+            return (await LoadAsync(connection, null, [row], cancellationToken))[0];
         }, cancellationToken);
     }
 
@@ -171,7 +171,7 @@ public sealed class LoggedModelStore(CairnDatabase database, AuditChain audit, T
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE logged_models SET status = @status, updated_at = @now WHERE model_id = @id", new { status, now, id }, transaction, cancellationToken: cancellationToken));
             await audit.AppendAsync(transaction, caller.Name, "logged_model.finalize", Resource(id), new { status = row.Status }, new { status }, cancellationToken);
-            return (await LoadAsync(connection, [row with { Status = status, UpdatedAt = now }], cancellationToken, transaction))[0];
+            return (await LoadAsync(connection, transaction, [row with { Status = status, UpdatedAt = now }], cancellationToken))[0];
         }, cancellationToken);
     }
 
@@ -271,7 +271,7 @@ public sealed class LoggedModelStore(CairnDatabase database, AuditChain audit, T
             var (rows, next) = page.Cut(await connection.QueryAsync<ModelRow>(new CommandDefinition(
                 $"{SelectModels} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy}" + OffsetPage.Sql,
                 new DynamicParameters(parameters), cancellationToken: cancellationToken)));
-            return new LoggedModelPage(await LoadAsync(connection, rows, cancellationToken), next);
+            return new LoggedModelPage(await LoadAsync(connection, null, rows, cancellationToken), next);
         }, cancellationToken);
     }
 
@@ -294,7 +294,7 @@ public sealed class LoggedModelStore(CairnDatabase database, AuditChain audit, T
                     SELECT l.model_id FROM run_model_links l JOIN runs r ON r.id = l.run_id WHERE r.run_uuid = @id AND l.direction = 'output'))
                 ORDER BY lm.created_at DESC, lm.model_id
                 """, new { id }, cancellationToken: cancellationToken))).ToList();
-            return await LoadAsync(connection, rows, cancellationToken);
+            return await LoadAsync(connection, null, rows, cancellationToken);
         }, cancellationToken);
     }
 
@@ -377,7 +377,7 @@ public sealed class LoggedModelStore(CairnDatabase database, AuditChain audit, T
             $"{SelectModels} WHERE lm.model_id = @id AND lm.lifecycle_stage = 'active'", new { id }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>The rows with their params, tags, metrics and registrations: one query for each, whatever the page's size.</summary>
-    private async Task<IReadOnlyList<LoggedModel>> LoadAsync(DbConnection connection, IReadOnlyList<ModelRow> rows, CancellationToken cancellationToken, DbTransaction? transaction = null)
+    private async Task<IReadOnlyList<LoggedModel>> LoadAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<ModelRow> rows, CancellationToken cancellationToken)
     {
         if (rows.Count == 0)
         {
