@@ -31,6 +31,7 @@ internal static class Program
             ImportCommands.Create(),
             MigrateCommand.Create(),
             LineageCommands.Create(),
+            LoggedModelCommands.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

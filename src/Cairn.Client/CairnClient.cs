@@ -346,6 +346,27 @@ public sealed class CairnClient : IDisposable
         SendAsync(HttpMethod.Get, "api/v1/lineage/graph" + Query(("node", node), ("direction", direction), ("depth", Number(depth))),
             null, Json.LineageGraph, cancellationToken);
 
+    // ---- Logged models ----
+
+    /// <summary>Gets one logged model (a model a run produced), with its params, tags, linked metrics and registrations.</summary>
+    /// <param name="modelId">Its id, <c>m-…</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The logged model.</returns>
+    public Task<LoggedModel> GetLoggedModelAsync(string modelId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/v1/logged-models/{Escape(modelId)}", null, Json.LoggedModel, cancellationToken);
+
+    /// <summary>Lists the logged models of an experiment (a page, newest first) or those a run produced (all of them).</summary>
+    /// <param name="experimentId">The experiment, when listing by experiment.</param>
+    /// <param name="runId">The run, when listing by run.</param>
+    /// <param name="maxResults">The page size, by experiment.</param>
+    /// <param name="pageToken">The token of the page to get, by experiment.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The page of models.</returns>
+    public Task<LoggedModelPage> ListLoggedModelsAsync(
+        string? experimentId = null, string? runId = null, int? maxResults = null, string? pageToken = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/logged-models" + Query(("experiment_id", experimentId), ("run_id", runId), ("max_results", Number(maxResults)), ("page_token", pageToken)),
+            null, Json.LoggedModelPage, cancellationToken);
+
     // ---- Tokens ----
 
     /// <summary>Creates an API token. Needs the admin role on <paramref name="namespace"/>.</summary>

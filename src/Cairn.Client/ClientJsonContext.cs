@@ -53,4 +53,6 @@ internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 [JsonSerializable(typeof(TokenList))]
 [JsonSerializable(typeof(ApiToken))]
 [JsonSerializable(typeof(HealthStatus))]
+[JsonSerializable(typeof(LoggedModel))]
+[JsonSerializable(typeof(LoggedModelPage))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -108,6 +108,7 @@ public static class CairnServer
         services.AddSingleton<Cairn.Tracking.Traces.TraceStore>();
         services.AddSingleton<Cairn.Tracking.Traces.TraceDataFiles>();
         services.AddSingleton<PromptlabRuns>();
+        services.AddSingleton<Cairn.Tracking.LoggedModels.LoggedModelStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MlmdStore>();
@@ -167,6 +168,7 @@ public static class CairnServer
         v1.MapFilesApi();
         v1.MapTokensApi();
         v1.MapLineageApi();
+        v1.MapLoggedModelsApi();
         v1.MapMetadataApi();
         v1.MapMlmdApi();
         v1.MapOpenLineageApi();

@@ -156,8 +156,10 @@ internal static class MlflowRegistryApi
                 // MLflow fetches where the copied version's files are when the copy is made; it must exist.
                 await DownloadUriAsync(c, s, await GetVersionAsync(c, s, fromVersion.Name, fromVersion.Version));
             }
+            // MLflow 3: a version made from a logged model (models:/m-… or model_id) is linked to it and takes its run.
+            (var loggedModelId, runId) = await MlflowLoggedModelsApi.ResolveVersionSourceAsync(c, source, m.ModelId, runId);
             var created = await s.Registry.CreateAsync(c.Caller(), name, new CreateVersionRequest(
-                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink), c.RequestAborted);
+                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink, LoggedModelId: loggedModelId), c.RequestAborted);
             return MlflowJson.Ok(new { model_version = ModelVersionJson(created) });
         }));
         versions.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -228,6 +230,10 @@ internal static class MlflowRegistryApi
         if (version.Source is null)
         {
             return null;
+        }
+        if (await MlflowLoggedModelsApi.DownloadUriOfSourceAsync(context, version.Source) is { } modelLocation)
+        {
+            return modelLocation;
         }
         if (ModelsUri(version.Source) is { } fromVersion && depth < MaxCopyDepth)
         {
@@ -412,6 +418,7 @@ internal static class MlflowRegistryApi
         tags = version.Tags.Select(t => new { key = t.Key, value = t.Value }),
         run_link = version.RunLink,
         aliases = version.Aliases,
+        model_id = version.LoggedModelId,
     };
 
     private static Stage RegistryStage(string stage) => ModelRegistry.ParseStage(stage);
@@ -459,6 +466,7 @@ internal static class MlflowRegistryApi
         public string? Source { get; set; }
         public string? RunId { get; set; }
         public string? RunLink { get; set; }
+        public string? ModelId { get; set; }
         public string? Stage { get; set; }
         public List<string>? Stages { get; set; }
         public bool? ArchiveExistingVersions { get; set; }

@@ -84,7 +84,8 @@ internal static class MlflowTrackingApi
         }));
         runs.MapPost("/log-metric", (HttpContext c, TrackingStore s) => Handle(c, Schemas.LogMetric, async m =>
         {
-            var metric = new Metric(Required(m.Key, "key"), m.NumberValue(), m.Timestamp ?? throw TrackingLimits.Missing("timestamp"), m.Step ?? 0);
+            var metric = new Metric(Required(m.Key, "key"), m.NumberValue(), m.Timestamp ?? throw TrackingLimits.Missing("timestamp"), m.Step ?? 0,
+                NullIfEmpty(m.ModelId), NullIfEmpty(m.DatasetName), NullIfEmpty(m.DatasetDigest));
             await s.LogBatchAsync(c.Caller(), m.Run, [metric], null, null, c.RequestAborted);
             return MlflowJson.Empty;
         }));
@@ -101,7 +102,7 @@ internal static class MlflowTrackingApi
         });
         runs.MapPost("/log-inputs", (HttpContext c, TrackingStore s) => Handle(c, Schemas.LogInputs, async m =>
         {
-            await s.LogInputsAsync(c.Caller(), m.Run, m.Datasets, c.RequestAborted);
+            await s.LogInputsAsync(c.Caller(), m.Run, m.Datasets, m.Models, c.RequestAborted);
             return MlflowJson.Empty;
         }));
         runs.MapPost("/log-model", (HttpContext c, TrackingStore s) => Handle(c, Schemas.LogModel, async m =>
@@ -324,6 +325,8 @@ internal static class MlflowTrackingApi
     /// <summary>Protobuf's JSON, which MLflow writes, leaves an empty repeated field out: nothing found is <c>{}</c>.</summary>
     private static IReadOnlyList<T>? NullIfEmpty<T>(IReadOnlyList<T> items) => items.Count == 0 ? null : items;
 
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     private static string Required(string? value, string parameter) => string.IsNullOrEmpty(value) ? throw TrackingLimits.Missing(parameter) : value;
 
     /// <summary>A metric as log-batch sends it, its fields nullable so that a missing one is reported, not zeroed.</summary>
@@ -333,6 +336,11 @@ internal static class MlflowTrackingApi
         public double? Value { get; set; }
         public long? Timestamp { get; set; }
         public long? Step { get; set; }
+
+        // MLflow 3: the logged model and dataset a point was measured for.
+        public string? ModelId { get; set; }
+        public string? DatasetName { get; set; }
+        public string? DatasetDigest { get; set; }
     }
 
     /// <summary>The fields of every tracking request message; each endpoint reads the ones its message has.</summary>
@@ -379,6 +387,12 @@ internal static class MlflowTrackingApi
         public string? ModelJson { get; set; }
         public string? MetricKey { get; set; }
 
+        // MLflow 3: log-metric's logged model and dataset, log-inputs' models.
+        public string? ModelId { get; set; }
+        public string? DatasetName { get; set; }
+        public string? DatasetDigest { get; set; }
+        public List<Cairn.Tracking.LoggedModels.RunModelLink>? Models { get; set; }
+
         public string? Run => string.IsNullOrEmpty(RunId) ? RunUuid : RunId;
 
         /// <summary>log-batch's metrics: key, value and timestamp are required of each, as MLflow's handler asserts.</summary>
@@ -396,7 +410,8 @@ internal static class MlflowTrackingApi
                     string.IsNullOrEmpty(m.Key) ? throw Field(i, "key") : m.Key,
                     m.Value ?? throw Field(i, "value"),
                     m.Timestamp ?? throw Field(i, "timestamp"),
-                    m.Step ?? 0));
+                    m.Step ?? 0,
+                    NullIfEmpty(m.ModelId), NullIfEmpty(m.DatasetName), NullIfEmpty(m.DatasetDigest)));
             }
             return metrics;
         }

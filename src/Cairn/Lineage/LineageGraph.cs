@@ -40,6 +40,9 @@ public static class NodeIds
 
     public static string Model(string fullName, int version) => string.Create(CultureInfo.InvariantCulture, $"model:{fullName}:{version}");
 
+    /// <summary>A logged model (MLflow 3), by its id (<c>m-…</c>).</summary>
+    public static string LoggedModel(string modelId) => $"logged_model:{modelId}";
+
     /// <summary>The node an id names: its kind, namespace and name; refuses ids of an unknown kind or shape.</summary>
     public static LineageNode Parse(string? id)
     {
@@ -54,10 +57,10 @@ public static class NodeIds
         var last = rest.LastIndexOf(':');
         return kind switch
         {
-            "run" when rest.Length > 0 => new LineageNode(id, kind, null, rest),
+            "run" or "logged_model" when rest.Length > 0 => new LineageNode(id, kind, null, rest),
             "dataset" or "job" or "model" or "feature" or "artifact" or "deployment" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
             _ => throw new InvalidParameterException(
-                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, feature:<namespace>:<name>, artifact:<type>:<name>, run:<id>, model:<full_name>:<version> or deployment:<environment>:<name>."),
+                $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, feature:<namespace>:<name>, artifact:<type>:<name>, run:<id>, logged_model:<id>, model:<full_name>:<version> or deployment:<environment>:<name>."),
         };
     }
 }

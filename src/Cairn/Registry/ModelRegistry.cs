@@ -88,6 +88,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         public string? Source { get; init; }
         public string? RunId { get; init; }
         public string? RunLink { get; init; }
+        public string? LoggedModelId { get; init; }
         public string? Framework { get; init; }
         public long? ParentVersion { get; init; }
         public string Status { get; init; } = "";
@@ -130,7 +131,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         {
             var d = database.Dialect;
             return $"""
-                SELECT v.id, m.full_name AS model, v.version, v.semver, v.description, v.source, v.run_id, v.run_link, v.framework,
+                SELECT v.id, m.full_name AS model, v.version, v.semver, v.description, v.source, v.run_id, v.run_link, v.logged_model_id, v.framework,
                        v.parent_version, v.status, v.stage, v.format, v.signature, v.format_properties, v.introspection_error, v.created_at, v.created_by, v.updated_at, v.updated_by,
                        (SELECT {d.JsonObjectAggregate("x.key", "x.value")} FROM version_metrics x WHERE x.version_id = v.id) AS metrics,
                        (SELECT {d.JsonObjectAggregate("p.key", "p.value")} FROM version_params p WHERE p.version_id = v.id) AS params,
@@ -170,11 +171,11 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             await CheckSemverFreeAsync(transaction, modelId, model, semver, null, cancellationToken);
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 """
-                INSERT INTO model_versions (model_id, version, semver, description, source, run_id, run_link, framework, parent_version, status, stage, created_at, created_by, updated_at, updated_by)
-                VALUES (@modelId, @version, @semver, @Description, @Source, @RunId, @RunLink, @Framework, @ParentVersion, @status, 'None', @now, @by, @now, @by)
+                INSERT INTO model_versions (model_id, version, semver, description, source, run_id, run_link, logged_model_id, framework, parent_version, status, stage, created_at, created_by, updated_at, updated_by)
+                VALUES (@modelId, @version, @semver, @Description, @Source, @RunId, @RunLink, @LoggedModelId, @Framework, @ParentVersion, @status, 'None', @now, @by, @now, @by)
                 RETURNING id
                 """,
-                new { modelId, version, semver, request.Description, request.Source, request.RunId, request.RunLink, request.Framework, request.ParentVersion, status, now, by = caller.Name },
+                new { modelId, version, semver, request.Description, request.Source, request.RunId, request.RunLink, request.LoggedModelId, request.Framework, request.ParentVersion, status, now, by = caller.Name },
                 transaction, cancellationToken: cancellationToken));
             await InsertPairsAsync(transaction, "version_tags", id, tags, cancellationToken);
             await InsertPairsAsync(transaction, "version_params", id, parameters, cancellationToken);
@@ -186,11 +187,16 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 model, (int)version, semver, request.Description, request.Source, request.RunId, request.Framework, request.ParentVersion,
                 status, Stage.None, null, null, new Dictionary<string, string>(), null, new SortedDictionary<string, double>((IDictionary<string, double>?)request.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)parameters, StringComparer.Ordinal),
-                new SortedDictionary<string, string>((IDictionary<string, string>)tags, StringComparer.Ordinal), [], at, caller.Name, at, caller.Name, request.RunLink);
+                new SortedDictionary<string, string>((IDictionary<string, string>)tags, StringComparer.Ordinal), [], at, caller.Name, at, caller.Name, request.RunLink, request.LoggedModelId);
             if (request.RunId is { Length: > 0 } runId)
             {
                 // The run produced this version: recorded in the lineage graph with the registration.
                 await Lineage.LineageGraph.LinkRunToModelAsync(transaction, runId, model, version, clock, cancellationToken);
+            }
+            if (request.LoggedModelId is { Length: > 0 } loggedModelId)
+            {
+                // Made from a logged model: the model lists the version, and the graph links them.
+                await Tracking.LoggedModels.LoggedModelLinks.RecordRegistrationAsync(transaction, loggedModelId, model, version, clock, cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
             await Events.Outbox.VersionCreatedAsync(transaction, clock, model, version, request.Source, request.RunId, created.Tags, request.Description, cancellationToken);
@@ -544,5 +550,5 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         Json.ToDictionary<double>(r.Metrics), Json.ToDictionary<string>(r.Params), Json.ToDictionary<string>(r.Tags),
         Json.ToDictionary<int>(r.Aliases).Keys.ToList(),
         DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.CreatedBy,
-        DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt), r.UpdatedBy, r.RunLink);
+        DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt), r.UpdatedBy, r.RunLink, r.LoggedModelId);
 }

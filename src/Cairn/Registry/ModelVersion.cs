@@ -50,7 +50,8 @@ public sealed record ModelVersion(
     string CreatedBy,
     DateTimeOffset UpdatedAt,
     string UpdatedBy,
-    string? RunLink = null);
+    string? RunLink = null,
+    string? LoggedModelId = null);
 
 public sealed record CreateVersionRequest(
     string? Description = null,
@@ -63,7 +64,8 @@ public sealed record CreateVersionRequest(
     IReadOnlyDictionary<string, double>? Metrics = null,
     IReadOnlyDictionary<string, string>? Params = null,
     IReadOnlyDictionary<string, string>? Tags = null,
-    string? RunLink = null);
+    string? RunLink = null,
+    string? LoggedModelId = null);
 
 /// <summary>A partial update: fields left null are unchanged.</summary>
 public sealed record UpdateVersionRequest(string? Description = null, string? Semver = null, string? Framework = null, string? Status = null);

@@ -69,6 +69,32 @@ public sealed class RunArtifacts(IArtifactStore destination, CairnDatabase datab
     }
 
     /// <summary>
+    /// A file under an artifact URI (a logged model's or a run's): through the proxy's destination for an
+    /// <c>mlflow-artifacts:</c> URI, from this machine's directory for a local one.
+    /// </summary>
+    /// <exception cref="NotFoundException">No file at the path.</exception>
+    /// <exception cref="InvalidParameterException">The path is unsafe, or the URI is not reachable from here.</exception>
+    public async Task<ArtifactContent> OpenUnderAsync(Caller caller, string artifactUri, string path, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var relative = TrackingArtifacts.CheckPath(path);
+        var root = TrackingArtifacts.Resolve(artifactUri);
+        if (root.Proxied)
+        {
+            return await OpenAsync(caller, root.Path.Length == 0 ? relative : $"{root.Path}/{relative}", cancellationToken);
+        }
+        try
+        {
+            var content = await new FileSystemArtifactStore(root.Path).OpenReadAsync(relative, 0, null, cancellationToken);
+            return new ArtifactContent(content, relative[(relative.LastIndexOf('/') + 1)..]);
+        }
+        catch (NotFoundException)
+        {
+            throw new NotFoundException($"Artifact '{path}' does not exist.");
+        }
+    }
+
+    /// <summary>
     /// The proxy's listing of one directory (the destination itself without a path): entries named by their base
     /// names, as MLflow's proxy answers; a missing directory or a file lists as nothing.
     /// </summary>

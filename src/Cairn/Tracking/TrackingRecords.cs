@@ -30,8 +30,11 @@ public static class RunStatus
 /// <summary>A tag or param: MLflow's key/value pair.</summary>
 public sealed record KeyValue(string Key, string Value);
 
-/// <summary>One metric point. <see cref="Value"/> may be NaN or ±∞, as MLflow allows.</summary>
-public sealed record Metric(string Key, double Value, long Timestamp, long Step);
+/// <summary>
+/// One metric point. <see cref="Value"/> may be NaN or ±∞, as MLflow allows. A point may also be linked to a logged model
+/// (<see cref="ModelId"/>) and to the dataset it was measured on; the link is kept with the model, not the run.
+/// </summary>
+public sealed record Metric(string Key, double Value, long Timestamp, long Step, string? ModelId = null, string? DatasetName = null, string? DatasetDigest = null);
 
 public sealed record Experiment(
     string ExperimentId,
@@ -61,9 +64,13 @@ public sealed record Dataset(string Name, string Digest, string SourceType, stri
 
 public sealed record DatasetInput(IReadOnlyList<KeyValue> Tags, Dataset Dataset);
 
-public sealed record RunInputs(IReadOnlyList<DatasetInput> DatasetInputs);
+/// <summary>What a run read: datasets, and logged models (<see cref="ModelInputs"/>, null when none).</summary>
+public sealed record RunInputs(IReadOnlyList<DatasetInput> DatasetInputs, IReadOnlyList<LoggedModels.RunModelLink>? ModelInputs = null);
 
-public sealed record Run(RunInfo Info, RunData Data, RunInputs Inputs);
+/// <summary>What a run produced: logged models, each at a step (null when none).</summary>
+public sealed record RunOutputs(IReadOnlyList<LoggedModels.RunModelLink>? ModelOutputs);
+
+public sealed record Run(RunInfo Info, RunData Data, RunInputs Inputs, RunOutputs? Outputs = null);
 
 public sealed record ExperimentQuery(string? Filter, string? OrderBy, int? MaxResults, string? PageToken, ViewType ViewType = ViewType.ActiveOnly);
 

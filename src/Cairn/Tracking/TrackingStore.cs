@@ -527,6 +527,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             RequireActive(row);
             await LogParamsAsync(database.Dialect, transaction, row, parameters.DistinctBy(p => p.Key, StringComparer.Ordinal).ToList(), cancellationToken);
             await LogMetricsAsync(transaction, row.Id, metrics, cancellationToken);
+            await LoggedModels.LoggedModelLinks.LogMetricsAsync(transaction, row.RunUuid, metrics, cancellationToken);
             foreach (var tag in tags)
             {
                 await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, tag, cancellationToken);
@@ -548,7 +549,9 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
-    public async Task LogInputsAsync(Caller caller, string? runId, IReadOnlyList<DatasetInput>? inputs, CancellationToken cancellationToken)
+    /// <summary>log-inputs: datasets the run read and, with MLflow 3, logged models it read (<paramref name="models"/>, unchecked as in MLflow).</summary>
+    public async Task LogInputsAsync(
+        Caller caller, string? runId, IReadOnlyList<DatasetInput>? inputs, IReadOnlyList<LoggedModels.RunModelLink>? models, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
         var id = TrackingLimits.RunId(runId);
@@ -592,8 +595,13 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 var dataset = await metadata.UpsertDatasetAsync(transaction, caller.Name, MlflowDatasets.ToDataset(d), runId: null, cancellationToken);
                 await Lineage.LineageGraph.LinkAsync(transaction, dataset, new Lineage.LineageNode(Lineage.NodeIds.Run(id), "run", null, id), "input", clock, cancellationToken);
             }
+            await LoggedModels.LoggedModelLinks.RecordRunModelsAsync(transaction, row.Id, id, "input", models ?? [], clock, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "run.log_inputs", RunResource(id), null,
-                inputs.Select(i => new { i.Dataset.Name, i.Dataset.Digest, i.Dataset.Source }).ToList(), cancellationToken);
+                new
+                {
+                    datasets = inputs.Select(i => new { i.Dataset.Name, i.Dataset.Digest, i.Dataset.Source }).ToList(),
+                    models = models?.Select(m => m.ModelId).ToList(),
+                }, cancellationToken);
             return 0;
         }, cancellationToken);
     }
@@ -959,6 +967,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             SELECT i.run_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags
             FROM run_inputs i JOIN tracking_datasets d ON d.id = i.dataset_id WHERE {dialect.InList("i.run_id", "@ids")} ORDER BY d.name, d.digest
             """, ids, cancellationToken: cancellationToken))).ToLookup(i => i.RunId);
+        var models = await LoggedModels.LoggedModelLinks.LoadRunLinksAsync(dialect, connection, rows.Select(r => r.Id).ToList(), cancellationToken);
         return rows.Select(r => new Run(
             ToInfo(r),
             new RunData(
@@ -967,7 +976,9 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 tags[r.Id].Select(t => new KeyValue(t.Key, t.Value)).ToList()),
             new RunInputs(inputs[r.Id].Select(i => new DatasetInput(
                 (JsonSerializer.Deserialize<Dictionary<string, string>>(i.Tags) ?? []).Select(t => new KeyValue(t.Key, t.Value)).ToList(),
-                new Dataset(i.Name, i.Digest, i.SourceType, i.Source, i.Schema, i.Profile))).ToList()))).ToList();
+                new Dataset(i.Name, i.Digest, i.SourceType, i.Source, i.Schema, i.Profile))).ToList(),
+                models[r.Id].FirstOrDefault()?.Inputs is { Count: > 0 } modelInputs ? modelInputs : null),
+            new RunOutputs(models[r.Id].FirstOrDefault()?.Outputs is { Count: > 0 } modelOutputs ? modelOutputs : null))).ToList();
     }
 
     /// <summary>
