@@ -67,8 +67,8 @@ public sealed record DatasetInput(IReadOnlyList<KeyValue> Tags, Dataset Dataset)
 /// <summary>What a run read: datasets, and logged models (<see cref="ModelInputs"/>, null when none).</summary>
 public sealed record RunInputs(IReadOnlyList<DatasetInput> DatasetInputs, IReadOnlyList<LoggedModels.RunModelLink>? ModelInputs = null);
 
-/// <summary>What a run produced: logged models, each at a step (null when none).</summary>
-public sealed record RunOutputs(IReadOnlyList<LoggedModels.RunModelLink>? ModelOutputs);
+/// <summary>What a run produced: logged models, each at a step.</summary>
+public sealed record RunOutputs(IReadOnlyList<LoggedModels.RunModelLink> ModelOutputs);
 
 public sealed record Run(RunInfo Info, RunData Data, RunInputs Inputs, RunOutputs? Outputs = null);
 

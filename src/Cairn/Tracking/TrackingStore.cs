@@ -978,7 +978,8 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 (JsonSerializer.Deserialize<Dictionary<string, string>>(i.Tags) ?? []).Select(t => new KeyValue(t.Key, t.Value)).ToList(),
                 new Dataset(i.Name, i.Digest, i.SourceType, i.Source, i.Schema, i.Profile))).ToList(),
                 models[r.Id].FirstOrDefault()?.Inputs is { Count: > 0 } modelInputs ? modelInputs : null),
-            new RunOutputs(models[r.Id].FirstOrDefault()?.Outputs is { Count: > 0 } modelOutputs ? modelOutputs : null))).ToList();
+            // Left out without model outputs, so that runs read as before by clients that know no outputs.
+            models[r.Id].FirstOrDefault()?.Outputs is { Count: > 0 } modelOutputs ? new RunOutputs(modelOutputs) : null)).ToList();
     }
 
     /// <summary>

@@ -358,6 +358,9 @@ public sealed class MlflowLoggedModelsTests(CairnApp app) : IClassFixture<CairnA
 
         var searched = (await _mlflow.OkAsync("runs/search", new { experiment_ids = new[] { experiment } }))["runs"]![0]!;
         Assert.Equal(produced, (string?)searched["outputs"]!["model_outputs"]![0]!["model_id"]);
+        var plain = (await _mlflow.GetOkAsync($"runs/get?run_id={await RunIdAsync(experiment)}"))["run"]!;
+        Assert.Null(plain["outputs"]);
+        Assert.Null(plain["inputs"]!["model_inputs"]);
 
         await (await _mlflow.PostAsync("runs/outputs", new { run_id = run }))
             .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'models'");
