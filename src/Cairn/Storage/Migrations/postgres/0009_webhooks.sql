@@ -1,4 +1,4 @@
--- PostgreSQL form of sqlite/0011_webhooks.sql.
+-- PostgreSQL form of sqlite/0009_webhooks.sql.
 -- Webhooks: HTTP endpoints told of registry events (MLflow 3.x's webhooks). The secret signs deliveries and is never
 -- returned by any API. A webhook's events keep the order they were given in (position).
 CREATE TABLE webhooks (

@@ -1,4 +1,4 @@
--- PostgreSQL form of sqlite/0009_logged_models.sql: the same tables, columns and keys; BIGINT for integers and epoch milliseconds.
+-- PostgreSQL form of sqlite/0007_logged_models.sql: the same tables, columns and keys; BIGINT for integers and epoch milliseconds.
 -- Logged models (MLflow 3's LoggedModel): a model an experiment's run produced, with its own id (m-<32 hex>), status,
 -- params, tags and the metrics linked to it; the runs it fed or came out of; the registered versions made from it.
 

@@ -1,4 +1,4 @@
--- PostgreSQL form of sqlite/0010_traces.sql; BIGINT for integers and epoch times.
+-- PostgreSQL form of sqlite/0008_traces.sql; BIGINT for integers and epoch times.
 -- Traces (GenAI tracing, as MLflow 3 records them): one row per trace with its timing, state and previews, its
 -- immutable metadata and mutable tags, the spans that OTLP exporters send, and links to the runs a trace belongs to.
 -- A trace belongs to an experiment; trace ids are the client's ("tr-" and the OpenTelemetry trace id in hex).
