@@ -273,9 +273,11 @@ internal static class MlflowTrackingApi
             new MlflowValidation.Field("value", MlflowValidation.FieldType.RealNumber, MlflowValidation.Check.Required, MlflowValidation.Check.Type),
             MlflowValidation.WholeField("timestamp", required: true), MlflowValidation.WholeField("step"));
 
+        // MLflow 3.5's schema: 2.x required datasets; a 3.x client logs model inputs alone.
         public static readonly MlflowSchema LogInputs = new(
             MlflowValidation.TextField("run_id", required: true),
-            new MlflowValidation.Field("datasets", MlflowValidation.FieldType.MessageList, MlflowValidation.Check.Required, MlflowValidation.Check.Type));
+            new MlflowValidation.Field("datasets", MlflowValidation.FieldType.MessageList, MlflowValidation.Check.Type),
+            new MlflowValidation.Field("models", MlflowValidation.FieldType.MessageList, MlflowValidation.Check.Type));
 
         public static readonly MlflowSchema LogBatch = new(
             RunIdTypeFirst,

@@ -43,6 +43,27 @@ public enum ComparisonOperator
     IsNotNull,
 }
 
+/// <summary>Comparison operators as a filter writes them.</summary>
+public static class ComparisonOperators
+{
+    /// <summary>The operator's text: <c>=</c>, <c>!=</c>, <c>LIKE</c>, <c>NOT IN</c>, <c>IS NULL</c> ….</summary>
+    public static string Text(this ComparisonOperator op) => op switch
+    {
+        ComparisonOperator.Equal => "=",
+        ComparisonOperator.NotEqual => "!=",
+        ComparisonOperator.LessThan => "<",
+        ComparisonOperator.LessThanOrEqual => "<=",
+        ComparisonOperator.GreaterThan => ">",
+        ComparisonOperator.GreaterThanOrEqual => ">=",
+        ComparisonOperator.Like => "LIKE",
+        ComparisonOperator.ILike => "ILIKE",
+        ComparisonOperator.In => "IN",
+        ComparisonOperator.NotIn => "NOT IN",
+        ComparisonOperator.IsNull => "IS NULL",
+        _ => "IS NOT NULL",
+    };
+}
+
 /// <summary>The left side of a comparison: an attribute (<c>name</c>) or a collection entry (<c>tags.team</c>, <see cref="Key"/> = "team").</summary>
 public sealed record FilterOperand(int Position, string Name, string? Key)
 {

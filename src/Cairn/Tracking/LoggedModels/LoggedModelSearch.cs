@@ -43,7 +43,7 @@ internal static class LoggedModelSearch
         {
             var (entity, key) = Entity(comparison.Operand);
             var numeric = entity == "metrics" || (entity == "attributes" && Attributes.TryGetValue(key, out var a) && a.Numeric);
-            var op = Operator(comparison.Operator);
+            var op = comparison.Operator.Text();
             if (!(numeric ? NumericOperators : StringOperators).Contains(op, StringComparer.Ordinal))
             {
                 throw new InvalidParameterException(
@@ -171,20 +171,6 @@ internal static class LoggedModelSearch
         };
     }
 
-    private static string Operator(ComparisonOperator op) => op switch
-    {
-        ComparisonOperator.Equal => "=",
-        ComparisonOperator.NotEqual => "!=",
-        ComparisonOperator.LessThan => "<",
-        ComparisonOperator.LessThanOrEqual => "<=",
-        ComparisonOperator.GreaterThan => ">",
-        ComparisonOperator.GreaterThanOrEqual => ">=",
-        ComparisonOperator.Like => "LIKE",
-        ComparisonOperator.ILike => "ILIKE",
-        ComparisonOperator.In => "IN",
-        ComparisonOperator.NotIn => "NOT IN",
-        _ => op.ToString(),
-    };
 
     private static string Exists(string table, string key, string condition, Dictionary<string, object?> parameters)
     {

@@ -120,7 +120,7 @@ public static class TraceFilter
         {
             (type, key) = Resolve(type, key);
         }
-        var op = Comparator(comparison.Operator);
+        var op = comparison.Operator.Text();
         var literals = comparison.Values;
         var isList = comparison.Operator is ComparisonOperator.In or ComparisonOperator.NotIn;
 
@@ -261,21 +261,6 @@ public static class TraceFilter
         };
     }
 
-    private static string Comparator(ComparisonOperator op) => op switch
-    {
-        ComparisonOperator.Equal => "=",
-        ComparisonOperator.NotEqual => "!=",
-        ComparisonOperator.LessThan => "<",
-        ComparisonOperator.LessThanOrEqual => "<=",
-        ComparisonOperator.GreaterThan => ">",
-        ComparisonOperator.GreaterThanOrEqual => ">=",
-        ComparisonOperator.Like => "LIKE",
-        ComparisonOperator.ILike => "ILIKE",
-        ComparisonOperator.In => "IN",
-        ComparisonOperator.NotIn => "NOT IN",
-        ComparisonOperator.IsNull => "IS NULL",
-        _ => "IS NOT NULL",
-    };
 
     private static string SqlOperator(string op) => op == "!=" ? "<>" : op;
 
