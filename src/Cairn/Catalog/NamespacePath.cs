@@ -14,6 +14,9 @@ public static partial class NamespacePath
     public const string Root = "/";
     private const int MaxSegmentLength = 128;
 
+    /// <summary>The longest free-form name: the width of MLflow's own <c>registered_models.name</c> column.</summary>
+    public const int MaxNameLength = 256;
+
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]
     private static partial Regex SegmentPattern();
 
@@ -51,7 +54,7 @@ public static partial class NamespacePath
         {
             CheckSegment(name, parameter, name);
         }
-        return name;
+        return CheckLength(name, parameter);
     }
 
     public static string FullName(string @namespace, string name) =>
@@ -69,12 +72,16 @@ public static partial class NamespacePath
         }
         if (!IsDotted(fullName))
         {
-            return (Root, fullName);
+            return (Root, CheckLength(fullName, "full_name"));
         }
         var parts = fullName.Split('.');
         var ns = parts.Length == 1 ? Root : "/" + string.Join('/', parts[..^1]);
         return (ns, parts[^1]);
     }
+
+    private static string CheckLength(string name, string parameter) => name.Length <= MaxNameLength
+        ? name
+        : throw new InvalidParameterException($"'{parameter}' is {name.Length} characters long; a model name has at most {MaxNameLength}.");
 
     /// <summary>True when every dot-separated segment of <paramref name="fullName"/> is a valid segment.</summary>
     private static bool IsDotted(string fullName)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Cairn.Tests.Api;
+using Cairn.Tracking;
 
 namespace Cairn.Tests.Mlflow;
 
@@ -142,6 +143,23 @@ public sealed class MlflowLoggedModelsTests(CairnApp app) : IClassFixture<CairnA
     }
 
     // ports test_rest_tracking.py::test_log_logged_model_params, test_set_logged_model_tags, test_delete_logged_model_tag
+    [Fact]
+    public async Task More_params_or_tags_than_one_batch_holds_are_refused_before_anything_is_written()
+    {
+        var experiment = await ExperimentAsync();
+        var tooMany = Enumerable.Range(0, TrackingLimits.MaxEntitiesPerBatch + 1).Select(i => new { key = $"k{i}", value = "v" }).ToArray();
+        await (await _mlflow.PostAsync("logged-models", new { experiment_id = experiment, @params = tooMany }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", $"send at most {TrackingLimits.MaxEntitiesPerBatch} at a time");
+
+        var id = Id(await CreateAsync(new { experiment_id = experiment }));
+        await (await _mlflow.PostAsync($"logged-models/{id}/params", new { model_id = id, @params = tooMany }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", $"send at most {TrackingLimits.MaxEntitiesPerBatch} at a time");
+        await (await _mlflow.PatchAsync($"logged-models/{id}/tags", new { tags = tooMany }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", $"send at most {TrackingLimits.MaxEntitiesPerBatch} at a time");
+        Assert.Null((await GetAsync(id))["data"]!["params"]);
+        Assert.Null((await GetAsync(id))["info"]!["tags"]);
+    }
+
     [Fact]
     public async Task Params_and_tags_are_set_overwritten_and_a_tag_deleted_twice_is_not_found()
     {

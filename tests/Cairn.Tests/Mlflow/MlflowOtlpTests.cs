@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Cairn.Tests.Api;
+using Cairn.Tracking.Traces;
 using Google.Protobuf;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
@@ -205,6 +206,13 @@ public sealed class MlflowOtlpTests(CairnApp app) : IClassFixture<CairnApp>
         await Refused(await ExportAsync(experimentId, Request(shortId).ToByteArray()), 422, "Cannot convert OpenTelemetry span to MLflow span");
         var noTraceId = NewSpan(ByteString.Empty, "incomplete-span", null, Start, Start + Second, Status.Types.StatusCode.Ok);
         await Refused(await ExportAsync(experimentId, Request(noTraceId).ToByteArray()), 422, "Cannot convert OpenTelemetry span to MLflow span");
+
+        // A caller's span count is bounded before the write lock: one span too many stores none of them.
+        var (crowdedId, crowdedMlflowId) = NewTraceId();
+        var crowd = Enumerable.Range(0, TraceStore.MaxSpansPerRequest + 1)
+            .Select(i => NewSpan(crowdedId, $"s{i}", null, Start, Start + Second, Status.Types.StatusCode.Ok)).ToArray();
+        await Refused(await ExportAsync(experimentId, Request(crowd).ToByteArray()), 422, $"send at most {TraceStore.MaxSpansPerRequest} at a time");
+        await (await _v3.GetAsync($"traces/{crowdedMlflowId}")).MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST");
     }
 
     // Spans as a plain OpenTelemetry SDK exports them (no MLflow attributes) make traces that searches find, as in

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cairn.Catalog;
 using Cairn.Client;
 using Cairn.Tests.Api;
 
@@ -107,6 +108,20 @@ public sealed class MlflowRegistryNamesAndSourcesTests(CairnApp app) : IClassFix
         await (await _native.PostJsonAsync("/api/v1/models", new { @namespace = "/team", model_name = "my model" })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
         await (await _native.PostJsonAsync("/api/v1/models", new { @namespace = "/", model_name = "team.model" })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
         await (await _mlflow.PostAsync("registered-models/create", new { name = "" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'name'");
+    }
+
+    [Fact]
+    public async Task A_free_form_name_longer_than_mlflows_column_is_refused_naming_the_limit_and_nothing_is_stored()
+    {
+        var tooLong = new string('y', NamespacePath.MaxNameLength + 1);
+        var kept = Guid.NewGuid().ToString("N");
+        await (await _mlflow.PostAsync("registered-models/create", new { name = tooLong }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", $"at most {NamespacePath.MaxNameLength}");
+        await _mlflow.OkAsync("registered-models/create", new { name = kept + " x" });
+        await (await _mlflow.PostAsync("registered-models/rename", new { name = kept + " x", new_name = tooLong }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", $"at most {NamespacePath.MaxNameLength}");
+        await _mlflow.GetOkAsync($"registered-models/get?name={Escape(kept + " x")}");
+        await (await _mlflow.GetAsync($"registered-models/get?name={tooLong}")).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
     }
 
     [Fact]

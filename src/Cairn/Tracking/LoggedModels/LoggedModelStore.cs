@@ -335,6 +335,13 @@ public sealed class LoggedModelStore(CairnDatabase database, AuditChain audit, T
 
     private static List<KeyValue> CheckPairs(IReadOnlyList<KeyValue>? pairs, string kind)
     {
+        // Each pair is a row written under the write lock: the count a caller sends is bounded before it is taken, at
+        // the entity limit of MLflow's log-batch (MLflow sets none for logged models).
+        if (pairs is { Count: > TrackingLimits.MaxEntitiesPerBatch })
+        {
+            throw new InvalidParameterException(
+                $"A request holds {pairs.Count} {kind.ToLowerInvariant()}s; send at most {TrackingLimits.MaxEntitiesPerBatch} at a time.");
+        }
         var list = new List<KeyValue>();
         foreach (var pair in pairs ?? [])
         {

@@ -25,6 +25,12 @@ public sealed class TraceStore(CairnDatabase database, AuditChain audit)
 
     public const int MaxTagKeyLength = 250;
 
+    /// <summary>
+    /// At most this many spans are stored from one request: each is a row written under the write lock, so the count a
+    /// caller sends is bounded before the lock is taken (OpenTelemetry's batch exporter sends 512 by default).
+    /// </summary>
+    public const int MaxSpansPerRequest = 10_000;
+
     private sealed record TraceRow
     {
         public string TraceId { get; init; } = "";
@@ -387,6 +393,10 @@ public sealed class TraceStore(CairnDatabase database, AuditChain audit)
         if (spans.Count == 0)
         {
             return;
+        }
+        if (spans.Count > MaxSpansPerRequest)
+        {
+            throw new InvalidParameterException($"A request holds {spans.Count} spans; send at most {MaxSpansPerRequest} at a time.");
         }
         await database.WriteAsync(async (connection, transaction) =>
         {
