@@ -113,6 +113,7 @@ public static class CairnServer
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MlmdStore>();
         services.AddSingleton<Cairn.Lineage.OpenLineage.OpenLineageIngest>();
+        services.AddSingleton<Cairn.Lineage.ColumnLineage>();
         services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
         services.AddSingleton(sp =>
         {
@@ -172,6 +173,7 @@ public static class CairnServer
         v1.MapMetadataApi();
         v1.MapMlmdApi();
         v1.MapOpenLineageApi();
+        v1.MapColumnLineageApi();
         v1.MapMetadataSchemasApi();
         v1.MapTracesApi();
         app.MapMlflowApi();

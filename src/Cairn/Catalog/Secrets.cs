@@ -13,6 +13,19 @@ public static partial class Secrets
 
     public static bool IsSecretKey(string key) => SecretKey().IsMatch(key);
 
+    // user:password@ after a URI scheme (postgres://, jdbc:mysql://, s3a://), and password-like query parameters.
+    [GeneratedRegex(@"(?<prefix>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#@:\s]*:)[^/?#@\s]+@|(?<param>[?&;](?:password|passwd|pwd|secret|token|access_?key|secret_?key|sig)=)[^&;#\s]*", RegexOptions.IgnoreCase)]
+    private static partial Regex UriSecret();
+
+    /// <summary>
+    /// Text with the credentials of any URI in it masked: <c>postgres://user:password@host</c> becomes
+    /// <c>postgres://user:****@host</c>, <c>?password=…</c> becomes <c>?password=****</c>. Text without a URI secret
+    /// comes back as the same instance.
+    /// </summary>
+    public static string MaskUri(string text) =>
+        !text.Contains('@', StringComparison.Ordinal) && !text.Contains('=', StringComparison.Ordinal) ? text
+        : UriSecret().Replace(text, m => m.Groups["prefix"].Success ? m.Groups["prefix"].Value + Mask + "@" : m.Groups["param"].Value + Mask);
+
     public static IReadOnlyList<DataSource> MaskAll(IReadOnlyList<DataSource> sources) =>
         sources.Select(s => s.Connection is null ? s : s with { Connection = MaskObject(s.Connection) }).ToList();
 

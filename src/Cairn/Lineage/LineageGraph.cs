@@ -25,7 +25,14 @@ public sealed record LineagePath(string From, string To, IReadOnlyList<string> N
 
 public sealed record CreateEdgeRequest(string? Source, string? Target, string? Kind = null);
 
-/// <summary>Typed node ids, as Marquez writes them.</summary>
+/// <summary>
+/// Typed node ids, as Marquez writes them: <c>dataset:&lt;namespace&gt;:&lt;name&gt;</c>, <c>job:&lt;namespace&gt;:&lt;name&gt;</c>,
+/// <c>run:&lt;id&gt;</c>. Namespaces and names may both hold colons (<c>s3://bucket</c> and
+/// <c>logs/2026-12-06T10:00:00.json</c>, a job <c>spark:app:stage</c>), so an id is made from its parts and its node
+/// keeps them (<see cref="DatasetNode"/>, <see cref="JobNode"/>): the store looks nodes up by the whole id and never
+/// needs to split one. Only an id typed by someone for a node that does not exist yet is split, by
+/// <see cref="Parse"/>, with Marquez's rule.
+/// </summary>
 public static class NodeIds
 {
     public static string Dataset(string @namespace, string name) => $"dataset:{@namespace}:{name}";
@@ -43,7 +50,27 @@ public static class NodeIds
     /// <summary>A logged model (MLflow 3), by its id (<c>m-…</c>).</summary>
     public static string LoggedModel(string modelId) => $"logged_model:{modelId}";
 
-    /// <summary>The node an id names: its kind, namespace and name; refuses ids of an unknown kind or shape.</summary>
+    /// <summary>A dataset's node from its namespace and name, whatever colons they hold.</summary>
+    public static LineageNode DatasetNode(string @namespace, string name) => new(Dataset(@namespace, name), "dataset", @namespace, name);
+
+    /// <summary>A job's node from its namespace and name, whatever colons they hold.</summary>
+    public static LineageNode JobNode(string @namespace, string name) => new(Job(@namespace, name), "job", @namespace, name);
+
+    /// <summary>A feature's node from its namespace and name.</summary>
+    public static LineageNode FeatureNode(string @namespace, string name) => new(Feature(@namespace, name), "feature", @namespace, name);
+
+    /// <summary>A run's node.</summary>
+    public static LineageNode RunNode(string runId) => new(Run(runId), "run", null, runId);
+
+    /// <summary>
+    /// The node an id names: its kind, namespace and name; refuses ids of an unknown kind or shape. An id whose namespace
+    /// or name holds colons is ambiguous (<c>dataset:a:b:c</c> is a:b + c or a + b:c); it is split as Marquez's
+    /// <c>NodeId</c> splits it, at the first colon that does not start <c>//</c> (a URI's scheme) or a digit (a port,
+    /// a time), so <c>dataset:s3://bucket:logs/2026-12-06T10:00:00.json</c> is s3://bucket + the key, and
+    /// <c>dataset:postgres://db:5432:public.t</c> is postgres://db:5432 + public.t. When no colon qualifies, the last
+    /// one splits. Callers that know the parts build the node from them instead (<see cref="DatasetNode"/>), and lookups
+    /// of existing nodes go by the whole id.
+    /// </summary>
     public static LineageNode Parse(string? id)
     {
         if (string.IsNullOrWhiteSpace(id))
@@ -53,15 +80,31 @@ public static class NodeIds
         var colon = id.IndexOf(':', StringComparison.Ordinal);
         var kind = colon < 0 ? "" : id[..colon];
         var rest = colon < 0 ? "" : id[(colon + 1)..];
-        // Namespaces may hold colons themselves (s3://bucket): the name is after the last one.
-        var last = rest.LastIndexOf(':');
+        var split = kind is "dataset" or "job" or "feature" or "deployment" ? MarquezSplit(rest) : rest.LastIndexOf(':');
         return kind switch
         {
             "run" or "logged_model" when rest.Length > 0 => new LineageNode(id, kind, null, rest),
-            "dataset" or "job" or "model" or "feature" or "artifact" or "deployment" when last > 0 && last < rest.Length - 1 => new LineageNode(id, kind, rest[..last], rest[(last + 1)..]),
+            "dataset" or "job" or "model" or "feature" or "artifact" or "deployment" when split > 0 && split < rest.Length - 1 => new LineageNode(id, kind, rest[..split], rest[(split + 1)..]),
             _ => throw new InvalidParameterException(
                 $"'{id}' is not a lineage node id: use dataset:<namespace>:<name>, job:<namespace>:<name>, feature:<namespace>:<name>, artifact:<type>:<name>, run:<id>, logged_model:<id>, model:<full_name>:<version> or deployment:<environment>:<name>."),
         };
+    }
+
+    /// <summary>
+    /// Where <c>&lt;namespace&gt;:&lt;name&gt;</c> splits by Marquez's rule: the first colon followed by neither
+    /// <c>//</c> nor a digit; the last colon when none is; -1 when there is no colon.
+    /// </summary>
+    public static int MarquezSplit(string rest)
+    {
+        for (var i = rest.IndexOf(':', StringComparison.Ordinal); i >= 0; i = rest.IndexOf(':', i + 1))
+        {
+            var next = rest.AsSpan(i + 1);
+            if (!next.StartsWith("//", StringComparison.Ordinal) && !(next.Length > 0 && char.IsAsciiDigit(next[0])))
+            {
+                return i;
+            }
+        }
+        return rest.LastIndexOf(':');
     }
 }
 

@@ -23,6 +23,11 @@ public sealed record ColumnStatistics(
     Histogram? Histogram = null,
     IReadOnlyDictionary<string, double>? Quantiles = null);
 
+/// <summary>
+/// A dataset. <see cref="Facets"/> holds the OpenLineage dataset facets its events carried, as a JSON object of facet
+/// name → facet as last sent (later events replace a facet whole, and add to the others); <see cref="ColumnLineage"/>
+/// what each of its fields was computed from, as the <c>columnLineage</c> facets of the runs that wrote it said.
+/// </summary>
 public sealed record Dataset(
     string Id,
     string Namespace,
@@ -37,7 +42,12 @@ public sealed record Dataset(
     long CreatedAt,
     string CreatedBy,
     long UpdatedAt,
-    string UpdatedBy);
+    string UpdatedBy,
+    JsonElement Facets)
+{
+    /// <summary>Per output field (<c>""</c> for inputs that affect the whole dataset), the fields it was computed from.</summary>
+    public IReadOnlyList<ColumnLineageField> ColumnLineage { get; init; } = [];
+}
 
 /// <summary>
 /// Creates a dataset or updates the one with this namespace and name: what is given replaces what was there, what is
@@ -54,7 +64,7 @@ public sealed record PutDatasetRequest(
     JsonElement? Properties = null,
     IReadOnlyDictionary<string, string>? Tags = null);
 
-/// <summary>One version a dataset was written at.</summary>
+/// <summary>One version a dataset was written at, with its facets as they were then.</summary>
 public sealed record DatasetVersion(
     string Version,
     string? Location,
@@ -62,7 +72,8 @@ public sealed record DatasetVersion(
     IReadOnlyDictionary<string, ColumnStatistics> Statistics,
     string? RunId,
     long CreatedAt,
-    string CreatedBy);
+    string CreatedBy,
+    JsonElement Facets);
 
 public sealed record Feature(
     string Id,
@@ -107,7 +118,8 @@ public static class ExecutionState
 /// <summary>
 /// A run of a job: one training, evaluation, ingestion or transformation step (or a declared execution type), with
 /// what it read and wrote. <see cref="Facets"/> holds the OpenLineage run and job facets its events carried
-/// (<c>{"run": {…}, "job": {…}}</c>, later events adding to earlier ones). Its node is <c>run:&lt;run_id&gt;</c>, hanging from <c>job:&lt;namespace&gt;:&lt;name&gt;</c>.
+/// (<c>{"run": {…}, "job": {…}}</c>, later events adding to earlier ones); <see cref="DatasetFacets"/> the input and
+/// output facets of what it read and wrote (<c>{"inputs": {"dataset:…": {…}}, "outputs": {…}}</c>). Its node is <c>run:&lt;run_id&gt;</c>, hanging from <c>job:&lt;namespace&gt;:&lt;name&gt;</c>.
 /// </summary>
 public sealed record Execution(
     string Id,
@@ -127,7 +139,8 @@ public sealed record Execution(
     long CreatedAt,
     string CreatedBy,
     long UpdatedAt,
-    string UpdatedBy);
+    string UpdatedBy,
+    JsonElement DatasetFacets);
 
 /// <summary>
 /// Creates or updates an execution. Without <see cref="RunId"/> a new one is made. <see cref="Inputs"/> and

@@ -18,6 +18,8 @@ namespace Cairn.Lineage;
 /// </summary>
 public sealed class MetadataStore(CairnDatabase database, AuditChain audit, TimeProvider clock)
 {
+    private readonly ColumnLineage _columnLineage = new(database);
+
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
@@ -85,6 +87,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         public string? Schema { get; init; }
         public string? Statistics { get; init; }
         public string Properties { get; init; } = "{}";
+        public string Facets { get; init; } = "{}";
         public string? Tags { get; init; }
         public long CreatedAt { get; init; }
         public string CreatedBy { get; init; } = "";
@@ -135,6 +138,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         public string? Location { get; init; }
         public string? Schema { get; init; }
         public string? Statistics { get; init; }
+        public string? Facets { get; init; }
         public string? RunId { get; init; }
         public long CreatedAt { get; init; }
         public string CreatedBy { get; init; } = "";
@@ -144,7 +148,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         $"(SELECT {database.Dialect.JsonObjectAggregate("t.key", "t.value")} FROM metadata_tags t WHERE t.entity_id = {idColumn}) AS tags";
 
     private string SelectDatasets => $"""
-        SELECT d.id, d.namespace, d.name, d.version, d.location, d.description, d.schema, d.statistics, d.properties,
+        SELECT d.id, d.namespace, d.name, d.version, d.location, d.description, d.schema, d.statistics, d.properties, d.facets,
                {TagsOf("d.id")}, d.created_at, d.created_by, d.updated_at, d.updated_by
         FROM datasets d
         """;
@@ -182,9 +186,11 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     /// The dataset write inside someone else's transaction (the dataset API's, an OpenLineage event's): validates,
     /// records the node, merges the fields given, keeps a new version in the history. Returns the dataset's node.
     /// </summary>
-    internal async Task<LineageNode> UpsertDatasetAsync(DbTransaction transaction, string actor, PutDatasetRequest request, string? runId, CancellationToken cancellationToken)
+    // facets: OpenLineage dataset facets (a JSON object of name → facet), each put over the one stored.
+    internal async Task<LineageNode> UpsertDatasetAsync(DbTransaction transaction, string actor, PutDatasetRequest request, string? runId, CancellationToken cancellationToken, string? facets = null)
     {
-        var node = NodeIds.Parse(DatasetId(request.Namespace, request.Name));
+        // Credentials in a URI (postgres://user:password@host) never reach the store: ids, names and locations are masked.
+        var node = NodeIds.DatasetNode(Secrets.MaskUri(Required("namespace", request.Namespace)), Secrets.MaskUri(Required("name", request.Name)));
         CheckText("version", request.Version, 256);
         CheckText("location", request.Location, 4096);
         CheckSchema(request.Schema);
@@ -203,7 +209,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         {
             await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: existing == 0, cancellationToken);
         }
-        if (existing > 0 && request is { Version: null, Location: null, Description: null, Schema: null, Statistics: null, Tags: null } && properties is null)
+        if (existing > 0 && request is { Version: null, Location: null, Description: null, Schema: null, Statistics: null, Tags: null } && properties is null && facets is null)
         {
             // Only named (an input without facets, as most are): nothing to write.
             return node;
@@ -214,9 +220,10 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         await connection.ExecuteAsync(new CommandDefinition(
             $$"""
             {{EnsureNodeSql}};
-            INSERT INTO datasets (id, namespace, name, version, location, description, schema, statistics, properties, created_at, created_by, updated_at, updated_by)
-            VALUES (@Id, @Namespace, @Name, @version, @location, @description, @schema, @statistics, COALESCE(@properties, '{}'), @now, @actor, @now, @actor)
+            INSERT INTO datasets (id, namespace, name, version, location, description, schema, statistics, properties, facets, created_at, created_by, updated_at, updated_by)
+            VALUES (@Id, @Namespace, @Name, @version, @location, @description, @schema, @statistics, COALESCE(@properties, '{}'), COALESCE(@facets, '{}'), @now, @actor, @now, @actor)
             ON CONFLICT (id) DO UPDATE SET
+                facets = CASE WHEN @facets IS NULL THEN datasets.facets ELSE {{database.Dialect.JsonMergeObjects("datasets.facets", "excluded.facets")}} END,
                 version = COALESCE(excluded.version, datasets.version),
                 location = COALESCE(excluded.location, datasets.location),
                 description = COALESCE(excluded.description, datasets.description),
@@ -229,20 +236,25 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             ;
             {DatasetVersionSql}
             """),
-            new { node.Id, node.Kind, node.Namespace, node.Name, version = request.Version, location = request.Location, description = request.Description, schema, statistics, properties, runId, now, actor },
+            new { node.Id, node.Kind, node.Namespace, node.Name, version = request.Version, location = request.Location is null ? null : Secrets.MaskUri(request.Location), description = request.Description, schema, statistics, properties, facets, runId, now, actor },
             transaction, cancellationToken: cancellationToken));
         await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
         return node;
     }
 
+    /// <summary>A dataset by its namespace and name, or by another name a symlinks facet gave it; with its column lineage.</summary>
     public async Task<Dataset> GetDatasetAsync(Caller caller, string? @namespace, string? name, CancellationToken cancellationToken)
     {
         caller.Require(Role.Reader, NamespacePath.Root);
         var id = DatasetId(@namespace, name);
         return await database.ReadAsync(async connection =>
-            ToDataset(await connection.QuerySingleOrDefaultAsync<DatasetRow>(new CommandDefinition(
-                SelectDatasets + " WHERE d.id = @id", new { id }, cancellationToken: cancellationToken)) ?? throw Missing("Dataset", id)),
-            cancellationToken);
+        {
+            var dataset = ToDataset(await connection.QuerySingleOrDefaultAsync<DatasetRow>(new CommandDefinition(
+                SelectDatasets + " WHERE d.id = COALESCE((SELECT dataset_id FROM dataset_aliases WHERE id = @id), @id)", new { id }, cancellationToken: cancellationToken))
+                ?? throw Missing("Dataset", Secrets.MaskUri(id)));
+            var lineage = await _columnLineage.OfDatasetsAsync(connection, null, [dataset.Id], cancellationToken);
+            return dataset with { ColumnLineage = lineage.GetValueOrDefault(dataset.Id) ?? [] };
+        }, cancellationToken);
     }
 
     /// <summary>Every version the dataset was written at, newest first.</summary>
@@ -251,16 +263,17 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         var dataset = await GetDatasetAsync(caller, @namespace, name, cancellationToken);
         var rows = await database.ReadAsync(connection => connection.QueryAsync<DatasetVersionRow>(new CommandDefinition(
             """
-            SELECT version, location, schema, statistics, run_id, created_at, created_by FROM dataset_versions
+            SELECT version, location, schema, statistics, facets, run_id, created_at, created_by FROM dataset_versions
             WHERE dataset_id = @Id ORDER BY created_at DESC, version DESC
             """, new { dataset.Id }, cancellationToken: cancellationToken)), cancellationToken);
-        return rows.Select(r => new DatasetVersion(r.Version, r.Location, ReadSchema(r.Schema), ReadStatistics(r.Statistics), r.RunId, r.CreatedAt, r.CreatedBy)).ToList();
+        return rows.Select(r => new DatasetVersion(r.Version, r.Location, ReadSchema(r.Schema), ReadStatistics(r.Statistics), r.RunId, r.CreatedAt, r.CreatedBy, ReadProperties(r.Facets ?? "{}"))).ToList();
     }
 
     public async Task<DatasetPage> SearchDatasetsAsync(Caller caller, MetadataQuery query, CancellationToken cancellationToken)
     {
         var (rows, next) = await SearchAsync<DatasetRow>(caller, query, DatasetSchema, SelectDatasets, ["d.namespace", "d.name", "d.description"], "namespace ASC, name ASC", cancellationToken);
-        return new DatasetPage(rows.Select(ToDataset).ToList(), next);
+        var lineage = await database.ReadAsync(connection => _columnLineage.OfDatasetsAsync(connection, null, rows.Select(r => r.Id).ToList(), cancellationToken), cancellationToken);
+        return new DatasetPage(rows.Select(r => ToDataset(r) with { ColumnLineage = lineage.GetValueOrDefault(r.Id) ?? [] }).ToList(), next);
     }
 
     // ---- features ----
@@ -268,8 +281,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     public async Task<(Feature Feature, bool Created)> PutFeatureAsync(Caller caller, PutFeatureRequest request, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var node = NodeIds.Parse(NodeIds.Feature(Required("namespace", request.Namespace), Required("name", request.Name)));
-        CheckName(node.Name);
+        var node = NodeIds.FeatureNode(Required("namespace", request.Namespace), Required("name", request.Name));
         CheckText("value_type", request.ValueType, 256);
         CheckStatistics(request.Statistics is null ? null : new Dictionary<string, ColumnStatistics> { ["statistics"] = request.Statistics });
         var properties = PropertiesJson(request.Properties);
@@ -364,7 +376,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     internal async Task<LineageNode> UpsertExecutionAsync(DbTransaction transaction, string actor, PutExecutionRequest request, CancellationToken cancellationToken, JsonObject? facets = null)
     {
         var runId = CheckRunId(request.RunId);
-        var node = NodeIds.Parse(NodeIds.Run(runId));
+        var node = NodeIds.RunNode(runId);
         var connection = transaction.Connection!;
         var existing = await connection.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
             "SELECT id, run_id, type, job_namespace, job_name, state, facets FROM executions WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken));
@@ -376,8 +388,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             ?? throw new InvalidParameterException("'job_namespace' is required for a new execution: the namespace of the job it is a run of.");
         var jobName = request.JobName ?? existing?.JobName
             ?? throw new InvalidParameterException("'job_name' is required for a new execution: the name of the job it is a run of.");
-        var job = NodeIds.Parse(NodeIds.Job(jobNamespace, jobName));
-        CheckName(job.Name);
+        var job = NodeIds.JobNode(jobNamespace, jobName);
         if (existing is not null && (existing.JobNamespace, existing.JobName) != (jobNamespace, jobName))
         {
             throw new InvalidParameterException($"Execution '{runId}' is a run of job {existing.JobNamespace}:{existing.JobName}; it cannot become a run of {jobNamespace}:{jobName}.");
@@ -393,7 +404,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         }
         var properties = PropertiesJson(request.Properties);
         CheckTags(request.Tags);
-        var parent = request.ParentRunId is null ? null : NodeIds.Parse(NodeIds.Run(CheckRunId(request.ParentRunId)));
+        var parent = request.ParentRunId is null ? null : NodeIds.RunNode(CheckRunId(request.ParentRunId));
         if (parent?.Id == node.Id)
         {
             throw new InvalidParameterException($"Execution '{runId}' cannot be its own parent.");
@@ -520,11 +531,63 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             UNION ALL
             SELECT source, target, kind FROM lineage_edges WHERE kind = 'output' AND {database.Dialect.InList("source", "@ids")}
             """, new { ids }, transaction, cancellationToken: cancellationToken))).ToList();
+        var ioFacets = ids.Count == 0 ? [] : (await connection.QueryAsync<(string RunId, string DatasetId, string Direction, string Facets)>(new CommandDefinition(
+            $"SELECT run_id, dataset_id, direction, facets FROM run_dataset_facets WHERE {database.Dialect.InList("run_id", "@ids")} ORDER BY run_id, direction, dataset_id",
+            new { ids }, transaction, cancellationToken: cancellationToken))).ToList();
         return rows.Select(r => new Execution(
             r.Id, r.RunId, r.Type, r.JobNamespace, r.JobName, r.State, ReadProperties(r.Properties), ReadProperties(r.Facets), r.ParentRunId, r.StartedAt, r.EndedAt,
             edges.Where(e => e.Kind == "input" && e.Target == r.Id).Select(e => e.Source).Order(StringComparer.Ordinal).ToList(),
             edges.Where(e => e.Kind == "output" && e.Source == r.Id).Select(e => e.Target).Order(StringComparer.Ordinal).ToList(),
-            Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy)).ToList();
+            Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy, DatasetFacetsOf(ioFacets, r.Id))).ToList();
+    }
+
+    /// <summary>A run's input and output facets: <c>{"inputs": {dataset id: facets}, "outputs": {…}}</c>, only the places that have some.</summary>
+    private static JsonElement DatasetFacetsOf(List<(string RunId, string DatasetId, string Direction, string Facets)> rows, string runId)
+    {
+        var result = new JsonObject();
+        foreach (var row in rows.Where(r => r.RunId == runId))
+        {
+            var place = row.Direction == "input" ? "inputs" : "outputs";
+            var byDataset = result[place] as JsonObject ?? (JsonObject)(result[place] = new JsonObject());
+            byDataset[row.DatasetId] = JsonNode.Parse(row.Facets);
+        }
+        return JsonSerializer.SerializeToElement(result);
+    }
+
+    /// <summary>
+    /// Records the input and output facets of one run's reads and writes, one statement for all of them; each facet is
+    /// put over the one stored for that run, dataset and direction.
+    /// </summary>
+    internal async Task RecordDatasetFacetsAsync(DbTransaction transaction, string runNodeId, IReadOnlyList<(string DatasetId, string Direction, string Facets)> facets, CancellationToken cancellationToken)
+    {
+        if (facets.Count == 0)
+        {
+            return;
+        }
+        var parameters = new DynamicParameters();
+        parameters.Add("run", runNodeId);
+        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var rows = new List<string>(facets.Count);
+        // One row per (dataset, direction): a dataset named twice in one event's inputs has its facets put together first.
+        foreach (var (group, i) in facets.GroupBy(f => (f.DatasetId, f.Direction)).Select((g, i) => (g, i)))
+        {
+            var merged = new JsonObject();
+            foreach (var (name, facet) in group.SelectMany(f => JsonNode.Parse(f.Facets)!.AsObject()))
+            {
+                merged[name] = facet?.DeepClone();
+            }
+            parameters.Add($"d{i}", group.Key.DatasetId);
+            parameters.Add($"w{i}", group.Key.Direction);
+            parameters.Add($"f{i}", merged.ToJsonString());
+            rows.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(@run, @d{i}, @w{i}, @f{i}, @now)"));
+        }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO run_dataset_facets (run_id, dataset_id, direction, facets, updated_at) VALUES {string.Join(", ", rows)}
+            ON CONFLICT (run_id, dataset_id, direction) DO UPDATE SET
+                facets = {database.Dialect.JsonMergeObjects("run_dataset_facets.facets", "excluded.facets")},
+                updated_at = excluded.updated_at
+            """, parameters, transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>The nodes a write names as read or written; each must exist, so a typo is an error, not a new node.</summary>
@@ -563,8 +626,8 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
 
     // The version history keeps what the dataset looked like when that version was first written.
     private const string DatasetVersionSql = """
-        INSERT INTO dataset_versions (dataset_id, version, location, schema, statistics, run_id, created_at, created_by)
-        SELECT id, @version, location, schema, statistics, @runId, @now, @actor FROM datasets WHERE id = @Id
+        INSERT INTO dataset_versions (dataset_id, version, location, schema, statistics, facets, run_id, created_at, created_by)
+        SELECT id, @version, location, schema, statistics, facets, @runId, @now, @actor FROM datasets WHERE id = @Id
         ON CONFLICT (dataset_id, version) DO NOTHING
         """;
 
@@ -580,26 +643,13 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         }
     }
 
-    private static string DatasetId(string? @namespace, string? name)
-    {
-        var id = NodeIds.Dataset(Required("namespace", @namespace), Required("name", name));
-        CheckName(name!);
-        return id;
-    }
+    private static string DatasetId(string? @namespace, string? name) =>
+        NodeIds.Dataset(Secrets.MaskUri(Required("namespace", @namespace)), Secrets.MaskUri(Required("name", name)));
 
     private static string Required(string field, string? value) =>
         string.IsNullOrWhiteSpace(value) ? throw new InvalidParameterException($"'{field}' is required.")
         : value.Length > 1024 ? throw new InvalidParameterException($"'{field}' is {value.Length} characters long; at most 1024 are allowed.")
         : value;
-
-    /// <summary>Names may not hold a colon: in a node id the name is what follows the last one (namespaces may hold them, as s3://bucket does).</summary>
-    private static void CheckName(string name)
-    {
-        if (name.Contains(':', StringComparison.Ordinal))
-        {
-            throw new InvalidParameterException($"'name' may not contain ':' (node ids end with ':<name>'); got '{name}'.");
-        }
-    }
 
     private static string CheckRunId(string? runId)
     {
@@ -736,7 +786,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
 
     private static Dataset ToDataset(DatasetRow r) => new(
         r.Id, r.Namespace, r.Name, r.Version, r.Location, r.Description, ReadSchema(r.Schema), ReadStatistics(r.Statistics),
-        ReadProperties(r.Properties), Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy);
+        ReadProperties(r.Properties), Json.ToDictionary<string>(r.Tags), r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy, ReadProperties(r.Facets));
 
     private static Feature ToFeature(FeatureRow r) => new(
         r.Id, r.Namespace, r.Name, r.ValueType, r.Description, r.DatasetId,

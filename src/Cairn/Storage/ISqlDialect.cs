@@ -24,6 +24,13 @@ public interface ISqlDialect
     string JsonObjectAggregate(string key, string value);
 
     /// <summary>
+    /// SQL for the JSON object (text) <paramref name="existing"/> with the members of <paramref name="added"/> put over
+    /// it, each replaced whole (not RFC 7396's deep merge, which would drop nulls and mix two versions of a member):
+    /// how facets, sent whole by every event, accumulate.
+    /// </summary>
+    string JsonMergeObjects(string existing, string added);
+
+    /// <summary>
     /// SQL testing <paramref name="column"/> against a list parameter. Dapper expands a list into <c>IN (@p1, @p2, …)</c>
     /// on SQLite but sends it to PostgreSQL as one array, which needs <c>= ANY(@p)</c>.
     /// </summary>

@@ -21,6 +21,8 @@ public sealed class PostgresDialect : ISqlDialect
     // json_object_agg is NULL over no rows, where SQLite's json_group_object gives {}: readers expect an object.
     public string JsonObjectAggregate(string key, string value) => $"COALESCE(json_object_agg({key}, {value})::text, '{{}}')";
 
+    public string JsonMergeObjects(string existing, string added) => $"CAST(CAST({existing} AS jsonb) || CAST({added} AS jsonb) AS TEXT)";
+
     public string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
     public string SkipLocked => "FOR UPDATE SKIP LOCKED";

@@ -21,6 +21,13 @@ public sealed class SqliteDialect : ISqlDialect
 
     public string JsonObjectAggregate(string key, string value) => $"json_group_object({key}, {value})";
 
+    // json_each gives an object's members as rows; json() keeps an object or array member JSON in the aggregate.
+    public string JsonMergeObjects(string existing, string added) => $"""
+        (SELECT json_group_object(key, json(CASE WHEN type IN ('object', 'array') THEN value WHEN type = 'true' THEN 'true' WHEN type = 'false' THEN 'false' WHEN type = 'null' THEN 'null' ELSE json_quote(value) END))
+         FROM (SELECT key, value, type FROM json_each({existing}) WHERE key NOT IN (SELECT key FROM json_each({added}))
+               UNION ALL SELECT key, value, type FROM json_each({added})))
+        """;
+
     public string InList(string column, string parameter) => $"{column} IN {parameter}";
 
     public string SkipLocked => "";

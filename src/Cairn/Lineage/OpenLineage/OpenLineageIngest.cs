@@ -126,7 +126,12 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     private Task<List<IngestResult>> WriteAsync(List<Pending> group) => database.WriteAsync(async (_, transaction) =>
     {
         var results = new List<IngestResult>(group.Count);
-        var linked = new HashSet<string>(StringComparer.Ordinal);
+        // Secrets in URIs are masked before anything is read from the events, so none reaches the store or the audit log.
+        foreach (var @event in group.SelectMany(p => p.Events))
+        {
+            DatasetNames.MaskCredentials(@event);
+        }
+        var names = await DatasetNames.LoadAsync(transaction, database.Dialect, group.SelectMany(p => p.Events), CancellationToken.None);
         var byActor = new Dictionary<string, List<RecordedEvent>>(StringComparer.Ordinal);
         foreach (var pending in group)
         {
@@ -135,7 +140,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             var recorded = byActor.TryGetValue(pending.Actor, out var list) ? list : byActor[pending.Actor] = [];
             foreach (var @event in pending.Events)
             {
-                recorded.Add(await RecordAsync(transaction, pending.Actor, @event, runs, datasets, linked, CancellationToken.None));
+                recorded.Add(await RecordAsync(transaction, pending.Actor, @event, runs, datasets, names, CancellationToken.None));
             }
             results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
         }
@@ -192,16 +197,18 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }
 
     private async Task<RecordedEvent> RecordAsync(
-        DbTransaction transaction, string actor, JObject @event, SortedSet<string> runs, SortedSet<string> datasets, HashSet<string> linked, CancellationToken cancellationToken)
+        DbTransaction transaction, string actor, JObject @event, SortedSet<string> runs, SortedSet<string> datasets, DatasetNames linked, CancellationToken cancellationToken)
     {
         var eventTime = DateTimeOffset.Parse((string)@event["eventTime"]!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        var inputs = await DatasetsAsync(transaction, actor, @event["inputs"], null, cancellationToken);
-        var outputs = new List<LineageNode>();
+        var job = @event["job"] as JObject;
+        var jobNode = job is null ? null : NodeIds.JobNode((string)job["namespace"]!, (string)job["name"]!);
+        var runId = (string?)@event.SelectToken("run.runId");
+        var inputs = await DatasetsAsync(transaction, actor, @event["inputs"], null, linked, cancellationToken);
+        var outputs = new List<(LineageNode Node, JObject Dataset)>();
         string resource;
         if (@event["run"] is JObject run)
         {
-            var runId = (string)run["runId"]!;
-            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], runId, cancellationToken);
+            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], runId, linked, cancellationToken);
             var eventType = (string?)@event["eventType"] ?? "OTHER";
             var terminal = eventType is "COMPLETE" or "FAIL" or "ABORT";
             var parent = run.SelectToken("facets.parent") as JObject;
@@ -216,62 +223,125 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             var node = await store.UpsertExecutionAsync(transaction, actor, new PutExecutionRequest(
                 RunId: runId,
                 Type: ExecutionType((string?)@event.SelectToken("job.facets.jobType.jobType")),
-                JobNamespace: (string)@event["job"]!["namespace"]!,
-                JobName: (string)@event["job"]!["name"]!,
+                JobNamespace: jobNode!.Namespace,
+                JobName: jobNode.Name,
                 State: States.GetValueOrDefault(eventType),
                 ParentRunId: (string?)parent?.SelectToken("run.runId"),
                 StartedAt: eventType == "START" ? eventTime : null,
                 EndedAt: terminal ? eventTime : null), cancellationToken, facets);
             // A DAG run parents many task events: its job's link is written once per transaction.
-            if (parent?["job"] is JObject parentJob && (string?)parent.SelectToken("run.runId") is { } parentRunId && linked.Add(parentRunId))
+            if (parent?["job"] is JObject parentJob && (string?)parent.SelectToken("run.runId") is { } parentRunId && linked.ParentRuns.Add(parentRunId))
             {
-                await LineageGraph.LinkAsync(transaction, NodeIds.Parse(NodeIds.Job((string)parentJob["namespace"]!, (string)parentJob["name"]!)),
-                    NodeIds.Parse(NodeIds.Run(parentRunId)), "runs", clock, cancellationToken);
+                await LineageGraph.LinkAsync(transaction, NodeIds.JobNode((string)parentJob["namespace"]!, (string)parentJob["name"]!),
+                    NodeIds.RunNode(parentRunId), "runs", clock, cancellationToken);
             }
-            await store.LinkIoAsync(transaction, node, inputs, outputs, cancellationToken);
+            await store.LinkIoAsync(transaction, node, inputs.Select(i => i.Node), outputs.Select(o => o.Node), cancellationToken);
+            // What the run read and wrote with which input and output facets: one statement for all of them.
+            await store.RecordDatasetFacetsAsync(transaction, node.Id,
+                [.. FacetsOf(inputs, "inputFacets", "input"), .. FacetsOf(outputs, "outputFacets", "output")], cancellationToken);
             runs.Add(node.Id);
             resource = $"executions/{runId}";
         }
-        else if (@event["job"] is JObject job)
+        else if (jobNode is not null)
         {
             // A job event: the job's design-time inputs and outputs, with no run.
-            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], null, cancellationToken);
-            var node = NodeIds.Parse(NodeIds.Job((string)job["namespace"]!, (string)job["name"]!));
-            foreach (var input in inputs)
+            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], null, linked, cancellationToken);
+            foreach (var (input, _) in inputs)
             {
-                await LineageGraph.LinkAsync(transaction, input, node, "input", clock, cancellationToken);
+                await LineageGraph.LinkAsync(transaction, input, jobNode, "input", clock, cancellationToken);
             }
-            foreach (var output in outputs)
+            foreach (var (output, _) in outputs)
             {
-                await LineageGraph.LinkAsync(transaction, node, output, "output", clock, cancellationToken);
+                await LineageGraph.LinkAsync(transaction, jobNode, output, "output", clock, cancellationToken);
             }
-            resource = $"lineage/{node.Id}";
+            resource = $"lineage/{jobNode.Id}";
         }
         else
         {
-            var dataset = (await DatasetsAsync(transaction, actor, new JArray(@event["dataset"]!), null, cancellationToken))[0];
-            datasets.Add(dataset.Id);
-            resource = $"datasets/{dataset.Id}";
+            // A dataset event: the dataset alone (its column lineage too, as a static description of it).
+            outputs = await DatasetsAsync(transaction, actor, new JArray(@event["dataset"]!), null, linked, cancellationToken);
+            datasets.Add(outputs[0].Node.Id);
+            resource = $"datasets/{outputs[0].Node.Id}";
         }
-        foreach (var dataset in inputs.Concat(outputs))
+        await ColumnLineage.WriteAsync(transaction, ColumnLineageOf(outputs, linked, runId is null ? null : NodeIds.Run(runId), jobNode?.Id),
+            clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+        foreach (var (dataset, _) in inputs.Concat(outputs))
         {
             datasets.Add(dataset.Id);
         }
-        return new RecordedEvent(resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], inputs.Select(d => d.Id), outputs.Select(d => d.Id));
+        return new RecordedEvent(resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], inputs.Select(d => d.Node.Id), outputs.Select(d => d.Node.Id));
     }
 
-    private async Task<List<LineageNode>> DatasetsAsync(DbTransaction transaction, string actor, JToken? datasets, string? runId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records an event's datasets, each under the node its name resolves to (its own, or the dataset a symlink made it
+    /// another name of), with every dataset facet kept whole; records the names its symlinks facet gives it.
+    /// </summary>
+    private async Task<List<(LineageNode Node, JObject Dataset)>> DatasetsAsync(
+        DbTransaction transaction, string actor, JToken? datasets, string? runId, DatasetNames names, CancellationToken cancellationToken)
     {
-        var nodes = new List<LineageNode>();
+        var nodes = new List<(LineageNode, JObject)>();
+        var aliases = new List<DatasetAlias>();
         foreach (var dataset in datasets?.Children<JObject>() ?? [])
         {
-            nodes.Add(await store.UpsertDatasetAsync(transaction, actor, ToDataset(dataset), runId, cancellationToken));
+            var node = names.Resolve(dataset, aliases);
+            var facets = dataset["facets"] is JObject { Count: > 0 } given ? given.ToString(Formatting.None) : null;
+            nodes.Add((await store.UpsertDatasetAsync(transaction, actor, ToDataset(dataset, node), runId, cancellationToken, facets), dataset));
         }
+        await DatasetNames.RecordAsync(transaction, aliases, clock, cancellationToken);
         return nodes;
     }
 
-    /// <summary>A dataset as the standard facets describe it; what no facet says is left as it was.</summary>
-    private static PutDatasetRequest ToDataset(JObject dataset)
+    /// <summary>The input or output facets of an event's datasets, by the dataset's node.</summary>
+    private static IEnumerable<(string DatasetId, string Direction, string Facets)> FacetsOf(List<(LineageNode Node, JObject Dataset)> datasets, string property, string direction) =>
+        datasets.Where(d => d.Dataset[property] is JObject { Count: > 0 })
+            .Select(d => (d.Node.Id, direction, d.Dataset[property]!.ToString(Formatting.None)));
+
+    /// <summary>
+    /// The columnLineage facets of an event's outputs as rows: its <c>fields</c> (1-0-x inputFields with the output's
+    /// transformationDescription and transformationType, or 1-2-0 inputFields each with its transformations) and its
+    /// dataset-level <c>dataset</c> entries (output field <c>""</c>). Input datasets resolve through symlinks as outputs do.
+    /// </summary>
+    private static List<ColumnLineageEdge> ColumnLineageOf(List<(LineageNode Node, JObject Dataset)> outputs, DatasetNames names, string? run, string? job)
+    {
+        var edges = new List<ColumnLineageEdge>();
+        foreach (var (output, dataset) in outputs)
+        {
+            if (dataset.SelectToken("facets.columnLineage") is not JObject facet)
+            {
+                continue;
+            }
+            void Add(string field, JToken? inputFields, string? description, string? type)
+            {
+                foreach (var input in inputFields?.Children<JObject>() ?? [])
+                {
+                    if ((string?)input["namespace"] is not { } ns || (string?)input["name"] is not { } name || (string?)input["field"] is not { } inputField)
+                    {
+                        continue;
+                    }
+                    var from = names.Known(ns, name);
+                    var transformations = input["transformations"] as JArray;
+                    var first = transformations?.FirstOrDefault() as JObject;
+                    edges.Add(new ColumnLineageEdge(
+                        output.Id, output.Namespace!, output.Name, field, from.Id, from.Namespace!, from.Name, inputField,
+                        description ?? (string?)first?["description"], type ?? (string?)first?["type"],
+                        transformations?.ToString(Formatting.None), run, job));
+                }
+            }
+            foreach (var field in (facet["fields"] as JObject)?.Properties() ?? [])
+            {
+                if (field.Value is JObject column)
+                {
+                    Add(field.Name, column["inputFields"], (string?)column["transformationDescription"], (string?)column["transformationType"]);
+                }
+            }
+            Add("", facet["dataset"], null, null);
+        }
+        // An edge named twice in one event is written once, as last named.
+        return edges.GroupBy(e => (e.OutputDataset, e.OutputField, e.InputDataset, e.InputField)).Select(g => g.Last()).ToList();
+    }
+
+    /// <summary>A dataset as the standard facets describe it, under the node its name resolved to; what no facet says is left as it was.</summary>
+    private static PutDatasetRequest ToDataset(JObject dataset, LineageNode node)
     {
         var facets = dataset["facets"] as JObject;
         var fields = (facets?.SelectToken("schema.fields") as JArray)?.Children<JObject>()
@@ -281,8 +351,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         var statistics = (dataset.SelectToken("inputFacets.dataQualityMetrics.columnMetrics") as JObject)?.Properties()
             .ToDictionary(p => p.Name, p => ToStatistics((JObject)p.Value));
         return new PutDatasetRequest(
-            Namespace: (string)dataset["namespace"]!,
-            Name: (string)dataset["name"]!,
+            Namespace: node.Namespace,
+            Name: node.Name,
             Version: (string?)facets?.SelectToken("version.datasetVersion"),
             Location: (string?)facets?.SelectToken("dataSource.uri"),
             Description: (string?)facets?.SelectToken("documentation.description"),

@@ -1,0 +1,148 @@
+using System.Data.Common;
+using System.Globalization;
+using Cairn.Catalog;
+using Cairn.Storage;
+using Dapper;
+using Newtonsoft.Json.Linq;
+
+namespace Cairn.Lineage.OpenLineage;
+
+/// <summary>Another name of a dataset, from its symlinks facet.</summary>
+internal sealed record DatasetAlias(string Id, string Namespace, string Name, string? Type, string DatasetId);
+
+/// <summary>
+/// The dataset names of one ingestion transaction and the nodes they resolve to. A dataset's symlinks facet gives it
+/// other names (the Hive table <c>hive://metastore:9083</c> + <c>db.orders</c> of the HDFS location
+/// <c>hdfs://namenode:8020</c> + <c>/warehouse/db.db/orders</c>); every name resolves to one node, the canonical one:
+/// the name under which the dataset was first recorded. A name not yet recorded whose symlinks name a recorded dataset
+/// becomes another name of it; names the symlinks give that are not yet recorded become other names of the dataset.
+/// Two names already recorded as two datasets stay two (joining them would rewrite history and edges).
+/// Resolution is read once per transaction, for every name its events hold, and kept up to date as they are recorded.
+/// </summary>
+internal sealed class DatasetNames
+{
+    private readonly Dictionary<string, LineageNode> _canonical = new(StringComparer.Ordinal);
+
+    /// <summary>Parent runs whose job is already linked in this transaction (a DAG run parents many task events).</summary>
+    public HashSet<string> ParentRuns { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Reads how the names the <paramref name="events"/> hold resolve today: one query for the whole group.</summary>
+    public static async Task<DatasetNames> LoadAsync(DbTransaction transaction, ISqlDialect dialect, IEnumerable<JObject> events, CancellationToken cancellationToken)
+    {
+        var names = new DatasetNames();
+        var ids = events.SelectMany(NamesIn).Select(n => NodeIds.Dataset(n.Namespace, n.Name)).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return names;
+        }
+        var rows = await transaction.Connection!.QueryAsync<(string Named, string Id, string Namespace, string Name)>(new CommandDefinition(
+            $"""
+            SELECT a.id, c.id, c.namespace, c.name FROM dataset_aliases a JOIN lineage_nodes c ON c.id = a.dataset_id WHERE {dialect.InList("a.id", "@ids")}
+            UNION ALL
+            SELECT n.id, n.id, n.namespace, n.name FROM lineage_nodes n
+            WHERE {dialect.InList("n.id", "@ids")} AND n.kind = 'dataset' AND NOT EXISTS (SELECT 1 FROM dataset_aliases x WHERE x.id = n.id)
+            """, new { ids }, transaction, cancellationToken: cancellationToken));
+        foreach (var row in rows)
+        {
+            names._canonical[row.Named] = new LineageNode(row.Id, "dataset", row.Namespace, row.Name);
+        }
+        return names;
+    }
+
+    /// <summary>Every dataset name an event holds: inputs, outputs, a dataset event's dataset, their symlinks and column-lineage inputs.</summary>
+    private static IEnumerable<(string Namespace, string Name)> NamesIn(JObject @event)
+    {
+        var datasets = (@event["inputs"]?.Children<JObject>() ?? []).Concat(@event["outputs"]?.Children<JObject>() ?? [])
+            .Concat(@event["dataset"] is JObject one ? [one] : []);
+        foreach (var dataset in datasets)
+        {
+            yield return ((string)dataset["namespace"]!, (string)dataset["name"]!);
+            foreach (var link in Symlinks(dataset))
+            {
+                yield return (link.Namespace, link.Name);
+            }
+            foreach (var input in (dataset.SelectTokens("facets.columnLineage.fields.*.inputFields[*]").Concat(dataset.SelectTokens("facets.columnLineage.dataset[*]"))).OfType<JObject>())
+            {
+                if ((string?)input["namespace"] is { } ns && (string?)input["name"] is { } name)
+                {
+                    yield return (ns, name);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(string Namespace, string Name, string? Type)> Symlinks(JObject dataset) =>
+        (dataset.SelectToken("facets.symlinks.identifiers") as JArray)?.Children<JObject>()
+            .Where(i => i["namespace"]?.Type == JTokenType.String && i["name"]?.Type == JTokenType.String)
+            .Select(i => ((string)i["namespace"]!, (string)i["name"]!, (string?)i["type"])) ?? [];
+
+    /// <summary>The node a dataset of an event is recorded under; its new names go to <paramref name="aliases"/>.</summary>
+    public LineageNode Resolve(JObject dataset, List<DatasetAlias> aliases)
+    {
+        var own = NodeIds.DatasetNode((string)dataset["namespace"]!, (string)dataset["name"]!);
+        var links = Symlinks(dataset).ToList();
+        if (!_canonical.TryGetValue(own.Id, out var node))
+        {
+            node = links.Select(l => _canonical.GetValueOrDefault(NodeIds.Dataset(l.Namespace, l.Name))).FirstOrDefault(n => n is not null) ?? own;
+            _canonical[own.Id] = node;
+            if (node.Id != own.Id)
+            {
+                aliases.Add(new DatasetAlias(own.Id, own.Namespace!, own.Name, null, node.Id));
+            }
+        }
+        foreach (var (ns, name, type) in links)
+        {
+            var id = NodeIds.Dataset(ns, name);
+            if (_canonical.TryAdd(id, node))
+            {
+                aliases.Add(new DatasetAlias(id, ns, name, type, node.Id));
+            }
+        }
+        return node;
+    }
+
+    /// <summary>The node a name resolves to, or the name's own node when it names nothing recorded.</summary>
+    public LineageNode Known(string @namespace, string name) =>
+        _canonical.GetValueOrDefault(NodeIds.Dataset(@namespace, name)) ?? NodeIds.DatasetNode(@namespace, name);
+
+    /// <summary>Records new names, one statement.</summary>
+    public static async Task RecordAsync(DbTransaction transaction, List<DatasetAlias> aliases, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (aliases.Count == 0)
+        {
+            return;
+        }
+        var parameters = new DynamicParameters();
+        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var rows = new List<string>(aliases.Count);
+        for (var i = 0; i < aliases.Count; i++)
+        {
+            parameters.Add($"i{i}", aliases[i].Id);
+            parameters.Add($"n{i}", aliases[i].Namespace);
+            parameters.Add($"m{i}", aliases[i].Name);
+            parameters.Add($"t{i}", aliases[i].Type);
+            parameters.Add($"d{i}", aliases[i].DatasetId);
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"(@i{i}, @n{i}, @m{i}, @t{i}, @d{i}, @now)"));
+        }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"INSERT INTO dataset_aliases (id, namespace, name, type, dataset_id, created_at) VALUES {string.Join(", ", rows)} ON CONFLICT (id) DO NOTHING",
+            parameters, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Masks credentials in every string of an event (URIs with user:password, password parameters), in place.</summary>
+    public static void MaskCredentials(JToken token)
+    {
+        switch (token)
+        {
+            case JValue { Type: JTokenType.String } value when (string)value! is var text && Secrets.MaskUri(text) is var masked && !ReferenceEquals(masked, text):
+                value.Value = masked;
+                break;
+            case JContainer container:
+                foreach (var child in container.Children())
+                {
+                    MaskCredentials(child);
+                }
+                break;
+        }
+    }
+}
