@@ -246,6 +246,8 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         }
         return await database.ReadAsync(async connection =>
         {
+            // Another name of a dataset (from a symlinks facet) walks from the dataset's node.
+            start = await ResolveAliasAsync(connection, start, cancellationToken);
             if (!await NodeExistsAsync(connection, null, start.Id, cancellationToken))
             {
                 throw new NotFoundException($"Lineage node '{start.Id}' does not exist.");
@@ -285,6 +287,12 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             return new LineageGraphResult(start.Id, way, levels, graph, truncated);
         }, cancellationToken);
     }
+
+    /// <summary>The dataset node another name of a dataset stands for; any other node as it is.</summary>
+    private static async Task<LineageNode> ResolveAliasAsync(DbConnection connection, LineageNode node, CancellationToken cancellationToken) =>
+        node.Kind == "dataset" && await connection.QuerySingleOrDefaultAsync<LineageNode>(new CommandDefinition(
+            "SELECT n.id, n.kind, n.namespace, n.name FROM dataset_aliases a JOIN lineage_nodes n ON n.id = a.dataset_id WHERE a.id = @Id",
+            new { node.Id }, cancellationToken: cancellationToken)) is { } dataset ? dataset : node;
 
     /// <summary>SQL for the set of <paramref name="ids"/> as the one parameter <c>@ids</c>, and that parameter's value.</summary>
     private (string Sql, object Value) IdSet(IEnumerable<string> ids) => database.Dialect.Name == "postgres"

@@ -165,7 +165,7 @@ public sealed class OpenLineageTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal(39, responses.Count(r => (int)r.StatusCode == 201));
         var bad = await responses[17].ExpectAsync(400, "INVALID_PARAMETER_VALUE");
         Assert.Contains("cannot become a run of", (string?)bad["detail"], StringComparison.Ordinal);
-        Assert.Equal(39, await app.ScalarAsync<long>($"SELECT COUNT(*) FROM executions WHERE job_name LIKE 'burst_{p}_%'"));
+        Assert.Equal(40, await app.ScalarAsync<long>($"SELECT COUNT(*) FROM executions WHERE job_name LIKE 'burst_{p}_%'"));
         Assert.Equal(0, await app.ScalarAsync<long>($"SELECT COUNT(*) FROM executions WHERE job_name = 'burst_{p}_17'"));
     }
 
