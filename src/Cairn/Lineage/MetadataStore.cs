@@ -174,6 +174,13 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         return await database.WriteAsync(async (_, transaction) =>
         {
             var id = DatasetId(request.Namespace, request.Name);
+            // Written by another name a symlinks facet gave it, a dataset is written under its own.
+            if (await transaction.Connection!.QuerySingleOrDefaultAsync<LineageNode>(new CommandDefinition(
+                "SELECT n.id, n.kind, n.namespace, n.name FROM dataset_aliases a JOIN lineage_nodes n ON n.id = a.dataset_id WHERE a.id = @id",
+                new { id }, transaction, cancellationToken: cancellationToken)) is { } canonical)
+            {
+                (id, request) = (canonical.Id, request with { Namespace = canonical.Namespace, Name = canonical.Name });
+            }
             var before = await LoadDatasetAsync(transaction, id, cancellationToken);
             await UpsertDatasetAsync(transaction, caller.Name, request, runId: null, cancellationToken);
             var after = (await LoadDatasetAsync(transaction, id, cancellationToken))!;
