@@ -35,7 +35,8 @@ public sealed class ColumnLineageTests(CairnApp app) : IClassFixture<CairnApp>
             {
                 ["_producer"] = "https://github.com/MarquezProject/marquez/tree/main/api",
                 ["_schemaURL"] = "https://openlineage.io/spec/facets/1-0-1/DatasourceDatasetFacet.json#/$defs/DatasourceDatasetFacet",
-                ["name"] = "the source", ["uri"] = "http://thesource.com",
+                ["name"] = "the source",
+                ["uri"] = "http://thesource.com",
             },
         };
         if (columnLineage is not null)
@@ -238,14 +239,18 @@ public sealed class ColumnLineageTests(CairnApp app) : IClassFixture<CairnApp>
                 {
                     ["inputFields"] = new JsonArray(new JsonObject
                     {
-                        ["namespace"] = ns, ["name"] = "raw.orders", ["field"] = "amount",
+                        ["namespace"] = ns,
+                        ["name"] = "raw.orders",
+                        ["field"] = "amount",
                         ["transformations"] = new JsonArray(new JsonObject { ["type"] = "DIRECT", ["subtype"] = "AGGREGATION", ["description"] = "sum(amount)", ["masking"] = false }),
                     }),
                 },
             },
             ["dataset"] = new JsonArray(new JsonObject
             {
-                ["namespace"] = ns, ["name"] = "raw.orders", ["field"] = "country",
+                ["namespace"] = ns,
+                ["name"] = "raw.orders",
+                ["field"] = "country",
                 ["transformations"] = new JsonArray(new JsonObject { ["type"] = "INDIRECT", ["subtype"] = "GROUP_BY", ["masking"] = false }),
             }),
         };

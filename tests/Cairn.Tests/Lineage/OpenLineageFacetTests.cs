@@ -83,7 +83,9 @@ public sealed class OpenLineageFacetTests(CairnApp app) : IClassFixture<CairnApp
         }
         JsonObject Facet(string key, JsonNode value) => new()
         {
-            ["_producer"] = "https://acme.example/lineage", ["_schemaURL"] = "https://acme.example/schemas/Facet.json", [key] = value,
+            ["_producer"] = "https://acme.example/lineage",
+            ["_schemaURL"] = "https://acme.example/schemas/Facet.json",
+            [key] = value,
         };
         var first = Event(
             new JsonObject { ["storage"] = Facet("storageLayer", "hive"), ["ownership"] = Facet("owners", new JsonArray(new JsonObject { ["name"] = "team:a" })) },
