@@ -155,3 +155,9 @@ public sealed record DatasetPage(IReadOnlyList<Dataset> Datasets, string? NextPa
 public sealed record FeaturePage(IReadOnlyList<Feature> Features, string? NextPageToken);
 
 public sealed record ExecutionPage(IReadOnlyList<Execution> Executions, string? NextPageToken);
+
+/// <summary>One dataset write of many made together: who makes it, what it says, and the run that wrote the dataset (kept with a new version).</summary>
+internal sealed record DatasetWrite(string Actor, PutDatasetRequest Request, string? RunId);
+
+/// <summary>One execution write of many made together; <see cref="Facets"/> are OpenLineage's run and job facets by place.</summary>
+internal sealed record ExecutionWrite(string Actor, PutExecutionRequest Request, System.Text.Json.Nodes.JsonObject? Facets);

@@ -39,7 +39,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     private bool _committing;
 
     /// <summary>Events of one request waiting to be recorded, and the request's answer once they are.</summary>
-    private sealed record Pending(string Actor, List<JObject> Events, TaskCompletionSource<IngestResult> Done);
+    private sealed record Pending(string Actor, List<MappedEvent> Events, TaskCompletionSource<IngestResult> Done);
 
     /// <summary>
     /// Records one event (<paramref name="batch"/> false: the body is an event) or a JSON array of them, and returns
@@ -51,7 +51,10 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     public async Task<IngestResult> IngestAsync(Caller caller, string body, bool batch, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var pending = new Pending(caller.Name, await ParseAsync(body, batch), new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Parsing, validating and reading the events happen here, in the caller's request and before the write lock:
+        // the lock's holder only writes what they say.
+        var events = (await ParseAsync(body, batch)).Select(e => Map(caller.Name, e)).ToList();
+        var pending = new Pending(caller.Name, events, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool lead;
         lock (_queue)
         {
@@ -121,35 +124,38 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }
 
     // Not cancellable: a group holds other requests' events, and the caller that leads it may go away.
-    // A group is one transaction, and one audit entry per caller in it: a lone event's own, or the list of every event
-    // (a batch, or single-event requests committed together).
+    // A group is one transaction written set-based, whatever its number of events: every dataset write of every event in
+    // one call, every run in one, the extra nodes and every edge in one statement each; then one audit entry per caller
+    // in it: a lone event's own, or the list of every event (a batch, or single-event requests committed together).
     private Task<List<IngestResult>> WriteAsync(List<Pending> group) => database.WriteAsync(async (_, transaction) =>
     {
-        var results = new List<IngestResult>(group.Count);
-        var linked = new HashSet<string>(StringComparer.Ordinal);
-        var byActor = new Dictionary<string, List<RecordedEvent>>(StringComparer.Ordinal);
-        foreach (var pending in group)
-        {
-            var runs = new SortedSet<string>(StringComparer.Ordinal);
-            var datasets = new SortedSet<string>(StringComparer.Ordinal);
-            var recorded = byActor.TryGetValue(pending.Actor, out var list) ? list : byActor[pending.Actor] = [];
-            foreach (var @event in pending.Events)
-            {
-                recorded.Add(await RecordAsync(transaction, pending.Actor, @event, runs, datasets, linked, CancellationToken.None));
-            }
-            results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
-        }
-        foreach (var (actor, recorded) in byActor)
+        var events = group.SelectMany(p => p.Events).ToList();
+        await store.UpsertDatasetsAsync(transaction, [.. events.SelectMany(e => e.Datasets)], CancellationToken.None);
+        await store.UpsertExecutionsAsync(transaction, [.. events.Select(e => e.Execution).OfType<ExecutionWrite>()], CancellationToken.None);
+        await LineageGraph.TouchNodesAsync(transaction, [], [.. events.SelectMany(e => e.Nodes)], clock, CancellationToken.None);
+        await LineageGraph.LinkExistingAsync(transaction, [.. events.SelectMany(e => e.Edges).Distinct()], clock, CancellationToken.None);
+        foreach (var (actor, recorded) in group.GroupBy(p => p.Actor, StringComparer.Ordinal).Select(g => (g.Key, g.SelectMany(p => p.Events).Select(e => e.Recorded).ToList())))
         {
             await (recorded is [var one]
                 ? audit.AppendAsync(transaction, actor, "openlineage.event", one.Resource, null, one, CancellationToken.None)
                 : audit.AppendAsync(transaction, actor, "openlineage.batch", "lineage/batch", null, new { events = recorded }, CancellationToken.None));
         }
-        return results;
+        return group.Select(p => new IngestResult(
+            p.Events.Count,
+            [.. p.Events.SelectMany(e => e.Runs).Distinct().Order(StringComparer.Ordinal)],
+            [.. p.Events.SelectMany(e => e.Datasets.Select(d => DatasetId(d.Request))).Distinct().Order(StringComparer.Ordinal)])).ToList();
     }, CancellationToken.None);
 
     /// <summary>What an event recorded, as its audit entry says it.</summary>
-    private sealed record RecordedEvent(string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs);
+    private sealed record RecordedEvent(string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+
+    /// <summary>
+    /// An event as writes: its datasets (inputs, then outputs, then a dataset event's own), its run, the nodes and edges
+    /// it adds beside them (a job event's job, a parent run's job), the runs it names, and its audit record.
+    /// </summary>
+    private sealed record MappedEvent(
+        IReadOnlyList<DatasetWrite> Datasets, ExecutionWrite? Execution, IReadOnlyList<LineageNode> Nodes, IReadOnlyList<LineageEdge> Edges,
+        IReadOnlyList<string> Runs, RecordedEvent Recorded);
 
     /// <summary>Parses and validates everything before anything is written, so a bad event costs no half-written batch.</summary>
     private static async Task<List<JObject>> ParseAsync(string body, bool batch)
@@ -191,17 +197,22 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         return events.Cast<JObject>().ToList();
     }
 
-    private async Task<RecordedEvent> RecordAsync(
-        DbTransaction transaction, string actor, JObject @event, SortedSet<string> runs, SortedSet<string> datasets, HashSet<string> linked, CancellationToken cancellationToken)
+    /// <summary>What an event will write, read from it before the write lock.</summary>
+    private static MappedEvent Map(string actor, JObject @event)
     {
         var eventTime = DateTimeOffset.Parse((string)@event["eventTime"]!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        var inputs = await DatasetsAsync(transaction, actor, @event["inputs"], null, cancellationToken);
-        var outputs = new List<LineageNode>();
+        var inputs = Datasets(@event["inputs"]);
+        var outputs = Datasets(@event["outputs"]);
+        var datasets = new List<DatasetWrite>(inputs.Count + outputs.Count);
+        var nodes = new List<LineageNode>();
+        var edges = new List<LineageEdge>();
+        ExecutionWrite? execution = null;
+        List<string> runs = [];
         string resource;
         if (@event["run"] is JObject run)
         {
             var runId = (string)run["runId"]!;
-            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], runId, cancellationToken);
+            var runNode = NodeIds.Run(runId);
             var eventType = (string?)@event["eventType"] ?? "OTHER";
             var terminal = eventType is "COMPLETE" or "FAIL" or "ABORT";
             var parent = run.SelectToken("facets.parent") as JObject;
@@ -213,7 +224,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
                     facets[place] = JsonNode.Parse(given.ToString(Formatting.None));
                 }
             }
-            var node = await store.UpsertExecutionAsync(transaction, actor, new PutExecutionRequest(
+            execution = new ExecutionWrite(actor, new PutExecutionRequest(
                 RunId: runId,
                 Type: ExecutionType((string?)@event.SelectToken("job.facets.jobType.jobType")),
                 JobNamespace: (string)@event["job"]!["namespace"]!,
@@ -221,54 +232,44 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
                 State: States.GetValueOrDefault(eventType),
                 ParentRunId: (string?)parent?.SelectToken("run.runId"),
                 StartedAt: eventType == "START" ? eventTime : null,
-                EndedAt: terminal ? eventTime : null), cancellationToken, facets);
-            // A DAG run parents many task events: its job's link is written once per transaction.
-            if (parent?["job"] is JObject parentJob && (string?)parent.SelectToken("run.runId") is { } parentRunId && linked.Add(parentRunId))
+                EndedAt: terminal ? eventTime : null), facets);
+            datasets.AddRange(inputs.Select(d => new DatasetWrite(actor, d, null)));
+            datasets.AddRange(outputs.Select(d => new DatasetWrite(actor, d, runId)));
+            // A DAG run parents many task events: the edge from its job is written once per group all the same.
+            if (parent?["job"] is JObject parentJob && (string?)parent.SelectToken("run.runId") is { } parentRunId)
             {
-                await LineageGraph.LinkAsync(transaction, NodeIds.Parse(NodeIds.Job((string)parentJob["namespace"]!, (string)parentJob["name"]!)),
-                    NodeIds.Parse(NodeIds.Run(parentRunId)), "runs", clock, cancellationToken);
+                var job = NodeIds.Parse(NodeIds.Job((string)parentJob["namespace"]!, (string)parentJob["name"]!));
+                nodes.Add(job);
+                edges.Add(new LineageEdge(job.Id, NodeIds.Run(parentRunId), "runs"));
             }
-            await store.LinkIoAsync(transaction, node, inputs, outputs, cancellationToken);
-            runs.Add(node.Id);
+            edges.AddRange(inputs.Select(d => new LineageEdge(DatasetId(d), runNode, "input")));
+            edges.AddRange(outputs.Select(d => new LineageEdge(runNode, DatasetId(d), "output")));
+            runs.Add(runNode);
             resource = $"executions/{runId}";
         }
         else if (@event["job"] is JObject job)
         {
             // A job event: the job's design-time inputs and outputs, with no run.
-            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], null, cancellationToken);
             var node = NodeIds.Parse(NodeIds.Job((string)job["namespace"]!, (string)job["name"]!));
-            foreach (var input in inputs)
-            {
-                await LineageGraph.LinkAsync(transaction, input, node, "input", clock, cancellationToken);
-            }
-            foreach (var output in outputs)
-            {
-                await LineageGraph.LinkAsync(transaction, node, output, "output", clock, cancellationToken);
-            }
+            datasets.AddRange(inputs.Concat(outputs).Select(d => new DatasetWrite(actor, d, null)));
+            nodes.Add(node);
+            edges.AddRange(inputs.Select(d => new LineageEdge(DatasetId(d), node.Id, "input")));
+            edges.AddRange(outputs.Select(d => new LineageEdge(node.Id, DatasetId(d), "output")));
             resource = $"lineage/{node.Id}";
         }
         else
         {
-            var dataset = (await DatasetsAsync(transaction, actor, new JArray(@event["dataset"]!), null, cancellationToken))[0];
-            datasets.Add(dataset.Id);
-            resource = $"datasets/{dataset.Id}";
+            var dataset = ToDataset((JObject)@event["dataset"]!);
+            datasets.Add(new DatasetWrite(actor, dataset, null));
+            resource = $"datasets/{DatasetId(dataset)}";
         }
-        foreach (var dataset in inputs.Concat(outputs))
-        {
-            datasets.Add(dataset.Id);
-        }
-        return new RecordedEvent(resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], inputs.Select(d => d.Id), outputs.Select(d => d.Id));
+        return new MappedEvent(datasets, execution, nodes, edges, runs, new RecordedEvent(
+            resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], [.. inputs.Select(DatasetId)], [.. outputs.Select(DatasetId)]));
     }
 
-    private async Task<List<LineageNode>> DatasetsAsync(DbTransaction transaction, string actor, JToken? datasets, string? runId, CancellationToken cancellationToken)
-    {
-        var nodes = new List<LineageNode>();
-        foreach (var dataset in datasets?.Children<JObject>() ?? [])
-        {
-            nodes.Add(await store.UpsertDatasetAsync(transaction, actor, ToDataset(dataset), runId, cancellationToken));
-        }
-        return nodes;
-    }
+    private static List<PutDatasetRequest> Datasets(JToken? datasets) => [.. datasets?.Children<JObject>().Select(ToDataset) ?? []];
+
+    private static string DatasetId(PutDatasetRequest dataset) => NodeIds.Dataset(dataset.Namespace!, dataset.Name!);
 
     /// <summary>A dataset as the standard facets describe it; what no facet says is left as it was.</summary>
     private static PutDatasetRequest ToDataset(JObject dataset)
