@@ -7,7 +7,8 @@ namespace Cairn.Bench.Workloads;
 /// OpenLineage ingestion: every operation posts <c>batch</c> events (1: <c>POST /api/v1/lineage</c>, as OpenLineage's
 /// HTTP transport sends them; more: one <c>POST /api/v1/lineage/batch</c>). Each event is a task run's COMPLETE with a
 /// parent run, two input datasets and one output carrying schema, data-source and version facets, like an Airflow
-/// task's. Runs are new every time; datasets come from a pool of 1000, so most events update existing ones.
+/// task's. Runs are new every time, with time-ordered ids (UUIDv7) as OpenLineage's Python and Java clients make them;
+/// datasets come from a pool of 1000, so most events update existing ones.
 /// Throughput in events per second is operations per second times <c>batch</c>.
 /// </summary>
 internal sealed class OpenLineageWorkload(HttpClient client, Uri server, string name, int batch) : HttpWorkload(client)
@@ -37,7 +38,7 @@ internal sealed class OpenLineageWorkload(HttpClient client, Uri server, string 
 
     private string Event(long n)
     {
-        var run = Guid.NewGuid();
+        var run = Guid.CreateVersion7();
         var dataset = (long k) => $"bench/{_session}/table_{k % DatasetPool}";
         return string.Create(CultureInfo.InvariantCulture, $$$$$"""
             {"eventType":"COMPLETE","eventTime":"2026-11-23T04:00:00.000Z","producer":"https://github.com/apache/airflow/tree/providers-openlineage/1.14.0",

@@ -176,51 +176,56 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             "SELECT COUNT(*) FROM lineage_nodes WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken)) > 0;
 
     /// <summary>
-    /// Records nodes that are new, in one statement, and marks the first one updated now. The others are left as they
-    /// are: PostgreSQL slows down on a row rewritten many times in one transaction, as a DAG run's node would be by
-    /// every task event of a batch.
+    /// Records nodes that are new, in one statement each for <paramref name="touched"/> (marked updated now) and
+    /// <paramref name="others"/> (left as they are if recorded: PostgreSQL slows down on a row rewritten many times in
+    /// one transaction, as a DAG run's node would be by every task event of a batch). Any number of nodes, duplicates
+    /// allowed: the rows go to the database as one JSON parameter.
     /// </summary>
-    public static async Task TouchNodesAsync(DbTransaction transaction, IReadOnlyList<LineageNode> nodes, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task TouchNodesAsync(DbTransaction transaction, IReadOnlyCollection<LineageNode> touched, IReadOnlyCollection<LineageNode> others, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var parameters = new DynamicParameters();
-        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var rows = new List<string>(nodes.Count);
-        for (var i = 0; i < nodes.Count; i++)
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var dialect = SqlDialects.Of(transaction);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (nodes, conflict) in new[] { (touched, "DO UPDATE SET updated_at = excluded.updated_at"), (others, "DO NOTHING") })
         {
-            parameters.Add($"i{i}", nodes[i].Id);
-            parameters.Add($"k{i}", nodes[i].Kind);
-            parameters.Add($"n{i}", nodes[i].Namespace);
-            parameters.Add($"m{i}", nodes[i].Name);
-            rows.Add(string.Create(CultureInfo.InvariantCulture, $"(@i{i}, @k{i}, @n{i}, @m{i}, @now, @now)"));
+            var rows = nodes.Where(n => seen.Add(n.Id)).Select(n => new NodeRow(n.Id, n.Kind, n.Namespace, n.Name)).ToList();
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                $"""
+                INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at)
+                SELECT r.id, r.kind, r.namespace, r.name, @now, @now FROM {dialect.JsonRows("@rows", NodeColumns)} WHERE true
+                ON CONFLICT (id) {conflict}
+                """, new { rows = JsonSerializer.Serialize(rows, RowJson), now }, transaction, cancellationToken: cancellationToken));
         }
-        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            $"""
-            INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES {string.Join(", ", rows)}
-            ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at WHERE lineage_nodes.id = @i0
-            """, parameters, transaction, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Records edges between nodes the caller knows are recorded, in one statement.</summary>
-    public static async Task LinkExistingAsync(DbTransaction transaction, IReadOnlyList<LineageEdge> edges, TimeProvider clock, CancellationToken cancellationToken)
+    /// <summary>Records edges between nodes the caller knows are recorded, in one statement, whatever their number.</summary>
+    public static async Task LinkExistingAsync(DbTransaction transaction, IReadOnlyCollection<LineageEdge> edges, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (edges.Count == 0)
         {
             return;
         }
-        var parameters = new DynamicParameters();
-        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var rows = new List<string>(edges.Count);
-        for (var i = 0; i < edges.Count; i++)
-        {
-            parameters.Add($"s{i}", edges[i].Source);
-            parameters.Add($"t{i}", edges[i].Target);
-            parameters.Add($"k{i}", edges[i].Kind);
-            rows.Add(string.Create(CultureInfo.InvariantCulture, $"(@s{i}, @t{i}, @k{i}, @now)"));
-        }
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO lineage_edges (source, target, kind, created_at) VALUES {string.Join(", ", rows)} ON CONFLICT DO NOTHING",
-            parameters, transaction, cancellationToken: cancellationToken));
+            $"""
+            INSERT INTO lineage_edges (source, target, kind, created_at)
+            SELECT r.source, r.target, r.kind, @now FROM {SqlDialects.Of(transaction).JsonRows("@rows", EdgeColumns)} WHERE true
+            ON CONFLICT DO NOTHING
+            """,
+            new { rows = JsonSerializer.Serialize(edges.Select(e => new EdgeRow(e.Source, e.Target, e.Kind)), RowJson), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            transaction, cancellationToken: cancellationToken));
     }
+
+    private static readonly (string, string)[] NodeColumns = [("id", "text"), ("kind", "text"), ("namespace", "text"), ("name", "text")];
+    private static readonly (string, string)[] EdgeColumns = [("source", "text"), ("target", "text"), ("kind", "text")];
+    private static readonly JsonSerializerOptions RowJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private sealed record NodeRow(string Id, string Kind, string? Namespace, string Name);
+
+    private sealed record EdgeRow(string Source, string Target, string Kind);
 
     /// <summary>The run produced this model version: the edge a registration from a run records (live or imported).</summary>
     public static Task LinkRunToModelAsync(DbTransaction transaction, string runId, string model, long version, TimeProvider clock, CancellationToken cancellationToken) =>

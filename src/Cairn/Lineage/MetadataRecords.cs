@@ -168,3 +168,15 @@ public sealed record DatasetPage(IReadOnlyList<Dataset> Datasets, string? NextPa
 public sealed record FeaturePage(IReadOnlyList<Feature> Features, string? NextPageToken);
 
 public sealed record ExecutionPage(IReadOnlyList<Execution> Executions, string? NextPageToken);
+
+/// <summary>
+/// One dataset write of many made together: who makes it, what it says, the run that wrote the dataset (kept with a new
+/// version), and OpenLineage dataset facets (a JSON object of name → facet), each put over the one stored.
+/// </summary>
+internal sealed record DatasetWrite(string Actor, PutDatasetRequest Request, string? RunId, string? Facets = null);
+
+/// <summary>One execution write of many made together; <see cref="Facets"/> are OpenLineage's run and job facets by place.</summary>
+internal sealed record ExecutionWrite(string Actor, PutExecutionRequest Request, System.Text.Json.Nodes.JsonObject? Facets);
+
+/// <summary>The input or output facets (a JSON object) of one run's read or write of one dataset; ids are node ids.</summary>
+internal sealed record RunDatasetFacets(string RunId, string DatasetId, string Direction, string Facets);

@@ -132,6 +132,61 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         public string UpdatedBy { get; init; } = "";
     }
 
+    /// <summary>A dataset as a batch of writes folds it: what the row will hold, and who wrote it last.</summary>
+    private sealed record StoredDataset
+    {
+        public string Id { get; init; } = "";
+        public string Namespace { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string? Version { get; init; }
+        public string? Location { get; init; }
+        public string? Description { get; init; }
+        public string? Schema { get; init; }
+        public string? Statistics { get; init; }
+        public string Properties { get; init; } = "{}";
+        public string Facets { get; init; } = "{}";
+        public string Actor { get; init; } = "";
+    }
+
+    /// <summary>An execution as a batch of writes folds it: what the row will hold, and who wrote it last.</summary>
+    private sealed record StoredExecution
+    {
+        public string Id { get; init; } = "";
+        public string RunId { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string JobNamespace { get; init; } = "";
+        public string JobName { get; init; } = "";
+        public string State { get; init; } = "";
+        public string Properties { get; init; } = "{}";
+        public string Facets { get; init; } = "{}";
+        public string? ParentRunId { get; init; }
+        public long? StartedAt { get; init; }
+        public long? EndedAt { get; init; }
+        public string Actor { get; init; } = "";
+    }
+
+    private sealed record DatasetVersionWrite(string DatasetId, string Version, string? Location, string? Schema, string? Statistics, string Facets, string? RunId, string Actor);
+
+    private sealed record TagWrite(string EntityId, string Key, string Value);
+
+    // The columns of the JSON rows set-based writes send (see ISqlDialect.JsonRows), named as the records serialise.
+    private static readonly (string, string)[] DatasetColumns =
+        [("id", "text"), ("namespace", "text"), ("name", "text"), ("version", "text"), ("location", "text"), ("description", "text"),
+         ("schema", "text"), ("statistics", "text"), ("properties", "text"), ("facets", "text"), ("actor", "text")];
+
+    private static readonly (string, string)[] VersionColumns =
+        [("dataset_id", "text"), ("version", "text"), ("location", "text"), ("schema", "text"), ("statistics", "text"), ("facets", "text"), ("run_id", "text"), ("actor", "text")];
+
+    private static readonly (string, string)[] ExecutionColumns =
+        [("id", "text"), ("run_id", "text"), ("type", "text"), ("job_namespace", "text"), ("job_name", "text"), ("state", "text"), ("properties", "text"),
+         ("facets", "text"), ("parent_run_id", "text"), ("started_at", "bigint"), ("ended_at", "bigint"), ("actor", "text")];
+
+    private static readonly (string, string)[] RunDatasetFacetColumns = [("run_id", "text"), ("dataset_id", "text"), ("direction", "text"), ("facets", "text")];
+
+    private static readonly (string, string)[] TagColumns = [("entity_id", "text"), ("key", "text"), ("value", "text")];
+
+    private static readonly JsonSerializerOptions RowJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     private sealed record DatasetVersionRow
     {
         public string Version { get; init; } = "";
@@ -190,64 +245,121 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     }
 
     /// <summary>
-    /// The dataset write inside someone else's transaction (the dataset API's, an OpenLineage event's): validates,
+    /// The dataset write inside someone else's transaction (the dataset API's, an MLflow run's inputs): validates,
     /// records the node, merges the fields given, keeps a new version in the history. Returns the dataset's node.
     /// </summary>
-    // facets: OpenLineage dataset facets (a JSON object of name → facet), each put over the one stored.
-    internal async Task<LineageNode> UpsertDatasetAsync(DbTransaction transaction, string actor, PutDatasetRequest request, string? runId, CancellationToken cancellationToken, string? facets = null)
+    internal async Task<LineageNode> UpsertDatasetAsync(DbTransaction transaction, string actor, PutDatasetRequest request, string? runId, CancellationToken cancellationToken) =>
+        (await UpsertDatasetsAsync(transaction, [new DatasetWrite(actor, request, runId)], cancellationToken))[0];
+
+    /// <summary>
+    /// Many dataset writes in one go, in order, as if made one after another (a batch of OpenLineage events names the
+    /// same datasets again and again): every write is checked first, then what the datasets hold is read with one
+    /// query, the writes are merged in memory (what a write leaves out stays as it was; a version's history entry keeps
+    /// the dataset as it was when that version was first written), and the result is written with one statement per
+    /// table, whatever the number of writes. Returns each write's node, in order.
+    /// </summary>
+    internal async Task<IReadOnlyList<LineageNode>> UpsertDatasetsAsync(DbTransaction transaction, IReadOnlyList<DatasetWrite> writes, CancellationToken cancellationToken)
     {
+        var prepared = writes.Select(PrepareDataset).ToList();
+        var connection = transaction.Connection!;
+        var dialect = database.Dialect;
+        var ids = prepared.Select(p => p.Node.Id).Distinct(StringComparer.Ordinal).ToList();
+        var states = (await connection.QueryAsync<StoredDataset>(new CommandDefinition(
+            $"SELECT id, namespace, name, version, location, description, schema, statistics, properties, facets FROM datasets WHERE id IN {dialect.JsonTextSet("@ids")}",
+            new { ids = JsonSerializer.Serialize(ids) }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var declared = await DeclaredNamespacesAsync(transaction, "dataset", prepared.Select(p => p.Node.Namespace!), cancellationToken);
+        var changed = new Dictionary<string, (StoredDataset State, string Actor)>(StringComparer.Ordinal);
+        var versions = new Dictionary<(string, string), DatasetVersionWrite>();
+        var tags = new Dictionary<(string, string), string>();
+        foreach (var (write, node, schema, statistics, properties) in prepared)
+        {
+            var known = states.GetValueOrDefault(node.Id);
+            if (declared.Contains(node.Namespace!))
+            {
+                await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: known is null, cancellationToken);
+            }
+            var request = write.Request;
+            if (known is not null && request is { Version: null, Location: null, Description: null, Schema: null, Statistics: null, Tags: null } && properties is null && write.Facets is null)
+            {
+                // Only named (an input without facets, as most are): nothing to write.
+                continue;
+            }
+            var state = new StoredDataset
+            {
+                Id = node.Id,
+                Namespace = node.Namespace!,
+                Name = node.Name,
+                Version = request.Version ?? known?.Version,
+                Location = (request.Location is null ? null : Secrets.MaskUri(request.Location)) ?? known?.Location,
+                Description = request.Description ?? known?.Description,
+                Schema = schema ?? known?.Schema,
+                Statistics = statistics ?? known?.Statistics,
+                Properties = properties ?? known?.Properties ?? "{}",
+                Facets = write.Facets is null ? known?.Facets ?? "{}" : PutOver(known?.Facets, write.Facets),
+            };
+            states[node.Id] = state;
+            changed[node.Id] = (state, write.Actor);
+            if (request.Version is { } version)
+            {
+                versions.TryAdd((node.Id, version), new DatasetVersionWrite(node.Id, version, state.Location, state.Schema, state.Statistics, state.Facets, write.RunId, write.Actor));
+            }
+            foreach (var (key, value) in request.Tags ?? new Dictionary<string, string>())
+            {
+                tags[(node.Id, key)] = value;
+            }
+        }
+        if (changed.Count > 0)
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await LineageGraph.TouchNodesAsync(transaction, changed.Values.Select(c => new LineageNode(c.State.Id, "dataset", c.State.Namespace, c.State.Name)).ToList(), [], clock, cancellationToken);
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"""
+                INSERT INTO datasets (id, namespace, name, version, location, description, schema, statistics, properties, facets, created_at, created_by, updated_at, updated_by)
+                SELECT r.id, r.namespace, r.name, r.version, r.location, r.description, r.schema, r.statistics, r.properties, r.facets, @now, r.actor, @now, r.actor
+                FROM {dialect.JsonRows("@rows", DatasetColumns)} WHERE true
+                ON CONFLICT (id) DO UPDATE SET
+                    version = excluded.version, location = excluded.location, description = excluded.description, schema = excluded.schema,
+                    statistics = excluded.statistics, properties = excluded.properties, facets = excluded.facets, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                """,
+                new { rows = JsonSerializer.Serialize(changed.Values.Select(c => c.State with { Actor = c.Actor }), RowJson), now }, transaction, cancellationToken: cancellationToken));
+            if (versions.Count > 0)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    $"""
+                    INSERT INTO dataset_versions (dataset_id, version, location, schema, statistics, facets, run_id, created_at, created_by)
+                    SELECT r.dataset_id, r.version, r.location, r.schema, r.statistics, r.facets, r.run_id, @now, r.actor
+                    FROM {dialect.JsonRows("@rows", VersionColumns)} WHERE true
+                    ON CONFLICT (dataset_id, version) DO NOTHING
+                    """, new { rows = JsonSerializer.Serialize(versions.Values, RowJson), now }, transaction, cancellationToken: cancellationToken));
+            }
+            await SetTagsAsync(transaction, tags, cancellationToken);
+        }
+        return prepared.Select(p => p.Node).ToList();
+    }
+
+    /// <summary>A dataset write checked and serialised, before anything is read or written.</summary>
+    private static (DatasetWrite Write, LineageNode Node, string? Schema, string? Statistics, string? Properties) PrepareDataset(DatasetWrite write)
+    {
+        var request = write.Request;
         // Credentials in a URI (postgres://user:password@host) never reach the store: ids, names and locations are masked.
         var node = NodeIds.DatasetNode(Secrets.MaskUri(Required("namespace", request.Namespace)), Secrets.MaskUri(Required("name", request.Name)));
         CheckText("version", request.Version, 256);
         CheckText("location", request.Location, 4096);
         CheckSchema(request.Schema);
         CheckStatistics(request.Statistics);
-        var properties = PropertiesJson(request.Properties);
         CheckTags(request.Tags);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var connection = transaction.Connection!;
-        // Whether the dataset is new matters only where the namespace declares a schema: one query answers both.
-        var (existing, schemas) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
-            """
-            SELECT CAST((SELECT COUNT(*) FROM datasets WHERE id = @Id) AS BIGINT),
-                   CAST((SELECT COUNT(*) FROM metadata_schemas WHERE namespace = @Namespace AND kind = 'dataset') AS BIGINT)
-            """, new { node.Id, node.Namespace }, transaction, cancellationToken: cancellationToken));
-        if (schemas > 0)
-        {
-            await CheckPropertiesAsync(transaction, "dataset", node.Namespace!, properties, isNew: existing == 0, cancellationToken);
-        }
-        if (existing > 0 && request is { Version: null, Location: null, Description: null, Schema: null, Statistics: null, Tags: null } && properties is null && facets is null)
-        {
-            // Only named (an input without facets, as most are): nothing to write.
-            return node;
-        }
-        var schema = request.Schema is null ? null : JsonSerializer.Serialize(request.Schema, CairnJson.Options);
-        var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
-        // The node, the dataset and its version in one command: one round trip to PostgreSQL instead of three.
-        await connection.ExecuteAsync(new CommandDefinition(
-            $$"""
-            {{EnsureNodeSql}};
-            INSERT INTO datasets (id, namespace, name, version, location, description, schema, statistics, properties, facets, created_at, created_by, updated_at, updated_by)
-            VALUES (@Id, @Namespace, @Name, @version, @location, @description, @schema, @statistics, COALESCE(@properties, '{}'), COALESCE(@facets, '{}'), @now, @actor, @now, @actor)
-            ON CONFLICT (id) DO UPDATE SET
-                facets = CASE WHEN @facets IS NULL THEN datasets.facets ELSE {{database.Dialect.JsonMergeObjects("datasets.facets", "excluded.facets")}} END,
-                version = COALESCE(excluded.version, datasets.version),
-                location = COALESCE(excluded.location, datasets.location),
-                description = COALESCE(excluded.description, datasets.description),
-                schema = COALESCE(excluded.schema, datasets.schema),
-                statistics = COALESCE(excluded.statistics, datasets.statistics),
-                properties = CASE WHEN @properties IS NULL THEN datasets.properties ELSE excluded.properties END,
-                updated_at = excluded.updated_at,
-                updated_by = excluded.updated_by
-            """ + (request.Version is null ? "" : $"""
-            ;
-            {DatasetVersionSql}
-            """),
-            new { node.Id, node.Kind, node.Namespace, node.Name, version = request.Version, location = request.Location is null ? null : Secrets.MaskUri(request.Location), description = request.Description, schema, statistics, properties, facets, runId, now, actor },
-            transaction, cancellationToken: cancellationToken));
-        await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
-        return node;
+        return (write, node,
+            request.Schema is null ? null : JsonSerializer.Serialize(request.Schema, CairnJson.Options),
+            request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options),
+            PropertiesJson(request.Properties));
     }
+
+    /// <summary>Which of <paramref name="namespaces"/> declare a metadata schema for <paramref name="kind"/>: one query, so writes elsewhere skip the check.</summary>
+    private async Task<HashSet<string>> DeclaredNamespacesAsync(DbTransaction transaction, string kind, IEnumerable<string> namespaces, CancellationToken cancellationToken) =>
+        (await transaction.Connection!.QueryAsync<string>(new CommandDefinition(
+            $"SELECT DISTINCT namespace FROM metadata_schemas WHERE kind = @kind AND namespace IN {database.Dialect.JsonTextSet("@namespaces")}",
+            new { kind, namespaces = JsonSerializer.Serialize(namespaces.Distinct(StringComparer.Ordinal)) }, transaction, cancellationToken: cancellationToken)))
+        .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>A dataset by its namespace and name, or by another name a symlinks facet gave it; with its column lineage.</summary>
     public async Task<Dataset> GetDatasetAsync(Caller caller, string? @namespace, string? name, CancellationToken cancellationToken)
@@ -312,7 +424,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             }
             await CheckPropertiesAsync(transaction, "feature", node.Namespace!, properties, isNew: before is null, cancellationToken);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await LineageGraph.TouchNodesAsync(transaction, [node], clock, cancellationToken);
+            await LineageGraph.TouchNodesAsync(transaction, [node], [], clock, cancellationToken);
             var statistics = request.Statistics is null ? null : JsonSerializer.Serialize(request.Statistics, CairnJson.Options);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -333,7 +445,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             {
                 await LineageGraph.LinkAsync(transaction, dataset, node, "derives", clock, cancellationToken);
             }
-            await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
+            await SetTagsAsync(transaction, (request.Tags ?? new Dictionary<string, string>()).ToDictionary(t => (node.Id, t.Key), t => t.Value), cancellationToken);
             var after = (await LoadFeatureAsync(transaction, node.Id, cancellationToken))!;
             await audit.AppendAsync(transaction, caller.Name, before is null ? "feature.create" : "feature.update", $"features/{node.Id}", before, after, cancellationToken);
             return (after, before is null);
@@ -380,89 +492,125 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     /// and parent run → run), and merges what is given. A finished execution keeps its final state when a late
     /// non-final one arrives, since producers' events can arrive out of order. Returns the run's node.
     /// </summary>
-    internal async Task<LineageNode> UpsertExecutionAsync(DbTransaction transaction, string actor, PutExecutionRequest request, CancellationToken cancellationToken, JsonObject? facets = null)
+    internal async Task<LineageNode> UpsertExecutionAsync(DbTransaction transaction, string actor, PutExecutionRequest request, CancellationToken cancellationToken) =>
+        (await UpsertExecutionsAsync(transaction, [new ExecutionWrite(actor, request, null)], cancellationToken))[0];
+
+    /// <summary>
+    /// Many execution writes in one go, in order, as if made one after another (a batch of OpenLineage events sends
+    /// START and COMPLETE of one run, and many runs of one parent): what the executions hold is read with one query,
+    /// the writes are merged in memory as <see cref="UpsertExecutionAsync"/> merges one, and the result is written with
+    /// one statement per table. <see cref="ExecutionWrite.Facets"/> (by place: run, job) replace the stored facets of the
+    /// same name, later writes adding to earlier ones. Returns each write's run node, in order.
+    /// </summary>
+    internal async Task<IReadOnlyList<LineageNode>> UpsertExecutionsAsync(DbTransaction transaction, IReadOnlyList<ExecutionWrite> writes, CancellationToken cancellationToken)
     {
-        var runId = CheckRunId(request.RunId);
-        var node = NodeIds.RunNode(runId);
+        var runIds = writes.Select(w => CheckRunId(w.Request.RunId)).ToList();
         var connection = transaction.Connection!;
-        var existing = await connection.QuerySingleOrDefaultAsync<ExecutionRow>(new CommandDefinition(
-            "SELECT id, run_id, type, job_namespace, job_name, state, facets FROM executions WHERE id = @Id", new { node.Id }, transaction, cancellationToken: cancellationToken));
-        // Built-in types in any case (OpenLineage's jobType is upper case); declared types by their exact name.
-        var type = request.Type?.Trim() is { } given ? (BuiltInExecutionTypes.FirstOrDefault(b => b.Equals(given, StringComparison.OrdinalIgnoreCase)) ?? given)
-            : existing?.Type ?? "transformation";
-        CheckText("type", type, 256);
-        var jobNamespace = request.JobNamespace ?? existing?.JobNamespace
-            ?? throw new InvalidParameterException("'job_namespace' is required for a new execution: the namespace of the job it is a run of.");
-        var jobName = request.JobName ?? existing?.JobName
-            ?? throw new InvalidParameterException("'job_name' is required for a new execution: the name of the job it is a run of.");
-        var job = NodeIds.JobNode(jobNamespace, jobName);
-        if (existing is not null && (existing.JobNamespace, existing.JobName) != (jobNamespace, jobName))
-        {
-            throw new InvalidParameterException($"Execution '{runId}' is a run of job {existing.JobNamespace}:{existing.JobName}; it cannot become a run of {jobNamespace}:{jobName}.");
-        }
-        var state = request.State?.Trim().ToUpperInvariant() ?? existing?.State ?? ExecutionState.New;
-        if (!ExecutionState.All.Contains(state))
-        {
-            throw new InvalidParameterException($"'state' must be one of {string.Join(", ", ExecutionState.All)}; got '{request.State}'.");
-        }
-        if (existing is not null && ExecutionState.IsTerminal(existing.State) && !ExecutionState.IsTerminal(state))
-        {
-            state = existing.State;
-        }
-        var properties = PropertiesJson(request.Properties);
-        CheckTags(request.Tags);
-        var parent = request.ParentRunId is null ? null : NodeIds.RunNode(CheckRunId(request.ParentRunId));
-        if (parent?.Id == node.Id)
-        {
-            throw new InvalidParameterException($"Execution '{runId}' cannot be its own parent.");
-        }
-        // A declared execution type holds the properties to its declared property types; the built-in ones declare none.
-        if (properties is not null || !BuiltInExecutionTypes.Contains(type))
-        {
-            await MlmdStore.CheckTypedPropertiesAsync(transaction, "execution", type, properties, cancellationToken);
-        }
-        await CheckPropertiesAsync(transaction, "execution", jobNamespace, properties, isNew: existing is null, cancellationToken);
-        var mergedFacets = facets is null ? null : MergeFacets(existing?.Facets, facets);
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        // The run, its job and its parent run as nodes, then job → run and parent → run: two statements, not six.
-        await LineageGraph.TouchNodesAsync(transaction, parent is null ? [node, job] : [node, job, parent], clock, cancellationToken);
-        await LineageGraph.LinkExistingAsync(transaction,
-            parent is null ? [new LineageEdge(job.Id, node.Id, "runs")] : [new LineageEdge(job.Id, node.Id, "runs"), new LineageEdge(parent.Id, node.Id, "parent")],
-            clock, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO executions (id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
-            VALUES (@Id, @runId, @type, @jobNamespace, @jobName, @state, COALESCE(@properties, '{}'), COALESCE(@mergedFacets, '{}'), @parentRunId, @startedAt, @endedAt, @now, @actor, @now, @actor)
-            ON CONFLICT (id) DO UPDATE SET
-                type = excluded.type,
-                state = excluded.state,
-                properties = CASE WHEN @properties IS NULL THEN executions.properties ELSE excluded.properties END,
-                facets = excluded.facets,
-                parent_run_id = COALESCE(excluded.parent_run_id, executions.parent_run_id),
-                started_at = COALESCE(executions.started_at, excluded.started_at),
-                ended_at = COALESCE(excluded.ended_at, executions.ended_at),
-                updated_at = excluded.updated_at,
-                updated_by = excluded.updated_by
+        var dialect = database.Dialect;
+        var states = (await connection.QueryAsync<StoredExecution>(new CommandDefinition(
+            $"""
+            SELECT id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at
+            FROM executions WHERE id IN {dialect.JsonTextSet("@ids")}
             """,
-            new
+            new { ids = JsonSerializer.Serialize(runIds.Select(NodeIds.Run).Distinct(StringComparer.Ordinal)) }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var declared = await DeclaredNamespacesAsync(transaction, "execution",
+            writes.Select((w, i) => w.Request.JobNamespace ?? states.GetValueOrDefault(NodeIds.Run(runIds[i]))?.JobNamespace).OfType<string>(), cancellationToken);
+        var nodes = new List<LineageNode>(writes.Count);
+        var changed = new Dictionary<string, (StoredExecution State, string Actor)>(StringComparer.Ordinal);
+        var others = new List<LineageNode>();
+        var edges = new List<LineageEdge>();
+        var tags = new Dictionary<(string, string), string>();
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var (actor, request, facets) = writes[i];
+            var runId = runIds[i];
+            var node = NodeIds.RunNode(runId);
+            var existing = states.GetValueOrDefault(node.Id);
+            // Built-in types in any case (OpenLineage's jobType is upper case); declared types by their exact name.
+            var type = request.Type?.Trim() is { } given ? (BuiltInExecutionTypes.FirstOrDefault(b => b.Equals(given, StringComparison.OrdinalIgnoreCase)) ?? given)
+                : existing?.Type ?? "transformation";
+            CheckText("type", type, 256);
+            var jobNamespace = request.JobNamespace ?? existing?.JobNamespace
+                ?? throw new InvalidParameterException("'job_namespace' is required for a new execution: the namespace of the job it is a run of.");
+            var jobName = request.JobName ?? existing?.JobName
+                ?? throw new InvalidParameterException("'job_name' is required for a new execution: the name of the job it is a run of.");
+            var job = NodeIds.JobNode(jobNamespace, jobName);
+            if (existing is not null && (existing.JobNamespace, existing.JobName) != (jobNamespace, jobName))
             {
-                node.Id,
-                runId,
-                type,
-                jobNamespace,
-                jobName,
-                state,
-                properties,
-                mergedFacets = mergedFacets ?? existing?.Facets,
-                parentRunId = request.ParentRunId,
-                startedAt = request.StartedAt?.ToUnixTimeMilliseconds(),
-                endedAt = request.EndedAt?.ToUnixTimeMilliseconds(),
-                now,
-                actor,
-            },
+                throw new InvalidParameterException($"Execution '{runId}' is a run of job {existing.JobNamespace}:{existing.JobName}; it cannot become a run of {jobNamespace}:{jobName}.");
+            }
+            var state = request.State?.Trim().ToUpperInvariant() ?? existing?.State ?? ExecutionState.New;
+            if (!ExecutionState.All.Contains(state))
+            {
+                throw new InvalidParameterException($"'state' must be one of {string.Join(", ", ExecutionState.All)}; got '{request.State}'.");
+            }
+            if (existing is not null && ExecutionState.IsTerminal(existing.State) && !ExecutionState.IsTerminal(state))
+            {
+                state = existing.State;
+            }
+            var properties = PropertiesJson(request.Properties);
+            CheckTags(request.Tags);
+            var parent = request.ParentRunId is null ? null : NodeIds.RunNode(CheckRunId(request.ParentRunId));
+            if (parent?.Id == node.Id)
+            {
+                throw new InvalidParameterException($"Execution '{runId}' cannot be its own parent.");
+            }
+            // A declared execution type holds the properties to its declared property types; the built-in ones declare none.
+            if (properties is not null || !BuiltInExecutionTypes.Contains(type))
+            {
+                await MlmdStore.CheckTypedPropertiesAsync(transaction, "execution", type, properties, cancellationToken);
+            }
+            if (declared.Contains(jobNamespace))
+            {
+                await CheckPropertiesAsync(transaction, "execution", jobNamespace, properties, isNew: existing is null, cancellationToken);
+            }
+            var next = new StoredExecution
+            {
+                Id = node.Id,
+                RunId = runId,
+                Type = type,
+                JobNamespace = jobNamespace,
+                JobName = jobName,
+                State = state,
+                Properties = properties ?? existing?.Properties ?? "{}",
+                Facets = facets is null ? existing?.Facets ?? "{}" : MergeFacets(existing?.Facets, facets),
+                ParentRunId = request.ParentRunId ?? existing?.ParentRunId,
+                StartedAt = existing?.StartedAt ?? request.StartedAt?.ToUnixTimeMilliseconds(),
+                EndedAt = request.EndedAt?.ToUnixTimeMilliseconds() ?? existing?.EndedAt,
+            };
+            states[node.Id] = next;
+            changed[node.Id] = (next, actor);
+            nodes.Add(node);
+            others.Add(job);
+            edges.Add(new LineageEdge(job.Id, node.Id, "runs"));
+            if (parent is not null)
+            {
+                others.Add(parent);
+                edges.Add(new LineageEdge(parent.Id, node.Id, "parent"));
+            }
+            foreach (var (key, value) in request.Tags ?? new Dictionary<string, string>())
+            {
+                tags[(node.Id, key)] = value;
+            }
+        }
+        // The runs as nodes marked updated, their jobs and parents recorded if new, then job → run and parent → run.
+        await LineageGraph.TouchNodesAsync(transaction, nodes, others, clock, cancellationToken);
+        await LineageGraph.LinkExistingAsync(transaction, edges, clock, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO executions (id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
+            SELECT r.id, r.run_id, r.type, r.job_namespace, r.job_name, r.state, r.properties, r.facets, r.parent_run_id, r.started_at, r.ended_at, @now, r.actor, @now, r.actor
+            FROM {dialect.JsonRows("@rows", ExecutionColumns)} WHERE true
+            ON CONFLICT (id) DO UPDATE SET
+                type = excluded.type, state = excluded.state, properties = excluded.properties, facets = excluded.facets,
+                parent_run_id = excluded.parent_run_id, started_at = excluded.started_at, ended_at = excluded.ended_at,
+                updated_at = excluded.updated_at, updated_by = excluded.updated_by
+            """,
+            new { rows = JsonSerializer.Serialize(changed.Values.Select(c => c.State with { Actor = c.Actor }), RowJson), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             transaction, cancellationToken: cancellationToken));
-        await SetTagsAsync(transaction, node.Id, request.Tags, cancellationToken);
-        return node;
+        await SetTagsAsync(transaction, tags, cancellationToken);
+        return nodes;
     }
 
     /// <summary>Records what an execution read (input → run) and wrote (run → output); every node is already recorded.</summary>
@@ -562,39 +710,27 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     }
 
     /// <summary>
-    /// Records the input and output facets of one run's reads and writes, one statement for all of them; each facet is
-    /// put over the one stored for that run, dataset and direction.
+    /// Records the input and output facets of runs' reads and writes, one statement for all of them; each facet is put
+    /// over the one stored for that run, dataset and direction, in the order given.
     /// </summary>
-    internal async Task RecordDatasetFacetsAsync(DbTransaction transaction, string runNodeId, IReadOnlyList<(string DatasetId, string Direction, string Facets)> facets, CancellationToken cancellationToken)
+    internal async Task RecordDatasetFacetsAsync(DbTransaction transaction, IReadOnlyList<RunDatasetFacets> facets, CancellationToken cancellationToken)
     {
         if (facets.Count == 0)
         {
             return;
         }
-        var parameters = new DynamicParameters();
-        parameters.Add("run", runNodeId);
-        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var rows = new List<string>(facets.Count);
-        // One row per (dataset, direction): a dataset named twice in one event's inputs has its facets put together first.
-        foreach (var (group, i) in facets.GroupBy(f => (f.DatasetId, f.Direction)).Select((g, i) => (g, i)))
-        {
-            var merged = new JsonObject();
-            foreach (var (name, facet) in group.SelectMany(f => JsonNode.Parse(f.Facets)!.AsObject()))
-            {
-                merged[name] = facet?.DeepClone();
-            }
-            parameters.Add($"d{i}", group.Key.DatasetId);
-            parameters.Add($"w{i}", group.Key.Direction);
-            parameters.Add($"f{i}", merged.ToJsonString());
-            rows.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(@run, @d{i}, @w{i}, @f{i}, @now)"));
-        }
+        // One row per (run, dataset, direction): START and COMPLETE of one run in one batch have their facets put together first.
+        var rows = facets.GroupBy(f => (f.RunId, f.DatasetId, f.Direction))
+            .Select(g => new RunDatasetFacets(g.Key.RunId, g.Key.DatasetId, g.Key.Direction, g.Select(f => f.Facets).Aggregate((merged, next) => PutOver(merged, next))))
+            .ToList();
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             $"""
-            INSERT INTO run_dataset_facets (run_id, dataset_id, direction, facets, updated_at) VALUES {string.Join(", ", rows)}
+            INSERT INTO run_dataset_facets (run_id, dataset_id, direction, facets, updated_at)
+            SELECT r.run_id, r.dataset_id, r.direction, r.facets, @now FROM {database.Dialect.JsonRows("@rows", RunDatasetFacetColumns)} WHERE true
             ON CONFLICT (run_id, dataset_id, direction) DO UPDATE SET
                 facets = {database.Dialect.JsonMergeObjects("run_dataset_facets.facets", "excluded.facets")},
                 updated_at = excluded.updated_at
-            """, parameters, transaction, cancellationToken: cancellationToken));
+            """, new { rows = JsonSerializer.Serialize(rows, RowJson), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>The nodes a write names as read or written; each must exist, so a typo is an error, not a new node.</summary>
@@ -626,28 +762,21 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         }
     }
 
-    private const string EnsureNodeSql = """
-        INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at) VALUES (@Id, @Kind, @Namespace, @Name, @now, @now)
-        ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at
-        """;
-
-    // The version history keeps what the dataset looked like when that version was first written.
-    private const string DatasetVersionSql = """
-        INSERT INTO dataset_versions (dataset_id, version, location, schema, statistics, facets, run_id, created_at, created_by)
-        SELECT id, @version, location, schema, statistics, facets, @runId, @now, @actor FROM datasets WHERE id = @Id
-        ON CONFLICT (dataset_id, version) DO NOTHING
-        """;
 
 
 
-    private static async Task SetTagsAsync(DbTransaction transaction, string id, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
+    private async Task SetTagsAsync(DbTransaction transaction, IReadOnlyDictionary<(string Id, string Key), string> tags, CancellationToken cancellationToken)
     {
-        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+        if (tags.Count == 0)
         {
-            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO metadata_tags (entity_id, key, value) VALUES (@id, @key, @value) ON CONFLICT (entity_id, key) DO UPDATE SET value = excluded.value",
-                new { id, key, value }, transaction, cancellationToken: cancellationToken));
+            return;
         }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO metadata_tags (entity_id, key, value) SELECT r.entity_id, r.key, r.value FROM {database.Dialect.JsonRows("@rows", TagColumns)} WHERE true
+            ON CONFLICT (entity_id, key) DO UPDATE SET value = excluded.value
+            """,
+            new { rows = JsonSerializer.Serialize(tags.Select(t => new TagWrite(t.Key.Id, t.Key.Key, t.Value)), RowJson) }, transaction, cancellationToken: cancellationToken));
     }
 
     private static string DatasetId(string? @namespace, string? name) =>
@@ -775,6 +904,17 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             {
                 target[name] = facet?.DeepClone();
             }
+        }
+        return merged.ToJsonString();
+    }
+
+    /// <summary><paramref name="added"/>'s members put over <paramref name="existing"/>'s, each replaced whole: how facets, sent whole by every event, accumulate.</summary>
+    private static string PutOver(string? existing, string added)
+    {
+        var merged = existing is null ? new JsonObject() : JsonNode.Parse(existing)!.AsObject();
+        foreach (var (name, value) in JsonNode.Parse(added)!.AsObject())
+        {
+            merged[name] = value?.DeepClone();
         }
         return merged.ToJsonString();
     }

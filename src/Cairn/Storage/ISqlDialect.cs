@@ -37,6 +37,17 @@ public interface ISqlDialect
     string InList(string column, string parameter);
 
     /// <summary>
+    /// A table expression (aliased <c>r</c>) over the rows of a JSON array of objects sent as one text parameter:
+    /// how set-based writes send many rows. One parameter instead of one per value: SQLite caps a statement's
+    /// variables, and binding thousands of them cost more than the statement's work.
+    /// <paramref name="columns"/> are the objects' keys with their SQL types (<c>text</c> or <c>bigint</c>).
+    /// </summary>
+    string JsonRows(string parameter, IReadOnlyList<(string Name, string Type)> columns);
+
+    /// <summary>A one-column table expression (<c>value</c>) over the strings of a JSON array sent as one text parameter.</summary>
+    string JsonTextSet(string parameter);
+
+    /// <summary>
     /// What follows a row-selecting subquery so that concurrent lessees each take other rows: <c>FOR UPDATE SKIP LOCKED</c>
     /// on PostgreSQL; nothing on SQLite, whose single writer holds the whole database.
     /// </summary>

@@ -25,6 +25,11 @@ public sealed class PostgresDialect : ISqlDialect
 
     public string InList(string column, string parameter) => $"{column} = ANY({parameter})";
 
+    public string JsonRows(string parameter, IReadOnlyList<(string Name, string Type)> columns) =>
+        $"jsonb_to_recordset(CAST({parameter} AS jsonb)) AS r({string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"))})";
+
+    public string JsonTextSet(string parameter) => $"(SELECT jsonb_array_elements_text(CAST({parameter} AS jsonb)) AS value)";
+
     public string SkipLocked => "FOR UPDATE SKIP LOCKED";
 
     public bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

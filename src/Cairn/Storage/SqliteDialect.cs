@@ -30,6 +30,11 @@ public sealed class SqliteDialect : ISqlDialect
 
     public string InList(string column, string parameter) => $"{column} IN {parameter}";
 
+    public string JsonRows(string parameter, IReadOnlyList<(string Name, string Type)> columns) =>
+        $"(SELECT {string.Join(", ", columns.Select(c => $"value ->> '$.{c.Name}' AS {c.Name}"))} FROM json_each({parameter})) AS r";
+
+    public string JsonTextSet(string parameter) => $"(SELECT value FROM json_each({parameter}))";
+
     public string SkipLocked => "";
 
     public bool IsUniqueViolation(DbException exception) =>

@@ -23,9 +23,6 @@ internal sealed class DatasetNames
 {
     private readonly Dictionary<string, LineageNode> _canonical = new(StringComparer.Ordinal);
 
-    /// <summary>Parent runs whose job is already linked in this transaction (a DAG run parents many task events).</summary>
-    public HashSet<string> ParentRuns { get; } = new(StringComparer.Ordinal);
-
     /// <summary>Reads how the names the <paramref name="events"/> hold resolve today: one query for the whole group.</summary>
     public static async Task<DatasetNames> LoadAsync(DbTransaction transaction, ISqlDialect dialect, IEnumerable<JObject> events, CancellationToken cancellationToken)
     {

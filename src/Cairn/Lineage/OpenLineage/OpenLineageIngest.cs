@@ -39,7 +39,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     private bool _committing;
 
     /// <summary>Events of one request waiting to be recorded, and the request's answer once they are.</summary>
-    private sealed record Pending(string Actor, List<JObject> Events, TaskCompletionSource<IngestResult> Done);
+    private sealed record Pending(string Actor, List<PreparedEvent> Events, TaskCompletionSource<IngestResult> Done);
 
     /// <summary>
     /// Records one event (<paramref name="batch"/> false: the body is an event) or a JSON array of them, and returns
@@ -51,7 +51,10 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     public async Task<IngestResult> IngestAsync(Caller caller, string body, bool batch, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var pending = new Pending(caller.Name, await ParseAsync(body, batch), new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Parsing, validating and reading the events happen here, in the caller's request and before the write lock:
+        // the lock's holder only resolves names and writes.
+        var events = (await ParseAsync(body, batch)).Select(Prepare).ToList();
+        var pending = new Pending(caller.Name, events, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool lead;
         lock (_queue)
         {
@@ -121,17 +124,15 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }
 
     // Not cancellable: a group holds other requests' events, and the caller that leads it may go away.
-    // A group is one transaction, and one audit entry per caller in it: a lone event's own, or the list of every event
-    // (a batch, or single-event requests committed together).
+    // A group is one transaction written set-based, whatever its number of events: the names its datasets go by are read
+    // with one query, every dataset write of every event is made in one call, every run in one, and the extra nodes,
+    // edges, input/output facets and column lineage in one statement each; then one audit entry per caller in it: a lone
+    // event's own, or the list of every event (a batch, or single-event requests committed together).
     private Task<List<IngestResult>> WriteAsync(List<Pending> group) => database.WriteAsync(async (_, transaction) =>
     {
+        var names = await DatasetNames.LoadAsync(transaction, database.Dialect, group.SelectMany(p => p.Events.Select(e => e.Json)), CancellationToken.None);
+        var writes = new GroupWrites();
         var results = new List<IngestResult>(group.Count);
-        // Secrets in URIs are masked before anything is read from the events, so none reaches the store or the audit log.
-        foreach (var @event in group.SelectMany(p => p.Events))
-        {
-            DatasetNames.MaskCredentials(@event);
-        }
-        var names = await DatasetNames.LoadAsync(transaction, database.Dialect, group.SelectMany(p => p.Events), CancellationToken.None);
         var byActor = new Dictionary<string, List<RecordedEvent>>(StringComparer.Ordinal);
         foreach (var pending in group)
         {
@@ -140,10 +141,20 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             var recorded = byActor.TryGetValue(pending.Actor, out var list) ? list : byActor[pending.Actor] = [];
             foreach (var @event in pending.Events)
             {
-                recorded.Add(await RecordAsync(transaction, pending.Actor, @event, runs, datasets, names, CancellationToken.None));
+                recorded.Add(Record(pending.Actor, @event, names, writes, runs, datasets));
             }
             results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
         }
+        await DatasetNames.RecordAsync(transaction, writes.Aliases, clock, CancellationToken.None);
+        await store.UpsertDatasetsAsync(transaction, writes.Datasets, CancellationToken.None);
+        await store.UpsertExecutionsAsync(transaction, writes.Executions, CancellationToken.None);
+        await LineageGraph.TouchNodesAsync(transaction, [], writes.Nodes, clock, CancellationToken.None);
+        await LineageGraph.LinkExistingAsync(transaction, writes.Edges, clock, CancellationToken.None);
+        await store.RecordDatasetFacetsAsync(transaction, writes.DatasetFacets, CancellationToken.None);
+        // An edge named by several events of the group is written once, as last named.
+        await ColumnLineage.WriteAsync(transaction,
+            [.. writes.ColumnLineage.GroupBy(e => (e.OutputDataset, e.OutputField, e.InputDataset, e.InputField)).Select(g => g.Last())],
+            clock.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
         foreach (var (actor, recorded) in byActor)
         {
             await (recorded is [var one]
@@ -155,6 +166,26 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
 
     /// <summary>What an event recorded, as its audit entry says it.</summary>
     private sealed record RecordedEvent(string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs);
+
+    /// <summary>An event as read before the write lock: credentials masked, its time, job, run and datasets read.</summary>
+    private sealed record PreparedEvent(
+        JObject Json, DateTimeOffset EventTime, LineageNode? Job, ExecutionWrite? Run, LineageNode? ParentJob, string? ParentRunId,
+        IReadOnlyList<PreparedDataset> Inputs, IReadOnlyList<PreparedDataset> Outputs);
+
+    /// <summary>A dataset of an event as its facets describe it, under its own name (symlinks are resolved under the lock).</summary>
+    private sealed record PreparedDataset(JObject Json, PutDatasetRequest Request, string? Facets);
+
+    /// <summary>What a group's events write, gathered in order so that each table is written with one statement.</summary>
+    private sealed class GroupWrites
+    {
+        public List<DatasetAlias> Aliases { get; } = [];
+        public List<DatasetWrite> Datasets { get; } = [];
+        public List<ExecutionWrite> Executions { get; } = [];
+        public List<LineageNode> Nodes { get; } = [];
+        public HashSet<LineageEdge> Edges { get; } = [];
+        public List<RunDatasetFacets> DatasetFacets { get; } = [];
+        public List<ColumnLineageEdge> ColumnLineage { get; } = [];
+    }
 
     /// <summary>Parses and validates everything before anything is written, so a bad event costs no half-written batch.</summary>
     private static async Task<List<JObject>> ParseAsync(string body, bool batch)
@@ -196,105 +227,109 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         return events.Cast<JObject>().ToList();
     }
 
-    private async Task<RecordedEvent> RecordAsync(
-        DbTransaction transaction, string actor, JObject @event, SortedSet<string> runs, SortedSet<string> datasets, DatasetNames linked, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads an event before the write lock. Secrets in URIs are masked first, so none reaches the store or the audit log;
+    /// the actor is filled in by <see cref="Record"/>.
+    /// </summary>
+    private static PreparedEvent Prepare(JObject @event)
     {
+        DatasetNames.MaskCredentials(@event);
         var eventTime = DateTimeOffset.Parse((string)@event["eventTime"]!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        var job = @event["job"] as JObject;
-        var jobNode = job is null ? null : NodeIds.JobNode((string)job["namespace"]!, (string)job["name"]!);
-        var runId = (string?)@event.SelectToken("run.runId");
-        var inputs = await DatasetsAsync(transaction, actor, @event["inputs"], null, linked, cancellationToken);
-        var outputs = new List<(LineageNode Node, JObject Dataset)>();
-        string resource;
-        if (@event["run"] is JObject run)
+        var job = @event["job"] is JObject j ? NodeIds.JobNode((string)j["namespace"]!, (string)j["name"]!) : null;
+        var inputs = Prepared(@event["inputs"]);
+        var outputs = @event["dataset"] is JObject dataset ? Prepared(new JArray(dataset)) : Prepared(@event["outputs"]);
+        if (@event["run"] is not JObject run)
         {
-            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], runId, linked, cancellationToken);
-            var eventType = (string?)@event["eventType"] ?? "OTHER";
-            var terminal = eventType is "COMPLETE" or "FAIL" or "ABORT";
-            var parent = run.SelectToken("facets.parent") as JObject;
-            var facets = new JsonObject();
-            foreach (var place in new[] { "run", "job" })
+            return new PreparedEvent(@event, eventTime, job, null, null, null, inputs, outputs);
+        }
+        var eventType = (string?)@event["eventType"] ?? "OTHER";
+        var terminal = eventType is "COMPLETE" or "FAIL" or "ABORT";
+        var parent = run.SelectToken("facets.parent") as JObject;
+        var facets = new JsonObject();
+        foreach (var place in new[] { "run", "job" })
+        {
+            if (@event.SelectToken($"{place}.facets") is JObject given && given.Count > 0)
             {
-                if (@event.SelectToken($"{place}.facets") is JObject given && given.Count > 0)
-                {
-                    facets[place] = JsonNode.Parse(given.ToString(Formatting.None));
-                }
+                facets[place] = JsonNode.Parse(given.ToString(Formatting.None));
             }
-            var node = await store.UpsertExecutionAsync(transaction, actor, new PutExecutionRequest(
-                RunId: runId,
-                Type: ExecutionType((string?)@event.SelectToken("job.facets.jobType.jobType")),
-                JobNamespace: jobNode!.Namespace,
-                JobName: jobNode.Name,
-                State: States.GetValueOrDefault(eventType),
-                ParentRunId: (string?)parent?.SelectToken("run.runId"),
-                StartedAt: eventType == "START" ? eventTime : null,
-                EndedAt: terminal ? eventTime : null), cancellationToken, facets);
-            // A DAG run parents many task events: its job's link is written once per transaction.
-            if (parent?["job"] is JObject parentJob && (string?)parent.SelectToken("run.runId") is { } parentRunId && linked.ParentRuns.Add(parentRunId))
+        }
+        var execution = new ExecutionWrite("", new PutExecutionRequest(
+            RunId: (string)run["runId"]!,
+            Type: ExecutionType((string?)@event.SelectToken("job.facets.jobType.jobType")),
+            JobNamespace: job!.Namespace,
+            JobName: job.Name,
+            State: States.GetValueOrDefault(eventType),
+            ParentRunId: (string?)parent?.SelectToken("run.runId"),
+            StartedAt: eventType == "START" ? eventTime : null,
+            EndedAt: terminal ? eventTime : null), facets);
+        var parentJob = parent?["job"] is JObject pj ? NodeIds.JobNode((string)pj["namespace"]!, (string)pj["name"]!) : null;
+        return new PreparedEvent(@event, eventTime, job, execution, parentJob, (string?)parent?.SelectToken("run.runId"), inputs, outputs);
+    }
+
+    private static List<PreparedDataset> Prepared(JToken? datasets) =>
+        [.. datasets?.Children<JObject>().Select(d => new PreparedDataset(d, ToDataset(d), d["facets"] is JObject { Count: > 0 } given ? given.ToString(Formatting.None) : null)) ?? []];
+
+    /// <summary>
+    /// Adds what an event records to the group's writes, each of its datasets under the node its name resolves to (its
+    /// own, or the dataset a symlink made it another name of), with every dataset facet kept whole.
+    /// </summary>
+    private static RecordedEvent Record(string actor, PreparedEvent @event, DatasetNames names, GroupWrites writes, SortedSet<string> runs, SortedSet<string> datasets)
+    {
+        var runId = @event.Run?.Request.RunId;
+        List<(LineageNode Node, JObject Dataset)> Resolve(IReadOnlyList<PreparedDataset> prepared, string? writtenBy)
+        {
+            var resolved = new List<(LineageNode, JObject)>(prepared.Count);
+            foreach (var dataset in prepared)
             {
-                await LineageGraph.LinkAsync(transaction, NodeIds.JobNode((string)parentJob["namespace"]!, (string)parentJob["name"]!),
-                    NodeIds.RunNode(parentRunId), "runs", clock, cancellationToken);
+                var node = names.Resolve(dataset.Json, writes.Aliases);
+                writes.Datasets.Add(new DatasetWrite(actor, dataset.Request with { Namespace = node.Namespace, Name = node.Name }, writtenBy, dataset.Facets));
+                resolved.Add((node, dataset.Json));
+                datasets.Add(node.Id);
             }
-            await store.LinkIoAsync(transaction, node, inputs.Select(i => i.Node), outputs.Select(o => o.Node), cancellationToken);
-            // What the run read and wrote with which input and output facets: one statement for all of them.
-            await store.RecordDatasetFacetsAsync(transaction, node.Id,
-                [.. FacetsOf(inputs, "inputFacets", "input"), .. FacetsOf(outputs, "outputFacets", "output")], cancellationToken);
+            return resolved;
+        }
+        var inputs = Resolve(@event.Inputs, null);
+        var outputs = Resolve(@event.Outputs, runId);
+        string resource;
+        if (@event.Run is { } run)
+        {
+            var node = NodeIds.RunNode(runId!);
+            writes.Executions.Add(run with { Actor = actor });
+            // A DAG run parents many task events: the edge from its job is one of the group's, written once.
+            if (@event.ParentJob is { } parentJob)
+            {
+                writes.Nodes.Add(parentJob);
+                writes.Edges.Add(new LineageEdge(parentJob.Id, NodeIds.Run(@event.ParentRunId!), "runs"));
+            }
+            writes.Edges.UnionWith(inputs.Select(i => new LineageEdge(i.Node.Id, node.Id, "input")));
+            writes.Edges.UnionWith(outputs.Select(o => new LineageEdge(node.Id, o.Node.Id, "output")));
+            // What the run read and wrote with which input and output facets.
+            writes.DatasetFacets.AddRange(FacetsOf(node.Id, inputs, "inputFacets", "input"));
+            writes.DatasetFacets.AddRange(FacetsOf(node.Id, outputs, "outputFacets", "output"));
             runs.Add(node.Id);
             resource = $"executions/{runId}";
         }
-        else if (jobNode is not null)
+        else if (@event.Job is { } job)
         {
             // A job event: the job's design-time inputs and outputs, with no run.
-            outputs = await DatasetsAsync(transaction, actor, @event["outputs"], null, linked, cancellationToken);
-            foreach (var (input, _) in inputs)
-            {
-                await LineageGraph.LinkAsync(transaction, input, jobNode, "input", clock, cancellationToken);
-            }
-            foreach (var (output, _) in outputs)
-            {
-                await LineageGraph.LinkAsync(transaction, jobNode, output, "output", clock, cancellationToken);
-            }
-            resource = $"lineage/{jobNode.Id}";
+            writes.Nodes.Add(job);
+            writes.Edges.UnionWith(inputs.Select(i => new LineageEdge(i.Node.Id, job.Id, "input")));
+            writes.Edges.UnionWith(outputs.Select(o => new LineageEdge(job.Id, o.Node.Id, "output")));
+            resource = $"lineage/{job.Id}";
         }
         else
         {
             // A dataset event: the dataset alone (its column lineage too, as a static description of it).
-            outputs = await DatasetsAsync(transaction, actor, new JArray(@event["dataset"]!), null, linked, cancellationToken);
-            datasets.Add(outputs[0].Node.Id);
             resource = $"datasets/{outputs[0].Node.Id}";
         }
-        await ColumnLineage.WriteAsync(transaction, ColumnLineageOf(outputs, linked, runId is null ? null : NodeIds.Run(runId), jobNode?.Id),
-            clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
-        foreach (var (dataset, _) in inputs.Concat(outputs))
-        {
-            datasets.Add(dataset.Id);
-        }
-        return new RecordedEvent(resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], inputs.Select(d => d.Node.Id), outputs.Select(d => d.Node.Id));
+        writes.ColumnLineage.AddRange(ColumnLineageOf(outputs, names, runId is null ? null : NodeIds.Run(runId), @event.Job?.Id));
+        return new RecordedEvent(resource, (string?)@event.Json["eventType"], @event.EventTime, (string?)@event.Json["producer"], inputs.Select(d => d.Node.Id), outputs.Select(d => d.Node.Id));
     }
 
-    /// <summary>
-    /// Records an event's datasets, each under the node its name resolves to (its own, or the dataset a symlink made it
-    /// another name of), with every dataset facet kept whole; records the names its symlinks facet gives it.
-    /// </summary>
-    private async Task<List<(LineageNode Node, JObject Dataset)>> DatasetsAsync(
-        DbTransaction transaction, string actor, JToken? datasets, string? runId, DatasetNames names, CancellationToken cancellationToken)
-    {
-        var nodes = new List<(LineageNode, JObject)>();
-        var aliases = new List<DatasetAlias>();
-        foreach (var dataset in datasets?.Children<JObject>() ?? [])
-        {
-            var node = names.Resolve(dataset, aliases);
-            var facets = dataset["facets"] is JObject { Count: > 0 } given ? given.ToString(Formatting.None) : null;
-            nodes.Add((await store.UpsertDatasetAsync(transaction, actor, ToDataset(dataset, node), runId, cancellationToken, facets), dataset));
-        }
-        await DatasetNames.RecordAsync(transaction, aliases, clock, cancellationToken);
-        return nodes;
-    }
-
-    /// <summary>The input or output facets of an event's datasets, by the dataset's node.</summary>
-    private static IEnumerable<(string DatasetId, string Direction, string Facets)> FacetsOf(List<(LineageNode Node, JObject Dataset)> datasets, string property, string direction) =>
+    /// <summary>The input or output facets of a run's datasets, by the dataset's node.</summary>
+    private static IEnumerable<RunDatasetFacets> FacetsOf(string run, List<(LineageNode Node, JObject Dataset)> datasets, string property, string direction) =>
         datasets.Where(d => d.Dataset[property] is JObject { Count: > 0 })
-            .Select(d => (d.Node.Id, direction, d.Dataset[property]!.ToString(Formatting.None)));
+            .Select(d => new RunDatasetFacets(run, d.Node.Id, direction, d.Dataset[property]!.ToString(Formatting.None)));
 
     /// <summary>
     /// The columnLineage facets of an event's outputs as rows: its <c>fields</c> (1-0-x inputFields with the output's
@@ -340,8 +375,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         return edges.GroupBy(e => (e.OutputDataset, e.OutputField, e.InputDataset, e.InputField)).Select(g => g.Last()).ToList();
     }
 
-    /// <summary>A dataset as the standard facets describe it, under the node its name resolved to; what no facet says is left as it was.</summary>
-    private static PutDatasetRequest ToDataset(JObject dataset, LineageNode node)
+    /// <summary>A dataset as the standard facets describe it; what no facet says is left as it was.</summary>
+    private static PutDatasetRequest ToDataset(JObject dataset)
     {
         var facets = dataset["facets"] as JObject;
         var fields = (facets?.SelectToken("schema.fields") as JArray)?.Children<JObject>()
@@ -351,8 +386,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         var statistics = (dataset.SelectToken("inputFacets.dataQualityMetrics.columnMetrics") as JObject)?.Properties()
             .ToDictionary(p => p.Name, p => ToStatistics((JObject)p.Value));
         return new PutDatasetRequest(
-            Namespace: node.Namespace,
-            Name: node.Name,
+            Namespace: (string)dataset["namespace"]!,
+            Name: (string)dataset["name"]!,
             Version: (string?)facets?.SelectToken("version.datasetVersion"),
             Location: (string?)facets?.SelectToken("dataSource.uri"),
             Description: (string?)facets?.SelectToken("documentation.description"),
