@@ -286,8 +286,8 @@ public sealed class MarquezLineageTests(CairnApp app) : IClassFixture<CairnApp>
     {
         var common = Ds("commonDataset");
         var consumers = Enumerable.Range(0, 5).Select(i => Event($"consumerJob{i}", "COMPLETE", [common], [])).ToArray();
-        await PostAsync([.. consumers, Event("olderWriteJob", "COMPLETE", [], [common]), Event("writeJob", "COMPLETE", [], [common]), Event("consumerJob", "COMPLETE", [common], [])]);
-        // Two jobs' current versions write it; with depth 0 only the start job is answered.
+        await PostAsync([.. consumers, Event("zOlderWriteJob", "COMPLETE", [], [common]), Event("writeJob", "COMPLETE", [], [common]), Event("consumerJob", "COMPLETE", [common], [])]);
+        // Two jobs write it (the older one last by name, so only time can pick the other); depth 0 answers the start job alone.
         var graph = await LineageAsync(DatasetId("commonDataset"), 0);
 
         Assert.Equal([DatasetId("commonDataset"), Job("writeJob")], Ids(graph));

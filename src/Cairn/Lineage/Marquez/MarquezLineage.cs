@@ -173,16 +173,19 @@ public sealed class MarquezLineageView(CairnDatabase database)
         /// <summary>The datasets of the answer: every input and output of its jobs' current versions.</summary>
         public SortedSet<string> Datasets { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>The job Marquez starts from for a dataset: the latest that wrote it, else the latest that read it.</summary>
+        /// <summary>
+        /// The job Marquez starts from for a dataset: the latest that wrote it, else the latest that read it, by the time
+        /// of the run's last state (Marquez orders by its job versions' creation, which is that time).
+        /// </summary>
         public async Task<string?> JobOfDatasetAsync(string dataset) =>
             await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
                 """
                 SELECT job FROM (
-                    SELECT r.source AS job, 1 AS io, x.updated_at AS at FROM lineage_edges e
+                    SELECT r.source AS job, 1 AS io, COALESCE(x.ended_at, x.started_at, x.updated_at) AS at FROM lineage_edges e
                     JOIN executions x ON x.id = e.source JOIN lineage_edges r ON r.target = x.id AND r.kind = 'runs'
                     WHERE e.target = @dataset AND e.kind = 'output'
                     UNION ALL
-                    SELECT r.source, 0, x.updated_at FROM lineage_edges e
+                    SELECT r.source, 0, COALESCE(x.ended_at, x.started_at, x.updated_at) FROM lineage_edges e
                     JOIN executions x ON x.id = e.target JOIN lineage_edges r ON r.target = x.id AND r.kind = 'runs'
                     WHERE e.source = @dataset AND e.kind = 'input'
                     UNION ALL
