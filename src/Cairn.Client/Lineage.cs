@@ -14,7 +14,10 @@ public sealed record LineageEdge(string Source, string Target, string Kind);
 /// <param name="Depth">How many edges from the node asked about.</param>
 /// <param name="InEdges">Edges into it, among the answer's nodes.</param>
 /// <param name="OutEdges">Edges out of it, among the answer's nodes.</param>
-public sealed record LineageGraphNode(string Id, string Kind, string? Namespace, string Name, int Depth, IReadOnlyList<LineageEdge> InEdges, IReadOnlyList<LineageEdge> OutEdges);
+/// <param name="Job">For a run: its job's id, <c>job:ns:name</c>.</param>
+/// <param name="State">For a run: its state (NEW, RUNNING, COMPLETE, FAILED, ABORTED).</param>
+public sealed record LineageGraphNode(string Id, string Kind, string? Namespace, string Name, int Depth, IReadOnlyList<LineageEdge> InEdges, IReadOnlyList<LineageEdge> OutEdges,
+    string? Job = null, string? State = null);
 
 /// <summary>The lineage around a node.</summary>
 /// <param name="Node">The node asked about.</param>

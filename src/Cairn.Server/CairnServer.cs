@@ -110,6 +110,7 @@ public static class CairnServer
         services.AddSingleton<PromptlabRuns>();
         services.AddSingleton<Cairn.Tracking.LoggedModels.LoggedModelStore>();
         services.AddSingleton<Cairn.Lineage.LineageGraph>();
+        services.AddSingleton<Cairn.Lineage.Marquez.MarquezLineageView>();
         services.AddSingleton<Cairn.Lineage.MetadataStore>();
         services.AddSingleton<Cairn.Lineage.MlmdStore>();
         services.AddSingleton<Cairn.Lineage.OpenLineage.OpenLineageIngest>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cairn.Lineage;
+using Cairn.Lineage.Marquez;
 using Cairn.Lineage.OpenLineage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,7 +21,7 @@ public static class OpenLineageApi
         var lineage = api.MapGroup("/lineage").WithTags("OpenLineage");
         lineage.MapPost("/", IngestAsync).WithSummary("Record an OpenLineage event (validated against the OpenLineage 2-0-2 schema)");
         lineage.MapPost("/batch", IngestBatchAsync).WithSummary($"Record a JSON array of up to {OpenLineageIngest.MaxBatch} OpenLineage events, all or none");
-        lineage.MapGet("/", MarquezLineageAsync).WithSummary("The graph around a node, both directions, in Marquez's response shape");
+        lineage.MapGet("/", MarquezLineageAsync).WithSummary("Marquez's lineage around a job or dataset: runs folded into jobs, jobs linked by their current version's datasets");
         return api;
     }
 
@@ -31,17 +32,8 @@ public static class OpenLineageApi
         TypedResults.Created((string?)null, await ingest.IngestAsync(http.Caller(), await BodyAsync(http, cancellationToken), batch: true, cancellationToken));
 
     public static async Task<JsonHttpResult<MarquezLineage>> MarquezLineageAsync(
-        HttpContext http, LineageGraph lineage, CancellationToken cancellationToken, string? nodeId = null, int? depth = null)
-    {
-        var graph = await lineage.GraphAsync(http.Caller(), nodeId, "both", depth ?? LineageGraph.MaxDepth, cancellationToken);
-        var nodes = graph.Graph.Select(n => new MarquezNode(
-            n.Id,
-            n.Kind.ToUpperInvariant(),
-            new MarquezNodeData(n.Namespace, n.Name),
-            n.InEdges.Select(e => new MarquezEdge(e.Source, e.Target)).ToList(),
-            n.OutEdges.Select(e => new MarquezEdge(e.Source, e.Target)).ToList())).ToList();
-        return TypedResults.Json(new MarquezLineage(nodes), MarquezJson);
-    }
+        HttpContext http, MarquezLineageView marquez, CancellationToken cancellationToken, string? nodeId = null, int? depth = null) =>
+        TypedResults.Json(await marquez.LineageAsync(http.Caller(), nodeId, depth, cancellationToken), MarquezJson);
 
     private static async Task<string> BodyAsync(HttpContext http, CancellationToken cancellationToken)
     {
@@ -49,11 +41,3 @@ public static class OpenLineageApi
         return await reader.ReadToEndAsync(cancellationToken);
     }
 }
-
-public sealed record MarquezLineage(IReadOnlyList<MarquezNode> Graph);
-
-public sealed record MarquezNode(string Id, string Type, MarquezNodeData Data, IReadOnlyList<MarquezEdge> InEdges, IReadOnlyList<MarquezEdge> OutEdges);
-
-public sealed record MarquezNodeData(string? Namespace, string Name);
-
-public sealed record MarquezEdge(string Origin, string Destination);

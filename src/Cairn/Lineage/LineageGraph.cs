@@ -14,8 +14,12 @@ public sealed record LineageNode(string Id, string Kind, string? Namespace, stri
 /// <summary>An edge: <see cref="Source"/> fed <see cref="Target"/>.</summary>
 public sealed record LineageEdge(string Source, string Target, string Kind);
 
-/// <summary>A node as a graph query returns it, with its edges inside the answer.</summary>
-public sealed record GraphNode(string Id, string Kind, string? Namespace, string Name, int Depth, IReadOnlyList<LineageEdge> InEdges, IReadOnlyList<LineageEdge> OutEdges);
+/// <summary>
+/// A node as a graph query returns it, with its edges inside the answer; a run (an execution) also names its
+/// <see cref="Job"/> (<c>job:&lt;namespace&gt;:&lt;name&gt;</c>) and <see cref="State"/>.
+/// </summary>
+public sealed record GraphNode(string Id, string Kind, string? Namespace, string Name, int Depth, IReadOnlyList<LineageEdge> InEdges, IReadOnlyList<LineageEdge> OutEdges,
+    string? Job = null, string? State = null);
 
 /// <summary>The part of the graph around a node; <see cref="Truncated"/> when the node cap cut it short.</summary>
 public sealed record LineageGraphResult(string Node, string Direction, int Depth, IReadOnlyList<GraphNode> Graph, bool Truncated);
@@ -275,9 +279,18 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             // On SQLite the target test is written +target: otherwise SQLite probes the primary key with every (source,
             // target) pair of the two lists, n² probes (100 ms for 700 nodes), instead of scanning each source's edges.
             var target = database.Dialect.Name == "postgres" ? "target" : "+target";
+            // With the recorded edges, each job's derived inputs (decision 0014): what any run of the job read.
             var edges = await connection.QueryAsync<LineageEdge>(new CommandDefinition(
-                $"SELECT source, target, kind FROM lineage_edges WHERE source IN {set} AND {target} IN {set}",
+                $"""
+                SELECT source, target, kind FROM lineage_edges WHERE source IN {set} AND {target} IN {set}
+                UNION
+                SELECT i.source, r.source, 'input' FROM lineage_edges r JOIN lineage_edges i ON i.target = r.target AND i.kind = 'input'
+                WHERE r.source IN {set} AND r.kind = 'runs' AND {(database.Dialect.Name == "postgres" ? "i.source" : "+i.source")} IN {set}
+                """,
                 new { ids }, cancellationToken: cancellationToken));
+            var runs = (await connection.QueryAsync<(string Id, string JobNamespace, string JobName, string State)>(new CommandDefinition(
+                $"SELECT id, job_namespace, job_name, state FROM executions WHERE id IN {set}", new { ids }, cancellationToken: cancellationToken)))
+                .ToDictionary(r => r.Id, StringComparer.Ordinal);
             var inEdges = new Dictionary<string, List<LineageEdge>>(found.Count, StringComparer.Ordinal);
             var outEdges = new Dictionary<string, List<LineageEdge>>(found.Count, StringComparer.Ordinal);
             foreach (var edge in edges)
@@ -287,7 +300,8 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             }
             var graph = nodes
                 .Select(n => new GraphNode(n.Id, n.Kind, n.Namespace, n.Name, found[n.Id],
-                    Sorted(inEdges, n.Id, static e => e.Source), Sorted(outEdges, n.Id, static e => e.Target)))
+                    Sorted(inEdges, n.Id, static e => e.Source), Sorted(outEdges, n.Id, static e => e.Target),
+                    runs.TryGetValue(n.Id, out var run) ? NodeIds.Job(run.JobNamespace, run.JobName) : null, runs.TryGetValue(n.Id, out run) ? run.State : null))
                 .OrderBy(n => n.Depth).ThenBy(n => n.Id, StringComparer.Ordinal).ToList();
             return new LineageGraphResult(start.Id, way, levels, graph, truncated);
         }, cancellationToken);
@@ -300,7 +314,10 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             new { node.Id }, cancellationToken: cancellationToken)) is { } dataset ? dataset : node;
 
     /// <summary>SQL for the set of <paramref name="ids"/> as the one parameter <c>@ids</c>, and that parameter's value.</summary>
-    private (string Sql, object Value) IdSet(IEnumerable<string> ids) => database.Dialect.Name == "postgres"
+    private (string Sql, object Value) IdSet(IEnumerable<string> ids) => IdSet(database.Dialect, ids);
+
+    /// <summary>SQL for the set of <paramref name="ids"/> as the one parameter <c>@ids</c> in <paramref name="dialect"/>, and that parameter's value.</summary>
+    internal static (string Sql, object Value) IdSet(ISqlDialect dialect, IEnumerable<string> ids) => dialect.Name == "postgres"
         ? ("(SELECT unnest(CAST(@ids AS TEXT[])))", ids.ToArray())
         : ("(SELECT value FROM json_each(@ids))", JsonSerializer.Serialize(ids.ToArray()));
 
@@ -374,15 +391,24 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
     private async Task<bool> WalkAsync(DbConnection connection, string start, string from, string to, int depth, Dictionary<string, int> found, CancellationToken cancellationToken)
     {
         const int rowBudget = 2 * (MaxNodes + 1);
+        // Each step follows the recorded edges (m.k = 0) and a job's derived inputs (m.k = 1, decision 0014): downstream a
+        // dataset reaches the jobs whose runs read it (dataset -input-> run <-runs- job), upstream a job reaches what its
+        // runs read (job -runs-> run <-input- dataset). One query with the recursive reference once, as PostgreSQL requires.
+        var (first, second) = from == "source" ? ("input", "runs") : ("runs", "input");
         var rows = (await connection.QueryAsync<(string Node, long Depth)>(new CommandDefinition(
             $"""
             WITH RECURSIVE walk(node, depth) AS (
                 SELECT CAST(@start AS TEXT), 0
                 UNION
-                SELECT e.{to}, w.depth + 1 FROM lineage_edges e JOIN walk w ON e.{from} = w.node WHERE w.depth < @depth
+                SELECT COALESCE(e.{to}, b.source), w.depth + 1
+                FROM walk w CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) m
+                LEFT JOIN lineage_edges e ON m.k = 0 AND e.{from} = w.node
+                LEFT JOIN lineage_edges a ON m.k = 1 AND a.source = w.node AND a.kind = @first
+                LEFT JOIN lineage_edges b ON b.target = a.target AND b.kind = @second
+                WHERE w.depth < @depth AND COALESCE(e.{to}, b.source) IS NOT NULL
             )
             SELECT node, CAST(depth AS BIGINT) AS depth FROM walk LIMIT @rows
-            """, new { start, depth, rows = rowBudget }, cancellationToken: cancellationToken))).AsList();
+            """, new { start, depth, rows = rowBudget, first, second }, cancellationToken: cancellationToken))).AsList();
         if (rows.Count >= rowBudget)
         {
             return await WalkLevelsAsync(connection, start, from, to, depth, found, cancellationToken);
@@ -414,8 +440,14 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         for (var level = 1; level <= depth && frontier.Count > 0; level++)
         {
             var (set, ids) = IdSet(frontier);
+            var (first, second) = from == "source" ? ("input", "runs") : ("runs", "input");
             var next = (await connection.QueryAsync<string>(new CommandDefinition(
-                $"SELECT DISTINCT {to} FROM lineage_edges WHERE {from} IN {set}", new { ids }, cancellationToken: cancellationToken)))
+                $"""
+                SELECT {to} FROM lineage_edges WHERE {from} IN {set}
+                UNION
+                SELECT b.source FROM lineage_edges a JOIN lineage_edges b ON b.target = a.target AND b.kind = @second
+                WHERE a.source IN {set} AND a.kind = @first
+                """, new { ids, first, second }, cancellationToken: cancellationToken)))
                 .Where(seen.Add)
                 .Order(StringComparer.Ordinal)
                 .ToList();

@@ -98,7 +98,8 @@ public sealed class OpenLineageTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal(9, JsonNode.Parse(audited)!["events"]!.AsArray().Count);
         Assert.Equal(1, await app.ScalarAsync<long>($"SELECT COUNT(*) FROM lineage_nodes WHERE id = '{Raw}'"));
         var raw = await GetAsync($"/api/v1/lineage/graph?node={Q(Raw)}&direction=both&depth=1");
-        Assert.Equal([Raw, $"run:{IngestRun}", $"run:{FeatureRun}"], Ids(raw).Order(StringComparer.Ordinal));
+        // The job whose run read raw/claims is downstream of it too (decision 0014).
+        Assert.Equal([Raw, "job:airflow://prod-scheduler:claims_daily.build_features", $"run:{IngestRun}", $"run:{FeatureRun}"], Ids(raw).Order(StringComparer.Ordinal));
         Assert.Equal(edges, await app.ScalarAsync<long>("SELECT COUNT(*) FROM lineage_edges"));
         Assert.Equal(nodes, await app.ScalarAsync<long>("SELECT COUNT(*) FROM lineage_nodes"));
     }
@@ -205,13 +206,15 @@ public sealed class OpenLineageTests(CairnApp app) : IClassFixture<CairnApp>
 
         var marquez = await GetAsync($"/api/v1/lineage?nodeId={Q(Raw)}&depth=1");
 
+        // Marquez folds runs into their jobs: raw/claims is written by the ingest job and read by the feature job.
+        Assert.DoesNotContain(Ids(marquez), id => id.StartsWith("run:", StringComparison.Ordinal));
         var raw = marquez["graph"]!.AsArray().Single(n => (string?)n!["id"] == Raw)!;
         Assert.Equal("DATASET", (string?)raw["type"]);
         Assert.Equal("s3://acme-lake", (string?)raw["data"]!["namespace"]);
         Assert.Equal("raw/claims", (string?)raw["data"]!["name"]);
-        Assert.Equal($"run:{IngestRun}", (string?)raw["inEdges"]![0]!["origin"]);
+        Assert.Equal("job:airflow://prod-scheduler:claims_daily.ingest_claims", (string?)raw["inEdges"]![0]!["origin"]);
         Assert.Equal(Raw, (string?)raw["inEdges"]![0]!["destination"]);
-        Assert.Equal($"run:{FeatureRun}", (string?)raw["outEdges"]![0]!["destination"]);
+        Assert.Equal("job:airflow://prod-scheduler:claims_daily.build_features", (string?)raw["outEdges"]![0]!["destination"]);
     }
 }
 
