@@ -343,6 +343,33 @@ public sealed class MarquezLineageTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task A_datasets_data_carries_its_facets_its_source_name_and_lifecycle_state()
+    {
+        var target = Ds("warehouse_orders", "id");
+        target["facets"]!["dataSource"] = new JsonObject
+        {
+            ["_producer"] = "https://example.com/tests",
+            ["_schemaURL"] = "https://openlineage.io/spec/facets/1-0-1/DatasourceDatasetFacet.json#/$defs/DatasourceDatasetFacet",
+            ["name"] = "warehouse",
+            ["uri"] = "postgres://warehouse:5432",
+        };
+        target["facets"]!["lifecycleStateChange"] = new JsonObject
+        {
+            ["_producer"] = "https://example.com/tests",
+            ["_schemaURL"] = "https://openlineage.io/spec/facets/1-0-1/LifecycleStateChangeDatasetFacet.json#/$defs/LifecycleStateChangeDatasetFacet",
+            ["lifecycleStateChange"] = "OVERWRITE",
+        };
+        await PostAsync(Event("load", "COMPLETE", [], [target]));
+
+        var dataset = Node(await LineageAsync(DatasetId("warehouse_orders")), DatasetId("warehouse_orders"))["data"]!;
+
+        Assert.Equal("warehouse", (string?)dataset["sourceName"]);
+        Assert.Equal("OVERWRITE", (string?)dataset["lastLifecycleState"]);
+        Assert.Equal("postgres://warehouse:5432", (string?)dataset["facets"]!["dataSource"]!["uri"]);
+        Assert.Equal(["id"], dataset["facets"]!["schema"]!["fields"]!.AsArray().Select(f => (string)f!["name"]!));
+    }
+
+    [Fact]
     public async Task A_graph_beyond_the_node_cap_is_cut_and_says_so()
     {
         var common = Ds("commonDataset");

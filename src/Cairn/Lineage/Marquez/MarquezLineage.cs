@@ -29,7 +29,7 @@ public sealed record MarquezJobData(
 public sealed record MarquezDatasetData(
     MarquezId Id, string Type, string Name, string PhysicalName, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string Namespace,
     string SourceName, IReadOnlyList<MarquezField> Fields, IReadOnlyList<string> Tags, DateTimeOffset? LastModifiedAt, string? Description,
-    string? LastLifecycleState);
+    string? LastLifecycleState, JsonElement Facets);
 
 public sealed record MarquezField(string Name, string? Type, IReadOnlyList<string> Tags, string? Description);
 
@@ -157,6 +157,8 @@ public sealed class MarquezLineageView(CairnDatabase database)
         public string? Schema { get; set; }
 
         public string? Version { get; set; }
+
+        public string? Facets { get; set; }
 
         public long? LastModifiedAt { get; set; }
     }
@@ -389,7 +391,7 @@ public sealed class MarquezLineageView(CairnDatabase database)
             return (await connection.QueryAsync<DatasetRow>(new CommandDefinition(
                 $"""
                 SELECT n.id, n.namespace, n.name, COALESCE(d.created_at, n.created_at) AS createdat, COALESCE(d.updated_at, n.updated_at) AS updatedat,
-                    d.description, d.schema, d.version, m.at AS lastmodifiedat
+                    d.description, d.schema, d.version, d.facets, m.at AS lastmodifiedat
                 FROM lineage_nodes n
                 LEFT JOIN datasets d ON d.id = n.id
                 LEFT JOIN (
@@ -446,9 +448,12 @@ public sealed class MarquezLineageView(CairnDatabase database)
                     Text(f, "name") ?? "", Text(f, "type"), [], Text(f, "description"))));
             }
             var @namespace = row.Namespace ?? "";
-            // sourceName is Marquez's "default" until the dataSource facet's name is kept.
+            using var facets = JsonDocument.Parse(row.Facets ?? "{}");
+            // Marquez names the source by the dataSource facet, "default" without one; the lifecycle state is the last
+            // lifecycleStateChange facet's. Marquez's lineage answer has no facets; Cairn adds them (issue 13 asks for them).
             return new MarquezDatasetData(new MarquezId(@namespace, row.Name), "DB_TABLE", row.Name, row.Name, Time(row.CreatedAt), Time(row.UpdatedAt),
-                @namespace, "default", fields, [], row.LastModifiedAt is { } at ? Time(at) : null, row.Description, null);
+                @namespace, Text(facets.RootElement, "dataSource", "name") ?? "default", fields, [], row.LastModifiedAt is { } at ? Time(at) : null, row.Description,
+                Text(facets.RootElement, "lifecycleStateChange", "lifecycleStateChange"), facets.RootElement.Clone());
         }
 
         private static void Add(Dictionary<string, List<string>> map, string key, string value)
