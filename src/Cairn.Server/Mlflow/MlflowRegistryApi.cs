@@ -82,8 +82,7 @@ internal static class MlflowRegistryApi
         {
             var name = Required(m.Name, "name");
             await GetModelAsync(c, s, name);
-            // MLflow 3 gives these their aliases (SqlAlchemyStore.get_latest_versions), unlike a registered model's.
-            var latest = (await s.Registry.LatestPerStageAsync(c.Caller(), [name], VersionParts.Tags | VersionParts.Aliases, c.RequestAborted))[name];
+            var latest = (await s.Registry.LatestPerStageAsync(c.Caller(), [name], LatestVersionParts, c.RequestAborted))[name];
             var stages = (m.Stages ?? []).Select(stage => RegistryStage(stage).ToString()).ToHashSet(StringComparer.Ordinal);
             return MlflowJson.Ok(new { model_versions = latest.Where(v => stages.Count == 0 || stages.Contains(v.Stage.ToString())).Select(ModelVersionJson) });
         }));
@@ -393,10 +392,11 @@ internal static class MlflowRegistryApi
         RegisteredModelJson(model, (await services.Registry.LatestPerStageAsync(context.Caller(), [model.FullName], LatestVersionParts, context.RequestAborted))[model.FullName]);
 
     /// <summary>
-    /// What a registered model's latest_versions carry in MLflow: their tags, and no aliases (SqlModelVersion.to_mlflow_entity
-    /// passes an empty list; only get_model_version and get_latest_versions add them). MLflow's versions have no metrics or params.
+    /// What a registered model's latest_versions carry: tags and aliases (MLflow's versions have no metrics or params).
+    /// MLflow's SQL store leaves their aliases empty (SqlModelVersion.to_mlflow_entity); Cairn has always given them, and
+    /// its contract tests hold it to that.
     /// </summary>
-    private const VersionParts LatestVersionParts = VersionParts.Tags;
+    private const VersionParts LatestVersionParts = VersionParts.Tags | VersionParts.Aliases;
 
     private static object RegisteredModelJson(Model model, IReadOnlyList<ModelVersion> latestVersions) => new
     {
