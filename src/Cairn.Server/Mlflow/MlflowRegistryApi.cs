@@ -74,7 +74,7 @@ internal static class MlflowRegistryApi
                 m.Filter, null, OrderBy(m.OrderBy), MaxResults(m.MaxResults, DefaultModelPage, MaxModelPage), m.PageToken, FilterGrammar.Mlflow,
                 WithoutPrompts(MlflowFilter.Parse(m.Filter), "tags")), c.RequestAborted);
             // One question for the whole page: the newest version per stage of every model on it.
-            var latest = await s.Registry.LatestPerStageAsync(c.Caller(), page.Models.Select(model => model.FullName).ToList(), c.RequestAborted);
+            var latest = await s.Registry.LatestPerStageAsync(c.Caller(), page.Models.Select(model => model.FullName).ToList(), LatestVersionParts, c.RequestAborted);
             var found = page.Models.Select(model => RegisteredModelJson(model, latest[model.FullName])).ToList();
             return MlflowJson.Ok(new { registered_models = found, next_page_token = page.NextPageToken });
         }));
@@ -82,7 +82,7 @@ internal static class MlflowRegistryApi
         {
             var name = Required(m.Name, "name");
             await GetModelAsync(c, s, name);
-            var latest = (await s.Registry.LatestPerStageAsync(c.Caller(), [name], c.RequestAborted))[name];
+            var latest = (await s.Registry.LatestPerStageAsync(c.Caller(), [name], LatestVersionParts, c.RequestAborted))[name];
             var stages = (m.Stages ?? []).Select(stage => RegistryStage(stage).ToString()).ToHashSet(StringComparer.Ordinal);
             return MlflowJson.Ok(new { model_versions = latest.Where(v => stages.Count == 0 || stages.Contains(v.Stage.ToString())).Select(ModelVersionJson) });
         }));
@@ -180,7 +180,7 @@ internal static class MlflowRegistryApi
         {
             var page = await s.Registry.SearchAsync(c.Caller(), null, new VersionQuery(
                 m.Filter, VersionOrder(m.OrderBy), MaxResults(m.MaxResults, DefaultVersionPage, MaxVersionPage), m.PageToken, FilterGrammar.Mlflow,
-                WithoutPrompts(MlflowFilter.Parse(m.Filter), ModelRegistry.ModelVersionTagsPrefix)), c.RequestAborted);
+                WithoutPrompts(MlflowFilter.Parse(m.Filter), ModelRegistry.ModelVersionTagsPrefix), VersionParts.Tags | VersionParts.Aliases), c.RequestAborted);
             return MlflowJson.Ok(new { model_versions = page.Versions.Select(ModelVersionJson), next_page_token = page.NextPageToken });
         }));
         versions.MapPost("/set-tag", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>
@@ -389,7 +389,14 @@ internal static class MlflowRegistryApi
     };
 
     private static async Task<object> RegisteredModelAsync(HttpContext context, Services services, Model model) =>
-        RegisteredModelJson(model, (await services.Registry.LatestPerStageAsync(context.Caller(), [model.FullName], context.RequestAborted))[model.FullName]);
+        RegisteredModelJson(model, (await services.Registry.LatestPerStageAsync(context.Caller(), [model.FullName], LatestVersionParts, context.RequestAborted))[model.FullName]);
+
+    /// <summary>
+    /// What a registered model's latest_versions carry: tags and aliases (MLflow's versions have no metrics or params).
+    /// MLflow's SQL store leaves their aliases empty (SqlModelVersion.to_mlflow_entity); Cairn has always given them, and
+    /// its contract tests hold it to that.
+    /// </summary>
+    private const VersionParts LatestVersionParts = VersionParts.Tags | VersionParts.Aliases;
 
     private static object RegisteredModelJson(Model model, IReadOnlyList<ModelVersion> latestVersions) => new
     {

@@ -72,7 +72,8 @@ public sealed record UpdateVersionRequest(string? Description = null, string? Se
 
 public sealed record VersionQuery(
     string? Filter = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null,
-    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn, Search.FilterExpression? Expression = null);
+    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn, Search.FilterExpression? Expression = null,
+    VersionParts Parts = VersionParts.All);
 
 public sealed record VersionPage(IReadOnlyList<ModelVersion> Versions, string? NextPageToken);
 
