@@ -9,8 +9,14 @@ using Newtonsoft.Json.Linq;
 
 namespace Cairn.Lineage.OpenLineage;
 
-/// <summary>What an ingestion recorded: how many events, and the runs and datasets they named.</summary>
-public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadOnlyList<string> Datasets);
+/// <summary>
+/// What an ingestion recorded: how many events, and the runs and datasets they named; <paramref name="Notes"/> says what
+/// Cairn kept but could not interpret (column statistics it cannot read), by path (<c>[3].inputs[0].inputFacets…</c> in a batch).
+/// </summary>
+public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadOnlyList<string> Datasets, IReadOnlyList<ErrorDetail>? Notes = null);
+
+/// <summary>An event that passed validation: its JSON, its time as Cairn reads it, and what Cairn will not interpret of it.</summary>
+internal sealed record OpenLineageEvent(JObject Json, DateTimeOffset EventTime, IReadOnlyList<ErrorDetail> Notes);
 
 /// <summary>
 /// OpenLineage ingestion. Each event is validated against the published schema, then becomes metadata: a run event's
@@ -26,6 +32,9 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
 {
     public const int MaxBatch = 1000;
 
+    /// <summary>The largest request body Cairn reads, after decompression: 64 MiB.</summary>
+    public const int MaxBodyBytes = 64 * 1024 * 1024;
+
     private static readonly Dictionary<string, string> States = new(StringComparer.Ordinal)
     {
         ["START"] = ExecutionState.Running,
@@ -39,7 +48,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     private bool _committing;
 
     /// <summary>Events of one request waiting to be recorded, and the request's answer once they are.</summary>
-    private sealed record Pending(string Actor, List<JObject> Events, TaskCompletionSource<IngestResult> Done);
+    private sealed record Pending(string Actor, List<OpenLineageEvent> Events, TaskCompletionSource<IngestResult> Done);
 
     /// <summary>
     /// Records one event (<paramref name="batch"/> false: the body is an event) or a JSON array of them, and returns
@@ -51,7 +60,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     public async Task<IngestResult> IngestAsync(Caller caller, string body, bool batch, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
-        var pending = new Pending(caller.Name, await ParseAsync(body, batch), new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(caller.Name, Parse(body, batch), new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool lead;
         lock (_queue)
         {
@@ -137,7 +146,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             {
                 recorded.Add(await RecordAsync(transaction, pending.Actor, @event, runs, datasets, linked, CancellationToken.None));
             }
-            results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
+            var notes = pending.Events.SelectMany(e => e.Notes).ToList();
+            results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets], notes.Count > 0 ? notes : null));
         }
         foreach (var (actor, recorded) in byActor)
         {
@@ -149,17 +159,27 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }, CancellationToken.None);
 
     /// <summary>What an event recorded, as its audit entry says it.</summary>
-    private sealed record RecordedEvent(string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs);
+    private sealed record RecordedEvent(
+        string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs, IReadOnlyList<ErrorDetail>? Notes);
 
-    /// <summary>Parses and validates everything before anything is written, so a bad event costs no half-written batch.</summary>
-    private static async Task<List<JObject>> ParseAsync(string body, bool batch)
+    /// <summary>
+    /// Parses and validates everything before anything is written, so a bad event costs no half-written batch. Beyond
+    /// the schema (where <c>format</c> is an annotation), Cairn asserts the two values it keys on: <c>run.runId</c> is a
+    /// UUID and <c>eventTime</c> a date-time it can place (<see cref="OpenLineageTime"/>).
+    /// </summary>
+    private static List<OpenLineageEvent> Parse(string body, bool batch)
     {
         JToken document;
         try
         {
-            // Dates stay strings: the schema checks their format, and Cairn parses them itself.
+            // Dates stay strings: Cairn reads them itself. Numbers beyond Int64 stay big integers, beyond double infinite:
+            // nothing here converts them, so none fails the request.
             using var reader = new JsonTextReader(new StringReader(body)) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 };
             document = JToken.ReadFrom(reader);
+            if (reader.Read())
+            {
+                throw new InvalidParameterException("The body holds more than one JSON value.");
+            }
         }
         catch (JsonReaderException ex)
         {
@@ -173,28 +193,64 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             throw new InvalidParameterException($"A batch holds 1 to {MaxBatch} events; this one holds {events.Count}.");
         }
         var violations = new List<ErrorDetail>();
+        var parsed = new List<OpenLineageEvent>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
             var prefix = batch ? $"[{i}]" : "";
-            // A batch's events are validated on their own (a copy has no parent), then placed: [3].run.runId.
-            violations.AddRange((await OpenLineageSchemas.ValidateAsync(batch ? events[i].DeepClone() : events[i]))
-                .Select(v => v with { Path = prefix + (v.Path.Length > 0 && batch ? "." : "") + v.Path }));
+            int? index = batch ? i : null;
+            var validation = OpenLineageSchemas.Validate(events[i], prefix);
+            var failed = validation.Violations.Select(v => v with { Index = index }).ToList();
+            var eventTime = default(DateTimeOffset);
+            if (events[i] is JObject json)
+            {
+                if (json["eventTime"] is JValue { Type: JTokenType.String } time && !OpenLineageTime.TryParse((string)time!, out eventTime, out var timeError))
+                {
+                    failed.Add(new ErrorDetail(Join(prefix, "eventTime"), timeError!, Index: index));
+                }
+                if (json.SelectToken("run.runId") is JValue { Type: JTokenType.String } runId && !Guid.TryParseExact((string)runId!, "D", out _))
+                {
+                    failed.Add(new ErrorDetail(Join(prefix, "run.runId"), "must be a UUID", Index: index));
+                }
+            }
+            if (failed.Count > 0)
+            {
+                violations.AddRange(failed);
+                continue;
+            }
+            var root = (JObject)events[i];
+            var notes = validation.Notes.Select(n => n with { Message = $"{n.Message}; the facet is kept, its statistics are not read" }).ToList();
+            if (root["inputs"] is JArray inputs)
+            {
+                for (var d = 0; d < inputs.Count; d++)
+                {
+                    // A facet that broke its schema was noted above and is not read at all.
+                    var at = Join(prefix, $"inputs[{d}].inputFacets.dataQualityMetrics");
+                    if (!notes.Any(n => n.Path.StartsWith(at, StringComparison.Ordinal)))
+                    {
+                        Statistics((JObject)inputs[d], at, notes);
+                    }
+                }
+            }
+            parsed.Add(new OpenLineageEvent(root, eventTime, notes.Select(n => n with { Index = index }).ToList()));
         }
         if (violations.Count > 0)
         {
             var first = violations[0];
             throw new SchemaValidationException(
-                $"The {(batch ? "batch" : "event")} does not match the OpenLineage schema (2-0-2): {(first.Path.Length == 0 ? "the event" : first.Path)} {first.Message}"
+                $"The {(batch ? "batch" : "event")} does not match the OpenLineage schema: {(first.Path.Length == 0 ? "the event" : first.Path)} {first.Message}"
+                + (batch ? $" (event {first.Index} of the batch)" : "")
                 + (violations.Count > 1 ? $", and {violations.Count - 1} more (see errors)." : "."),
                 violations);
         }
-        return events.Cast<JObject>().ToList();
+        return parsed;
     }
 
+    private static string Join(string prefix, string path) => prefix.Length == 0 ? path : $"{prefix}.{path}";
+
     private async Task<RecordedEvent> RecordAsync(
-        DbTransaction transaction, string actor, JObject @event, SortedSet<string> runs, SortedSet<string> datasets, HashSet<string> linked, CancellationToken cancellationToken)
+        DbTransaction transaction, string actor, OpenLineageEvent parsed, SortedSet<string> runs, SortedSet<string> datasets, HashSet<string> linked, CancellationToken cancellationToken)
     {
-        var eventTime = DateTimeOffset.Parse((string)@event["eventTime"]!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        var (@event, eventTime) = (parsed.Json, parsed.EventTime);
         var inputs = await DatasetsAsync(transaction, actor, @event["inputs"], null, cancellationToken);
         var outputs = new List<LineageNode>();
         string resource;
@@ -257,7 +313,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         {
             datasets.Add(dataset.Id);
         }
-        return new RecordedEvent(resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], inputs.Select(d => d.Id), outputs.Select(d => d.Id));
+        return new RecordedEvent(resource, (string?)@event["eventType"], eventTime, (string?)@event["producer"], inputs.Select(d => d.Id), outputs.Select(d => d.Id),
+            parsed.Notes.Count > 0 ? parsed.Notes : null);
     }
 
     private async Task<List<LineageNode>> DatasetsAsync(DbTransaction transaction, string actor, JToken? datasets, string? runId, CancellationToken cancellationToken)
@@ -278,8 +335,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             .Select(f => new DatasetField((string)f["name"]!, (string?)f["type"], (string?)f["description"]))
             .DistinctBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
-        var statistics = (dataset.SelectToken("inputFacets.dataQualityMetrics.columnMetrics") as JObject)?.Properties()
-            .ToDictionary(p => p.Name, p => ToStatistics((JObject)p.Value));
+        var statistics = Statistics(dataset, "", notes: null);
         return new PutDatasetRequest(
             Namespace: (string)dataset["namespace"]!,
             Name: (string)dataset["name"]!,
@@ -290,17 +346,107 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             Statistics: statistics);
     }
 
-    private static ColumnStatistics ToStatistics(JObject metrics) => new(
-        Count: (long?)(double?)metrics["count"],
-        Nulls: (long?)metrics["nullCount"],
-        Distinct: (long?)metrics["distinctCount"],
-        Min: Number(metrics["min"]),
-        Max: Number(metrics["max"]),
-        Mean: (double?)metrics["sum"] is { } sum && (double?)metrics["count"] is > 0 and var count ? sum / count : null,
-        Quantiles: (metrics["quantiles"] as JObject)?.Properties().ToDictionary(q => q.Name, q => (double)q.Value));
+    /// <summary>
+    /// The column statistics a dataQualityMetrics input facet gives, as far as Cairn can read them: a column whose values
+    /// it cannot hold (a count beyond Int64, a sum beyond double) or that are not coherent (more nulls than values, a
+    /// quantile key that is not a probability, such as "25") is left out, and <paramref name="notes"/> says why. The
+    /// facet itself is kept as sent.
+    /// </summary>
+    private static Dictionary<string, ColumnStatistics>? Statistics(JObject dataset, string at, List<ErrorDetail>? notes)
+    {
+        if (dataset.SelectToken("inputFacets.dataQualityMetrics") is not JObject facet
+            || facet["columnMetrics"] is not JObject columns
+            || facet["_deleted"] is JValue { Type: JTokenType.Boolean } deleted && (bool)deleted)
+        {
+            return null;
+        }
+        var statistics = new Dictionary<string, ColumnStatistics>(StringComparer.Ordinal);
+        foreach (var column in columns.Properties())
+        {
+            string? problem;
+            if (column.Value is not JObject metrics)
+            {
+                problem = "is not an object";
+            }
+            else if (ToStatistics(metrics, out problem) is { } read && (problem = MetadataStore.StatisticsProblem(read)) is null)
+            {
+                statistics[column.Name] = read;
+                continue;
+            }
+            notes?.Add(new ErrorDetail($"{at}.columnMetrics.{column.Name}", $"{problem}; the column's statistics are kept in the facet, not read"));
+        }
+        return statistics;
+    }
 
-    private static System.Text.Json.JsonElement? Number(JToken? token) =>
-        token is null or { Type: JTokenType.Null } ? null : System.Text.Json.JsonDocument.Parse(token.ToString(Formatting.None)).RootElement.Clone();
+    private static ColumnStatistics? ToStatistics(JObject metrics, out string? problem)
+    {
+        string? issue = null;
+        long? Whole(string name)
+        {
+            var token = metrics[name];
+            if (token is null or { Type: JTokenType.Null })
+            {
+                return null;
+            }
+            if (token.Type is JTokenType.Integer && ((JValue)token).Value is long whole)
+            {
+                return whole;
+            }
+            if (token.Type is JTokenType.Float && (double)token is var d && double.IsFinite(d) && Math.Floor(d) == d && d is >= long.MinValue and < long.MaxValue)
+            {
+                return (long)d;
+            }
+            issue ??= $"'{name}' ({token.ToString(Formatting.None)}) is not a whole number Cairn can hold";
+            return null;
+        }
+        double? Real(JToken? token, string name)
+        {
+            if (token is null or { Type: JTokenType.Null })
+            {
+                return null;
+            }
+            var value = token.Type is JTokenType.Integer or JTokenType.Float ? (double)token : double.NaN;
+            if (!double.IsFinite(value))
+            {
+                issue ??= $"'{name}' ({token.ToString(Formatting.None)}) is not a finite number";
+                return null;
+            }
+            return value;
+        }
+        System.Text.Json.JsonElement? Bound(string name)
+        {
+            var token = metrics[name];
+            if (token is null or { Type: JTokenType.Null })
+            {
+                return null;
+            }
+            if (Real(token, name) is null)
+            {
+                return null;
+            }
+            return System.Text.Json.JsonDocument.Parse(token.ToString(Formatting.None)).RootElement.Clone();
+        }
+        var count = Whole("count");
+        Dictionary<string, double>? quantiles = null;
+        if (metrics["quantiles"] is JObject given)
+        {
+            quantiles = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var quantile in given.Properties())
+            {
+                quantiles[quantile.Name] = Real(quantile.Value, $"quantiles.{quantile.Name}") ?? 0;
+            }
+        }
+        var statistics = new ColumnStatistics(
+            Count: count,
+            Nulls: Whole("nullCount"),
+            Distinct: Whole("distinctCount"),
+            Min: Bound("min"),
+            Max: Bound("max"),
+            Mean: Real(metrics["sum"], "sum") is { } sum && count > 0 ? sum / count : null,
+            Quantiles: quantiles);
+        problem = issue;
+        return issue is null ? statistics : null;
+    }
 
     /// <summary>The execution type a job declares in its jobType facet, when it is one Cairn knows; otherwise left to the store.</summary>
     private static string? ExecutionType(string? jobType) =>
