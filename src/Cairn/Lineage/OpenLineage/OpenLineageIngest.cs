@@ -368,12 +368,12 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             {
                 problem = "is not an object";
             }
-            else if (ToStatistics(metrics, out problem) is { } read && (problem = MetadataStore.StatisticsProblem(read)) is null)
+            else if (ToStatistics(metrics, out problem) is { } read && (problem = MetadataStore.StatisticsProblem(read, column.Name)) is null)
             {
                 statistics[column.Name] = read;
                 continue;
             }
-            notes?.Add(new ErrorDetail($"{at}.columnMetrics.{column.Name}", $"{problem}; the column's statistics are kept in the facet, not read"));
+            notes?.Add(new ErrorDetail($"{at}.columnMetrics.{column.Name}", $"{problem!.TrimEnd('.')}; the column's statistics are kept in the facet, not read"));
         }
         return statistics;
     }
