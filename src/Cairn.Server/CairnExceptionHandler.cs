@@ -47,6 +47,7 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
                 ErrorCodes.PermissionDenied => "Permission denied",
                 ErrorCodes.InvalidState => "Invalid state",
                 "REQUEST_LIMIT_EXCEEDED" => "Request too large",
+                "UNSUPPORTED_MEDIA_TYPE" => "Unsupported media type",
                 Cairn.Lineage.MetadataSchemas.IncompatibleSchema => "Incompatible schema",
                 _ => "Internal error",
             },
@@ -57,12 +58,25 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
         if (exception is IHasErrorDetails { Errors.Count: > 0 } detailed)
         {
             // Every failing place, as {path, message} (and the entity it was found in, when there is one).
-            problem.Extensions["errors"] = detailed.Errors
-                .Select(e => e.Entity is null
-                    ? new Dictionary<string, string> { ["path"] = e.Path, ["message"] = e.Message }
-                    : new Dictionary<string, string> { ["entity"] = e.Entity, ["path"] = e.Path, ["message"] = e.Message })
-                .ToList();
+            problem.Extensions["errors"] = detailed.Errors.Select(ErrorEntry).ToList();
         }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>One failing place as <c>{path, message}</c>, with the entity and the batch index it was found in when known.</summary>
+    private static Dictionary<string, object> ErrorEntry(ErrorDetail error)
+    {
+        var entry = new Dictionary<string, object>(StringComparer.Ordinal);
+        if (error.Index is { } index)
+        {
+            entry["index"] = index;
+        }
+        if (error.Entity is not null)
+        {
+            entry["entity"] = error.Entity;
+        }
+        entry["path"] = error.Path;
+        entry["message"] = error.Message;
+        return entry;
     }
 }

@@ -1,4 +1,9 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
+using Cairn.Artifacts;
+using Cairn;
 using Cairn.Lineage;
 using Cairn.Lineage.Marquez;
 using Cairn.Lineage.OpenLineage;
@@ -35,9 +40,58 @@ public static class OpenLineageApi
         HttpContext http, MarquezLineageView marquez, CancellationToken cancellationToken, string? nodeId = null, int? depth = null) =>
         TypedResults.Json(await marquez.LineageAsync(http.Caller(), nodeId, depth, cancellationToken), MarquezJson);
 
+    /// <summary>
+    /// The request body as text, decompressed when OpenLineage's clients send it gzipped (<c>compression: gzip</c> in
+    /// the Python and Java HTTP transports sets <c>Content-Encoding: gzip</c>). Decompression streams and stops at
+    /// <see cref="OpenLineageIngest.MaxBodyBytes"/>, so a small body that inflates without end is refused with 413, not
+    /// held in memory.
+    /// </summary>
     private static async Task<string> BodyAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(http.Request.Body);
-        return await reader.ReadToEndAsync(cancellationToken);
+        var encodings = http.Request.Headers.ContentEncoding.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Where(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (encodings.Count > 1 || encodings is [var encoding] && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UnsupportedEncodingException(
+                $"Content-Encoding '{string.Join(", ", encodings)}' is not supported: send the body as it is or gzip-compressed (Content-Encoding: gzip).");
+        }
+        await using var body = encodings.Count == 1 ? new GZipStream(http.Request.Body, CompressionMode.Decompress, leaveOpen: true) : http.Request.Body;
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > OpenLineageIngest.MaxBodyBytes)
+                {
+                    throw new PayloadTooLargeException(
+                        $"The {(encodings.Count == 1 ? "decompressed " : "")}body exceeds {OpenLineageIngest.MaxBodyBytes / (1024 * 1024)} MiB; send fewer events per batch.");
+                }
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidParameterException($"The body is not valid gzip: {ex.Message}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        try
+        {
+            return Strict.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new InvalidParameterException("The body is not UTF-8 text.");
+        }
     }
+
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }
+
+/// <summary>A request body in an encoding Cairn does not read (415).</summary>
+public sealed class UnsupportedEncodingException(string message) : CairnException("UNSUPPORTED_MEDIA_TYPE", 415, message);

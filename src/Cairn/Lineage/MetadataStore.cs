@@ -824,46 +824,58 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     {
         foreach (var (column, stats) in statistics ?? new Dictionary<string, ColumnStatistics>())
         {
-            var at = $"statistics.{column}";
-            if (stats is null)
+            if (StatisticsProblem(stats, $"statistics.{column}") is { } problem)
             {
-                throw new InvalidParameterException($"'{at}' must be an object.");
-            }
-            if (stats.Count < 0 || stats.Nulls < 0 || stats.Distinct < 0)
-            {
-                throw new InvalidParameterException($"'{at}': count, nulls and distinct may not be negative.");
-            }
-            if (stats.Nulls > stats.Count)
-            {
-                throw new InvalidParameterException($"'{at}.nulls' ({stats.Nulls}) exceeds '{at}.count' ({stats.Count}).");
-            }
-            if (stats.Stddev < 0)
-            {
-                throw new InvalidParameterException($"'{at}.stddev' may not be negative; got {stats.Stddev}.");
-            }
-            if (stats.Histogram is { } histogram)
-            {
-                if (histogram.Edges is null || histogram.Counts is null || histogram.Edges.Count != histogram.Counts.Count + 1)
-                {
-                    throw new InvalidParameterException($"'{at}.histogram' needs one more edge than counts; got {histogram.Edges?.Count ?? 0} edges and {histogram.Counts?.Count ?? 0} counts.");
-                }
-                if (histogram.Edges.Zip(histogram.Edges.Skip(1)).Any(pair => !(pair.First < pair.Second)))
-                {
-                    throw new InvalidParameterException($"'{at}.histogram.edges' must be strictly ascending.");
-                }
-                if (histogram.Counts.Any(c => c < 0))
-                {
-                    throw new InvalidParameterException($"'{at}.histogram.counts' may not be negative.");
-                }
-            }
-            foreach (var (quantile, _) in stats.Quantiles ?? new Dictionary<string, double>())
-            {
-                if (!double.TryParse(quantile, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || p is < 0 or > 1)
-                {
-                    throw new InvalidParameterException($"'{at}.quantiles' keys are probabilities between 0 and 1, such as \"0.5\"; got \"{quantile}\".");
-                }
+                throw new InvalidParameterException(problem);
             }
         }
+    }
+
+    /// <summary>
+    /// Why one column's statistics are not coherent, or null when they are. The native API refuses such statistics; an
+    /// OpenLineage event keeps them in its facet and leaves them unread.
+    /// </summary>
+    internal static string? StatisticsProblem(ColumnStatistics? stats, string at = "statistics")
+    {
+        if (stats is null)
+        {
+            return $"'{at}' must be an object.";
+        }
+        if (stats.Count < 0 || stats.Nulls < 0 || stats.Distinct < 0)
+        {
+            return $"'{at}': count, nulls and distinct may not be negative.";
+        }
+        if (stats.Nulls > stats.Count)
+        {
+            return $"'{at}.nulls' ({stats.Nulls}) exceeds '{at}.count' ({stats.Count}).";
+        }
+        if (stats.Stddev < 0)
+        {
+            return $"'{at}.stddev' may not be negative; got {stats.Stddev}.";
+        }
+        if (stats.Histogram is { } histogram)
+        {
+            if (histogram.Edges is null || histogram.Counts is null || histogram.Edges.Count != histogram.Counts.Count + 1)
+            {
+                return $"'{at}.histogram' needs one more edge than counts; got {histogram.Edges?.Count ?? 0} edges and {histogram.Counts?.Count ?? 0} counts.";
+            }
+            if (histogram.Edges.Zip(histogram.Edges.Skip(1)).Any(pair => !(pair.First < pair.Second)))
+            {
+                return $"'{at}.histogram.edges' must be strictly ascending.";
+            }
+            if (histogram.Counts.Any(c => c < 0))
+            {
+                return $"'{at}.histogram.counts' may not be negative.";
+            }
+        }
+        foreach (var (quantile, _) in stats.Quantiles ?? new Dictionary<string, double>())
+        {
+            if (!double.TryParse(quantile, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || p is < 0 or > 1)
+            {
+                return $"'{at}.quantiles' keys are probabilities between 0 and 1, such as \"0.5\"; got \"{quantile}\".";
+            }
+        }
+        return null;
     }
 
     private static void CheckTags(IReadOnlyDictionary<string, string>? tags)

@@ -9,8 +9,15 @@ using Newtonsoft.Json.Linq;
 
 namespace Cairn.Lineage.OpenLineage;
 
-/// <summary>What an ingestion recorded: how many events, and the runs and datasets they named.</summary>
-public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadOnlyList<string> Datasets);
+/// <summary>
+/// What an ingestion recorded: how many events, and the runs and datasets they named; <paramref name="Notes"/> says what
+/// Cairn kept but could not interpret (column statistics it cannot read), by path (<c>[3].inputs[0].inputFacets…</c> in a batch).
+/// </summary>
+public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadOnlyList<string> Datasets, IReadOnlyList<ErrorDetail>? Notes = null);
+
+/// <summary>An event that passed validation: its JSON, its time as Cairn reads it, and what Cairn will not interpret of it.</summary>
+internal sealed record OpenLineageEvent(JObject Json, DateTimeOffset EventTime, IReadOnlyList<ErrorDetail> Notes);
+
 
 /// <summary>
 /// OpenLineage ingestion. Each event is validated against the published schema, then becomes metadata: a run event's
@@ -25,6 +32,9 @@ public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadO
 public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, MetadataStore store, TimeProvider clock)
 {
     public const int MaxBatch = 1000;
+
+    /// <summary>The largest request body Cairn reads, after decompression: 64 MiB.</summary>
+    public const int MaxBodyBytes = 64 * 1024 * 1024;
 
     private static readonly Dictionary<string, string> States = new(StringComparer.Ordinal)
     {
@@ -53,7 +63,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         caller.Require(Role.Writer, NamespacePath.Root);
         // Parsing, validating and reading the events happen here, in the caller's request and before the write lock:
         // the lock's holder only resolves names and writes.
-        var events = (await ParseAsync(body, batch)).Select(Prepare).ToList();
+        var events = Parse(body, batch).Select(Prepare).ToList();
         var pending = new Pending(caller.Name, events, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool lead;
         lock (_queue)
@@ -143,7 +153,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             {
                 recorded.Add(Record(pending.Actor, @event, names, writes, runs, datasets));
             }
-            results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets]));
+            var notes = pending.Events.SelectMany(e => e.Notes).ToList();
+            results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets], notes.Count > 0 ? notes : null));
         }
         await DatasetNames.RecordAsync(transaction, writes.Aliases, clock, CancellationToken.None);
         await store.UpsertDatasetsAsync(transaction, writes.Datasets, CancellationToken.None);
@@ -165,11 +176,12 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }, CancellationToken.None);
 
     /// <summary>What an event recorded, as its audit entry says it.</summary>
-    private sealed record RecordedEvent(string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs);
+    private sealed record RecordedEvent(
+        string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs, IReadOnlyList<ErrorDetail>? Notes);
 
-    /// <summary>An event as read before the write lock: credentials masked, its time, job, run and datasets read.</summary>
+    /// <summary>An event as read before the write lock: credentials masked, its time, job, run and datasets read, and what Cairn will not interpret of it.</summary>
     private sealed record PreparedEvent(
-        JObject Json, DateTimeOffset EventTime, LineageNode? Job, ExecutionWrite? Run, LineageNode? ParentJob, string? ParentRunId,
+        JObject Json, DateTimeOffset EventTime, IReadOnlyList<ErrorDetail> Notes, LineageNode? Job, ExecutionWrite? Run, LineageNode? ParentJob, string? ParentRunId,
         IReadOnlyList<PreparedDataset> Inputs, IReadOnlyList<PreparedDataset> Outputs);
 
     /// <summary>A dataset of an event as its facets describe it, under its own name (symlinks are resolved under the lock).</summary>
@@ -187,15 +199,24 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         public List<ColumnLineageEdge> ColumnLineage { get; } = [];
     }
 
-    /// <summary>Parses and validates everything before anything is written, so a bad event costs no half-written batch.</summary>
-    private static async Task<List<JObject>> ParseAsync(string body, bool batch)
+    /// <summary>
+    /// Parses and validates everything before anything is written, so a bad event costs no half-written batch. Beyond
+    /// the schema (where <c>format</c> is an annotation), Cairn asserts the two values it keys on: <c>run.runId</c> is a
+    /// UUID and <c>eventTime</c> a date-time it can place (<see cref="OpenLineageTime"/>).
+    /// </summary>
+    private static List<OpenLineageEvent> Parse(string body, bool batch)
     {
         JToken document;
         try
         {
-            // Dates stay strings: the schema checks their format, and Cairn parses them itself.
+            // Dates stay strings: Cairn reads them itself. Numbers beyond Int64 stay big integers, beyond double infinite:
+            // nothing here converts them, so none fails the request.
             using var reader = new JsonTextReader(new StringReader(body)) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 };
             document = JToken.ReadFrom(reader);
+            if (reader.Read())
+            {
+                throw new InvalidParameterException("The body holds more than one JSON value.");
+            }
         }
         catch (JsonReaderException ex)
         {
@@ -209,38 +230,74 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             throw new InvalidParameterException($"A batch holds 1 to {MaxBatch} events; this one holds {events.Count}.");
         }
         var violations = new List<ErrorDetail>();
+        var parsed = new List<OpenLineageEvent>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
             var prefix = batch ? $"[{i}]" : "";
-            // A batch's events are validated on their own (a copy has no parent), then placed: [3].run.runId.
-            violations.AddRange((await OpenLineageSchemas.ValidateAsync(batch ? events[i].DeepClone() : events[i]))
-                .Select(v => v with { Path = prefix + (v.Path.Length > 0 && batch ? "." : "") + v.Path }));
+            int? index = batch ? i : null;
+            var validation = OpenLineageSchemas.Validate(events[i], prefix);
+            var failed = validation.Violations.Select(v => v with { Index = index }).ToList();
+            var eventTime = default(DateTimeOffset);
+            if (events[i] is JObject json)
+            {
+                if (json["eventTime"] is JValue { Type: JTokenType.String } time && !OpenLineageTime.TryParse((string)time!, out eventTime, out var timeError))
+                {
+                    failed.Add(new ErrorDetail(Join(prefix, "eventTime"), timeError!, Index: index));
+                }
+                if (json.SelectToken("run.runId") is JValue { Type: JTokenType.String } runId && !Guid.TryParseExact((string)runId!, "D", out _))
+                {
+                    failed.Add(new ErrorDetail(Join(prefix, "run.runId"), "must be a UUID", Index: index));
+                }
+            }
+            if (failed.Count > 0)
+            {
+                violations.AddRange(failed);
+                continue;
+            }
+            var root = (JObject)events[i];
+            var notes = validation.Notes.Select(n => n with { Message = $"{n.Message}; the facet is kept, its statistics are not read" }).ToList();
+            if (root["inputs"] is JArray inputs)
+            {
+                for (var d = 0; d < inputs.Count; d++)
+                {
+                    // A facet that broke its schema was noted above and is not read at all.
+                    var at = Join(prefix, $"inputs[{d}].inputFacets.dataQualityMetrics");
+                    if (!notes.Any(n => n.Path.StartsWith(at, StringComparison.Ordinal)))
+                    {
+                        Statistics((JObject)inputs[d], at, notes);
+                    }
+                }
+            }
+            parsed.Add(new OpenLineageEvent(root, eventTime, notes.Select(n => n with { Index = index }).ToList()));
         }
         if (violations.Count > 0)
         {
             var first = violations[0];
             throw new SchemaValidationException(
-                $"The {(batch ? "batch" : "event")} does not match the OpenLineage schema (2-0-2): {(first.Path.Length == 0 ? "the event" : first.Path)} {first.Message}"
+                $"The {(batch ? "batch" : "event")} does not match the OpenLineage schema: {(first.Path.Length == 0 ? "the event" : first.Path)} {first.Message}"
+                + (batch ? $" (event {first.Index} of the batch)" : "")
                 + (violations.Count > 1 ? $", and {violations.Count - 1} more (see errors)." : "."),
                 violations);
         }
-        return events.Cast<JObject>().ToList();
+        return parsed;
     }
+
+    private static string Join(string prefix, string path) => prefix.Length == 0 ? path : $"{prefix}.{path}";
 
     /// <summary>
     /// Reads an event before the write lock. Secrets in URIs are masked first, so none reaches the store or the audit log;
     /// the actor is filled in by <see cref="Record"/>.
     /// </summary>
-    private static PreparedEvent Prepare(JObject @event)
+    private static PreparedEvent Prepare(OpenLineageEvent parsed)
     {
+        var (@event, eventTime, notes) = (parsed.Json, parsed.EventTime, parsed.Notes);
         DatasetNames.MaskCredentials(@event);
-        var eventTime = DateTimeOffset.Parse((string)@event["eventTime"]!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var job = @event["job"] is JObject j ? NodeIds.JobNode((string)j["namespace"]!, (string)j["name"]!) : null;
         var inputs = Prepared(@event["inputs"]);
         var outputs = @event["dataset"] is JObject dataset ? Prepared(new JArray(dataset)) : Prepared(@event["outputs"]);
         if (@event["run"] is not JObject run)
         {
-            return new PreparedEvent(@event, eventTime, job, null, null, null, inputs, outputs);
+            return new PreparedEvent(@event, eventTime, notes, job, null, null, null, inputs, outputs);
         }
         var eventType = (string?)@event["eventType"] ?? "OTHER";
         var terminal = eventType is "COMPLETE" or "FAIL" or "ABORT";
@@ -263,7 +320,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             StartedAt: eventType == "START" ? eventTime : null,
             EndedAt: terminal ? eventTime : null), facets);
         var parentJob = parent?["job"] is JObject pj ? NodeIds.JobNode((string)pj["namespace"]!, (string)pj["name"]!) : null;
-        return new PreparedEvent(@event, eventTime, job, execution, parentJob, (string?)parent?.SelectToken("run.runId"), inputs, outputs);
+        return new PreparedEvent(@event, eventTime, notes, job, execution, parentJob, (string?)parent?.SelectToken("run.runId"), inputs, outputs);
     }
 
     private static List<PreparedDataset> Prepared(JToken? datasets) =>
@@ -323,7 +380,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             resource = $"datasets/{outputs[0].Node.Id}";
         }
         writes.ColumnLineage.AddRange(ColumnLineageOf(outputs, names, runId is null ? null : NodeIds.Run(runId), @event.Job?.Id));
-        return new RecordedEvent(resource, (string?)@event.Json["eventType"], @event.EventTime, (string?)@event.Json["producer"], inputs.Select(d => d.Node.Id), outputs.Select(d => d.Node.Id));
+        return new RecordedEvent(resource, (string?)@event.Json["eventType"], @event.EventTime, (string?)@event.Json["producer"], inputs.Select(d => d.Node.Id), outputs.Select(d => d.Node.Id),
+            @event.Notes.Count > 0 ? @event.Notes : null);
     }
 
     /// <summary>The input or output facets of a run's datasets, by the dataset's node.</summary>
@@ -383,8 +441,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             .Select(f => new DatasetField((string)f["name"]!, (string?)f["type"], (string?)f["description"]))
             .DistinctBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
-        var statistics = (dataset.SelectToken("inputFacets.dataQualityMetrics.columnMetrics") as JObject)?.Properties()
-            .ToDictionary(p => p.Name, p => ToStatistics((JObject)p.Value));
+        var statistics = Statistics(dataset, "", notes: null);
         return new PutDatasetRequest(
             Namespace: (string)dataset["namespace"]!,
             Name: (string)dataset["name"]!,
@@ -395,17 +452,107 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             Statistics: statistics);
     }
 
-    private static ColumnStatistics ToStatistics(JObject metrics) => new(
-        Count: (long?)(double?)metrics["count"],
-        Nulls: (long?)metrics["nullCount"],
-        Distinct: (long?)metrics["distinctCount"],
-        Min: Number(metrics["min"]),
-        Max: Number(metrics["max"]),
-        Mean: (double?)metrics["sum"] is { } sum && (double?)metrics["count"] is > 0 and var count ? sum / count : null,
-        Quantiles: (metrics["quantiles"] as JObject)?.Properties().ToDictionary(q => q.Name, q => (double)q.Value));
+    /// <summary>
+    /// The column statistics a dataQualityMetrics input facet gives, as far as Cairn can read them: a column whose values
+    /// it cannot hold (a count beyond Int64, a sum beyond double) or that are not coherent (more nulls than values, a
+    /// quantile key that is not a probability, such as "25") is left out, and <paramref name="notes"/> says why. The
+    /// facet itself is kept as sent.
+    /// </summary>
+    private static Dictionary<string, ColumnStatistics>? Statistics(JObject dataset, string at, List<ErrorDetail>? notes)
+    {
+        if (dataset.SelectToken("inputFacets.dataQualityMetrics") is not JObject facet
+            || facet["columnMetrics"] is not JObject columns
+            || facet["_deleted"] is JValue { Type: JTokenType.Boolean } deleted && (bool)deleted)
+        {
+            return null;
+        }
+        var statistics = new Dictionary<string, ColumnStatistics>(StringComparer.Ordinal);
+        foreach (var column in columns.Properties())
+        {
+            string? problem;
+            if (column.Value is not JObject metrics)
+            {
+                problem = "is not an object";
+            }
+            else if (ToStatistics(metrics, out problem) is { } read && (problem = MetadataStore.StatisticsProblem(read, column.Name)) is null)
+            {
+                statistics[column.Name] = read;
+                continue;
+            }
+            notes?.Add(new ErrorDetail($"{at}.columnMetrics.{column.Name}", $"{problem!.TrimEnd('.')}; the column's statistics are kept in the facet, not read"));
+        }
+        return statistics;
+    }
 
-    private static System.Text.Json.JsonElement? Number(JToken? token) =>
-        token is null or { Type: JTokenType.Null } ? null : System.Text.Json.JsonDocument.Parse(token.ToString(Formatting.None)).RootElement.Clone();
+    private static ColumnStatistics? ToStatistics(JObject metrics, out string? problem)
+    {
+        string? issue = null;
+        long? Whole(string name)
+        {
+            var token = metrics[name];
+            if (token is null or { Type: JTokenType.Null })
+            {
+                return null;
+            }
+            if (token.Type is JTokenType.Integer && ((JValue)token).Value is long whole)
+            {
+                return whole;
+            }
+            if (token.Type is JTokenType.Float && (double)token is var d && double.IsFinite(d) && Math.Floor(d) == d && d is >= long.MinValue and < long.MaxValue)
+            {
+                return (long)d;
+            }
+            issue ??= $"'{name}' ({token.ToString(Formatting.None)}) is not a whole number Cairn can hold";
+            return null;
+        }
+        double? Real(JToken? token, string name)
+        {
+            if (token is null or { Type: JTokenType.Null })
+            {
+                return null;
+            }
+            var value = token.Type is JTokenType.Integer or JTokenType.Float ? (double)token : double.NaN;
+            if (!double.IsFinite(value))
+            {
+                issue ??= $"'{name}' ({token.ToString(Formatting.None)}) is not a finite number";
+                return null;
+            }
+            return value;
+        }
+        System.Text.Json.JsonElement? Bound(string name)
+        {
+            var token = metrics[name];
+            if (token is null or { Type: JTokenType.Null })
+            {
+                return null;
+            }
+            if (Real(token, name) is null)
+            {
+                return null;
+            }
+            return System.Text.Json.JsonDocument.Parse(token.ToString(Formatting.None)).RootElement.Clone();
+        }
+        var count = Whole("count");
+        Dictionary<string, double>? quantiles = null;
+        if (metrics["quantiles"] is JObject given)
+        {
+            quantiles = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var quantile in given.Properties())
+            {
+                quantiles[quantile.Name] = Real(quantile.Value, $"quantiles.{quantile.Name}") ?? 0;
+            }
+        }
+        var statistics = new ColumnStatistics(
+            Count: count,
+            Nulls: Whole("nullCount"),
+            Distinct: Whole("distinctCount"),
+            Min: Bound("min"),
+            Max: Bound("max"),
+            Mean: Real(metrics["sum"], "sum") is { } sum && count > 0 ? sum / count : null,
+            Quantiles: quantiles);
+        problem = issue;
+        return issue is null ? statistics : null;
+    }
 
     /// <summary>The execution type a job declares in its jobType facet, when it is one Cairn knows; otherwise left to the store.</summary>
     private static string? ExecutionType(string? jobType) =>

@@ -1,187 +1,238 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Newtonsoft.Json.Linq;
-using NJsonSchema;
-using NJsonSchema.Validation;
 
 namespace Cairn.Lineage.OpenLineage;
 
+/// <summary>What the schemas said of one event.</summary>
+/// <param name="Version">The schema version the event was checked against (the one it declares, or the newest known).</param>
+/// <param name="Violations">What refuses the event, by path.</param>
+/// <param name="Notes">What Cairn keeps but will not interpret (a statistics facet that breaks its schema), by path.</param>
+public sealed record OpenLineageValidation(string Version, IReadOnlyList<ErrorDetail> Violations, IReadOnlyList<ErrorDetail> Notes);
+
 /// <summary>
-/// The published OpenLineage JSON schemas (2-0-2 and the standard facets Cairn reads, vendored under spec/ with their
-/// licence), and validation of events against them. The event schema checks the envelope and that every facet carries
-/// _producer and _schemaURL; the facet schemas check the facets Cairn interprets, where they appear in the event.
+/// The published OpenLineage JSON schemas (every event schema version from 1-0-0 to 2-0-2 and the versions of the facets
+/// Cairn interprets, vendored under spec/ with their licence), and validation of events against them.
+/// An event is checked against the version its <c>schemaURL</c> declares; an unknown or future version, against the
+/// newest known; an event without <c>schemaURL</c>, against the newest with <c>schemaURL</c> not required (Marquez takes
+/// such events as run events). <c>format</c> is an annotation, as JSON Schema 2020-12 defines it: a data source URI
+/// <c>bigquery</c> or a producer <c>my-producer</c> is valid. The facets Cairn interprets are checked against the facet
+/// schema version their own <c>_schemaURL</c> names; every other facet only as far as the event schema says.
 /// </summary>
 public static partial class OpenLineageSchemas
 {
-    private const string CoreUrl = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
+    /// <summary>The event schema versions Cairn knows, oldest first.</summary>
+    public static IReadOnlyList<string> Versions { get; } = ["1-0-0", "1-0-1", "1-0-2", "1-0-3", "1-0-4", "1-0-5", "2-0-0", "2-0-1", "2-0-2"];
 
-    private static readonly Lazy<Task<Loaded>> Schemas = new(LoadAsync);
+    /// <summary>The newest event schema version Cairn knows; unknown and future versions are checked against it.</summary>
+    public static string Newest => Versions[^1];
 
-    // One validator for every call: it holds only its settings and format checkers, and building those per call cost
-    // a third of validating a small facet.
-    private static readonly JsonSchemaValidator Validator = new(new JsonSchemaValidatorSettings());
+    private const string Unversioned = "urn:cairn:openlineage:unversioned";
 
-    /// <summary>The event schemas, and per place in an event the standard facets Cairn checks there, by facet name.</summary>
+    /// <summary>The facets Cairn interprets, by where they sit in an event and their key there, with the file that defines them.</summary>
+    private static readonly (string Place, string Key, string File, bool Soft)[] Interpreted =
+    [
+        ("run", "parent", "ParentRunFacet", false),
+        ("job", "jobType", "JobTypeJobFacet", false),
+        ("dataset", "schema", "SchemaDatasetFacet", false),
+        ("dataset", "dataSource", "DatasourceDatasetFacet", false),
+        ("dataset", "version", "DatasetVersionDatasetFacet", false),
+        ("dataset", "documentation", "DocumentationDatasetFacet", false),
+        ("dataset", "symlinks", "SymlinksDatasetFacet", false),
+        ("dataset", "columnLineage", "ColumnLineageDatasetFacet", false),
+        // Column statistics describe a dataset, they carry no lineage: a facet Cairn cannot read is kept and noted, not refused.
+        ("input", "dataQualityMetrics", "DataQualityMetricsInputDatasetFacet", true),
+    ];
+
+    private static readonly Lazy<Loaded> Schemas = new(Load);
+
+    private sealed record EventSchemas(SchemaNode Run, SchemaNode? Dataset, SchemaNode? Job);
+
+    /// <summary>A facet's published versions, oldest first.</summary>
+    private sealed record FacetSchemas(bool Soft, IReadOnlyList<(string Version, SchemaNode Schema)> Versions)
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<string, SchemaNode> ByUrl { get; } = new(StringComparer.Ordinal);
+    }
+
     private sealed record Loaded(
-        JsonSchema RunEvent,
-        JsonSchema DatasetEvent,
-        JsonSchema JobEvent,
-        IReadOnlyDictionary<string, JsonSchema> RunFacets,
-        IReadOnlyDictionary<string, JsonSchema> JobFacets,
-        IReadOnlyDictionary<string, JsonSchema> DatasetFacets,
-        IReadOnlyDictionary<string, JsonSchema> InputFacets);
+        IReadOnlyDictionary<string, EventSchemas> Events, EventSchemas WithoutSchemaUrl, IReadOnlyDictionary<(string Place, string Key), FacetSchemas> Facets);
 
-    /// <summary>Every violation of the schemas by <paramref name="eventJson"/>, with paths from the root of its document; empty when it is valid.</summary>
-    public static async Task<IReadOnlyList<ErrorDetail>> ValidateAsync(JToken eventJson)
+    /// <summary>The version an event's <c>schemaURL</c> names (<c>…/spec/2-0-2/OpenLineage.json#/$defs/RunEvent</c>), or null.</summary>
+    public static string? DeclaredVersion(string? schemaUrl) =>
+        schemaUrl is null ? null : EventVersion().Match(schemaUrl) is { Success: true } match ? match.Groups[1].Value : null;
+
+    /// <summary>Checks one event; violations carry paths from the event's root, each prefixed with <paramref name="prefix"/>.</summary>
+    public static OpenLineageValidation Validate(JToken eventJson, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(eventJson);
-        var schemas = await Schemas.Value;
+        var schemas = Schemas.Value;
+        var violations = new List<ErrorDetail>();
+        var notes = new List<ErrorDetail>();
         if (eventJson is not JObject root)
         {
-            return [new ErrorDetail("", "an OpenLineage event must be a JSON object")];
+            violations.Add(new ErrorDetail(prefix, "an OpenLineage event must be a JSON object"));
+            return new OpenLineageValidation(Newest, violations, notes);
         }
-        // The top level is oneOf run, dataset and job events; validating against the one the event means gives its
-        // own errors rather than every alternative's.
-        var envelope = root.ContainsKey("run") || !root.ContainsKey("dataset") && !root.ContainsKey("job") ? schemas.RunEvent
-            : root.ContainsKey("dataset") ? schemas.DatasetEvent
-            : schemas.JobEvent;
-        var violations = Flatten(Validator.Validate(root, envelope)).ToList();
-        if (violations.Count > 0)
+        var declared = root["schemaURL"] is JValue { Type: JTokenType.String } url ? DeclaredVersion((string?)url) : null;
+        var version = declared is not null && schemas.Events.ContainsKey(declared) ? declared : Newest;
+        var events = root.ContainsKey("schemaURL") ? schemas.Events[version] : schemas.WithoutSchemaUrl;
+        // The top level is oneOf run, dataset and job events (1-0-x: run events only); checking the one the event means
+        // gives its own errors rather than every alternative's.
+        // A job or dataset event declaring a 1-0-x version (Marquez's own fixtures do) names a definition that version
+        // lacks: the newest version's is the one that describes it.
+        var envelope = root.ContainsKey("run") || !root.ContainsKey("dataset") && !root.ContainsKey("job") ? events.Run
+            : root.ContainsKey("dataset") ? events.Dataset ?? schemas.Events[Newest].Dataset!
+            : events.Job ?? schemas.Events[Newest].Job!;
+        envelope.Check(root, new SchemaPath(prefix), violations);
+        // Event schemas 1-0-0 and 1-0-1 define the statistics facet inline: what it breaks there is noted, as below.
+        for (var i = violations.Count - 1; i >= 0; i--)
         {
-            return violations;
-        }
-        // Only the facets present are checked, each against its own definition (validating the whole facets object
-        // against every facet file cost five times as much). NJsonSchema reports paths from the root of the token's
-        // document, so facets' errors need no prefix.
-        void Check(JToken? facets, IReadOnlyDictionary<string, JsonSchema> known)
-        {
-            foreach (var facet in (facets as JObject)?.Properties() ?? [])
+            if (violations[i].Path.Contains(".inputFacets.dataQualityMetrics", StringComparison.Ordinal))
             {
-                if (known.TryGetValue(facet.Name, out var schema))
-                {
-                    violations.AddRange(Flatten(Validator.Validate(facet.Value, schema)));
-                }
+                notes.Insert(0, violations[i]);
+                violations.RemoveAt(i);
             }
         }
-        Check(root.SelectToken("run.facets"), schemas.RunFacets);
-        Check(root.SelectToken("job.facets"), schemas.JobFacets);
-        Check(root.SelectToken("dataset.facets"), schemas.DatasetFacets);
+        if (violations.Count > 0)
+        {
+            return new OpenLineageValidation(version, violations, notes);
+        }
+        void CheckFacets(JToken? facets, string place, SchemaPath path)
+        {
+            if (facets is not JObject given)
+            {
+                return;
+            }
+            foreach (var facet in given.Properties())
+            {
+                if (!schemas.Facets.TryGetValue((place, facet.Name), out var known) || facet.Value is not JObject body
+                    || body["_deleted"] is JValue { Type: JTokenType.Boolean } deleted && (bool)deleted)
+                {
+                    continue;
+                }
+                path.Push(facet.Name);
+                known.ForUrl((string?)(body["_schemaURL"] as JValue)).Check(body, path, known.Soft ? notes : violations);
+                path.Pop();
+            }
+        }
+        var at = new SchemaPath(prefix);
+        at.Push("run");
+        at.Push("facets");
+        CheckFacets(root["run"]?["facets"], "run", at);
+        at = new SchemaPath(prefix);
+        at.Push("job");
+        at.Push("facets");
+        CheckFacets(root["job"]?["facets"], "job", at);
+        at = new SchemaPath(prefix);
+        at.Push("dataset");
+        at.Push("facets");
+        CheckFacets(root["dataset"]?["facets"], "dataset", at);
         foreach (var side in new[] { "inputs", "outputs" })
         {
             if (root[side] is JArray datasets)
             {
                 for (var i = 0; i < datasets.Count; i++)
                 {
-                    Check(datasets[i]["facets"], schemas.DatasetFacets);
-                    Check(datasets[i]["inputFacets"], schemas.InputFacets);
+                    at = new SchemaPath(prefix);
+                    at.Push(side);
+                    at.Push(i);
+                    at.Push("facets");
+                    CheckFacets(datasets[i]["facets"], "dataset", at);
+                    at.Pop();
+                    at.Push("inputFacets");
+                    CheckFacets(datasets[i]["inputFacets"], side == "inputs" ? "input" : "output", at);
                 }
             }
         }
-        return violations;
-    }
-
-    /// <summary>The leaves of NJsonSchema's error tree (allOf/oneOf nest the real errors).</summary>
-    private static IEnumerable<ErrorDetail> Flatten(IEnumerable<ValidationError> errors)
-    {
-        foreach (var error in errors)
-        {
-            if (error is ChildSchemaValidationError child && child.Errors.Count > 0)
-            {
-                foreach (var violation in child.Errors.Values.SelectMany(Flatten).Distinct())
-                {
-                    yield return violation;
-                }
-                continue;
-            }
-            yield return new ErrorDetail((error.Path ?? "#").TrimStart('#').TrimStart('/'), Describe(error));
-        }
-    }
-
-    private static string Describe(ValidationError error) => error.Kind switch
-    {
-        ValidationErrorKind.PropertyRequired => "is required",
-        ValidationErrorKind.NotInEnumeration => "must be one of " + string.Join(", ", error.Schema?.Enumeration.Select(e => e?.ToString()) ?? []),
-        ValidationErrorKind.UuidExpected or ValidationErrorKind.GuidExpected => "must be a UUID",
-        ValidationErrorKind.DateTimeExpected => "must be an ISO-8601 date-time such as 2026-11-23T10:00:00Z",
-        ValidationErrorKind.UriExpected => "must be a URI",
-        ValidationErrorKind.StringExpected => "must be a string",
-        ValidationErrorKind.IntegerExpected => "must be an integer",
-        ValidationErrorKind.NumberExpected => "must be a number",
-        ValidationErrorKind.ObjectExpected => "must be an object",
-        ValidationErrorKind.ArrayExpected => "must be an array",
-        ValidationErrorKind.BooleanExpected => "must be true or false",
-        ValidationErrorKind.NoAdditionalPropertiesAllowed => "is not allowed here",
-        ValidationErrorKind.ExcludedSchemaValidates => "matches a shape the schema excludes",
-        _ => SplitWords().Replace(error.Kind.ToString(), " $1").Trim().ToLowerInvariant(),
-    };
-
-    [GeneratedRegex("([A-Z])")]
-    private static partial Regex SplitWords();
-
-    private static async Task<Loaded> LoadAsync()
-    {
-        var core = JObject.Parse(Read("OpenLineage.json"));
-        var coreSchema = await ParseAsync(core);
-        JsonSchema Definition(string name) => coreSchema.Definitions[name];
-        async Task<IReadOnlyDictionary<string, JsonSchema>> FacetsAsync(params string[] files)
-        {
-            // A facet file describes a facets object ({"schema": {"$ref": "#/$defs/SchemaDatasetFacet"}}): keep each
-            // facet name's definition.
-            var byName = new Dictionary<string, JsonSchema>(StringComparer.Ordinal);
-            foreach (var file in files)
-            {
-                foreach (var (name, property) in (await ParseAsync(JObject.Parse(Read($"facets/{file}.json")), core)).Properties)
-                {
-                    byName[name] = property.ActualSchema;
-                }
-            }
-            return byName;
-        }
-        return new Loaded(
-            Definition("RunEvent"), Definition("DatasetEvent"), Definition("JobEvent"),
-            await FacetsAsync("ParentRunFacet"),
-            await FacetsAsync("JobTypeJobFacet"),
-            await FacetsAsync("SchemaDatasetFacet", "DatasourceDatasetFacet", "DatasetVersionDatasetFacet", "DocumentationDatasetFacet"),
-            await FacetsAsync("DataQualityMetricsInputDatasetFacet"));
+        return new OpenLineageValidation(version, violations, notes.Distinct().ToList());
     }
 
     /// <summary>
-    /// Loads a schema for NJsonSchema, which reads draft-07: <c>$defs</c> become <c>definitions</c>, and references to the
-    /// event schema by its URL point at its definitions copied in, so nothing is fetched.
+    /// The schema of the facet version <paramref name="schemaUrl"/> names (<c>…/spec/facets/1-0-1/SymlinksDatasetFacet.json</c>):
+    /// that version where it is published, else the newest published before it (the oldest when none is), and the newest
+    /// when the URL names no facet version.
     /// </summary>
-    private static async Task<JsonSchema> ParseAsync(JObject document, JObject? core = null)
+    private static SchemaNode ForUrl(this FacetSchemas facet, string? schemaUrl) =>
+        schemaUrl is null ? facet.Versions[^1].Schema
+        // Producers repeat a handful of URLs: each is read once (and a flood of distinct ones is not kept).
+        : facet.ByUrl.TryGetValue(schemaUrl, out var known) ? known
+        : facet.ByUrl.Count < 1000 ? facet.ByUrl[schemaUrl] = facet.Choose(schemaUrl)
+        : facet.Choose(schemaUrl);
+
+    private static SchemaNode Choose(this FacetSchemas facet, string schemaUrl)
     {
-        var text = document.ToString(Newtonsoft.Json.Formatting.None)
-            .Replace(CoreUrl + "#/$defs/", "#/definitions/", StringComparison.Ordinal)
-            .Replace("#/$defs/", "#/definitions/", StringComparison.Ordinal)
-            .Replace("\"$defs\":", "\"definitions\":", StringComparison.Ordinal);
-        var merged = JObject.Parse(text);
-        // Nested documents (the facet files inside allOf) keep their own $id and definitions; hoist both to the root so
-        // that every "#/definitions/…" resolves there.
-        var definitions = new JObject();
-        foreach (var nested in merged.DescendantsAndSelf().OfType<JObject>().ToList())
+        if (FacetVersion().Match(schemaUrl) is not { Success: true } match)
         {
-            if (nested["definitions"] is JObject defs)
+            return facet.Versions[^1].Schema;
+        }
+        var wanted = Order(match.Groups[1].Value);
+        var chosen = facet.Versions[0].Schema;
+        foreach (var (version, schema) in facet.Versions)
+        {
+            if (Order(version).CompareTo(wanted) <= 0)
             {
-                definitions.Merge(defs);
-                nested.Remove("definitions");
+                chosen = schema;
             }
-            nested.Remove("$id");
-            nested.Remove("$schema");
         }
-        if (core is not null)
-        {
-            definitions.Merge(JObject.Parse(core["$defs"]!.ToString().Replace("#/$defs/", "#/definitions/", StringComparison.Ordinal)));
-        }
-        merged["definitions"] = definitions;
-        return await JsonSchema.FromJsonAsync(merged.ToString());
+        return chosen;
     }
 
-    private static string Read(string name)
+    private static (int, int, int) Order(string version)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"openlineage/{name}")
+        var parts = version.Split('-');
+        return (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [GeneratedRegex(@"/spec/([0-9]{1,4}-[0-9]{1,4}-[0-9]{1,4})/OpenLineage\.json", RegexOptions.CultureInvariant)]
+    private static partial Regex EventVersion();
+
+    [GeneratedRegex(@"/spec/facets/([0-9]{1,4}-[0-9]{1,4}-[0-9]{1,4})/[A-Za-z]+\.json", RegexOptions.CultureInvariant)]
+    private static partial Regex FacetVersion();
+
+    private static Loaded Load()
+    {
+        var set = new SchemaSet();
+        var assembly = Assembly.GetExecutingAssembly();
+        var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith("openlineage/", StringComparison.Ordinal)).ToList();
+        foreach (var name in names)
+        {
+            set.Add(Read(assembly, name));
+        }
+        // Without schemaURL: the newest schema with schemaURL no longer required of the event.
+        var newest = Read(assembly, $"openlineage/{Newest}/OpenLineage.json");
+        var required = (JArray)newest.SelectToken("$defs.BaseEvent.required")!;
+        required.Where(r => (string?)r == "schemaURL").ToList().ForEach(r => r.Remove());
+        set.Add(newest, Unversioned);
+
+        EventSchemas EventsOf(string id)
+        {
+            var document = id == Unversioned ? newest : Read(assembly, $"openlineage/{id[(id.IndexOf("/spec/", StringComparison.Ordinal) + 6)..id.LastIndexOf('/')]}/OpenLineage.json");
+            var defs = document["$defs"] is null ? "definitions" : "$defs";
+            SchemaNode? Definition(string name) => document[defs]?[name] is null ? null : set.Get($"{id}#/{defs}/{name}");
+            return new EventSchemas(Definition("RunEvent")!, Definition("DatasetEvent"), Definition("JobEvent"));
+        }
+        var events = Versions.ToDictionary(v => v, v => EventsOf($"https://openlineage.io/spec/{v}/OpenLineage.json"), StringComparer.Ordinal);
+
+        var facets = new Dictionary<(string, string), FacetSchemas>();
+        foreach (var (place, key, file, soft) in Interpreted)
+        {
+            var versions = names
+                .Where(n => n.StartsWith("openlineage/facets/", StringComparison.Ordinal) && n.EndsWith($"/{file}.json", StringComparison.Ordinal))
+                .Select(n => n.Split('/')[2])
+                .OrderBy(Order)
+                .Select(v => (v, set.Get($"https://openlineage.io/spec/facets/{v}/{file}.json#/properties/{key}")))
+                .ToList();
+            facets[(place, key)] = new FacetSchemas(soft, versions);
+        }
+        return new Loaded(events, EventsOf(Unversioned), facets);
+    }
+
+    private static JObject Read(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"The OpenLineage schema '{name}' is not embedded in the library.");
         using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        return JObject.Parse(reader.ReadToEnd());
     }
 }
