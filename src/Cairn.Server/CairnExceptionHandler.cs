@@ -18,6 +18,8 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
         {
             CairnException e => (e.StatusCode, e.ErrorCode, e.Message),
             BadHttpRequestException { InnerException: JsonException json } => (400, ErrorCodes.InvalidParameterValue, $"The request body is not valid JSON for this endpoint: {json.Message}"),
+            // Kestrel's own body limit: the caller sent too much, which is a 413 whoever reads the body.
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e => (413, "REQUEST_LIMIT_EXCEEDED", e.Message),
             BadHttpRequestException e => (400, ErrorCodes.InvalidParameterValue, e.Message),
             _ => (500, "INTERNAL_ERROR", "An unexpected error occurred; the server log has the details."),
         };

@@ -7,6 +7,7 @@ using Cairn;
 using Cairn.Lineage;
 using Cairn.Lineage.Marquez;
 using Cairn.Lineage.OpenLineage;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cairn.Server.OpenLineage;
@@ -48,6 +49,12 @@ public static class OpenLineageApi
     /// </summary>
     private static async Task<string> BodyAsync(HttpContext http, CancellationToken cancellationToken)
     {
+        // The ingest limit (MaxBodyBytes, counted below) applies to plain bodies as to decompressed ones; Kestrel's 30 MB
+        // default must not refuse a body the limit allows.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
         var encodings = http.Request.Headers.ContentEncoding.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .Where(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase))
             .ToList();
