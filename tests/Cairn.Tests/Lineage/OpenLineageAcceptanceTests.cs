@@ -162,8 +162,10 @@ public sealed class OpenLineageAcceptanceTests(CairnApp app) : IClassFixture<Cai
         {
             ["parent"] = new JsonObject
             {
-                ["_producer"] = "https://example.com/p", ["_schemaURL"] = "https://openlineage.io/spec/1-0-0/OpenLineage.json#/definitions/ParentRunFacet",
-                ["run"] = new JsonObject(), ["job"] = new JsonObject { ["namespace"] = "n", ["name"] = "j" },
+                ["_producer"] = "https://example.com/p",
+                ["_schemaURL"] = "https://openlineage.io/spec/1-0-0/OpenLineage.json#/definitions/ParentRunFacet",
+                ["run"] = new JsonObject(),
+                ["job"] = new JsonObject { ["namespace"] = "n", ["name"] = "j" },
             },
         };
 
