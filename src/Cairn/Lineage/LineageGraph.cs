@@ -317,9 +317,8 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
     private (string Sql, object Value) IdSet(IEnumerable<string> ids) => IdSet(database.Dialect, ids);
 
     /// <summary>SQL for the set of <paramref name="ids"/> as the one parameter <c>@ids</c> in <paramref name="dialect"/>, and that parameter's value.</summary>
-    internal static (string Sql, object Value) IdSet(ISqlDialect dialect, IEnumerable<string> ids) => dialect.Name == "postgres"
-        ? ("(SELECT unnest(CAST(@ids AS TEXT[])))", ids.ToArray())
-        : ("(SELECT value FROM json_each(@ids))", JsonSerializer.Serialize(ids.ToArray()));
+    internal static (string Sql, object Value) IdSet(ISqlDialect dialect, IEnumerable<string> ids) =>
+        (dialect.ValueSet("@ids", "TEXT"), dialect.ValueSetParameter(ids));
 
     private static void Add(Dictionary<string, List<LineageEdge>> byNode, string node, LineageEdge edge)
     {

@@ -265,8 +265,8 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         var dialect = database.Dialect;
         var ids = prepared.Select(p => p.Node.Id).Distinct(StringComparer.Ordinal).ToList();
         var states = (await connection.QueryAsync<StoredDataset>(new CommandDefinition(
-            $"SELECT id, namespace, name, version, location, description, schema, statistics, properties, facets FROM datasets WHERE id IN {dialect.JsonTextSet("@ids")}",
-            new { ids = JsonSerializer.Serialize(ids) }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
+            $"SELECT id, namespace, name, version, location, description, schema, statistics, properties, facets FROM datasets WHERE id IN {dialect.ValueSet("@ids", "TEXT")}",
+            new { ids = dialect.ValueSetParameter(ids) }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
         var declared = await DeclaredNamespacesAsync(transaction, "dataset", prepared.Select(p => p.Node.Namespace!), cancellationToken);
         var changed = new Dictionary<string, (StoredDataset State, string Actor)>(StringComparer.Ordinal);
         var versions = new Dictionary<(string, string), DatasetVersionWrite>();
@@ -357,8 +357,8 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     /// <summary>Which of <paramref name="namespaces"/> declare a metadata schema for <paramref name="kind"/>: one query, so writes elsewhere skip the check.</summary>
     private async Task<HashSet<string>> DeclaredNamespacesAsync(DbTransaction transaction, string kind, IEnumerable<string> namespaces, CancellationToken cancellationToken) =>
         (await transaction.Connection!.QueryAsync<string>(new CommandDefinition(
-            $"SELECT DISTINCT namespace FROM metadata_schemas WHERE kind = @kind AND namespace IN {database.Dialect.JsonTextSet("@namespaces")}",
-            new { kind, namespaces = JsonSerializer.Serialize(namespaces.Distinct(StringComparer.Ordinal)) }, transaction, cancellationToken: cancellationToken)))
+            $"SELECT DISTINCT namespace FROM metadata_schemas WHERE kind = @kind AND namespace IN {database.Dialect.ValueSet("@namespaces", "TEXT")}",
+            new { kind, namespaces = database.Dialect.ValueSetParameter(namespaces.Distinct(StringComparer.Ordinal)) }, transaction, cancellationToken: cancellationToken)))
         .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>A dataset by its namespace and name, or by another name a symlinks facet gave it; with its column lineage.</summary>
@@ -510,9 +510,9 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         var states = (await connection.QueryAsync<StoredExecution>(new CommandDefinition(
             $"""
             SELECT id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at
-            FROM executions WHERE id IN {dialect.JsonTextSet("@ids")}
+            FROM executions WHERE id IN {dialect.ValueSet("@ids", "TEXT")}
             """,
-            new { ids = JsonSerializer.Serialize(runIds.Select(NodeIds.Run).Distinct(StringComparer.Ordinal)) }, transaction, cancellationToken: cancellationToken)))
+            new { ids = dialect.ValueSetParameter(runIds.Select(NodeIds.Run).Distinct(StringComparer.Ordinal)) }, transaction, cancellationToken: cancellationToken)))
             .ToDictionary(r => r.Id, StringComparer.Ordinal);
         var declared = await DeclaredNamespacesAsync(transaction, "execution",
             writes.Select((w, i) => w.Request.JobNamespace ?? states.GetValueOrDefault(NodeIds.Run(runIds[i]))?.JobNamespace).OfType<string>(), cancellationToken);

@@ -155,9 +155,8 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }
         var collections = new List<string>(4);
         var postgres = database.Dialect.Name == "postgres";
-        // The ids as one parameter (a JSON array on SQLite, an array on PostgreSQL), as LineageGraph passes its node set:
-        // Dapper's expansion into one parameter per id binds and prepares a parameter per version.
-        var set = postgres ? "(SELECT unnest(CAST(@ids AS BIGINT[])))" : "(SELECT value FROM json_each(@ids))";
+        // The ids as one parameter: Dapper's expansion into one parameter per id binds and prepares a parameter per version.
+        var set = database.Dialect.ValueSet("@ids", "BIGINT");
         var none = postgres ? "CAST(NULL AS TEXT)" : "NULL";
         var noNumber = postgres ? "CAST(NULL AS DOUBLE PRECISION)" : "NULL";
         if (parts.HasFlag(VersionParts.Metrics))
@@ -182,10 +181,8 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         var found = new Dictionary<long, VersionCollections>(rows.Count);
         if (collections.Count > 0)
         {
-            var ids = rows.Select(r => r.Id).ToArray();
-            object value = postgres ? ids : JsonSerializer.Serialize(ids);
             var entries = await connection.QueryAsync<PartRow>(new CommandDefinition(
-                string.Join("\nUNION ALL\n", collections), new { ids = value }, transaction, cancellationToken: cancellationToken));
+                string.Join("\nUNION ALL\n", collections), new { ids = database.Dialect.ValueSetParameter(rows.Select(r => r.Id)) }, transaction, cancellationToken: cancellationToken));
             foreach (var entry in entries)
             {
                 if (!found.TryGetValue(entry.Owner, out var of))
@@ -466,11 +463,9 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         {
             caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
         }
-        var postgres = database.Dialect.Name == "postgres";
-        var names = models.Distinct(StringComparer.Ordinal).ToArray();
         // The names as one parameter, as ReadVersionsAsync passes its ids.
-        var parameters = new { names = postgres ? (object)names : JsonSerializer.Serialize(names) };
-        var set = postgres ? "(SELECT unnest(CAST(@names AS TEXT[])))" : "(SELECT value FROM json_each(@names))";
+        var parameters = new { names = database.Dialect.ValueSetParameter(models.Distinct(StringComparer.Ordinal)) };
+        var set = database.Dialect.ValueSet("@names", "TEXT");
         // The newest version per (model, stage) is found by grouping the page's versions once; the full rows are then
         // read for those few (model, version) pairs only.
         var sql = $"""

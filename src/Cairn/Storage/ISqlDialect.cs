@@ -44,8 +44,15 @@ public interface ISqlDialect
     /// </summary>
     string JsonRows(string parameter, IReadOnlyList<(string Name, string Type)> columns);
 
-    /// <summary>A one-column table expression (<c>value</c>) over the strings of a JSON array sent as one text parameter.</summary>
-    string JsonTextSet(string parameter);
+    /// <summary>
+    /// A one-column table expression (<c>value</c>, of SQL <paramref name="type"/>: <c>TEXT</c> or <c>BIGINT</c>) over
+    /// the values of one parameter made by <see cref="ValueSetParameter{T}"/>: how a query tests membership in a set of
+    /// any size with one parameter, where Dapper's list expansion binds and prepares one parameter per value.
+    /// </summary>
+    string ValueSet(string parameter, string type);
+
+    /// <summary>The value of a <see cref="ValueSet"/> parameter: a JSON array on SQLite (read by json_each), an array on PostgreSQL.</summary>
+    object ValueSetParameter<T>(IEnumerable<T> values);
 
     /// <summary>
     /// What follows a row-selecting subquery so that concurrent lessees each take other rows: <c>FOR UPDATE SKIP LOCKED</c>

@@ -28,7 +28,9 @@ public sealed class PostgresDialect : ISqlDialect
     public string JsonRows(string parameter, IReadOnlyList<(string Name, string Type)> columns) =>
         $"jsonb_to_recordset(CAST({parameter} AS jsonb)) AS r({string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"))})";
 
-    public string JsonTextSet(string parameter) => $"(SELECT jsonb_array_elements_text(CAST({parameter} AS jsonb)) AS value)";
+    public string ValueSet(string parameter, string type) => $"(SELECT unnest(CAST({parameter} AS {type}[])))";
+
+    public object ValueSetParameter<T>(IEnumerable<T> values) => values.ToArray();
 
     public string SkipLocked => "FOR UPDATE SKIP LOCKED";
 

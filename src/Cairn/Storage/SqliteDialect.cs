@@ -33,7 +33,9 @@ public sealed class SqliteDialect : ISqlDialect
     public string JsonRows(string parameter, IReadOnlyList<(string Name, string Type)> columns) =>
         $"(SELECT {string.Join(", ", columns.Select(c => $"value ->> '$.{c.Name}' AS {c.Name}"))} FROM json_each({parameter})) AS r";
 
-    public string JsonTextSet(string parameter) => $"(SELECT value FROM json_each({parameter}))";
+    public string ValueSet(string parameter, string type) => $"(SELECT value FROM json_each({parameter}))";
+
+    public object ValueSetParameter<T>(IEnumerable<T> values) => System.Text.Json.JsonSerializer.Serialize(values);
 
     public string SkipLocked => "";
 
