@@ -25,7 +25,7 @@ public static class OpenLineageApi
     public static RouteGroupBuilder MapOpenLineageApi(this RouteGroupBuilder api)
     {
         var lineage = api.MapGroup("/lineage").WithTags("OpenLineage");
-        lineage.MapPost("/", IngestAsync).WithSummary("Record an OpenLineage event (validated against the OpenLineage 2-0-2 schema)");
+        lineage.MapPost("/", IngestAsync).WithSummary("Record an OpenLineage event, validated against the schema version it declares (1-0-0 to 2-0-2); plain or Content-Encoding: gzip");
         lineage.MapPost("/batch", IngestBatchAsync).WithSummary($"Record a JSON array of up to {OpenLineageIngest.MaxBatch} OpenLineage events, all or none");
         lineage.MapGet("/", MarquezLineageAsync).WithSummary("Marquez's lineage around a job or dataset: runs folded into jobs, jobs linked by their current version's datasets");
         return api;

@@ -42,7 +42,7 @@ public sealed record ColumnLineageLink(string Origin, string Destination);
 
 /// <summary>
 /// Column lineage: the <c>columnLineage</c> facet of each output dataset, stored one row per (output field, input field)
-/// and walked as Marquez walks it. Rows are written set-based, a few hundred per statement; a later event naming the
+/// and walked as Marquez walks it. Rows are written set-based, one statement per group of events; a later event naming the
 /// same edge rewrites its transformation and the run and job that last wrote it. Edges are never removed, as in Marquez.
 /// </summary>
 public sealed class ColumnLineage(CairnDatabase database)
@@ -50,50 +50,34 @@ public sealed class ColumnLineage(CairnDatabase database)
     /// <summary>Marquez's default depth for column lineage.</summary>
     public const int DefaultDepth = 20;
 
-    private const int RowsPerStatement = 400;
-
-    /// <summary>Writes <paramref name="edges"/> in the caller's transaction.</summary>
+    /// <summary>Writes <paramref name="edges"/> in the caller's transaction, one statement whatever their number.</summary>
     internal static async Task WriteAsync(DbTransaction transaction, IReadOnlyList<ColumnLineageEdge> edges, long now, CancellationToken cancellationToken)
     {
-        for (var start = 0; start < edges.Count; start += RowsPerStatement)
+        if (edges.Count == 0)
         {
-            var parameters = new DynamicParameters();
-            parameters.Add("now", now);
-            var rows = new List<string>();
-            for (var i = start; i < Math.Min(edges.Count, start + RowsPerStatement); i++)
-            {
-                var e = edges[i];
-                parameters.Add($"od{i}", e.OutputDataset);
-                parameters.Add($"of{i}", e.OutputField);
-                parameters.Add($"id{i}", e.InputDataset);
-                parameters.Add($"if{i}", e.InputField);
-                parameters.Add($"on{i}", e.OutputNamespace);
-                parameters.Add($"om{i}", e.OutputName);
-                parameters.Add($"in{i}", e.InputNamespace);
-                parameters.Add($"im{i}", e.InputName);
-                parameters.Add($"td{i}", e.TransformationDescription);
-                parameters.Add($"tt{i}", e.TransformationType);
-                parameters.Add($"ts{i}", e.Transformations);
-                parameters.Add($"r{i}", e.RunId);
-                parameters.Add($"j{i}", e.JobId);
-                rows.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"(@od{i}, @of{i}, @id{i}, @if{i}, @on{i}, @om{i}, @in{i}, @im{i}, @td{i}, @tt{i}, @ts{i}, @r{i}, @j{i}, @now, @now)"));
-            }
-            await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-                $"""
-                INSERT INTO column_lineage (output_dataset, output_field, input_dataset, input_field, output_namespace, output_name, input_namespace, input_name,
-                                            transformation_description, transformation_type, transformations, run_id, job_id, created_at, updated_at)
-                VALUES {string.Join(", ", rows)}
-                ON CONFLICT (output_dataset, output_field, input_dataset, input_field) DO UPDATE SET
-                    transformation_description = excluded.transformation_description,
-                    transformation_type = excluded.transformation_type,
-                    transformations = excluded.transformations,
-                    run_id = COALESCE(excluded.run_id, column_lineage.run_id),
-                    job_id = COALESCE(excluded.job_id, column_lineage.job_id),
-                    updated_at = excluded.updated_at
-                """, parameters, transaction, cancellationToken: cancellationToken));
+            return;
         }
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO column_lineage (output_dataset, output_field, input_dataset, input_field, output_namespace, output_name, input_namespace, input_name,
+                                        transformation_description, transformation_type, transformations, run_id, job_id, created_at, updated_at)
+            SELECT r.output_dataset, r.output_field, r.input_dataset, r.input_field, r.output_namespace, r.output_name, r.input_namespace, r.input_name,
+                   r.transformation_description, r.transformation_type, r.transformations, r.run_id, r.job_id, @now, @now
+            FROM {SqlDialects.Of(transaction).JsonRows("@rows", EdgeColumns)} WHERE true
+            ON CONFLICT (output_dataset, output_field, input_dataset, input_field) DO UPDATE SET
+                transformation_description = excluded.transformation_description,
+                transformation_type = excluded.transformation_type,
+                transformations = excluded.transformations,
+                run_id = COALESCE(excluded.run_id, column_lineage.run_id),
+                job_id = COALESCE(excluded.job_id, column_lineage.job_id),
+                updated_at = excluded.updated_at
+            """, new { rows = SqlDialects.RowsParameter(edges), now }, transaction, cancellationToken: cancellationToken));
     }
+
+    private static readonly (string, string)[] EdgeColumns =
+        [("output_dataset", "text"), ("output_field", "text"), ("input_dataset", "text"), ("input_field", "text"), ("output_namespace", "text"),
+         ("output_name", "text"), ("input_namespace", "text"), ("input_name", "text"), ("transformation_description", "text"),
+         ("transformation_type", "text"), ("transformations", "text"), ("run_id", "text"), ("job_id", "text")];
 
     private const string SelectEdges = """
         SELECT output_dataset, output_namespace, output_name, output_field, input_dataset, input_namespace, input_name, input_field,

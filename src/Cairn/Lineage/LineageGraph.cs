@@ -202,7 +202,7 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
                 INSERT INTO lineage_nodes (id, kind, namespace, name, created_at, updated_at)
                 SELECT r.id, r.kind, r.namespace, r.name, @now, @now FROM {dialect.JsonRows("@rows", NodeColumns)} WHERE true
                 ON CONFLICT (id) {conflict}
-                """, new { rows = JsonSerializer.Serialize(rows, RowJson), now }, transaction, cancellationToken: cancellationToken));
+                """, new { rows = SqlDialects.RowsParameter(rows), now }, transaction, cancellationToken: cancellationToken));
         }
     }
 
@@ -219,13 +219,12 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             SELECT r.source, r.target, r.kind, @now FROM {SqlDialects.Of(transaction).JsonRows("@rows", EdgeColumns)} WHERE true
             ON CONFLICT DO NOTHING
             """,
-            new { rows = JsonSerializer.Serialize(edges.Select(e => new EdgeRow(e.Source, e.Target, e.Kind)), RowJson), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            new { rows = SqlDialects.RowsParameter(edges.Select(e => new EdgeRow(e.Source, e.Target, e.Kind))), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             transaction, cancellationToken: cancellationToken));
     }
 
     private static readonly (string, string)[] NodeColumns = [("id", "text"), ("kind", "text"), ("namespace", "text"), ("name", "text")];
     private static readonly (string, string)[] EdgeColumns = [("source", "text"), ("target", "text"), ("kind", "text")];
-    private static readonly JsonSerializerOptions RowJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private sealed record NodeRow(string Id, string Kind, string? Namespace, string Name);
 

@@ -185,8 +185,6 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
 
     private static readonly (string, string)[] TagColumns = [("entity_id", "text"), ("key", "text"), ("value", "text")];
 
-    private static readonly JsonSerializerOptions RowJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     private sealed record DatasetVersionRow
     {
         public string Version { get; init; } = "";
@@ -321,7 +319,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                     version = excluded.version, location = excluded.location, description = excluded.description, schema = excluded.schema,
                     statistics = excluded.statistics, properties = excluded.properties, facets = excluded.facets, updated_at = excluded.updated_at, updated_by = excluded.updated_by
                 """,
-                new { rows = JsonSerializer.Serialize(changed.Values.Select(c => c.State with { Actor = c.Actor }), RowJson), now }, transaction, cancellationToken: cancellationToken));
+                new { rows = SqlDialects.RowsParameter(changed.Values.Select(c => c.State with { Actor = c.Actor })), now }, transaction, cancellationToken: cancellationToken));
             if (versions.Count > 0)
             {
                 await connection.ExecuteAsync(new CommandDefinition(
@@ -330,7 +328,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                     SELECT r.dataset_id, r.version, r.location, r.schema, r.statistics, r.facets, r.run_id, @now, r.actor
                     FROM {dialect.JsonRows("@rows", VersionColumns)} WHERE true
                     ON CONFLICT (dataset_id, version) DO NOTHING
-                    """, new { rows = JsonSerializer.Serialize(versions.Values, RowJson), now }, transaction, cancellationToken: cancellationToken));
+                    """, new { rows = SqlDialects.RowsParameter(versions.Values), now }, transaction, cancellationToken: cancellationToken));
             }
             await SetTagsAsync(transaction, tags, cancellationToken);
         }
@@ -607,7 +605,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                 parent_run_id = excluded.parent_run_id, started_at = excluded.started_at, ended_at = excluded.ended_at,
                 updated_at = excluded.updated_at, updated_by = excluded.updated_by
             """,
-            new { rows = JsonSerializer.Serialize(changed.Values.Select(c => c.State with { Actor = c.Actor }), RowJson), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            new { rows = SqlDialects.RowsParameter(changed.Values.Select(c => c.State with { Actor = c.Actor })), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             transaction, cancellationToken: cancellationToken));
         await SetTagsAsync(transaction, tags, cancellationToken);
         return nodes;
@@ -730,7 +728,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             ON CONFLICT (run_id, dataset_id, direction) DO UPDATE SET
                 facets = {database.Dialect.JsonMergeObjects("run_dataset_facets.facets", "excluded.facets")},
                 updated_at = excluded.updated_at
-            """, new { rows = JsonSerializer.Serialize(rows, RowJson), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
+            """, new { rows = SqlDialects.RowsParameter(rows), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>The nodes a write names as read or written; each must exist, so a typo is an error, not a new node.</summary>
@@ -764,7 +762,6 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
 
 
 
-
     private async Task SetTagsAsync(DbTransaction transaction, IReadOnlyDictionary<(string Id, string Key), string> tags, CancellationToken cancellationToken)
     {
         if (tags.Count == 0)
@@ -776,7 +773,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             INSERT INTO metadata_tags (entity_id, key, value) SELECT r.entity_id, r.key, r.value FROM {database.Dialect.JsonRows("@rows", TagColumns)} WHERE true
             ON CONFLICT (entity_id, key) DO UPDATE SET value = excluded.value
             """,
-            new { rows = JsonSerializer.Serialize(tags.Select(t => new TagWrite(t.Key.Id, t.Key.Key, t.Value)), RowJson) }, transaction, cancellationToken: cancellationToken));
+            new { rows = SqlDialects.RowsParameter(tags.Select(t => new TagWrite(t.Key.Id, t.Key.Key, t.Value))) }, transaction, cancellationToken: cancellationToken));
     }
 
     private static string DatasetId(string? @namespace, string? name) =>

@@ -102,29 +102,23 @@ internal sealed class DatasetNames
     public LineageNode Known(string @namespace, string name) =>
         _canonical.GetValueOrDefault(NodeIds.Dataset(@namespace, name)) ?? NodeIds.DatasetNode(@namespace, name);
 
-    /// <summary>Records new names, one statement.</summary>
+    /// <summary>Records new names, one statement whatever their number.</summary>
     public static async Task RecordAsync(DbTransaction transaction, List<DatasetAlias> aliases, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (aliases.Count == 0)
         {
             return;
         }
-        var parameters = new DynamicParameters();
-        parameters.Add("now", clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var rows = new List<string>(aliases.Count);
-        for (var i = 0; i < aliases.Count; i++)
-        {
-            parameters.Add($"i{i}", aliases[i].Id);
-            parameters.Add($"n{i}", aliases[i].Namespace);
-            parameters.Add($"m{i}", aliases[i].Name);
-            parameters.Add($"t{i}", aliases[i].Type);
-            parameters.Add($"d{i}", aliases[i].DatasetId);
-            rows.Add(string.Create(CultureInfo.InvariantCulture, $"(@i{i}, @n{i}, @m{i}, @t{i}, @d{i}, @now)"));
-        }
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO dataset_aliases (id, namespace, name, type, dataset_id, created_at) VALUES {string.Join(", ", rows)} ON CONFLICT (id) DO NOTHING",
-            parameters, transaction, cancellationToken: cancellationToken));
+            $"""
+            INSERT INTO dataset_aliases (id, namespace, name, type, dataset_id, created_at)
+            SELECT r.id, r.namespace, r.name, r.type, r.dataset_id, @now FROM {SqlDialects.Of(transaction).JsonRows("@rows", AliasColumns)} WHERE true
+            ON CONFLICT (id) DO NOTHING
+            """,
+            new { rows = SqlDialects.RowsParameter(aliases), now = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
     }
+
+    private static readonly (string, string)[] AliasColumns = [("id", "text"), ("namespace", "text"), ("name", "text"), ("type", "text"), ("dataset_id", "text")];
 
     /// <summary>Masks credentials in every string of an event (URIs with user:password, password parameters), in place.</summary>
     public static void MaskCredentials(JToken token)
