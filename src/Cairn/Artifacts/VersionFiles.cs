@@ -244,7 +244,14 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
             WHERE m.full_name = @model AND v.version = @version
             """,
             new { model, version }, transaction, cancellationToken: cancellationToken)) ?? throw ModelRegistry.Missing(model, version);
-        return row.Status == VersionStatus.PendingRegistration
+        // In the recording transaction the check is also a conditional write on the version's row: it takes that row's
+        // lock until the commit, so a status change (itself an UPDATE … WHERE status = 'PENDING_REGISTRATION') is ordered
+        // before or after this file, never between the check and the insert, even without the store-wide write lock.
+        var pending = row.Status == VersionStatus.PendingRegistration && (transaction is null
+            || await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE model_versions SET status = status WHERE id = @Id AND status = @pending",
+                new { row.Id, pending = VersionStatus.PendingRegistration }, transaction, cancellationToken: cancellationToken)) == 1);
+        return pending
             ? row
             : throw new InvalidStateException(
                 $"Version {version} of model '{model}' is {row.Status}: its files are frozen. Register versions that will receive files with status {VersionStatus.PendingRegistration} and set {VersionStatus.Ready} when they are complete.");

@@ -278,20 +278,43 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
         var semver = CheckSemver(request.Semver);
         var status = request.Status is null ? null : VersionStatus.Check(request.Status);
-        return await MutateAsync(caller, model, version, "version.update", async (transaction, ids, _) =>
+        return await MutateAsync(caller, model, version, "version.update", async (transaction, ids, before) =>
         {
             await CheckSemverFreeAsync(transaction, ids.ModelId, model, semver, version, cancellationToken);
+            if (status is not null && status != before.Status)
+            {
+                await MoveStatusAsync(transaction, ids.Id, model, version, before.Status, status, cancellationToken);
+            }
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE model_versions SET
                     description = COALESCE(@Description, description),
                     semver = COALESCE(@semver, semver),
-                    framework = COALESCE(@Framework, framework),
-                    status = COALESCE(@status, status)
+                    framework = COALESCE(@Framework, framework)
                 WHERE id = @Id
                 """,
-                new { ids.Id, request.Description, semver, request.Framework, status }, transaction, cancellationToken: cancellationToken));
+                new { ids.Id, request.Description, semver, request.Framework }, transaction, cancellationToken: cancellationToken));
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one way a version's status changes after registration: PENDING_REGISTRATION to READY or FAILED_REGISTRATION,
+    /// never back and never out of a finished status, since a version's files are frozen once it leaves
+    /// PENDING_REGISTRATION (decision 0006). The UPDATE itself re-checks the status, in the write transaction that also
+    /// records the change, so no concurrent writer can slip a reopening between the check and the change.
+    /// </summary>
+    private static async Task MoveStatusAsync(DbTransaction transaction, long id, string model, int version, string from, string to, CancellationToken cancellationToken)
+    {
+        var moved = from == VersionStatus.PendingRegistration && to != VersionStatus.PendingRegistration
+            && await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+                "UPDATE model_versions SET status = @to WHERE id = @id AND status = @pending",
+                new { id, to, pending = VersionStatus.PendingRegistration }, transaction, cancellationToken: cancellationToken)) == 1;
+        if (!moved)
+        {
+            throw new InvalidStateException(
+                $"Version {version} of model '{model}' is {from} and cannot become {to}: a version's status moves only from {VersionStatus.PendingRegistration} "
+                + $"to {VersionStatus.Ready} or {VersionStatus.FailedRegistration}, once. Its files are frozen; register a new version for a changed model.");
+        }
     }
 
     public async Task DeleteAsync(Caller caller, string model, int version, CancellationToken cancellationToken)
