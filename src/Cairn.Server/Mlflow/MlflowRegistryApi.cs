@@ -145,8 +145,9 @@ internal static class MlflowRegistryApi
             c.Caller().Require(Role.Writer, NamespacePath.Split(name).Namespace);
             await MlflowModelSources.CheckAsync(source, runId,
                 async id => (await s.Tracking.GetRunInfoAsync(c.Caller(), id, c.RequestAborted)).ArtifactUri);
-            // As MLflow, run_id is not checked against the runs; a runs:/ source of a run that exists and no run_id
-            // names the version's run, which then also links the two in the lineage graph.
+            // As MLflow, run_id is not checked against the runs (it may name a run of another tracking server); the
+            // version is linked under it in the lineage graph only when it is a run here that the caller may read. A runs:/
+            // source of a run that exists and no run_id names the version's run, which then also links the two.
             if (runId is null && RunsUri(source) is { } fromRun && await FindRunAsync(c, s, fromRun.RunId) is not null)
             {
                 runId = fromRun.RunId;
@@ -159,7 +160,8 @@ internal static class MlflowRegistryApi
             // MLflow 3: a version made from a logged model (models:/m-… or model_id) is linked to it and takes its run.
             (var loggedModelId, runId) = await MlflowLoggedModelsApi.ResolveVersionSourceAsync(c, source, m.ModelId, runId);
             var created = await s.Registry.CreateAsync(c.Caller(), name, new CreateVersionRequest(
-                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink, LoggedModelId: loggedModelId), c.RequestAborted);
+                Description: m.Description, Source: source, RunId: runId, Tags: Pairs(m.Tags), RunLink: m.RunLink, LoggedModelId: loggedModelId),
+                RunReference.MayBeElsewhere, c.RequestAborted);
             return MlflowJson.Ok(new { model_version = ModelVersionJson(created) });
         }));
         versions.MapGet("/get", (HttpContext c, [AsParameters] Services s) => Handle(c, async m =>

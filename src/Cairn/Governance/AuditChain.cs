@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Cairn.Storage;
 using Dapper;
 
@@ -25,7 +26,7 @@ public sealed record AuditVerification(bool Valid, long Checked, long? BrokenAt,
 /// so an edited, removed or reordered row breaks the chain at that row. Entries are appended by the
 /// mutation's own transaction: no mutation without its entry, no entry without its mutation.
 /// </summary>
-public sealed class AuditChain(CairnDatabase database, TimeProvider clock)
+public sealed partial class AuditChain(CairnDatabase database, TimeProvider clock)
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
     private const int DefaultPageSize = 100;
@@ -36,6 +37,14 @@ public sealed class AuditChain(CairnDatabase database, TimeProvider clock)
     {
         public long Seq { get; init; }
         public string Hash { get; init; } = "";
+    }
+
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record StampedRow
+    {
+        public string Kind { get; init; } = "";
+        public string Name { get; init; } = "";
+        public long AuditSeq { get; init; }
     }
 
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
@@ -74,7 +83,59 @@ public sealed class AuditChain(CairnDatabase database, TimeProvider clock)
             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;
             """,
             new { seq, at, actor, action, resource, beforeJson, afterJson, prev, hash }, transaction, cancellationToken: cancellationToken));
+        await StampAsync(transaction, resource, seq, cancellationToken);
     }
+
+    /// <summary>
+    /// Records <paramref name="seq"/> on the row the entry's resource names, when it is one of the rows whose
+    /// <c>audit_seq</c> <see cref="VerifyAsync"/> checks (models, versions, aliases, tokens): so the rows themselves say
+    /// how far the chain reached, and a log emptied or cut short under them is seen. Read from the resource (each
+    /// entry's one statement of what it wrote) so no mutation can forget it. A resource that names no such row, or a row
+    /// since renamed or deleted, updates nothing: a row keeps the number of the last entry that named it, never a
+    /// number beyond the head.
+    /// </summary>
+    private static async Task StampAsync(DbTransaction transaction, string resource, long seq, CancellationToken cancellationToken)
+    {
+        string? sql = null;
+        object? parameters = null;
+        if (resource.StartsWith(TokensPrefix, StringComparison.Ordinal))
+        {
+            (sql, parameters) = ("UPDATE api_tokens SET audit_seq = @seq WHERE name = @name", new { seq, name = resource[TokensPrefix.Length..] });
+        }
+        else if (resource.StartsWith(ModelsPrefix, StringComparison.Ordinal))
+        {
+            var rest = resource[ModelsPrefix.Length..];
+            const string InModel = "model_id = (SELECT id FROM models WHERE full_name = @model)";
+            if (VersionResource().Match(rest) is { Success: true } version
+                && int.TryParse(version.Groups["version"].ValueSpan, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                (sql, parameters) = ($"UPDATE model_versions SET audit_seq = @seq WHERE version = @number AND {InModel}", new { seq, number, model = version.Groups["model"].Value });
+            }
+            else if (AliasResource().Match(rest) is { Success: true } alias)
+            {
+                (sql, parameters) = ($"UPDATE aliases SET audit_seq = @seq WHERE alias = @alias AND {InModel}", new { seq, alias = alias.Groups["alias"].Value, model = alias.Groups["model"].Value });
+            }
+            else if (!rest.Contains('/', StringComparison.Ordinal))
+            {
+                (sql, parameters) = ("UPDATE models SET audit_seq = @seq WHERE full_name = @model", new { seq, model = rest });
+            }
+        }
+        if (sql is not null)
+        {
+            await transaction.Connection!.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    private const string ModelsPrefix = "models/";
+    private const string TokensPrefix = "tokens/";
+
+    // models/<full name>/versions/<n>, or one of its files (…/files/<path>).
+    [GeneratedRegex(@"\A(?<model>[^/]+)/versions/(?<version>[0-9]{1,9})(?:/files/.*)?\z", RegexOptions.Singleline)]
+    private static partial Regex VersionResource();
+
+    // models/<full name>/aliases/<alias>
+    [GeneratedRegex(@"\A(?<model>[^/]+)/aliases/(?<alias>[^/]+)\z")]
+    private static partial Regex AliasResource();
 
     public async Task<AuditPage> ListAsync(Caller caller, AuditQuery query, CancellationToken cancellationToken)
     {
@@ -152,6 +213,40 @@ public sealed class AuditChain(CairnDatabase database, TimeProvider clock)
         if (head is null && last > 0)
         {
             return Broken(last, "the chain's head record is missing.");
+        }
+        // The rows vouch for entries the chain and its head no longer show: a log cut short, or emptied, with its head
+        // rewritten to match (decision 0002).
+        var beyond = await connection.QueryFirstOrDefaultAsync<StampedRow>(new CommandDefinition(
+            """
+            SELECT kind, name, audit_seq FROM (
+                SELECT 'model' AS kind, full_name AS name, audit_seq FROM models WHERE audit_seq > @last
+                UNION ALL
+                SELECT 'version', m.full_name || ' version ' || CAST(v.version AS TEXT), v.audit_seq
+                FROM model_versions v JOIN models m ON m.id = v.model_id WHERE v.audit_seq > @last
+                UNION ALL
+                SELECT 'alias', m.full_name || '@' || a.alias, a.audit_seq FROM aliases a JOIN models m ON m.id = a.model_id WHERE a.audit_seq > @last
+                UNION ALL
+                SELECT 'token', name, audit_seq FROM api_tokens WHERE audit_seq > @last
+            ) stamped
+            ORDER BY audit_seq DESC
+            LIMIT 1
+            """, new { last }, cancellationToken: cancellationToken));
+        if (beyond is not null)
+        {
+            return Broken(last + 1,
+                $"the {beyond.Kind} '{beyond.Name}' was last written by audit entry {beyond.AuditSeq}, but the chain ends at entry {last}"
+                + (last == 0 ? " (the log is empty)" : "") + $": entries after {last} were removed and the head rewritten to match.");
+        }
+        if (last == 0)
+        {
+            // Rows written before audit_seq existed carry none; a store that holds any registry row has had audited writes.
+            var held = await connection.QuerySingleAsync<long>(new CommandDefinition(
+                "SELECT (SELECT COUNT(*) FROM models) + (SELECT COUNT(*) FROM model_versions) + (SELECT COUNT(*) FROM api_tokens)",
+                cancellationToken: cancellationToken));
+            if (held > 0)
+            {
+                return Broken(1, $"the audit log is empty, yet the store holds {held} models, versions and tokens, each of which was written with an audit entry: the log was emptied.");
+            }
         }
         return new AuditVerification(true, last, null, null);
 

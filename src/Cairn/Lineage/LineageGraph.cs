@@ -230,12 +230,27 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
 
     private sealed record EdgeRow(string Source, string Target, string Kind);
 
-    /// <summary>The run produced this model version: the edge a registration from a run records (live or imported).</summary>
-    public static Task LinkRunToModelAsync(DbTransaction transaction, string runId, string model, long version, TimeProvider clock, CancellationToken cancellationToken) =>
-        LinkAsync(transaction,
-            new LineageNode(NodeIds.Run(runId), "run", null, runId),
+    /// <summary>
+    /// The run produced this model version: the edge a registration from a run records (live or imported), when the run
+    /// is recorded here, as an MLflow run or as an execution (a lineage node <c>run:&lt;id&gt;</c>). Returns false, and
+    /// records nothing, for an id no run has: the graph never gets a node made up for it.
+    /// </summary>
+    public static async Task<bool> LinkRunToModelAsync(DbTransaction transaction, string runId, string model, long version, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var run = NodeIds.Run(runId);
+        var known = await transaction.Connection!.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT (SELECT COUNT(*) FROM runs WHERE run_uuid = @runId) + (SELECT COUNT(*) FROM lineage_nodes WHERE id = @run)",
+            new { runId, run }, transaction, cancellationToken: cancellationToken));
+        if (known == 0)
+        {
+            return false;
+        }
+        await LinkAsync(transaction,
+            new LineageNode(run, "run", null, runId),
             new LineageNode(NodeIds.Model(model, (int)version), "model", model, version.ToString(CultureInfo.InvariantCulture)),
             "output", clock, cancellationToken);
+        return true;
+    }
 
     /// <summary>The nodes within <paramref name="depth"/> edges of <paramref name="node"/>, upstream, downstream or both.</summary>
     public async Task<LineageGraphResult> GraphAsync(Caller caller, string? node, string? direction, int? depth, CancellationToken cancellationToken)

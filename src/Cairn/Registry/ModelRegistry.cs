@@ -200,9 +200,32 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         return versions;
     }
 
-    public async Task<ModelVersion> CreateAsync(Caller caller, string model, CreateVersionRequest request, CancellationToken cancellationToken)
+    /// <summary>Registers a version; a <c>run_id</c> must name a run of this store that the caller may read.</summary>
+    public Task<ModelVersion> CreateAsync(Caller caller, string model, CreateVersionRequest request, CancellationToken cancellationToken) =>
+        CreateAsync(caller, model, request, RunReference.MustResolve, cancellationToken);
+
+    /// <summary>
+    /// Registers a version, numbered by the store. A run it names (<c>run_id</c>) or logged model it comes from is linked
+    /// upstream of it in the lineage graph only when the caller may read runs (reader on '/', where tracking records
+    /// live: decision 0007) and it exists here; <paramref name="runs"/> says what happens otherwise.
+    /// </summary>
+    /// <param name="caller">Who registers: needs the writer role on the model's namespace.</param>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="request">The version's fields.</param>
+    /// <param name="runs">Whether a run id that cannot be linked is refused (the native API) or kept unlinked (MLflow).</param>
+    /// <param name="cancellationToken">Cancels the registration.</param>
+    public async Task<ModelVersion> CreateAsync(Caller caller, string model, CreateVersionRequest request, RunReference runs, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
+        var runId = request.RunId is { Length: > 0 } named ? named : null;
+        // Linking reads the other end: a writer of one namespace may not hang its version under a run it cannot see.
+        var mayReadRuns = caller.Has(Role.Reader, NamespacePath.Root);
+        if (!mayReadRuns && (runId is not null && runs == RunReference.MustResolve || request.LoggedModelId is { Length: > 0 }))
+        {
+            var field = runId is not null && runs == RunReference.MustResolve ? "run_id" : "logged_model_id";
+            throw new PermissionDeniedException(
+                $"'{field}' names a tracking record, and those belong to namespace '/' (decision 0007): '{caller.Name}' needs the reader role on '/' to register a version from one.");
+        }
         var semver = CheckSemver(request.Semver);
         var status = VersionStatus.Check(request.Status);
         var tags = ModelCatalog.CheckTags(request.Tags);
@@ -246,10 +269,14 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 status, Stage.None, null, null, new Dictionary<string, string>(), null, new SortedDictionary<string, double>((IDictionary<string, double>?)request.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)parameters, StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)tags, StringComparer.Ordinal), [], at, caller.Name, at, caller.Name, request.RunLink, request.LoggedModelId);
-            if (request.RunId is { Length: > 0 } runId)
+            // The run produced this version: recorded in the lineage graph with the registration, if it is a run here
+            // (never a node made up for an id nothing recorded).
+            if (runId is not null && mayReadRuns
+                && !await Lineage.LineageGraph.LinkRunToModelAsync(transaction, runId, model, version, clock, cancellationToken)
+                && runs == RunReference.MustResolve)
             {
-                // The run produced this version: recorded in the lineage graph with the registration.
-                await Lineage.LineageGraph.LinkRunToModelAsync(transaction, runId, model, version, clock, cancellationToken);
+                throw new InvalidParameterException(
+                    $"'run_id' '{runId}' is not a run of this store: name an MLflow run or an execution recorded here, or leave run_id out.");
             }
             if (request.LoggedModelId is { Length: > 0 } loggedModelId)
             {
@@ -664,6 +691,16 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         c?.Aliases?.ToList() ?? [],
         DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.CreatedBy,
         DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt), r.UpdatedBy, r.RunLink, r.LoggedModelId);
+}
+
+/// <summary>What a version registration does with a <c>run_id</c> it cannot link to a run of this store.</summary>
+public enum RunReference
+{
+    /// <summary>Refuses it: 403 when the caller may not read runs, 400 when no such run is recorded. The native API.</summary>
+    MustResolve,
+
+    /// <summary>Keeps it unlinked, as MLflow keeps a run of another tracking server (<c>run_link</c>). The MLflow API.</summary>
+    MayBeElsewhere,
 }
 
 /// <summary>Which collections of a version a read fills; those not asked for come back empty.</summary>
