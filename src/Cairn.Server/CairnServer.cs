@@ -70,6 +70,11 @@ public static class CairnServer
     private static void ConfigureServices(IServiceCollection services)
     {
         services.AddOptions<CairnOptions>().BindConfiguration(CairnOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<LimitsOptions>>().Value);
+        // Kestrel holds every body to the limit; the upload routes and OpenLineage ingest lift it for their own request.
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<LimitsOptions>>((kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
         services.ConfigureHttpJsonOptions(o =>
         {
             CairnJson.Configure(o.SerializerOptions);
@@ -152,6 +157,7 @@ public static class CairnServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CallerMiddleware>();
+        app.UseMiddleware<RequestBodyLimit>();
         app.UseFullNameRouteValues();
 
         app.MapOpenApi();

@@ -9,7 +9,7 @@ using Dapper;
 namespace Cairn.Catalog;
 
 /// <summary>The model catalog: create, read, update, delete and search catalog entries and their tags.</summary>
-public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store)
+public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store, LimitsOptions? limits = null)
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -81,7 +81,8 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         var name = NamespacePath.CheckName(request.ModelName, ns);
         caller.Require(Role.Writer, ns);
         var dataSources = CheckDataSources(request.DataSources ?? []);
-        var tags = CheckTags(request.Tags);
+        var tags = Limits.Tags("tags", request.Tags);
+        Limits.Description("description", request.Description);
         var fullName = NamespacePath.FullName(ns, name);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -113,10 +114,12 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
                     by = caller.Name,
                 },
                 transaction, cancellationToken: cancellationToken));
-            foreach (var (key, value) in tags)
+            if (tags.Count > 0)
             {
+                // One statement with one rows parameter however many tags: none per tag under the write lock.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO model_tags (model_id, key, value) VALUES (@id, @key, @value)", new { id, key, value }, transaction, cancellationToken: cancellationToken));
+                    $"INSERT INTO model_tags (model_id, key, value) SELECT @id, r.key, r.value FROM {database.Dialect.JsonRows("@rows", [("key", "text"), ("value", "text")])}",
+                    new { id, rows = SqlDialects.RowsParameter(tags.Select(t => new { t.Key, t.Value })) }, transaction, cancellationToken: cancellationToken));
             }
             var model = await LoadAsync(transaction, fullName, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "model.create", Resource(fullName), null, model, cancellationToken);
@@ -140,10 +143,15 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     public async Task<Model> UpdateAsync(Caller caller, string fullName, UpdateModelRequest request, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
+        Limits.Description("description", request.Description);
+        if (request.DataSources is not null)
+        {
+            CheckDataSources(request.DataSources);
+        }
         return await MutateAsync(caller, fullName, "model.update", async (transaction, id, before) =>
         {
             var stored = await StoredDataSourcesAsync(transaction, id, cancellationToken);
-            var dataSources = request.DataSources is null ? null : Secrets.KeepMasked(CheckDataSources(request.DataSources), stored);
+            var dataSources = request.DataSources is null ? null : Secrets.KeepMasked(request.DataSources, stored);
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE models SET
@@ -217,7 +225,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     public async Task<Model> SetTagAsync(Caller caller, string fullName, string key, string? value, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Split(fullName).Namespace);
-        CheckTags(new Dictionary<string, string> { [key] = value ?? throw new InvalidParameterException("'value' is required.") });
+        Limits.Tags("tags", new Dictionary<string, string> { [key] = value ?? throw new InvalidParameterException("'value' is required.") });
         return await MutateAsync(caller, fullName, "model.tag.set", (transaction, id, _) =>
             transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
@@ -329,8 +337,12 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         return JsonSerializer.Deserialize<List<DataSource>>(json ?? "[]", CairnJson.Options) ?? [];
     }
 
-    private static IReadOnlyList<DataSource> CheckDataSources(IReadOnlyList<DataSource> sources)
+    /// <summary>The limits this catalog holds writes to: descriptions, tags, lists.</summary>
+    internal LimitsOptions Limits { get; } = limits ?? new LimitsOptions();
+
+    private IReadOnlyList<DataSource> CheckDataSources(IReadOnlyList<DataSource> sources)
     {
+        Limits.List("data_sources", sources.Count);
         for (var i = 0; i < sources.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(sources[i]?.Name))
@@ -340,22 +352,6 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         }
         var duplicate = sources.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         return duplicate is null ? sources : throw new InvalidParameterException($"'data_sources' names must be unique; '{duplicate.Key}' appears twice.");
-    }
-
-    internal static IReadOnlyDictionary<string, string> CheckTags(IReadOnlyDictionary<string, string>? tags)
-    {
-        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
-        {
-            if (string.IsNullOrWhiteSpace(key) || key.Length > 250)
-            {
-                throw new InvalidParameterException($"Tag key '{key}' is invalid: it must be 1-250 characters and not blank.");
-            }
-            if (value is null || value.Length > 5000)
-            {
-                throw new InvalidParameterException($"Tag '{key}' needs a value of at most 5000 characters.");
-            }
-        }
-        return tags ?? new Dictionary<string, string>();
     }
 
     private static Model ToModel(ModelRow r) => new(

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,7 +8,6 @@ using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Storage;
 using Dapper;
-using NJsonSchema;
 
 namespace Cairn.Lineage;
 
@@ -83,7 +83,13 @@ public sealed class MetadataSchemas(CairnDatabase database, AuditChain audit, Ti
 
     // Compiled schemas by their stored text. Versions never change once written, so a text maps to one compiled
     // schema whichever database, replica or version it came from; the latest version is still looked up per write.
-    private static readonly ConcurrentDictionary<string, JsonSchema> Compiled = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, CompiledSchema> Compiled = new(StringComparer.Ordinal);
+
+    // Writes whose properties were found to meet a schema version before their writer took the write lock, by namespace,
+    // kind, version and the properties' SHA-256: the check in the transaction then only confirms that version is still
+    // the latest. An entry is taken by the write it was made for; the few a failed write leaves are dropped in bulk.
+    private static readonly ConcurrentDictionary<(string Namespace, string Kind, long Version, string Properties), byte> Passed = new();
+    private const int MaxPassed = 4096;
 
     private sealed record Row
     {
@@ -248,10 +254,11 @@ public sealed class MetadataSchemas(CairnDatabase database, AuditChain audit, Ti
             throw new ArgumentOutOfRangeException(nameof(kind), kind, $"Metadata schemas govern {string.Join(", ", Kinds.Keys)}.");
         }
         var latest = await LatestAsync(transaction.Connection!, transaction, @namespace, kind, cancellationToken);
-        if (latest is null)
+        if (latest is null || Passed.TryRemove((@namespace, kind, latest.Version, Digest(propertiesJson)), out _))
         {
             return;
         }
+        // Not checked before the lock, or a new version was registered since: checked here, in linear time.
         var errors = SchemaDocument.Validate(await CompiledAsync(latest.Schema, cancellationToken), propertiesJson);
         if (errors.Count > 0)
         {
@@ -259,9 +266,47 @@ public sealed class MetadataSchemas(CairnDatabase database, AuditChain audit, Ti
         }
     }
 
+    /// <summary>
+    /// The check of <see cref="ValidateAsync"/> made before the writer takes the write lock, so that a write holds the
+    /// lock no longer for the schema it meets: throws a <see cref="MetadataValidationException"/> when
+    /// <paramref name="propertiesJson"/> does not meet the latest schema, and otherwise remembers that it did, so that
+    /// <see cref="ValidateAsync"/> in the transaction only confirms the version. Null properties (a write that leaves
+    /// them alone) are checked as {}, as a new entity's would be, and only remembered: whether the entity is new is
+    /// known in the transaction.
+    /// </summary>
+    internal static async Task PrevalidateAsync(CairnDatabase database, string? @namespace, string kind, string? propertiesJson, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(@namespace) || !Kinds.ContainsKey(kind))
+        {
+            return;
+        }
+        var latest = await database.ReadAsync(connection => LatestAsync(connection, null, @namespace, kind, cancellationToken), cancellationToken);
+        if (latest is null)
+        {
+            return;
+        }
+        var text = propertiesJson ?? "{}";
+        var errors = SchemaDocument.Validate(await CompiledAsync(latest.Schema, cancellationToken), text);
+        if (errors.Count > 0)
+        {
+            if (propertiesJson is null)
+            {
+                return;
+            }
+            throw new MetadataValidationException(@namespace, kind, (int)latest.Version, errors);
+        }
+        if (Passed.Count >= MaxPassed)
+        {
+            Passed.Clear();
+        }
+        Passed[(@namespace, kind, latest.Version, Digest(text))] = 0;
+    }
+
+    private static string Digest(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
     /// <summary>Refuses a schema version that stored entities of its namespace and kind do not meet, naming the first ones.</summary>
     private static async Task CheckStoredEntitiesAsync(
-        DbConnection connection, DbTransaction transaction, string ns, string kind, int version, JsonSchema schema, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, string ns, string kind, int version, CompiledSchema schema, CancellationToken cancellationToken)
     {
         var (table, column) = Kinds[kind];
         var failures = new List<ErrorDetail>();
@@ -310,7 +355,7 @@ public sealed class MetadataSchemas(CairnDatabase database, AuditChain audit, Ti
             WHERE namespace = @ns AND kind = @kind ORDER BY version DESC LIMIT 1
             """, new { ns, kind }, transaction, cancellationToken: cancellationToken));
 
-    private static async Task<JsonSchema> CompiledAsync(string text, CancellationToken cancellationToken)
+    private static async Task<CompiledSchema> CompiledAsync(string text, CancellationToken cancellationToken)
     {
         if (Compiled.TryGetValue(text, out var schema))
         {

@@ -16,8 +16,10 @@ namespace Cairn.Lineage;
 /// producers such as OpenLineage integrations re-send what they know, and a re-send must not fail.
 /// Reading needs reader on "/", writing writer on "/", as for the rest of the lineage graph (decision 0007).
 /// </summary>
-public sealed class MetadataStore(CairnDatabase database, AuditChain audit, TimeProvider clock)
+public sealed class MetadataStore(CairnDatabase database, AuditChain audit, TimeProvider clock, LimitsOptions? limits = null)
 {
+    private readonly LimitsOptions _limits = limits ?? new LimitsOptions();
+
     private readonly ColumnLineage _columnLineage = new(database);
 
     private const int DefaultPageSize = 100;
@@ -224,6 +226,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     public async Task<(Dataset Dataset, bool Created)> PutDatasetAsync(Caller caller, PutDatasetRequest request, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
+        await MetadataSchemas.PrevalidateAsync(database, request.Namespace, "dataset", PropertiesJson(request.Properties), cancellationToken);
         return await database.WriteAsync(async (_, transaction) =>
         {
             var id = DatasetId(request.Namespace, request.Name);
@@ -336,13 +339,14 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     }
 
     /// <summary>A dataset write checked and serialised, before anything is read or written.</summary>
-    private static (DatasetWrite Write, LineageNode Node, string? Schema, string? Statistics, string? Properties) PrepareDataset(DatasetWrite write)
+    private (DatasetWrite Write, LineageNode Node, string? Schema, string? Statistics, string? Properties) PrepareDataset(DatasetWrite write)
     {
         var request = write.Request;
         // Credentials in a URI (postgres://user:password@host) never reach the store: ids, names and locations are masked.
         var node = NodeIds.DatasetNode(Secrets.MaskUri(Required("namespace", request.Namespace)), Secrets.MaskUri(Required("name", request.Name)));
         CheckText("version", request.Version, 256);
         CheckText("location", request.Location, 4096);
+        _limits.Description("description", request.Description);
         CheckSchema(request.Schema);
         CheckStatistics(request.Statistics);
         CheckTags(request.Tags);
@@ -400,6 +404,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         caller.Require(Role.Writer, NamespacePath.Root);
         var node = NodeIds.FeatureNode(Required("namespace", request.Namespace), Required("name", request.Name));
         CheckText("value_type", request.ValueType, 256);
+        _limits.Description("description", request.Description);
         CheckStatistics(request.Statistics is null ? null : new Dictionary<string, ColumnStatistics> { ["statistics"] = request.Statistics });
         var properties = PropertiesJson(request.Properties);
         CheckTags(request.Tags);
@@ -408,6 +413,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         {
             throw new InvalidParameterException($"'dataset' must name a dataset (dataset:<namespace>:<name>); got '{request.Dataset}'.");
         }
+        await MetadataSchemas.PrevalidateAsync(database, node.Namespace, "feature", properties, cancellationToken);
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadFeatureAsync(transaction, node.Id, cancellationToken);
@@ -472,6 +478,10 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     {
         caller.Require(Role.Writer, NamespacePath.Root);
         var runId = request.RunId ?? Guid.CreateVersion7().ToString();
+        CheckNodeIds("inputs", request.Inputs);
+        CheckNodeIds("outputs", request.Outputs);
+        CheckTags(request.Tags);
+        await MetadataSchemas.PrevalidateAsync(database, request.JobNamespace, "execution", PropertiesJson(request.Properties), cancellationToken);
         return await database.WriteAsync(async (_, transaction) =>
         {
             var before = await LoadExecutionAsync(transaction, NodeIds.Run(CheckRunId(runId)), cancellationToken);
@@ -875,18 +885,19 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         return null;
     }
 
-    private static void CheckTags(IReadOnlyDictionary<string, string>? tags)
+    private void CheckTags(IReadOnlyDictionary<string, string>? tags) => _limits.Tags("tags", tags);
+
+    /// <summary>A list of lineage node ids a request names, checked against the limits before anything is read.</summary>
+    private void CheckNodeIds(string field, IReadOnlyList<string>? ids)
     {
-        foreach (var (key, value) in tags ?? new Dictionary<string, string>())
+        if (ids is null)
         {
-            if (string.IsNullOrWhiteSpace(key) || key.Length > 250)
-            {
-                throw new InvalidParameterException($"Tag keys must be 1 to 250 characters long; got '{key}'.");
-            }
-            if (value is null || value.Length > 5000)
-            {
-                throw new InvalidParameterException($"'tags.{key}' must be a string of at most 5000 characters.");
-            }
+            return;
+        }
+        _limits.List(field, ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            _limits.NodeId($"{field}[{i}]", ids[i]);
         }
     }
 

@@ -248,6 +248,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         {
             throw new InvalidParameterException("'uri' must be 1 to 4096 characters long when given.");
         }
+        await MetadataSchemas.PrevalidateAsync(database, type, "artifact", properties, cancellationToken);
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadAsync(connection, transaction, "artifacts", node.Id, cancellationToken);
@@ -301,6 +302,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         var name = Name("name", request.Name);
         var id = ContextId(type, name);
         var properties = MetadataStore.PropertiesJson(request.Properties);
+        await MetadataSchemas.PrevalidateAsync(database, type, "context", properties, cancellationToken);
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadAsync(connection, transaction, "contexts", id, cancellationToken);

@@ -87,9 +87,9 @@ internal static class SchemaDocument
                     }
                     foreach (var (name, sub) in map)
                     {
-                        if (key == "patternProperties" && !IsRegex(name))
+                        if (key == "patternProperties" && LinearRegex(name, out var keyReason) is null)
                         {
-                            errors.Add(new ErrorDetail($"{at}/{Escape(name)}", $"'{name}' is not a valid regular expression"));
+                            errors.Add(new ErrorDetail($"{at}/{Escape(name)}", $"'{name}' {keyReason}"));
                         }
                         CheckSchema(sub, $"{at}/{Escape(name)}", root, errors);
                     }
@@ -141,9 +141,13 @@ internal static class SchemaDocument
                     }
                     break;
                 case "pattern":
-                    if (child is not JsonValue p || p.GetValueKind() != JsonValueKind.String || !IsRegex(p.GetValue<string>()))
+                    if (child is not JsonValue p || p.GetValueKind() != JsonValueKind.String)
                     {
-                        errors.Add(new ErrorDetail(at, "'pattern' must be a valid regular expression"));
+                        errors.Add(new ErrorDetail(at, "'pattern' must be a string holding a regular expression"));
+                    }
+                    else if (LinearRegex(p.GetValue<string>(), out var reason) is null)
+                    {
+                        errors.Add(new ErrorDetail(at, $"'pattern' {reason}"));
                     }
                     break;
                 case "format":
@@ -326,12 +330,34 @@ internal static class SchemaDocument
         }
     }
 
-    /// <summary>Compiles a normalised document; a document NJsonSchema cannot load is an invalid schema.</summary>
-    public static async Task<JsonSchema> CompileAsync(JsonObject normalised, CancellationToken cancellationToken)
+    /// <summary>
+    /// Compiles a normalised document; a document NJsonSchema cannot load is an invalid schema. NJsonSchema runs
+    /// <c>pattern</c> and <c>patternProperties</c> with the backtracking engine, so both are taken out of what it sees
+    /// (marked by extension keywords it ignores) and applied by <see cref="LinearPatternValidator"/> with linear-time
+    /// regular expressions; a pattern property's schema (and its object's additionalProperties, which apply only to
+    /// the names no pattern matches) moves to a definition, so that its references still resolve.
+    /// </summary>
+    public static async Task<CompiledSchema> CompileAsync(JsonObject normalised, CancellationToken cancellationToken)
     {
+        var copy = (JsonObject)normalised.DeepClone();
+        var rules = new List<PropertyRules>();
+        var regexes = new Dictionary<string, Regex>(StringComparer.Ordinal);
+        var moved = new JsonObject();
+        TakePatterns(copy, rules, regexes, moved);
+        if (moved.Count > 0)
+        {
+            var definitions = copy["definitions"] as JsonObject ?? [];
+            foreach (var (name, schema) in moved.ToList())
+            {
+                moved.Remove(name);
+                definitions[name] = schema;
+            }
+            copy["definitions"] = definitions;
+        }
         try
         {
-            return await JsonSchema.FromJsonAsync(normalised.ToJsonString(), cancellationToken);
+            var schema = await JsonSchema.FromJsonAsync(copy.ToJsonString(), cancellationToken);
+            return new CompiledSchema(schema, new LinearPatternValidator(schema, regexes, rules));
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException or OverflowException or FormatException)
         {
@@ -339,8 +365,65 @@ internal static class SchemaDocument
         }
     }
 
+    private static void TakePatterns(JsonNode? node, List<PropertyRules> rules, Dictionary<string, Regex> regexes, JsonObject moved)
+    {
+        if (node is not JsonObject schema)
+        {
+            return;
+        }
+        foreach (var sub in Subschemas(schema).ToList())
+        {
+            TakePatterns(sub, rules, regexes, moved);
+        }
+        if (schema["pattern"] is JsonValue p && p.GetValueKind() == JsonValueKind.String)
+        {
+            var pattern = p.GetValue<string>();
+            schema.Remove("pattern");
+            schema[LinearPatternValidator.PatternKeyword] = pattern;
+            regexes.TryAdd(pattern, Compile(pattern));
+        }
+        if (schema["patternProperties"] is JsonObject patterns)
+        {
+            schema.Remove("patternProperties");
+            var patternRules = new List<(Regex Regex, string Definition)>();
+            foreach (var (pattern, sub) in patterns.ToList())
+            {
+                patterns.Remove(pattern);
+                var definition = $"x-cairn-pattern-property-{moved.Count}";
+                moved[definition] = sub;
+                patternRules.Add((Compile(pattern), definition));
+            }
+            // additionalProperties: absent or true allows any other name; false refuses it; a schema holds it.
+            string? additional = null;
+            var allowOthers = true;
+            if (schema.TryGetPropertyValue("additionalProperties", out var others))
+            {
+                schema.Remove("additionalProperties");
+                if (others is JsonObject)
+                {
+                    additional = $"x-cairn-additional-properties-{moved.Count}";
+                    moved[additional] = others;
+                }
+                else
+                {
+                    allowOthers = others is not JsonValue flag || flag.GetValueKind() != JsonValueKind.False;
+                }
+            }
+            schema[LinearPatternValidator.PropertiesKeyword] = rules.Count.ToString(CultureInfo.InvariantCulture);
+            rules.Add(new PropertyRules(patternRules, additional, allowOthers));
+        }
+    }
+
+    /// <summary>How long a pattern stored before patterns had to run in linear time may take on one value.</summary>
+    internal static readonly TimeSpan LegacyMatchTimeout = TimeSpan.FromMilliseconds(50);
+
+    // Check refuses a pattern the linear engine cannot run; one stored before that rule runs with a short match timeout
+    // instead (a timeout counts as a mismatch), so that its namespace keeps working and no value can hold a writer long.
+    private static Regex Compile(string pattern) =>
+        LinearRegex(pattern, out _) ?? new Regex(pattern, RegexOptions.None, LegacyMatchTimeout);
+
     /// <summary>What is wrong with <paramref name="propertiesJson"/> under <paramref name="schema"/>: one entry per failing place.</summary>
-    public static IReadOnlyList<ErrorDetail> Validate(JsonSchema schema, string propertiesJson)
+    public static IReadOnlyList<ErrorDetail> Validate(CompiledSchema schema, string propertiesJson)
     {
         JToken token;
         try
@@ -353,7 +436,7 @@ internal static class SchemaDocument
         {
             return [new ErrorDetail("", $"the properties are not valid JSON: {ex.Message}")];
         }
-        return Flatten(schema.Validate(token))
+        return Flatten(schema.Validator.Validate(token, schema.Schema))
             .Select(e => new ErrorDetail(Pointer(e), Describe(e)))
             .DistinctBy(e => (e.Path, e.Message))
             .OrderBy(e => e.Path, StringComparer.Ordinal)
@@ -437,7 +520,7 @@ internal static class SchemaDocument
                 : schema?.Minimum is { } min ? (schema.IsExclusiveMinimum ? $"must be above {Invariant(min)}" : $"must be at least {Invariant(min)}") : "is too small",
             ValidationErrorKind.StringTooShort => $"must be at least {schema?.MinLength} characters long",
             ValidationErrorKind.StringTooLong => $"must be at most {schema?.MaxLength} characters long",
-            ValidationErrorKind.PatternMismatch => $"does not match the pattern '{schema?.Pattern}'",
+            ValidationErrorKind.PatternMismatch => $"does not match the pattern '{LinearPatternValidator.PatternOf(schema)}'",
             ValidationErrorKind.TooManyItems => $"must have at most {schema?.MaxItems} items",
             ValidationErrorKind.TooFewItems => $"must have at least {schema?.MinItems} items",
             ValidationErrorKind.ItemsNotUnique => "items must be unique",
@@ -472,19 +555,110 @@ internal static class SchemaDocument
     private static double? Number(JsonObject schema, string key) =>
         schema[key] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<double>(out var d) ? d : null;
 
-    private static bool IsRegex(string pattern)
+    /// <summary>
+    /// <paramref name="pattern"/> compiled for .NET's linear-time engine, or null with the reason it cannot be. A schema
+    /// is caller input run against other callers' values on every write: a backtracking engine lets a pattern such as
+    /// <c>^(a+)+$</c> take exponential time, so only patterns the non-backtracking engine accepts are allowed.
+    /// </summary>
+    internal static Regex? LinearRegex(string pattern, out string? reason)
     {
         try
         {
-            _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
-            return true;
+            reason = null;
+            return new Regex(pattern, RegexOptions.NonBacktracking);
         }
-        catch (ArgumentException)
+        catch (NotSupportedException ex)
+        {
+            reason = "must be a regular expression Cairn can match in linear time (no backreferences, lookarounds, atomic groups or conditionals): " + ex.Message;
+        }
+        catch (ArgumentException ex)
+        {
+            reason = "is not a valid regular expression: " + ex.Message;
+        }
+        return null;
+    }
+
+    /// <summary>A JSON-pointer segment: <c>~</c> and <c>/</c> escaped (RFC 6901).</summary>
+    public static string Escape(string segment) => segment.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+}
+
+/// <summary>A schema as compiled for validation: NJsonSchema's model, and the validator that applies its patterns.</summary>
+internal sealed record CompiledSchema(JsonSchema Schema, LinearPatternValidator Validator);
+
+/// <summary>The patternProperties of one object schema: each pattern with the definition holding its schema, then what other names meet.</summary>
+internal sealed record PropertyRules(IReadOnlyList<(Regex Regex, string Definition)> Patterns, string? Additional, bool AllowOthers);
+
+/// <summary>
+/// NJsonSchema's validator with <c>pattern</c> and <c>patternProperties</c> applied here, by linear-time regular
+/// expressions: <see cref="SchemaDocument.CompileAsync"/> moved them into extension keywords NJsonSchema ignores.
+/// Every schema NJsonSchema applies (properties, items, allOf/anyOf/oneOf/not branches) passes through
+/// <see cref="Validate(JToken, JsonSchema, SchemaType, string, string)"/>, so the patterns hold wherever they stand.
+/// </summary>
+internal sealed class LinearPatternValidator(JsonSchema root, IReadOnlyDictionary<string, Regex> regexes, IReadOnlyList<PropertyRules> rules) : JsonSchemaValidator
+{
+    public const string PatternKeyword = "x-cairn-pattern";
+    public const string PropertiesKeyword = "x-cairn-pattern-properties";
+
+    /// <summary>The pattern a failing schema held, for the message.</summary>
+    public static string? PatternOf(JsonSchema? schema) =>
+        schema?.Pattern ?? (schema?.ExtensionData?.TryGetValue(PatternKeyword, out var pattern) == true ? Convert.ToString(pattern, CultureInfo.InvariantCulture) : null);
+
+    protected override ICollection<ValidationError> Validate(JToken token, JsonSchema schema, SchemaType schemaType, string? propertyName, string propertyPath)
+    {
+        var errors = base.Validate(token, schema, schemaType, propertyName, propertyPath);
+        if (schema.ExtensionData is not { Count: > 0 } extension)
+        {
+            return errors;
+        }
+        if (token.Type == JTokenType.String && PatternOf(schema) is { } pattern && regexes.TryGetValue(pattern, out var regex) && !Matches(regex, token.Value<string>()!))
+        {
+            errors.Add(new ValidationError(ValidationErrorKind.PatternMismatch, propertyName, propertyPath, token, schema));
+        }
+        if (token is JObject obj && extension.TryGetValue(PropertiesKeyword, out var index)
+            && int.TryParse(Convert.ToString(index, CultureInfo.InvariantCulture), NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < rules.Count)
+        {
+            ValidatePatternProperties(obj, schema, schemaType, rules[i], errors);
+        }
+        return errors;
+    }
+
+    private static bool Matches(Regex regex, string value)
+    {
+        try
+        {
+            return regex.IsMatch(value);
+        }
+        catch (RegexMatchTimeoutException)
         {
             return false;
         }
     }
 
-    /// <summary>A JSON-pointer segment: <c>~</c> and <c>/</c> escaped (RFC 6901).</summary>
-    public static string Escape(string segment) => segment.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+    // As NJsonSchema applies them: a name the schema's properties do not list meets the first pattern it matches, or
+    // else additionalProperties.
+    private void ValidatePatternProperties(JObject obj, JsonSchema schema, SchemaType schemaType, PropertyRules rule, ICollection<ValidationError> errors)
+    {
+        foreach (var property in obj.Properties())
+        {
+            if (schema.Properties.ContainsKey(property.Name))
+            {
+                continue;
+            }
+            var definition = rule.Patterns.FirstOrDefault(p => Matches(p.Regex, property.Name)).Definition ?? rule.Additional;
+            if (definition is not null)
+            {
+                var child = root.Definitions[definition];
+                var childErrors = Validate(property.Value, child.ActualSchema, schemaType, null, property.Path);
+                if (childErrors.Count > 0)
+                {
+                    errors.Add(new ChildSchemaValidationError(ValidationErrorKind.AdditionalPropertiesNotValid, property.Name, property.Path,
+                        new Dictionary<JsonSchema, ICollection<ValidationError>> { [child] = childErrors }, property.Value, child));
+                }
+            }
+            else if (!rule.AllowOthers)
+            {
+                errors.Add(new ValidationError(ValidationErrorKind.NoAdditionalPropertiesAllowed, property.Name, property.Path, property, schema));
+            }
+        }
+    }
 }

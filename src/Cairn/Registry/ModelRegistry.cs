@@ -15,8 +15,10 @@ namespace Cairn.Registry;
 /// Versions of catalog models: registration with server-assigned numbers, tags, stages with their history,
 /// and search. Aliases live in <see cref="ModelAliases"/>.
 /// </summary>
-public sealed partial class ModelRegistry(CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store)
+public sealed partial class ModelRegistry(CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store, LimitsOptions? limits = null)
 {
+    private readonly LimitsOptions _limits = limits ?? new LimitsOptions();
+
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
@@ -228,8 +230,10 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }
         var semver = CheckSemver(request.Semver);
         var status = VersionStatus.Check(request.Status);
-        var tags = ModelCatalog.CheckTags(request.Tags);
-        var parameters = ModelCatalog.CheckTags(request.Params);
+        var tags = _limits.Tags("tags", request.Tags);
+        var parameters = _limits.Tags("params", request.Params);
+        _limits.Description("description", request.Description);
+        var metrics = CheckMetrics(request.Metrics);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
 
         return await database.WriteAsync(async (connection, transaction) =>
@@ -258,15 +262,15 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 """,
                 new { modelId, version, semver, request.Description, request.Source, request.RunId, request.RunLink, request.LoggedModelId, request.Framework, request.ParentVersion, status, now, by = caller.Name },
                 transaction, cancellationToken: cancellationToken));
-            await InsertPairsAsync(transaction, "version_tags", id, tags, cancellationToken);
-            await InsertPairsAsync(transaction, "version_params", id, parameters, cancellationToken);
-            await InsertPairsAsync(transaction, "version_metrics", id, request.Metrics ?? new Dictionary<string, double>(), cancellationToken);
+            await InsertPairsAsync(transaction, "version_tags", "text", id, tags, cancellationToken);
+            await InsertPairsAsync(transaction, "version_params", "text", id, parameters, cancellationToken);
+            await InsertPairsAsync(transaction, "version_metrics", "double precision", id, metrics, cancellationToken);
             // Everything the new version holds was just written here: built, not read back, to keep the
             // write lock (which every registration queues on) as short as possible.
             var at = DateTimeOffset.FromUnixTimeMilliseconds(now);
             var created = new ModelVersion(
                 model, (int)version, semver, request.Description, request.Source, request.RunId, request.Framework, request.ParentVersion,
-                status, Stage.None, null, null, new Dictionary<string, string>(), null, new SortedDictionary<string, double>((IDictionary<string, double>?)request.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
+                status, Stage.None, null, null, new Dictionary<string, string>(), null, new SortedDictionary<string, double>((IDictionary<string, double>)metrics, StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)parameters, StringComparer.Ordinal),
                 new SortedDictionary<string, string>((IDictionary<string, string>)tags, StringComparer.Ordinal), [], at, caller.Name, at, caller.Name, request.RunLink, request.LoggedModelId);
             // The run produced this version: recorded in the lineage graph with the registration, if it is a run here
@@ -305,6 +309,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
         var semver = CheckSemver(request.Semver);
         var status = request.Status is null ? null : VersionStatus.Check(request.Status);
+        _limits.Description("description", request.Description);
         return await MutateAsync(caller, model, version, "version.update", async (transaction, ids, before) =>
         {
             await CheckSemverFreeAsync(transaction, ids.ModelId, model, semver, version, cancellationToken);
@@ -375,7 +380,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
     public async Task<ModelVersion> SetTagAsync(Caller caller, string model, int version, string key, string? value, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
-        ModelCatalog.CheckTags(new Dictionary<string, string> { [key] = value ?? throw new InvalidParameterException("'value' is required.") });
+        _limits.Tags("tags", new Dictionary<string, string> { [key] = value ?? throw new InvalidParameterException("'value' is required.") });
         return await MutateAsync(caller, model, version, "version.tag.set", async (transaction, ids, _) =>
         {
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
@@ -626,24 +631,41 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }
     }
 
-    private static async Task InsertPairsAsync<T>(DbTransaction transaction, string table, long versionId, IReadOnlyDictionary<string, T> pairs, CancellationToken cancellationToken)
+    private static async Task InsertPairsAsync<T>(DbTransaction transaction, string table, string valueType, long versionId, IReadOnlyDictionary<string, T> pairs, CancellationToken cancellationToken)
     {
         if (pairs.Count == 0)
         {
             return;
         }
-        // One multi-row statement per table: fewer statements inside the write lock. The table is one of three
-        // constants chosen by the caller, and the SQL names only generated parameters, never input.
-        var parameters = new DynamicParameters();
-        parameters.Add("versionId", versionId);
-        var rows = pairs.Select((pair, i) =>
-        {
-            parameters.Add($"k{i}", pair.Key);
-            parameters.Add($"v{i}", pair.Value);
-            return $"(@versionId, @k{i}, @v{i})";
-        });
+        // One statement with one rows parameter, whatever the number of pairs: a parameter per value hit SQLite's cap
+        // on variables, and binding them took time quadratic in their number, all of it under the write lock. The
+        // table is one of three constants chosen by the caller.
+        var rows = SqlDialects.RowsParameter(pairs.Select(pair => new { pair.Key, pair.Value }));
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO {table} (version_id, key, value) VALUES {string.Join(", ", rows)}", parameters, transaction, cancellationToken: cancellationToken));
+            $"INSERT INTO {table} (version_id, key, value) SELECT @versionId, r.key, r.value FROM {SqlDialects.Of(transaction).JsonRows("@rows", [("key", "text"), ("value", valueType)])}",
+            new { versionId, rows }, transaction, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The metrics (empty when none) when they fit the limits: keys as tag keys, values finite (JSON has no NaN or infinity to store them as).</summary>
+    private IReadOnlyDictionary<string, double> CheckMetrics(IReadOnlyDictionary<string, double>? metrics)
+    {
+        if (metrics is null)
+        {
+            return new Dictionary<string, double>();
+        }
+        _limits.Entries("metrics", metrics.Count);
+        foreach (var (key, value) in metrics)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length > _limits.MaxTagKeyLength)
+            {
+                throw new InvalidParameterException($"'metrics' key '{(key.Length <= 64 ? key : key[..64] + "…")}' is invalid: a key must be 1 to {_limits.MaxTagKeyLength} characters long and not blank.");
+            }
+            if (!double.IsFinite(value))
+            {
+                throw new InvalidParameterException($"'metrics.{key}' must be a finite number; got {value}.");
+            }
+        }
+        return metrics;
     }
 
     private static string? CheckSemver(string? semver) =>
