@@ -350,6 +350,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
             {
                 throw new InvalidParameterException($"Tag key '{key}' is invalid: it must be 1-250 characters and not blank.");
             }
+            NameRules.Check(key, "tag key");
             if (value is null || value.Length > 5000)
             {
                 throw new InvalidParameterException($"Tag '{key}' needs a value of at most 5000 characters.");
