@@ -10,7 +10,7 @@ internal static partial class Arguments
 {
     private const int DefaultMax = 100;
 
-    [GeneratedRegex("^([0-9]+)([smhdw])$")]
+    [GeneratedRegex(@"\A([0-9]+)([smhdw])\z")]
     private static partial Regex AgePattern();
 
     public static Argument<string> Model() => new("model")

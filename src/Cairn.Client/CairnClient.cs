@@ -549,9 +549,17 @@ public sealed class CairnClient : IDisposable
     private static string VersionQuery(string? filter, string? orderBy, int? maxResults, string? pageToken) =>
         Query(("filter", filter), ("order_by", orderBy), ("max_results", Number(maxResults)), ("page_token", pageToken));
 
+    /// <summary>
+    /// One path segment, percent-encoded. "." and ".." are refused rather than sent: <see cref="Uri"/> removes dot
+    /// segments (escaping does not touch dots), so they would address the parent resource instead.
+    /// </summary>
     private static string Escape(string segment)
     {
         ArgumentException.ThrowIfNullOrEmpty(segment);
+        if (segment is "." or "..")
+        {
+            throw new ArgumentException($"'{segment}' cannot be used as a name, tag key, alias or path segment: a name may not be '.' or '..'.", nameof(segment));
+        }
         return Uri.EscapeDataString(segment);
     }
 

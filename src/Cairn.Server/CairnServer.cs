@@ -151,10 +151,12 @@ public static class CairnServer
 
     private static void Configure(WebApplication app)
     {
+        // First, so that what is refused before routing is answered in the one error shape too.
+        app.UseExceptionHandler();
+        app.UseDotSegmentRefusal();
         // Before routing (made explicit here, where it ran implicitly first): MLflow paths with doubled slashes are merged.
         app.UseMlflowSlashMerging();
         app.UseRouting();
-        app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CallerMiddleware>();
         app.UseMiddleware<RequestBodyLimit>();

@@ -66,6 +66,7 @@ public sealed class LimitsOptions
                 throw new InvalidParameterException(
                     $"'{field}' key '{Shorten(key)}' is invalid: a key must be 1 to {MaxTagKeyLength} characters long and not blank (Cairn:Limits:{nameof(MaxTagKeyLength)}).");
             }
+            NameRules.Check(key, $"{field} key");
             if (value is null || value.Length > MaxTagValueLength)
             {
                 throw new InvalidParameterException(

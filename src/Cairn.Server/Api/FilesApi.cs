@@ -34,7 +34,7 @@ public static class FilesApi
         var declared = new DeclaredChecksums(
             Header(http, HeaderNames.ContentMD5), Header(http, "X-Checksum-Sha256"));
         var stored = await files.PutAsync(http.Caller(), fullName, VersionsApi.Number(version), TagValue.Key(path), http.Request.Body, declared, cancellationToken);
-        return TypedResults.Created($"/api/v1/models/{fullName}/versions/{version}/files/{path}", stored);
+        return TypedResults.Created($"{ApiPaths.Of("api/v1/models", fullName, "versions", version, "files")}/{ApiPaths.EscapePath(stored.Path)}", stored);
     }
 
     public static async Task<IResult> GetAsync(string fullName, string version, string path, HttpContext http, VersionFiles files, CancellationToken cancellationToken)

@@ -24,7 +24,7 @@ public static class MetadataSchemasApi
     {
         var created = await schemas.RegisterAsync(http.Caller(), body, cancellationToken);
         return TypedResults.Created(
-            $"/api/v1/metadata/schemas/version?namespace={Uri.EscapeDataString(created.Namespace)}&kind={created.Kind}&version={created.Version}", created);
+            $"/api/v1/metadata/schemas/version?namespace={Uri.EscapeDataString(created.Namespace)}&kind={Uri.EscapeDataString(created.Kind)}&version={created.Version}", created);
     }
 
     public static async Task<Ok<MetadataSchemaList>> ListAsync(

@@ -48,7 +48,7 @@ public static class ModelsApi
     public static async Task<Created<Model>> CreateAsync(CreateModelRequest request, HttpContext http, ModelCatalog catalog, CancellationToken cancellationToken)
     {
         var model = await catalog.CreateAsync(http.Caller(), request, cancellationToken);
-        return TypedResults.Created($"/api/v1/models/{Uri.EscapeDataString(model.FullName)}", model);
+        return TypedResults.Created(ApiPaths.Of("api/v1/models", model.FullName), model);
     }
 
     public static async Task<Ok<ModelPage>> SearchAsync(

@@ -22,7 +22,7 @@ public static class TokensApi
     public static async Task<Created<CreatedApiToken>> CreateAsync(CreateTokenRequest request, HttpContext http, ApiTokens tokens, CancellationToken cancellationToken)
     {
         var created = await tokens.CreateAsync(http.Caller(), request.Name, request.Role, request.Namespace, cancellationToken);
-        return TypedResults.Created($"/api/v1/tokens/{created.Token.Name}", created);
+        return TypedResults.Created(ApiPaths.Of("api/v1/tokens", created.Token.Name), created);
     }
 
     public static async Task<Ok<TokenList>> ListAsync(HttpContext http, ApiTokens tokens, CancellationToken cancellationToken) =>

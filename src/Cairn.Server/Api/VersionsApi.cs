@@ -29,7 +29,7 @@ public static class VersionsApi
     public static async Task<Created<ModelVersion>> CreateAsync(string fullName, CreateVersionRequest request, HttpContext http, ModelRegistry registry, CancellationToken cancellationToken)
     {
         var created = await registry.CreateAsync(http.Caller(), fullName, request, cancellationToken);
-        return TypedResults.Created($"/api/v1/models/{fullName}/versions/{created.Version}", created);
+        return TypedResults.Created(ApiPaths.Of("api/v1/models", fullName, "versions", created.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)), created);
     }
 
     public static async Task<Ok<VersionPage>> SearchAsync(

@@ -17,7 +17,7 @@ public static partial class NamespacePath
     /// <summary>The longest free-form name: the width of MLflow's own <c>registered_models.name</c> column.</summary>
     public const int MaxNameLength = 256;
 
-    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_-]+\z")]
     private static partial Regex SegmentPattern();
 
     /// <summary>Validates and normalises a namespace: leading slash, no trailing slash, root is "/".</summary>
@@ -54,7 +54,7 @@ public static partial class NamespacePath
         {
             CheckSegment(name, parameter, name);
         }
-        return CheckLength(name, parameter);
+        return CheckLength(NameRules.Check(name, parameter), parameter);
     }
 
     public static string FullName(string @namespace, string name) =>

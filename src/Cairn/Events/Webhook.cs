@@ -106,7 +106,7 @@ public sealed class WebhookOptions
 public static partial class WebhookRules
 {
     // 1 to 63 characters of letters, digits, '.', '_' and '-', starting and ending with a letter or digit.
-    [GeneratedRegex("^(?=.{1,63}$)[a-z0-9]([a-z0-9._-]*[a-z0-9])?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\A(?=.{1,63}\z)[a-z0-9]([a-z0-9._-]*[a-z0-9])?\z", RegexOptions.IgnoreCase)]
     private static partial Regex NamePattern();
 
     public static void CheckName(string name)

@@ -44,6 +44,7 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
         {
             throw new InvalidParameterException("'name' is required (at most 200 characters).");
         }
+        NameRules.Check(name, "name");
         var grant = new RoleGrant(NamespacePath.Normalize(@namespace), Caller.ParseRole(role));
         caller.Require(Role.Admin, grant.Namespace);
         var secret = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

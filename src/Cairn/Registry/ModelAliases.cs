@@ -13,11 +13,11 @@ namespace Cairn.Registry;
 /// </summary>
 public sealed partial class ModelAliases(CairnDatabase database, AuditChain audit, TimeProvider clock)
 {
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_-]{0,254}$")]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_-]{0,254}\z")]
     private static partial Regex AliasPattern();
 
     // "latest" and v<N> are how MLflow clients address versions; an alias of that shape would shadow them.
-    [GeneratedRegex("^(latest|[vV][0-9]+)$")]
+    [GeneratedRegex(@"\A(latest|[vV][0-9]+)\z")]
     private static partial Regex ReservedPattern();
 
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.

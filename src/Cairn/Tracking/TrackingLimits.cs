@@ -22,7 +22,7 @@ public static partial class TrackingLimits
     public const int MaxBatchRequestBytes = 1_000_000;
 
     // Alphanumerics, underscores, dashes, periods, spaces, colons and slashes, as MLflow allows in keys.
-    [GeneratedRegex(@"^[/\w.\- :]*$")]
+    [GeneratedRegex(@"\A[/\w.\- :]*\z")]
     private static partial Regex ValidKey();
 
     public static InvalidParameterException Missing(string parameter) =>
