@@ -84,6 +84,9 @@ internal sealed class BenchData
     /// </summary>
     public async Task SeedAsync(HttpClient client, int parallelism, CancellationToken cancellationToken)
     {
+        // The run every version names: a registration's run_id must be a run the server knows (issue 14, item 9).
+        await SendAsync(client, HttpMethod.Post, "/api/v1/executions",
+            new Cairn.Lineage.PutExecutionRequest(VersionRequest.RunId, Type: "training", JobNamespace: "bench", JobName: "load-generator"), cancellationToken);
         var models = Enumerable.Range(0, SearchModels)
             .Select(i => new CreateModelRequest(Namespace, SeedName(i), Description: $"seeded model {i}", Owner: "bench",
                 Tags: new Dictionary<string, string> { ["team"] = Teams[i % Teams.Length], ["tier"] = i % 2 == 0 ? "gold" : "silver" }))

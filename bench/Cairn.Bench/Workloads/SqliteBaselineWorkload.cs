@@ -11,7 +11,7 @@ namespace Cairn.Bench.Workloads;
 
 /// <summary>
 /// What a version create costs SQLite alone: per operation, one BEGIN IMMEDIATE transaction writing the rows
-/// <see cref="ModelRegistry.CreateAsync"/> writes — the model's version counter, one model_versions row, its
+/// <c>ModelRegistry.CreateAsync</c> writes — the model's version counter, one model_versions row, its
 /// tags, params and metrics, one audit_log row and the audit_head upsert — with the server's durability
 /// (WAL, synchronous=FULL, foreign keys on). The schema is the library's own, made by its migrations, so
 /// tables, indexes and constraints are identical. Each worker has its own connection and prepared statements;

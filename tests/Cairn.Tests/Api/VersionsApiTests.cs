@@ -35,6 +35,8 @@ public sealed class VersionsApiTests(CairnApp app) : IClassFixture<CairnApp>
     {
         var model = await ModelAsync("meta");
         await (await _client.PostJsonAsync($"/api/v1/models/{model}/versions", new { })).ExpectAsync(201);
+        // The run a version names must be recorded here (issue 14, item 9): an execution will do.
+        await (await _client.PostJsonAsync("/api/v1/executions", new { run_id = "run-42", type = "training", job_namespace = "jobs", job_name = "meta" })).ExpectAsync(201);
 
         var created = await (await _client.PostJsonAsync($"/api/v1/models/{model}/versions", new
         {
