@@ -14,10 +14,14 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is BadHttpRequestException { StatusCode: not StatusCodes.Status413PayloadTooLarge } bad && RequestErrors.Translate(context, bad) is { } translated)
+        {
+            // Binding's refusals (malformed JSON, a wrong type, an unknown field, no body) name the field like every other error.
+            exception = translated;
+        }
         var (status, code, detail) = exception switch
         {
             CairnException e => (e.StatusCode, e.ErrorCode, e.Message),
-            BadHttpRequestException { InnerException: JsonException json } => (400, ErrorCodes.InvalidParameterValue, $"The request body is not valid JSON for this endpoint: {json.Message}"),
             // Kestrel's own body limit: the caller sent too much, which is a 413 whoever reads the body.
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e => (413, "REQUEST_LIMIT_EXCEEDED", e.Message),
             BadHttpRequestException e => (400, ErrorCodes.InvalidParameterValue, e.Message),
@@ -49,7 +53,7 @@ internal sealed class CairnExceptionHandler(IProblemDetailsService problems, ILo
                 ErrorCodes.PermissionDenied => "Permission denied",
                 ErrorCodes.InvalidState => "Invalid state",
                 "REQUEST_LIMIT_EXCEEDED" => "Request too large",
-                "UNSUPPORTED_MEDIA_TYPE" => "Unsupported media type",
+                RequestErrors.UnsupportedMediaType => "Unsupported media type",
                 Cairn.Lineage.MetadataSchemas.IncompatibleSchema => "Incompatible schema",
                 _ => "Internal error",
             },

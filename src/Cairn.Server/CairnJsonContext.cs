@@ -10,7 +10,7 @@ namespace Cairn.Server;
 /// alias resolve);
 /// the same names and enum form as <see cref="CairnJson.Options"/>, without reflection per request.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, NumberHandling = JsonNumberHandling.Strict)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true, NumberHandling = JsonNumberHandling.Strict, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(Model))]
 [JsonSerializable(typeof(ModelVersion))]
 [JsonSerializable(typeof(AliasTarget))]

@@ -78,9 +78,15 @@ public static class CairnServer
         services.ConfigureHttpJsonOptions(o =>
         {
             CairnJson.Configure(o.SerializerOptions);
+            // A misspelt field ("descripton") is an error naming it, not silently dropped. Only the server refuses them:
+            // the client keeps reading responses that gained fields. The MLflow API has its own options and, like
+            // MLflow's protobuf parsing, ignores unknown fields; OpenLineage events are parsed on their own too.
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, CairnJsonContext.Default);
         });
-        services.AddProblemDetails();
+        // Binding failures reach CairnExceptionHandler as exceptions, so that they get problem details naming the field.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestErrors.Complete);
         services.AddExceptionHandler<CairnExceptionHandler>();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -158,6 +164,7 @@ public static class CairnServer
         app.UseMlflowSlashMerging();
         app.UseRouting();
         app.UseStatusCodePages();
+        app.UseRequestCharsetCheck();
         app.UseMiddleware<CallerMiddleware>();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseFullNameRouteValues();

@@ -70,16 +70,97 @@ public static class MlflowJson
                 return query.Deserialize<T>(Options) ?? new T();
             }
             var json = body.GetBuffer().AsMemory(0, (int)body.Length);
-            if (schema is not null)
+            CheckStrings(json.Span);
+            using (var document = JsonDocument.Parse(json))
             {
-                using var document = JsonDocument.Parse(json);
-                MlflowValidation.Validate(document.RootElement, schema);
+                RefuseNullItems(document.RootElement);
+                if (schema is not null)
+                {
+                    MlflowValidation.Validate(document.RootElement, schema);
+                }
             }
             return JsonSerializer.Deserialize<T>(json.Span, Options) ?? new T();
         }
         catch (JsonException e)
         {
             throw new InvalidParameterException($"Malformed request: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a string that is not valid UTF-8 (or an escaped unpaired surrogate), naming where it is: nothing later can
+    /// read it as text. MLflow's server (Flask's get_json) drops such a body; an error saying where is more use.
+    /// </summary>
+    private static void CheckStrings(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        // The open containers: an object's current property name, or an array's current index.
+        var path = new List<(string? Name, int Index)>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    var name = Text(ref reader, path);
+                    path[^1] = (name, -1);
+                    continue;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    path.RemoveAt(path.Count - 1);
+                    continue;
+            }
+            if (path.Count > 0 && path[^1].Name is null)
+            {
+                path[^1] = (null, path[^1].Index + 1);
+            }
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    path.Add((string.Empty, -1));
+                    break;
+                case JsonTokenType.StartArray:
+                    path.Add((null, -1));
+                    break;
+                case JsonTokenType.String:
+                    Text(ref reader, path);
+                    break;
+            }
+        }
+
+        static string Text(ref Utf8JsonReader reader, List<(string? Name, int Index)> path)
+        {
+            try
+            {
+                return reader.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                var where = new System.Text.StringBuilder("$");
+                foreach (var (name, index) in reader.TokenType == JsonTokenType.PropertyName ? path[..^1] : path)
+                {
+                    where.Append(name is null ? $"[{index}]" : $".{name}");
+                }
+                var what = reader.TokenType == JsonTokenType.PropertyName ? "a field name in" : "the string at";
+                throw new InvalidParameterException($"Malformed request: {what} {where} is not valid UTF-8 text.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A null inside a repeated field (<c>"tags": [null]</c>) fails protobuf's JSON parsing, and MLflow then answers that
+    /// the parameter's value is invalid; nothing after this reads a null item.
+    /// </summary>
+    private static void RefuseNullItems(JsonElement message)
+    {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+        foreach (var field in message.EnumerateObject())
+        {
+            if (field.Value.ValueKind == JsonValueKind.Array && field.Value.EnumerateArray().Any(item => item.ValueKind == JsonValueKind.Null))
+            {
+                throw MlflowValidation.Invalid(field.Name, field.Value);
+            }
         }
     }
 

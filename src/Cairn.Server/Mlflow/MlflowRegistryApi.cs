@@ -454,8 +454,20 @@ internal static class MlflowRegistryApi
 
     private static string? OrderBy(List<string>? orderBy) => orderBy is { Count: > 0 } ? string.Join(", ", orderBy) : null;
 
-    private static Dictionary<string, string>? Pairs(List<KeyValue>? pairs) =>
-        pairs?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    /// <summary>Tags as a map: each needs a key, and a key given twice is refused (MLflow's store fails on its primary key).</summary>
+    private static Dictionary<string, string>? Pairs(List<KeyValue>? pairs)
+    {
+        if (pairs is null)
+        {
+            return null;
+        }
+        foreach (var pair in pairs)
+        {
+            Required(pair?.Key, "key");
+        }
+        TrackingLimits.CheckUniqueTags(pairs);
+        return pairs.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    }
 
     private static string Required(string? value, string parameter) =>
         string.IsNullOrEmpty(value) ? throw TrackingLimits.Missing(parameter) : value;

@@ -7,6 +7,7 @@ namespace Cairn.Artifacts;
 public static class ArtifactPath
 {
     private const int MaxLength = 1024;
+    private const int MaxSegmentBytes = 255;
 
     /// <summary>Returns the path unchanged when it is a safe relative path, else throws with the reason.</summary>
     public static string Check(string? path) =>
@@ -22,6 +23,8 @@ public static class ArtifactPath
             _ when path.StartsWith('/') || (path.Length > 1 && path[1] == ':') => "is absolute",
             _ when path.Split('/').Any(s => s is "" or "." or "..") => "has an empty, '.' or '..' segment",
             _ when path.Any(char.IsControl) => "contains a control character",
+            // A file name longer than this fails on the file systems a store runs on (ext4, NTFS, APFS) after the upload.
+            _ when path.Split('/').Any(s => System.Text.Encoding.UTF8.GetByteCount(s) > MaxSegmentBytes) => $"has a segment longer than {MaxSegmentBytes} bytes",
             _ => null,
         };
 

@@ -98,6 +98,22 @@ public static partial class TrackingLimits
         }
     }
 
+    /// <summary>
+    /// A create request that gives one tag key twice is refused, in the words of MLflow's check of log_batch's params
+    /// (MLflow's own store fails such a create on the tag table's primary key): which value was meant is unknowable.
+    /// </summary>
+    public static void CheckUniqueTags(IEnumerable<KeyValue> tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var duplicates = tags.Where(t => !seen.Add(t.Key)).Select(t => t.Key).Distinct(StringComparer.Ordinal).ToList();
+        if (duplicates.Count > 0)
+        {
+            throw new InvalidParameterException(
+                $"Duplicate tag keys have been submitted: [{string.Join(", ", duplicates.Select(k => $"'{k}'"))}]. Please ensure the request contains only one tag value per tag key.");
+        }
+    }
+
     public static void CheckMetric(Metric metric)
     {
         CheckKey("Metric", metric.Key);

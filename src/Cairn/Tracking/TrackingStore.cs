@@ -155,6 +155,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             TrackingLimits.CheckExperimentTag(tag);
         }
+        TrackingLimits.CheckUniqueTags(tags ?? []);
         // As MLflow's stores keep it: a relative location is resolved against the server's working directory.
         var given = string.IsNullOrWhiteSpace(artifactLocation) ? null : TrackingArtifacts.ResolveIfLocal(artifactLocation);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -362,6 +363,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         var experimentId = TrackingLimits.ExperimentId(request.ExperimentId);
         var tags = (request.Tags ?? []).ToList();
         tags.ForEach(TrackingLimits.CheckTag);
+        TrackingLimits.CheckUniqueTags(tags);
         var tagged = tags.LastOrDefault(t => t.Key == RunNameTag)?.Value;
         if (request.RunName is not null && tagged is not null && request.RunName != tagged)
         {
