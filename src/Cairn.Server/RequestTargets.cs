@@ -44,6 +44,10 @@ internal static class RequestTargets
     /// </summary>
     internal static bool HasDotSegment(string path)
     {
+        if (path.AsSpan().IndexOfAny('.', '%') < 0)
+        {
+            return false;
+        }
         foreach (var segment in path.Split('/'))
         {
             var decoded = segment.Contains('%', StringComparison.Ordinal) ? Uri.UnescapeDataString(segment) : segment;

@@ -16,7 +16,8 @@ public static class FilesApi
         files.MapGet("/", ListAsync).WithSummary("List a version's files with size, sha256 and detected format");
         files.MapPut("/{**path}", PutAsync).WithSummary("Upload a file (streamed; Content-MD5 / X-Checksum-Sha256 verified); the version must be PENDING_REGISTRATION")
             .Accepts<Stream>("application/octet-stream");
-        files.MapGet("/{**path}", GetAsync).WithSummary("Download a file (streamed; ETag is its SHA-256; Range supported)");
+        files.MapMethods("/{**path}", [HttpMethods.Get, HttpMethods.Head], GetAsync)
+            .WithSummary("Download a file (streamed; ETag is its SHA-256; Range and If-Range supported; HEAD for its headers only)");
         files.MapDelete("/{**path}", DeleteAsync).WithSummary("Delete a file of a PENDING_REGISTRATION version");
         return api;
     }
@@ -40,9 +41,7 @@ public static class FilesApi
     public static async Task<IResult> GetAsync(string fullName, string version, string path, HttpContext http, VersionFiles files, CancellationToken cancellationToken)
     {
         var (file, content) = await files.OpenAsync(http.Caller(), fullName, VersionsApi.Number(version), TagValue.Key(path), cancellationToken);
-        // The framework answers Range (206, 416), If-None-Match and HEAD from the seekable stream and disposes it.
-        return TypedResults.File(content, "application/octet-stream", fileDownloadName: null, lastModified: file.CreatedAt,
-            entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""), enableRangeProcessing: true);
+        return FileDownloads.Send(http, content, "application/octet-stream", downloadName: null, file.CreatedAt, file.Sha256);
     }
 
     public static async Task<NoContent> DeleteAsync(string fullName, string version, string path, HttpContext http, VersionFiles files, CancellationToken cancellationToken)

@@ -31,7 +31,8 @@ internal static class MlflowArtifactsApi
     public static RouteGroupBuilder MapMlflowArtifacts(this RouteGroupBuilder group)
     {
         group.MapPut("/artifacts/{**path}", UploadAsync);
-        group.MapGet("/artifacts/{**path}", DownloadAsync);
+        // HEAD with every GET, as Flask maps it for MLflow's routes.
+        group.MapMethods("/artifacts/{**path}", [HttpMethods.Get, HttpMethods.Head], DownloadAsync);
         group.MapGet("/artifacts", ListAsync);
         group.MapDelete("/artifacts/{**path}", DeleteAsync);
         group.MapPost("/mpu/create/{**path}", (string path, HttpContext context) => MultipartAsync(path, context, "path"));
@@ -57,8 +58,8 @@ internal static class MlflowArtifactsApi
     /// <summary>The downloads MLflow's server maps at its root: a run's file, and a model version's file.</summary>
     public static RouteGroupBuilder MapMlflowRootArtifacts(this RouteGroupBuilder group)
     {
-        group.MapGet("/get-artifact", GetRunArtifactAsync);
-        group.MapGet("/model-versions/get-artifact", GetModelVersionArtifactAsync);
+        group.MapMethods("/get-artifact", [HttpMethods.Get, HttpMethods.Head], GetRunArtifactAsync);
+        group.MapMethods("/model-versions/get-artifact", [HttpMethods.Get, HttpMethods.Head], GetModelVersionArtifactAsync);
         return group;
     }
 
@@ -130,7 +131,7 @@ internal static class MlflowArtifactsApi
     private static IResult Attachment(HttpContext context, ArtifactContent file)
     {
         context.Response.Headers.XContentTypeOptions = "nosniff";
-        return Results.Stream(file.Content, ContentTypeOf(file.FileName), fileDownloadName: file.FileName, enableRangeProcessing: true);
+        return FileDownloads.Send(context, file.Content, ContentTypeOf(file.FileName), file.FileName, file.Version?.LastModified, file.Version?.Tag);
     }
 
     /// <summary>PUT: the body streams into the destination's staging (hashed on the way) and appears when complete.</summary>

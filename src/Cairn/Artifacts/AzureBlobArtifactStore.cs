@@ -66,6 +66,20 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
         }
     }
 
+    public async Task<StoredVersion?> DescribeAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = (await container.GetBlobClient(BlobName(key)).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            // The blob's ETag changes with every write of it.
+            return new StoredVersion(properties.ContentLength, properties.LastModified, properties.ETag.ToString().Trim('"'));
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
     public async Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {
         var blob = container.GetBlobClient(BlobName(key));

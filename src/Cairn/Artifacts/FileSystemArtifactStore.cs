@@ -7,6 +7,10 @@ namespace Cairn.Artifacts;
 /// <summary>
 /// Files under one root directory, at their keys (so the tree stays browsable). Staging happens in
 /// <c>.staging/</c> under the same root, so that committing is a rename on one filesystem: atomic.
+/// Symbolic links below the root are never followed: a key that passes through one is refused, and listings leave
+/// links out, so a link planted in the tree cannot lead reads, writes or deletes outside it. The root itself may be a
+/// link (a data directory on another volume). The check runs before each operation, so a link swapped in between
+/// the check and the operation by someone with write access to the tree is not covered.
 /// </summary>
 public sealed class FileSystemArtifactStore : IArtifactStore
 {
@@ -14,6 +18,10 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     private const int BufferSize = 1 << 20;
     private readonly string _root;
     private readonly string _staging;
+
+    // Links are left out of listings; hidden files are not (Compatible's choice, which the SearchOption overloads make).
+    private static readonly EnumerationOptions NoLinks = new() { AttributesToSkip = FileAttributes.ReparsePoint, MatchType = MatchType.Win32 };
+    private static readonly EnumerationOptions NoLinksRecursive = new() { AttributesToSkip = FileAttributes.ReparsePoint, MatchType = MatchType.Win32, RecurseSubdirectories = true };
 
     public FileSystemArtifactStore(string root)
     {
@@ -25,6 +33,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     {
         // Made on first use, not when opened: opening a store over a directory (a run's local artifacts) writes nothing.
         Directory.CreateDirectory(_staging);
+        RefuseLinks(_staging, StagingFolder);
         var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
         var staged = new StagedFile(path);
         try
@@ -65,6 +74,15 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(key)));
 
+    public Task<StoredVersion?> DescribeAsync(string key, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(PathOf(key));
+        // Committing is a rename of a freshly written file: each version has its own write time, to the tick.
+        return Task.FromResult(file.Exists
+            ? new StoredVersion(file.Length, file.LastWriteTimeUtc, $"{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}")
+            : null);
+    }
+
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
@@ -91,7 +109,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         {
             yield break;
         }
-        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*", SearchOption.AllDirectories))
+        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*", NoLinksRecursive))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = KeyOf(file.FullName);
@@ -111,7 +129,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         {
             yield break;
         }
-        foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos())
+        foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos("*", NoLinks))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = KeyOf(entry.FullName);
@@ -124,6 +142,30 @@ public sealed class FileSystemArtifactStore : IArtifactStore
 
     public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken) => Task.FromResult(LocalStaging.RemoveAbandoned(_staging));
 
+    /// <summary>Refuses <paramref name="full"/> when it, or a directory between the root and it, is a symbolic link.</summary>
+    private void RefuseLinks(string full, string key)
+    {
+        for (var end = full.IndexOf(Path.DirectorySeparatorChar, _root.Length + 1); ; end = full.IndexOf(Path.DirectorySeparatorChar, end + 1))
+        {
+            var component = end < 0 ? full : full[..end];
+            var attributes = new FileInfo(component).Attributes;
+            if (attributes == (FileAttributes)(-1))
+            {
+                // Nothing there: nothing further down exists either.
+                return;
+            }
+            if (attributes.HasFlag(FileAttributes.ReparsePoint))
+            {
+                throw new InvalidParameterException(
+                    $"Key '{key}' passes through '{KeyOf(component)}', a symbolic link; the store does not follow links out of its tree.");
+            }
+            if (end < 0)
+            {
+                return;
+            }
+        }
+    }
+
     private string KeyOf(string path) => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
 
     private static bool IsStaging(string key) => key.StartsWith(StagingFolder + "/", StringComparison.Ordinal);
@@ -133,9 +175,12 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         ArtifactPath.Check(key);
         var full = Path.GetFullPath(Path.Combine(_root, key));
         // ArtifactPath already refuses '..'; this is the belt to its braces.
-        return full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-            ? full
-            : throw new InvalidParameterException($"Key '{key}' resolves outside the store.");
+        if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new InvalidParameterException($"Key '{key}' resolves outside the store.");
+        }
+        RefuseLinks(full, key);
+        return full;
     }
 
     private sealed class StagedFile(string path) : StagedArtifact

@@ -24,6 +24,12 @@ public interface IArtifactStore
 
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Which version of an object is stored at <paramref name="key"/>: its size, when it was written and a tag that
+    /// changes whenever its bytes do (what downloads send as their entity tag); null when nothing is stored there.
+    /// </summary>
+    Task<StoredVersion?> DescribeAsync(string key, CancellationToken cancellationToken);
+
     /// <summary>Deletes an object; deleting what is not there is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken);
 
@@ -45,6 +51,9 @@ public interface IArtifactStore
 
 /// <summary>A stored object: its key, its size in bytes and when it was last written.</summary>
 public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);
+
+/// <summary>One version of a stored object: its size, when it was written, and a tag that no other version of it shares.</summary>
+public sealed record StoredVersion(long Size, DateTimeOffset LastModified, string Tag);
 
 /// <summary>One entry of a folder listing: an object (with its size) or a sub-folder (without), by its full key.</summary>
 public sealed record StoredEntry(string Key, bool IsDirectory, long? Size);

@@ -12,7 +12,8 @@ public static class LocalStaging
     /// <summary>Deletes the abandoned files directly in <paramref name="directory"/>; returns how many.</summary>
     public static int RemoveAbandoned(string directory)
     {
-        if (!Directory.Exists(directory))
+        // Through a link, the "abandoned" files would be someone else's.
+        if (!Directory.Exists(directory) || new DirectoryInfo(directory).LinkTarget is not null)
         {
             return 0;
         }

@@ -73,6 +73,20 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
 
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => await SizeAsync(ObjectKey(key), cancellationToken) is not null;
 
+    public async Task<StoredVersion?> DescribeAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var metadata = await client.GetObjectMetadataAsync(bucket, ObjectKey(key), cancellationToken);
+            // S3's own ETag changes with every write of the object.
+            return new StoredVersion(metadata.ContentLength, metadata.LastModified ?? DateTime.UnixEpoch, metadata.ETag.Trim('"'));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         await client.DeleteObjectAsync(bucket, ObjectKey(key), cancellationToken);
 

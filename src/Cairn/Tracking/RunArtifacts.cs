@@ -8,8 +8,11 @@ namespace Cairn.Tracking;
 /// <summary>One entry of an artifact listing, as MLflow's FileInfo: a path, whether it is a directory, a size for files.</summary>
 public sealed record ArtifactFileInfo(string Path, bool IsDir, long? FileSize);
 
-/// <summary>A proxied artifact opened for reading: its bytes (seekable, so ranges can be served) and its file name.</summary>
-public sealed record ArtifactContent(Stream Content, string FileName);
+/// <summary>
+/// A proxied artifact opened for reading: its bytes (seekable, so ranges can be served), its file name, and which
+/// version of it they are when that is known for certain (what lets a download be resumed with If-Range).
+/// </summary>
+public sealed record ArtifactContent(Stream Content, string FileName, StoredVersion? Version = null);
 
 /// <summary>
 /// MLflow run artifacts: the artifact proxy's destination (paths of <c>mlflow-artifacts:/…</c> URIs), kept in an
@@ -60,7 +63,11 @@ public sealed class RunArtifacts(IArtifactStore destination, CairnDatabase datab
         var key = TrackingArtifacts.ProxyKey(path);
         try
         {
-            return new ArtifactContent(await destination.OpenReadAsync(key, 0, null, cancellationToken), key[(key.LastIndexOf('/') + 1)..]);
+            // Described before and after opening: only when both agree are the bytes opened surely that version.
+            var before = await destination.DescribeAsync(key, cancellationToken);
+            var content = await destination.OpenReadAsync(key, 0, null, cancellationToken);
+            var after = await destination.DescribeAsync(key, cancellationToken);
+            return new ArtifactContent(content, key[(key.LastIndexOf('/') + 1)..], before is not null && before == after ? before : null);
         }
         catch (NotFoundException)
         {
