@@ -83,7 +83,7 @@ public sealed class MetadataSchemas(CairnDatabase database, AuditChain audit, Ti
 
     // Compiled schemas by their stored text. Versions never change once written, so a text maps to one compiled
     // schema whichever database, replica or version it came from; the latest version is still looked up per write.
-    private static readonly ConcurrentDictionary<string, CompiledSchema> Compiled = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, CompiledMetadataSchema> Compiled = new(StringComparer.Ordinal);
 
     // Writes whose properties were found to meet a schema version before their writer took the write lock, by namespace,
     // kind, version and the properties' SHA-256: the check in the transaction then only confirms that version is still
@@ -306,7 +306,7 @@ public sealed class MetadataSchemas(CairnDatabase database, AuditChain audit, Ti
 
     /// <summary>Refuses a schema version that stored entities of its namespace and kind do not meet, naming the first ones.</summary>
     private static async Task CheckStoredEntitiesAsync(
-        DbConnection connection, DbTransaction transaction, string ns, string kind, int version, CompiledSchema schema, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, string ns, string kind, int version, CompiledMetadataSchema schema, CancellationToken cancellationToken)
     {
         var (table, column) = Kinds[kind];
         var failures = new List<ErrorDetail>();
@@ -355,7 +355,7 @@ public sealed class MetadataSchemas(CairnDatabase database, AuditChain audit, Ti
             WHERE namespace = @ns AND kind = @kind ORDER BY version DESC LIMIT 1
             """, new { ns, kind }, transaction, cancellationToken: cancellationToken));
 
-    private static async Task<CompiledSchema> CompiledAsync(string text, CancellationToken cancellationToken)
+    private static async Task<CompiledMetadataSchema> CompiledAsync(string text, CancellationToken cancellationToken)
     {
         if (Compiled.TryGetValue(text, out var schema))
         {

@@ -337,7 +337,7 @@ internal static class SchemaDocument
     /// regular expressions; a pattern property's schema (and its object's additionalProperties, which apply only to
     /// the names no pattern matches) moves to a definition, so that its references still resolve.
     /// </summary>
-    public static async Task<CompiledSchema> CompileAsync(JsonObject normalised, CancellationToken cancellationToken)
+    public static async Task<CompiledMetadataSchema> CompileAsync(JsonObject normalised, CancellationToken cancellationToken)
     {
         var copy = (JsonObject)normalised.DeepClone();
         var rules = new List<PropertyRules>();
@@ -357,7 +357,7 @@ internal static class SchemaDocument
         try
         {
             var schema = await JsonSchema.FromJsonAsync(copy.ToJsonString(), cancellationToken);
-            return new CompiledSchema(schema, new LinearPatternValidator(schema, regexes, rules));
+            return new CompiledMetadataSchema(schema, new LinearPatternValidator(schema, regexes, rules));
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or Newtonsoft.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException or OverflowException or FormatException)
         {
@@ -423,7 +423,7 @@ internal static class SchemaDocument
         LinearRegex(pattern, out _) ?? new Regex(pattern, RegexOptions.None, LegacyMatchTimeout);
 
     /// <summary>What is wrong with <paramref name="propertiesJson"/> under <paramref name="schema"/>: one entry per failing place.</summary>
-    public static IReadOnlyList<ErrorDetail> Validate(CompiledSchema schema, string propertiesJson)
+    public static IReadOnlyList<ErrorDetail> Validate(CompiledMetadataSchema schema, string propertiesJson)
     {
         JToken token;
         try
@@ -573,7 +573,7 @@ internal static class SchemaDocument
         }
         catch (ArgumentException ex)
         {
-            reason = "is not a valid regular expression: " + ex.Message;
+            reason = "must be a valid regular expression: " + ex.Message;
         }
         return null;
     }
@@ -583,7 +583,7 @@ internal static class SchemaDocument
 }
 
 /// <summary>A schema as compiled for validation: NJsonSchema's model, and the validator that applies its patterns.</summary>
-internal sealed record CompiledSchema(JsonSchema Schema, LinearPatternValidator Validator);
+internal sealed record CompiledMetadataSchema(JsonSchema Schema, LinearPatternValidator Validator);
 
 /// <summary>The patternProperties of one object schema: each pattern with the definition holding its schema, then what other names meet.</summary>
 internal sealed record PropertyRules(IReadOnlyList<(Regex Regex, string Definition)> Patterns, string? Additional, bool AllowOthers);

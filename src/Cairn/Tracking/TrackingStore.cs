@@ -176,10 +176,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 VALUES (@id, @name, @location, 'active', @now, @now, @by)
                 """,
                 new { id, name, location, now, by = caller.Name }, transaction, cancellationToken: cancellationToken));
-            foreach (var tag in tags ?? [])
-            {
-                await UpsertPairAsync(transaction, "experiment_tags", "experiment_id", id, tag, cancellationToken);
-            }
+            await UpsertPairsAsync(transaction, "experiment_tags", "experiment_id", id, tags ?? [], cancellationToken);
             var experimentId = id.ToString(CultureInfo.InvariantCulture);
             await audit.AppendAsync(transaction, caller.Name, "experiment.create", ExperimentResource(experimentId), null,
                 new { experiment_id = experimentId, name, artifact_location = location, tags }, cancellationToken);
@@ -326,7 +323,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             var row = await FindExperimentAsync(connection, transaction, id, cancellationToken) ?? throw ExperimentMissing(experimentId!);
             RequireActive(row);
-            await UpsertPairAsync(transaction, "experiment_tags", "experiment_id", id, tag, cancellationToken);
+            await UpsertPairsAsync(transaction, "experiment_tags", "experiment_id", id, [tag], cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "experiment.tag.set", ExperimentResource(experimentId!), null, tag, cancellationToken);
             return 0;
         }, cancellationToken);
@@ -397,10 +394,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 RETURNING id
                 """,
                 row, transaction, cancellationToken: cancellationToken));
-            foreach (var tag in tags)
-            {
-                await UpsertPairAsync(transaction, "run_tags", "run_id", id, tag, cancellationToken);
-            }
+            await UpsertPairsAsync(transaction, "run_tags", "run_id", id, tags, cancellationToken);
             var run = new Run(ToInfo(row), new RunData([], [], tags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList()), new RunInputs([]));
             await audit.AppendAsync(transaction, caller.Name, "run.create", RunResource(runId), null, run.Info, cancellationToken);
             return run;
@@ -442,7 +436,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 "UPDATE runs SET status = @Status, end_time = @EndTime, name = @Name WHERE id = @Id", updated, transaction, cancellationToken: cancellationToken));
             if (runName is not null)
             {
-                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, new KeyValue(RunNameTag, runName), cancellationToken);
+                await UpsertPairsAsync(transaction, "run_tags", "run_id", row.Id, [new KeyValue(RunNameTag, runName)], cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "run.update", RunResource(id), ToInfo(row), ToInfo(updated), cancellationToken);
             return ToInfo(updated);
@@ -530,14 +524,11 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             await LogParamsAsync(database.Dialect, transaction, row, parameters.DistinctBy(p => p.Key, StringComparer.Ordinal).ToList(), cancellationToken);
             await LogMetricsAsync(transaction, row.Id, metrics, cancellationToken);
             await LoggedModels.LoggedModelLinks.LogMetricsAsync(transaction, row.RunUuid, metrics, cancellationToken);
-            foreach (var tag in tags)
+            await UpsertPairsAsync(transaction, "run_tags", "run_id", row.Id, tags, cancellationToken);
+            if (tags.LastOrDefault(t => t.Key == RunNameTag) is { } runName)
             {
-                await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, tag, cancellationToken);
-                if (tag.Key == RunNameTag)
-                {
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        "UPDATE runs SET name = @Value WHERE id = @Id", new { tag.Value, row.Id }, transaction, cancellationToken: cancellationToken));
-                }
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE runs SET name = @Value WHERE id = @Id", new { runName.Value, row.Id }, transaction, cancellationToken: cancellationToken));
             }
             // A batch can hold a thousand points: the audit entry keeps what changed, not every value.
             await audit.AppendAsync(transaction, caller.Name, "run.log_batch", RunResource(id), null, new
@@ -644,7 +635,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             var history = previous is null ? [] : JsonSerializer.Deserialize<List<JsonElement>>(previous) ?? [];
             history.Add(model);
             var tag = new KeyValue(LogModelHistoryTag, JsonSerializer.Serialize(history));
-            await UpsertPairAsync(transaction, "run_tags", "run_id", row.Id, tag, cancellationToken);
+            await UpsertPairsAsync(transaction, "run_tags", "run_id", row.Id, [tag], cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "run.log_model", RunResource(id), null, model, cancellationToken);
             return 0;
         }, cancellationToken);
@@ -881,10 +872,31 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         connection.QuerySingleOrDefaultAsync<RunRow>(new CommandDefinition(
             $"{SelectRuns} WHERE r.run_uuid = @runId", new { runId }, transaction, cancellationToken: cancellationToken));
 
-    private static async Task UpsertPairAsync(DbTransaction transaction, string table, string ownerColumn, long owner, KeyValue pair, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Sets tags with one statement and one rows parameter however many there are (MLflow caps log-batch, not create-run
+    /// or create-experiment). A key given twice keeps its last value, as one upsert after another would; the table and
+    /// column are constants chosen by the caller.
+    /// </summary>
+    private static async Task UpsertPairsAsync(DbTransaction transaction, string table, string ownerColumn, long owner, IEnumerable<KeyValue> pairs, CancellationToken cancellationToken)
+    {
+        var last = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            last[pair.Key] = pair.Value;
+        }
+        if (last.Count == 0)
+        {
+            return;
+        }
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            $"INSERT INTO {table} ({ownerColumn}, key, value) VALUES (@owner, @Key, @Value) ON CONFLICT ({ownerColumn}, key) DO UPDATE SET value = excluded.value",
-            new { owner, pair.Key, pair.Value }, transaction, cancellationToken: cancellationToken));
+            $"""
+            INSERT INTO {table} ({ownerColumn}, key, value) SELECT @owner, r.key, r.value FROM {SqlDialects.Of(transaction).JsonRows("@rows", PairColumns)} WHERE true
+            ON CONFLICT ({ownerColumn}, key) DO UPDATE SET value = excluded.value
+            """,
+            new { owner, rows = SqlDialects.RowsParameter(last.Select(p => new { p.Key, p.Value })) }, transaction, cancellationToken: cancellationToken));
+    }
+
+    private static readonly (string Name, string Type)[] PairColumns = [("key", "text"), ("value", "text")];
 
     private static async Task LogParamsAsync(ISqlDialect dialect, DbTransaction transaction, RunRow run, List<KeyValue> parameters, CancellationToken cancellationToken)
     {
@@ -894,9 +906,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         }
         var connection = transaction.Connection!;
         var existing = (await connection.QueryAsync<PairRow>(new CommandDefinition(
-            $"SELECT run_id AS owner, key, value FROM run_params WHERE run_id = @Id AND {dialect.InList("key", "@keys")}",
-            new { run.Id, keys = parameters.Select(p => p.Key).ToList() }, transaction, cancellationToken: cancellationToken)))
+            $"SELECT run_id AS owner, key, value FROM run_params WHERE run_id = @Id AND key IN {dialect.ValueSet("@keys", "TEXT")}",
+            new { run.Id, keys = dialect.ValueSetParameter(parameters.Select(p => p.Key)) }, transaction, cancellationToken: cancellationToken)))
             .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var added = new List<KeyValue>(parameters.Count);
         foreach (var param in parameters)
         {
             if (existing.TryGetValue(param.Key, out var logged))
@@ -908,8 +921,13 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 }
                 continue;
             }
+            added.Add(param);
+        }
+        if (added.Count > 0)
+        {
             await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO run_params (run_id, key, value) VALUES (@Id, @Key, @Value)", new { run.Id, param.Key, param.Value }, transaction, cancellationToken: cancellationToken));
+                $"INSERT INTO run_params (run_id, key, value) SELECT @Id, r.key, r.value FROM {dialect.JsonRows("@rows", PairColumns)}",
+                new { run.Id, rows = SqlDialects.RowsParameter(added.Select(p => new { p.Key, p.Value })) }, transaction, cancellationToken: cancellationToken));
         }
     }
 
