@@ -81,7 +81,7 @@ internal static partial class RequestErrors
         var path = json.Path ?? "$";
         var reason = Reason(json);
         var where = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
-        return new SchemaValidationException($"Invalid request body at {path}: {reason}{where}.", [new ErrorDetail(Pointer(path), reason)]);
+        return new SchemaValidationException($"The request body is not valid JSON for this endpoint at {path}: {reason}{where}.", [new ErrorDetail(Pointer(path), reason)]);
     }
 
     private static SchemaValidationException Body(string detail, string reason) => new(detail, [new ErrorDetail("", reason)]);

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -48,7 +47,7 @@ public sealed class BadInputTests(CairnApp app) : IClassFixture<CairnApp>
     [Fact]
     public async Task Malformed_json_is_400_naming_where_it_broke()
     {
-        var problem = await ExpectProblemAsync(Post("/api/v1/models", """{"namespace":"/bad","model_name":"m",""" ), 400, "INVALID_PARAMETER_VALUE", "line 1");
+        var problem = await ExpectProblemAsync(Post("/api/v1/models", """{"namespace":"/bad","model_name":"m","""), 400, "INVALID_PARAMETER_VALUE", "line 1");
         Assert.NotNull(problem["errors"]);
     }
 

@@ -196,7 +196,7 @@ public sealed partial class RouteFuzzTests(CairnApp app, ITestOutputHelper outpu
 
         public int Count => routes.Count;
 
-    
+
         public FuzzRequest Build(int index, int seed)
         {
             var random = new Random(seed);
