@@ -45,7 +45,10 @@ public static class CairnServer
     /// </summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings are read once, at start. Reloading appsettings.json on change watches the working directory and
+        // everything under it, the default data directory (./.cairn) included: every SQLite page write woke the watcher,
+        // 7 % of the server's CPU while it ingested OpenLineage events (BENCHMARKS.md, 2026-12-06).
+        var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         builder.Configuration.AddInMemoryCollection(EnvironmentVariables
             .Where(e => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(e.Key)))
             .Select(e => KeyValuePair.Create(e.Value, Environment.GetEnvironmentVariable(e.Key))));

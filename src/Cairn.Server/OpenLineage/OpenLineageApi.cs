@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
-using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Cairn;
 using Cairn.Artifacts;
 using Cairn.Lineage;
@@ -42,12 +42,12 @@ public static class OpenLineageApi
         TypedResults.Json(await marquez.LineageAsync(http.Caller(), nodeId, depth, cancellationToken), MarquezJson);
 
     /// <summary>
-    /// The request body as text, decompressed when OpenLineage's clients send it gzipped (<c>compression: gzip</c> in
+    /// The request body as UTF-8 bytes, decompressed when OpenLineage's clients send it gzipped (<c>compression: gzip</c> in
     /// the Python and Java HTTP transports sets <c>Content-Encoding: gzip</c>). Decompression streams and stops at
     /// <see cref="OpenLineageIngest.MaxBodyBytes"/>, so a small body that inflates without end is refused with 413, not
     /// held in memory.
     /// </summary>
-    private static async Task<string> BodyAsync(HttpContext http, CancellationToken cancellationToken)
+    private static async Task<ReadOnlyMemory<byte>> BodyAsync(HttpContext http, CancellationToken cancellationToken)
     {
         // The ingest limit (MaxBodyBytes, counted below) applies to plain bodies as to decompressed ones; Kestrel's 30 MB
         // default must not refuse a body the limit allows.
@@ -87,17 +87,9 @@ public static class OpenLineageApi
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
-        try
-        {
-            return Strict.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new InvalidParameterException("The body is not UTF-8 text.");
-        }
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return Utf8.IsValid(bytes.Span) ? bytes : throw new InvalidParameterException("The body is not UTF-8 text.");
     }
-
-    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }
 
 /// <summary>A request body in an encoding Cairn does not read (415).</summary>

@@ -127,7 +127,7 @@ public sealed class CairnDatabase : IDisposable
             // committed mutation survive power loss, not only a killed process. Pages are read through a memory
             // map: SQLite's default 2 MB page cache per connection made busy writers spend a fifth of their time
             // in read() system calls copying pages the OS already had.
-            pragma.CommandText = "PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY;";
+            pragma.CommandText = "PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             Prepared.AddOrUpdate(connection.Handle!, Marker);
         }

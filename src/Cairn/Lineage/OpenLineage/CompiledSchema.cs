@@ -1,11 +1,12 @@
 using System.Globalization;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Cairn.Lineage.OpenLineage;
 
 /// <summary>
 /// A set of JSON Schema documents (draft 2020-12) compiled for the keywords OpenLineage's published schemas use, so that
-/// an event is checked by walking its tokens once, without building an evaluation tree: a general validator spent
+/// an event is checked by walking its parsed document (<see cref="JsonElement"/>) once, without building an evaluation tree: a general validator spent
 /// 200-600 µs on a typical Spark event, and ingestion has well under 40. <c>format</c> is an annotation, as 2020-12
 /// defines it, and is not checked; a keyword outside the supported set fails the load, so that an updated schema is
 /// never half-checked in silence. References resolve within the set by <c>$id</c>: nothing is fetched.
@@ -18,11 +19,11 @@ internal sealed class SchemaSet
         "$schema", "$id", "$defs", "definitions", "$comment", "description", "example", "examples", "format", "deprecated", "title", "default",
     };
 
-    private readonly Dictionary<string, JObject> _documents = new(StringComparer.Ordinal);
-    private readonly Dictionary<JObject, SchemaNode> _compiled = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, JsonObject> _documents = new(StringComparer.Ordinal);
+    private readonly Dictionary<JsonNode, SchemaNode> _compiled = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Adds a document under its <c>$id</c> (or <paramref name="id"/> when given, for a modified copy).</summary>
-    public void Add(JObject document, string? id = null) =>
+    public void Add(JsonObject document, string? id = null) =>
         _documents[id ?? (string?)document["$id"] ?? throw new InvalidOperationException("A schema document needs an $id.")] = document;
 
     /// <summary>The compiled schema at <paramref name="uri"/>: a document's <c>$id</c>, with a JSON pointer fragment or none.</summary>
@@ -35,7 +36,7 @@ internal sealed class SchemaSet
         }
     }
 
-    private (string Document, JObject Target) Resolve(string reference, string? current)
+    private (string Document, JsonObject Target) Resolve(string reference, string? current)
     {
         var hash = reference.IndexOf('#', StringComparison.Ordinal);
         var documentId = hash < 0 ? reference : reference[..hash];
@@ -48,22 +49,22 @@ internal sealed class SchemaSet
         {
             throw new InvalidOperationException($"The schema '{documentId}' is not vendored.");
         }
-        JToken target = document;
+        JsonNode target = document;
         foreach (var segment in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var key = Uri.UnescapeDataString(segment).Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
-            target = target[key] ?? throw new InvalidOperationException($"The reference '{reference}' points nowhere.");
+            target = (target as JsonObject)?[key] ?? throw new InvalidOperationException($"The reference '{reference}' points nowhere.");
         }
-        return (documentId, target as JObject ?? throw new InvalidOperationException($"The reference '{reference}' is not a schema object."));
+        return (documentId, target as JsonObject ?? throw new InvalidOperationException($"The reference '{reference}' is not a schema object."));
     }
 
-    private SchemaNode Compile(JToken schema, string document)
+    private SchemaNode Compile(JsonNode? schema, string document)
     {
-        if (schema is JValue { Type: JTokenType.Boolean } boolean)
+        if (schema is JsonValue boolean && boolean.GetValueKind() is JsonValueKind.True or JsonValueKind.False)
         {
-            return (bool)boolean! ? SchemaNode.Anything : SchemaNode.Nothing;
+            return boolean.GetValue<bool>() ? SchemaNode.Anything : SchemaNode.Nothing;
         }
-        var json = (JObject)schema;
+        var json = schema as JsonObject ?? throw new InvalidOperationException($"A schema must be an object or a boolean; got {schema?.ToJsonString() ?? "null"}.");
         if (_compiled.TryGetValue(json, out var known))
         {
             return known;
@@ -76,13 +77,13 @@ internal sealed class SchemaSet
             switch (keyword)
             {
                 case "type":
-                    node.Types = value is JArray types ? types.Aggregate(Kinds.None, (all, t) => all | KindOf((string)t!)) : KindOf((string)value!);
+                    node.Types = value is JsonArray types ? types.Aggregate(Kinds.None, (all, t) => all | KindOf((string)t!)) : KindOf((string)value!);
                     break;
                 case "properties":
-                    node.Properties = ((JObject)value!).Properties().ToDictionary(p => p.Name, p => Compile(p.Value, document), StringComparer.Ordinal);
+                    node.Properties = ((JsonObject)value!).ToDictionary(p => p.Key, p => Compile(p.Value, document), StringComparer.Ordinal);
                     break;
                 case "required":
-                    node.Required = value!.Values<string>().Select(r => r!).ToArray();
+                    node.Required = value!.AsArray().Select(r => (string)r!).ToArray();
                     break;
                 case "additionalProperties":
                     node.Additional = Compile(value!, document);
@@ -91,20 +92,20 @@ internal sealed class SchemaSet
                     node.Items = Compile(value!, document);
                     break;
                 case "allOf":
-                    node.AllOf = value!.Select(s => Compile(s, document)).ToArray();
+                    node.AllOf = value!.AsArray().Select(s => Compile(s, document)).ToArray();
                     break;
                 case "anyOf":
-                    node.AnyOf = value!.Select(s => Compile(s, document)).ToArray();
+                    node.AnyOf = value!.AsArray().Select(s => Compile(s, document)).ToArray();
                     break;
                 case "oneOf":
-                    node.OneOf = value!.Select(s => Compile(s, document)).ToArray();
+                    node.OneOf = value!.AsArray().Select(s => Compile(s, document)).ToArray();
                     break;
                 case "not":
                     node.Not = Compile(value!, document);
                     break;
                 case "enum":
-                    node.Enum = value!.ToArray();
-                    node.EnumStrings = node.Enum.All(e => e.Type == JTokenType.String) ? node.Enum.Select(e => (string)e!).ToHashSet(StringComparer.Ordinal) : null;
+                    node.Enum = value!.AsArray().Select(e => JsonSerializer.SerializeToElement(e)).ToArray();
+                    node.EnumStrings = node.Enum.All(e => e.ValueKind == JsonValueKind.String) ? node.Enum.Select(e => e.GetString()!).ToArray() : null;
                     break;
                 case "minimum":
                     node.Minimum = (double)value!;
@@ -159,7 +160,7 @@ internal enum Kinds
     Null = 64,
 }
 
-/// <summary>One compiled schema object; <see cref="Check"/> says whether a token meets it, and why not.</summary>
+/// <summary>One compiled schema object; <see cref="Check"/> says whether a value meets it, and why not.</summary>
 internal sealed class SchemaNode
 {
     public static readonly SchemaNode Anything = new();
@@ -175,42 +176,43 @@ internal sealed class SchemaNode
     public SchemaNode[] AnyOf { get; set; } = [];
     public SchemaNode[] OneOf { get; set; } = [];
     public SchemaNode? Not { get; set; }
-    public JToken[]? Enum { get; set; }
+    public JsonElement[]? Enum { get; set; }
 
-    /// <summary>The enum's values when they are all strings, as OpenLineage's are: a set lookup instead of a deep comparison per value.</summary>
-    public HashSet<string>? EnumStrings { get; set; }
+    /// <summary>The enum's values when they are all strings, as OpenLineage's are: compared in place, without a deep comparison or a string per value.</summary>
+    public string[]? EnumStrings { get; set; }
     public double? Minimum { get; set; }
     public SchemaNode? Ref { get; set; }
 
     /// <summary>
-    /// Whether <paramref name="token"/> meets this schema. With <paramref name="errors"/> every violation is added there,
+    /// Whether <paramref name="value"/> meets this schema. With <paramref name="errors"/> every violation is added there,
     /// at its path; without, the check stops at the first.
     /// </summary>
-    public bool Check(JToken token, SchemaPath path, List<ErrorDetail>? errors)
+    public bool Check(JsonElement value, SchemaPath path, List<ErrorDetail>? errors)
     {
         if (RejectsAll)
         {
             return Fail(errors, path, "is not allowed here");
         }
         var valid = true;
-        if (Types != Kinds.None && (Types & KindOf(token)) == 0)
+        var kind = value.ValueKind;
+        if (Types != Kinds.None && (Types & KindOf(value)) == 0)
         {
             // Nothing more can be said of a value of the wrong type.
             return Fail(errors, path, TypeMessage(Types));
         }
-        if (Enum is { } allowed && !(token.Type == JTokenType.String && EnumStrings is { } strings ? strings.Contains((string)token!) : Allows(allowed, token)))
+        if (Enum is { } allowed && !(kind == JsonValueKind.String && EnumStrings is { } strings ? IsOneOf(value, strings) : Allows(allowed, value)))
         {
-            valid = Fail(errors, path, "must be one of " + string.Join(", ", allowed.Select(a => a.ToString())));
+            valid = Fail(errors, path, "must be one of " + string.Join(", ", allowed.Select(a => a.ValueKind == JsonValueKind.String ? a.GetString() : a.GetRawText())));
         }
-        if (Minimum is { } minimum && token.Type is JTokenType.Integer or JTokenType.Float && (double)token < minimum)
+        if (Minimum is { } minimum && kind == JsonValueKind.Number && NumberOf(value) < minimum)
         {
             valid = Fail(errors, path, $"must be at least {minimum.ToString(CultureInfo.InvariantCulture)}");
         }
-        if (token is JObject json)
+        if (kind == JsonValueKind.Object)
         {
             foreach (var name in Required)
             {
-                if (!json.ContainsKey(name))
+                if (!value.TryGetProperty(name, out _))
                 {
                     path.Push(name);
                     valid = Fail(errors, path, "is required");
@@ -223,14 +225,15 @@ internal sealed class SchemaNode
             }
             if (Properties is not null || Additional is not null)
             {
-                foreach (var property in json.Properties())
+                foreach (var property in value.EnumerateObject())
                 {
-                    var schema = Properties is not null && Properties.TryGetValue(property.Name, out var declared) ? declared : Additional;
+                    var name = property.Name;
+                    var schema = Properties is not null && Properties.TryGetValue(name, out var declared) ? declared : Additional;
                     if (schema is null)
                     {
                         continue;
                     }
-                    path.Push(property.Name);
+                    path.Push(name);
                     valid &= schema.Check(property.Value, path, errors);
                     path.Pop();
                     if (!valid && errors is null)
@@ -240,12 +243,13 @@ internal sealed class SchemaNode
                 }
             }
         }
-        if (Items is not null && token is JArray array)
+        if (Items is not null && kind == JsonValueKind.Array)
         {
-            for (var i = 0; i < array.Count; i++)
+            var i = 0;
+            foreach (var item in value.EnumerateArray())
             {
-                path.Push(i);
-                valid &= Items.Check(array[i], path, errors);
+                path.Push(i++);
+                valid &= Items.Check(item, path, errors);
                 path.Pop();
                 if (!valid && errors is null)
                 {
@@ -255,45 +259,57 @@ internal sealed class SchemaNode
         }
         if (Ref is not null)
         {
-            valid &= Ref.Check(token, path, errors);
+            valid &= Ref.Check(value, path, errors);
         }
         foreach (var all in AllOf)
         {
-            valid &= all.Check(token, path, errors);
+            valid &= all.Check(value, path, errors);
         }
         if (AnyOf.Length == 1)
         {
             // OpenLineage wraps facet maps in an anyOf of one shape: its own errors say more than "none matched".
-            valid &= AnyOf[0].Check(token, path, errors);
+            valid &= AnyOf[0].Check(value, path, errors);
         }
-        else if (AnyOf.Length > 1 && !AnyOf.Any(any => any.Check(token, path, null)))
+        else if (AnyOf.Length > 1 && !AnyOf.Any(any => any.Check(value, path, null)))
         {
             valid = Fail(errors, path, "matches none of the shapes the schema allows");
         }
         if (OneOf.Length == 1)
         {
-            valid &= OneOf[0].Check(token, path, errors);
+            valid &= OneOf[0].Check(value, path, errors);
         }
         else if (OneOf.Length > 1)
         {
-            var matches = OneOf.Count(one => one.Check(token, path, null));
+            var matches = OneOf.Count(one => one.Check(value, path, null));
             if (matches != 1)
             {
                 valid = Fail(errors, path, matches == 0 ? "matches none of the shapes the schema allows" : "matches more than one of the shapes the schema allows");
             }
         }
-        if (Not is not null && Not.Check(token, path, null))
+        if (Not is not null && Not.Check(value, path, null))
         {
             valid = Fail(errors, path, "matches a shape the schema excludes");
         }
         return valid;
     }
 
-    private static bool Allows(JToken[] allowed, JToken token)
+    private static bool IsOneOf(JsonElement value, string[] strings)
     {
-        foreach (var value in allowed)
+        foreach (var allowed in strings)
         {
-            if (JToken.DeepEquals(value, token))
+            if (value.ValueEquals(allowed))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool Allows(JsonElement[] allowed, JsonElement value)
+    {
+        foreach (var one in allowed)
+        {
+            if (JsonElement.DeepEquals(one, value))
             {
                 return true;
             }
@@ -307,16 +323,20 @@ internal sealed class SchemaNode
         return false;
     }
 
-    private static Kinds KindOf(JToken token) => token.Type switch
+    /// <summary>A number's value as a double; beyond double's range (1e400) it is infinite, as its sign says.</summary>
+    internal static double NumberOf(JsonElement number) =>
+        number.TryGetDouble(out var value) ? value : double.Parse(number.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static Kinds KindOf(JsonElement value) => value.ValueKind switch
     {
-        JTokenType.Object => Kinds.Object,
-        JTokenType.Array => Kinds.Array,
-        JTokenType.String => Kinds.String,
-        JTokenType.Integer => Kinds.Integer,
-        // 2020-12: a number with a zero fractional part is an integer (1.0); beyond double (1e400) it is still a number.
-        JTokenType.Float => (double)token is var d && double.IsFinite(d) && Math.Floor(d) == d ? Kinds.Integer : Kinds.Number,
-        JTokenType.Boolean => Kinds.Boolean,
-        JTokenType.Null => Kinds.Null,
+        JsonValueKind.Object => Kinds.Object,
+        JsonValueKind.Array => Kinds.Array,
+        JsonValueKind.String => Kinds.String,
+        // 2020-12: a number with a zero fractional part is an integer (1.0, and 123456789012345678901234567890); beyond
+        // double (1e400) it is still a number.
+        JsonValueKind.Number => value.TryGetInt64(out _) || NumberOf(value) is var d && double.IsFinite(d) && Math.Floor(d) == d ? Kinds.Integer : Kinds.Number,
+        JsonValueKind.True or JsonValueKind.False => Kinds.Boolean,
+        JsonValueKind.Null => Kinds.Null,
         _ => Kinds.String,
     };
 

@@ -1,14 +1,14 @@
 using System.Data.Common;
-using System.Globalization;
-using Cairn.Catalog;
 using Cairn.Storage;
 using Dapper;
-using Newtonsoft.Json.Linq;
 
 namespace Cairn.Lineage.OpenLineage;
 
 /// <summary>Another name of a dataset, from its symlinks facet.</summary>
 internal sealed record DatasetAlias(string Id, string Namespace, string Name, string? Type, string DatasetId);
+
+/// <summary>A name a symlinks facet gives a dataset, with its type (<c>TABLE</c>, <c>LOCATION</c>).</summary>
+internal sealed record DatasetName(string Namespace, string Name, string? Type);
 
 /// <summary>
 /// The dataset names of one ingestion transaction and the nodes they resolve to. A dataset's symlinks facet gives it
@@ -23,22 +23,25 @@ internal sealed class DatasetNames
 {
     private readonly Dictionary<string, LineageNode> _canonical = new(StringComparer.Ordinal);
 
-    /// <summary>Reads how the names the <paramref name="events"/> hold resolve today: one query for the whole group.</summary>
-    public static async Task<DatasetNames> LoadAsync(DbTransaction transaction, ISqlDialect dialect, IEnumerable<JObject> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads how <paramref name="named"/> (every dataset name a group's events hold) resolve today: one query for the
+    /// whole group, the names as one parameter (a group of 1,000 events names thousands).
+    /// </summary>
+    public static async Task<DatasetNames> LoadAsync(DbTransaction transaction, ISqlDialect dialect, IEnumerable<(string Namespace, string Name)> named, CancellationToken cancellationToken)
     {
         var names = new DatasetNames();
-        var ids = events.SelectMany(NamesIn).Select(n => NodeIds.Dataset(n.Namespace, n.Name)).Distinct(StringComparer.Ordinal).ToList();
+        var ids = named.Select(n => NodeIds.Dataset(n.Namespace, n.Name)).Distinct(StringComparer.Ordinal).ToList();
         if (ids.Count == 0)
         {
             return names;
         }
         var rows = await transaction.Connection!.QueryAsync<(string Named, string Id, string Namespace, string Name)>(new CommandDefinition(
             $"""
-            SELECT a.id, c.id, c.namespace, c.name FROM dataset_aliases a JOIN lineage_nodes c ON c.id = a.dataset_id WHERE {dialect.InList("a.id", "@ids")}
+            SELECT a.id, c.id, c.namespace, c.name FROM dataset_aliases a JOIN lineage_nodes c ON c.id = a.dataset_id WHERE a.id IN {dialect.ValueSet("@ids", "TEXT")}
             UNION ALL
             SELECT n.id, n.id, n.namespace, n.name FROM lineage_nodes n
-            WHERE {dialect.InList("n.id", "@ids")} AND n.kind = 'dataset' AND NOT EXISTS (SELECT 1 FROM dataset_aliases x WHERE x.id = n.id)
-            """, new { ids }, transaction, cancellationToken: cancellationToken));
+            WHERE n.id IN {dialect.ValueSet("@ids", "TEXT")} AND n.kind = 'dataset' AND NOT EXISTS (SELECT 1 FROM dataset_aliases x WHERE x.id = n.id)
+            """, new { ids = dialect.ValueSetParameter(ids) }, transaction, cancellationToken: cancellationToken));
         foreach (var row in rows)
         {
             names._canonical[row.Named] = new LineageNode(row.Id, "dataset", row.Namespace, row.Name);
@@ -46,38 +49,10 @@ internal sealed class DatasetNames
         return names;
     }
 
-    /// <summary>Every dataset name an event holds: inputs, outputs, a dataset event's dataset, their symlinks and column-lineage inputs.</summary>
-    private static IEnumerable<(string Namespace, string Name)> NamesIn(JObject @event)
+    /// <summary>The node a dataset of an event (<paramref name="namespace"/>, <paramref name="name"/>, and the names its symlinks give) is recorded under; its new names go to <paramref name="aliases"/>.</summary>
+    public LineageNode Resolve(string @namespace, string name, IReadOnlyList<DatasetName> links, List<DatasetAlias> aliases)
     {
-        var datasets = (@event["inputs"]?.Children<JObject>() ?? []).Concat(@event["outputs"]?.Children<JObject>() ?? [])
-            .Concat(@event["dataset"] is JObject one ? [one] : []);
-        foreach (var dataset in datasets)
-        {
-            yield return ((string)dataset["namespace"]!, (string)dataset["name"]!);
-            foreach (var link in Symlinks(dataset))
-            {
-                yield return (link.Namespace, link.Name);
-            }
-            foreach (var input in (dataset.SelectTokens("facets.columnLineage.fields.*.inputFields[*]").Concat(dataset.SelectTokens("facets.columnLineage.dataset[*]"))).OfType<JObject>())
-            {
-                if ((string?)input["namespace"] is { } ns && (string?)input["name"] is { } name)
-                {
-                    yield return (ns, name);
-                }
-            }
-        }
-    }
-
-    private static IEnumerable<(string Namespace, string Name, string? Type)> Symlinks(JObject dataset) =>
-        (dataset.SelectToken("facets.symlinks.identifiers") as JArray)?.Children<JObject>()
-            .Where(i => i["namespace"]?.Type == JTokenType.String && i["name"]?.Type == JTokenType.String)
-            .Select(i => ((string)i["namespace"]!, (string)i["name"]!, (string?)i["type"])) ?? [];
-
-    /// <summary>The node a dataset of an event is recorded under; its new names go to <paramref name="aliases"/>.</summary>
-    public LineageNode Resolve(JObject dataset, List<DatasetAlias> aliases)
-    {
-        var own = NodeIds.DatasetNode((string)dataset["namespace"]!, (string)dataset["name"]!);
-        var links = Symlinks(dataset).ToList();
+        var own = NodeIds.DatasetNode(@namespace, name);
         if (!_canonical.TryGetValue(own.Id, out var node))
         {
             node = links.Select(l => _canonical.GetValueOrDefault(NodeIds.Dataset(l.Namespace, l.Name))).FirstOrDefault(n => n is not null) ?? own;
@@ -87,12 +62,12 @@ internal sealed class DatasetNames
                 aliases.Add(new DatasetAlias(own.Id, own.Namespace!, own.Name, null, node.Id));
             }
         }
-        foreach (var (ns, name, type) in links)
+        foreach (var (ns, other, type) in links)
         {
-            var id = NodeIds.Dataset(ns, name);
+            var id = NodeIds.Dataset(ns, other);
             if (_canonical.TryAdd(id, node))
             {
-                aliases.Add(new DatasetAlias(id, ns, name, type, node.Id));
+                aliases.Add(new DatasetAlias(id, ns, other, type, node.Id));
             }
         }
         return node;
@@ -119,21 +94,4 @@ internal sealed class DatasetNames
     }
 
     private static readonly (string, string)[] AliasColumns = [("id", "text"), ("namespace", "text"), ("name", "text"), ("type", "text"), ("dataset_id", "text")];
-
-    /// <summary>Masks credentials in every string of an event (URIs with user:password, password parameters), in place.</summary>
-    public static void MaskCredentials(JToken token)
-    {
-        switch (token)
-        {
-            case JValue { Type: JTokenType.String } value when (string)value! is var text && Secrets.MaskUri(text) is var masked && !ReferenceEquals(masked, text):
-                value.Value = masked;
-                break;
-            case JContainer container:
-                foreach (var child in container.Children())
-                {
-                    MaskCredentials(child);
-                }
-                break;
-        }
-    }
 }

@@ -1,11 +1,12 @@
-using System.Data.Common;
-using System.Globalization;
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Storage;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
 
 namespace Cairn.Lineage.OpenLineage;
 
@@ -14,10 +15,6 @@ namespace Cairn.Lineage.OpenLineage;
 /// Cairn kept but could not interpret (column statistics it cannot read), by path (<c>[3].inputs[0].inputFacets…</c> in a batch).
 /// </summary>
 public sealed record IngestResult(int Events, IReadOnlyList<string> Runs, IReadOnlyList<string> Datasets, IReadOnlyList<ErrorDetail>? Notes = null);
-
-/// <summary>An event that passed validation: its JSON, its time as Cairn reads it, and what Cairn will not interpret of it.</summary>
-internal sealed record OpenLineageEvent(JObject Json, DateTimeOffset EventTime, IReadOnlyList<ErrorDetail> Notes);
-
 
 /// <summary>
 /// OpenLineage ingestion. Each event is validated against the published schema, then becomes metadata: a run event's
@@ -58,12 +55,12 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     /// event would cap ingestion at the disk's flush rate. A group that fails is retried request by request, so one
     /// request's bad data never fails another's.
     /// </summary>
-    public async Task<IngestResult> IngestAsync(Caller caller, string body, bool batch, CancellationToken cancellationToken)
+    public async Task<IngestResult> IngestAsync(Caller caller, ReadOnlyMemory<byte> body, bool batch, CancellationToken cancellationToken)
     {
         caller.Require(Role.Writer, NamespacePath.Root);
         // Parsing, validating and reading the events happen here, in the caller's request and before the write lock:
         // the lock's holder only resolves names and writes.
-        var events = Parse(body, batch).Select(Prepare).ToList();
+        var events = Parse(body, batch);
         var pending = new Pending(caller.Name, events, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool lead;
         lock (_queue)
@@ -140,7 +137,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     // event's own, or the list of every event (a batch, or single-event requests committed together).
     private Task<List<IngestResult>> WriteAsync(List<Pending> group) => database.WriteAsync(async (_, transaction) =>
     {
-        var names = await DatasetNames.LoadAsync(transaction, database.Dialect, group.SelectMany(p => p.Events.Select(e => e.Json)), CancellationToken.None);
+        var names = await DatasetNames.LoadAsync(transaction, database.Dialect, group.SelectMany(p => p.Events.SelectMany(e => e.Names())), CancellationToken.None);
         var writes = new GroupWrites();
         var results = new List<IngestResult>(group.Count);
         var byActor = new Dictionary<string, List<RecordedEvent>>(StringComparer.Ordinal);
@@ -179,13 +176,30 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     private sealed record RecordedEvent(
         string Resource, string? EventType, DateTimeOffset EventTime, string? Producer, IEnumerable<string> Inputs, IEnumerable<string> Outputs, IReadOnlyList<ErrorDetail>? Notes);
 
-    /// <summary>An event as read before the write lock: credentials masked, its time, job, run and datasets read, and what Cairn will not interpret of it.</summary>
+    /// <summary>
+    /// An event as read before the write lock, with credentials in its strings masked: its time, type and producer, job,
+    /// run and datasets, and what Cairn will not interpret of it. Nothing refers to the parsed document any more, whose
+    /// pooled memory goes back as soon as the request's events are read.
+    /// </summary>
     private sealed record PreparedEvent(
-        JObject Json, DateTimeOffset EventTime, IReadOnlyList<ErrorDetail> Notes, LineageNode? Job, ExecutionWrite? Run, LineageNode? ParentJob, string? ParentRunId,
-        IReadOnlyList<PreparedDataset> Inputs, IReadOnlyList<PreparedDataset> Outputs);
+        DateTimeOffset EventTime, string? EventType, string? Producer, IReadOnlyList<ErrorDetail> Notes, LineageNode? Job, ExecutionWrite? Run,
+        LineageNode? ParentJob, string? ParentRunId, IReadOnlyList<PreparedDataset> Inputs, IReadOnlyList<PreparedDataset> Outputs)
+    {
+        /// <summary>Every dataset name the event holds: its datasets, their symlinks and their column-lineage inputs.</summary>
+        public IEnumerable<(string Namespace, string Name)> Names() =>
+            Inputs.Concat(Outputs).SelectMany(d => d.Symlinks.Select(l => (l.Namespace, l.Name)).Concat(d.ColumnLineage.Select(c => (c.Namespace, c.Name))).Prepend((d.Namespace, d.Name)));
+    }
 
-    /// <summary>A dataset of an event as its facets describe it, under its own name (symlinks are resolved under the lock).</summary>
-    private sealed record PreparedDataset(JObject Json, PutDatasetRequest Request, string? Facets);
+    /// <summary>
+    /// A dataset of an event under its own name (symlinks are resolved under the lock): as its facets describe it, its
+    /// facets and its input or output facets as compact JSON, and its columnLineage facet's inputs.
+    /// </summary>
+    private sealed record PreparedDataset(
+        string Namespace, string Name, IReadOnlyList<DatasetName> Symlinks, PutDatasetRequest Request, string? Facets, string? IoFacets,
+        IReadOnlyList<ColumnInput> ColumnLineage);
+
+    /// <summary>An input field of an output's columnLineage facet (output field <c>""</c> for its dataset-level entries), its dataset not yet resolved.</summary>
+    private sealed record ColumnInput(string OutputField, string Namespace, string Name, string Field, string? Description, string? Type, string? Transformations);
 
     /// <summary>What a group's events write, gathered in order so that each table is written with one statement.</summary>
     private sealed class GroupWrites
@@ -200,131 +214,164 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     }
 
     /// <summary>
-    /// Parses and validates everything before anything is written, so a bad event costs no half-written batch. Beyond
-    /// the schema (where <c>format</c> is an annotation), Cairn asserts the two values it keys on: <c>run.runId</c> is a
-    /// UUID and <c>eventTime</c> a date-time it can place (<see cref="OpenLineageTime"/>).
+    /// Parses and validates everything before anything is written, so a bad event costs no half-written batch, then
+    /// reads what each event records. Beyond the schema (where <c>format</c> is an annotation), Cairn asserts the two
+    /// values it keys on: <c>run.runId</c> is a UUID and <c>eventTime</c> a date-time it can place (<see cref="OpenLineageTime"/>).
+    /// The body is parsed into a <see cref="JsonDocument"/> (pooled memory, one allocation-light pass) that is released
+    /// before the events queue for the write lock.
     /// </summary>
-    private static List<OpenLineageEvent> Parse(string body, bool batch)
+    private static List<PreparedEvent> Parse(ReadOnlyMemory<byte> body, bool batch)
     {
-        JToken document;
+        JsonDocument document;
         try
         {
-            // Dates stay strings: Cairn reads them itself. Numbers beyond Int64 stay big integers, beyond double infinite:
+            // Dates stay strings: Cairn reads them itself. Numbers are kept as sent (beyond Int64, beyond double):
             // nothing here converts them, so none fails the request.
-            using var reader = new JsonTextReader(new StringReader(body)) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 };
-            document = JToken.ReadFrom(reader);
-            if (reader.Read())
-            {
-                throw new InvalidParameterException("The body holds more than one JSON value.");
-            }
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
         }
-        catch (JsonReaderException ex)
+        catch (JsonException ex)
         {
             throw new InvalidParameterException($"The body is not valid JSON: {ex.Message}");
         }
-        List<JToken> events = batch
-            ? (document as JArray)?.ToList() ?? throw new InvalidParameterException("A batch is a JSON array of OpenLineage events.")
-            : [document];
-        if (events.Count is 0 or > MaxBatch)
+        using (document)
         {
-            throw new InvalidParameterException($"A batch holds 1 to {MaxBatch} events; this one holds {events.Count}.");
-        }
-        var violations = new List<ErrorDetail>();
-        var parsed = new List<OpenLineageEvent>(events.Count);
-        for (var i = 0; i < events.Count; i++)
-        {
-            var prefix = batch ? $"[{i}]" : "";
-            int? index = batch ? i : null;
-            var validation = OpenLineageSchemas.Validate(events[i], prefix);
-            var failed = validation.Violations.Select(v => v with { Index = index }).ToList();
-            var eventTime = default(DateTimeOffset);
-            if (events[i] is JObject json)
+            var root = document.RootElement;
+            if (batch && root.ValueKind != JsonValueKind.Array)
             {
-                if (json["eventTime"] is JValue { Type: JTokenType.String } time && !OpenLineageTime.TryParse((string)time!, out eventTime, out var timeError))
-                {
-                    failed.Add(new ErrorDetail(Join(prefix, "eventTime"), timeError!, Index: index));
-                }
-                if (json.SelectToken("run.runId") is JValue { Type: JTokenType.String } runId && !Guid.TryParseExact((string)runId!, "D", out _))
-                {
-                    failed.Add(new ErrorDetail(Join(prefix, "run.runId"), "must be a UUID", Index: index));
-                }
+                throw new InvalidParameterException("A batch is a JSON array of OpenLineage events.");
             }
-            if (failed.Count > 0)
+            var count = batch ? root.GetArrayLength() : 1;
+            if (count is 0 or > MaxBatch)
             {
-                violations.AddRange(failed);
-                continue;
+                throw new InvalidParameterException($"A batch holds 1 to {MaxBatch} events; this one holds {count}.");
             }
-            var root = (JObject)events[i];
-            var notes = validation.Notes.Select(n => n with { Message = $"{n.Message}; the facet is kept, its statistics are not read" }).ToList();
-            if (root["inputs"] is JArray inputs)
+            var events = new List<(JsonElement Json, DateTimeOffset EventTime, List<ErrorDetail> Notes)>(count);
+            var violations = new List<ErrorDetail>();
+            var i = 0;
+            foreach (var json in batch ? root.EnumerateArray() : Enumerable.Repeat(root, 1))
             {
-                for (var d = 0; d < inputs.Count; d++)
+                var prefix = batch ? $"[{i}]" : "";
+                int? index = batch ? i : null;
+                i++;
+                var validation = OpenLineageSchemas.Validate(json, prefix);
+                var failed = validation.Violations.Select(v => v with { Index = index }).ToList();
+                var eventTime = default(DateTimeOffset);
+                if (json.ValueKind == JsonValueKind.Object)
                 {
-                    // A facet that broke its schema was noted above and is not read at all.
-                    var at = Join(prefix, $"inputs[{d}].inputFacets.dataQualityMetrics");
-                    if (!notes.Any(n => n.Path.StartsWith(at, StringComparison.Ordinal)))
+                    if (Get(json, "eventTime") is { ValueKind: JsonValueKind.String } time && !OpenLineageTime.TryParse(time.GetString()!, out eventTime, out var timeError))
                     {
-                        Statistics((JObject)inputs[d], at, notes);
+                        failed.Add(new ErrorDetail(Join(prefix, "eventTime"), timeError!, Index: index));
+                    }
+                    if (Get(Get(json, "run"), "runId") is { ValueKind: JsonValueKind.String } runId && !Guid.TryParseExact(runId.GetString(), "D", out _))
+                    {
+                        failed.Add(new ErrorDetail(Join(prefix, "run.runId"), "must be a UUID", Index: index));
                     }
                 }
+                if (failed.Count > 0)
+                {
+                    violations.AddRange(failed);
+                    continue;
+                }
+                var notes = validation.Notes.Select(n => n with { Message = $"{n.Message}; the facet is kept, its statistics are not read", Index = index }).ToList();
+                events.Add((json, eventTime, notes));
             }
-            parsed.Add(new OpenLineageEvent(root, eventTime, notes.Select(n => n with { Index = index }).ToList()));
+            if (violations.Count > 0)
+            {
+                var first = violations[0];
+                throw new SchemaValidationException(
+                    $"The {(batch ? "batch" : "event")} does not match the OpenLineage schema: {(first.Path.Length == 0 ? "the event" : first.Path)} {first.Message}"
+                    + (batch ? $" (event {first.Index} of the batch)" : "")
+                    + (violations.Count > 1 ? $", and {violations.Count - 1} more (see errors)." : "."),
+                    violations);
+            }
+            return events.Select((e, n) => Prepare(e.Json, e.EventTime, e.Notes, batch ? $"[{n}]" : "", batch ? n : null)).ToList();
         }
-        if (violations.Count > 0)
-        {
-            var first = violations[0];
-            throw new SchemaValidationException(
-                $"The {(batch ? "batch" : "event")} does not match the OpenLineage schema: {(first.Path.Length == 0 ? "the event" : first.Path)} {first.Message}"
-                + (batch ? $" (event {first.Index} of the batch)" : "")
-                + (violations.Count > 1 ? $", and {violations.Count - 1} more (see errors)." : "."),
-                violations);
-        }
-        return parsed;
     }
 
     private static string Join(string prefix, string path) => prefix.Length == 0 ? path : $"{prefix}.{path}";
 
     /// <summary>
-    /// Reads an event before the write lock. Secrets in URIs are masked first, so none reaches the store or the audit log;
-    /// the actor is filled in by <see cref="Record"/>.
+    /// Reads an event before the write lock. Every string taken from it has its credentials masked (URIs with
+    /// user:password, password parameters), so none reaches the store or the audit log; the actor is filled in by <see cref="Record"/>.
     /// </summary>
-    private static PreparedEvent Prepare(OpenLineageEvent parsed)
+    private static PreparedEvent Prepare(JsonElement @event, DateTimeOffset eventTime, List<ErrorDetail> notes, string prefix, int? index)
     {
-        var (@event, eventTime, notes) = (parsed.Json, parsed.EventTime, parsed.Notes);
-        DatasetNames.MaskCredentials(@event);
-        var job = @event["job"] is JObject j ? NodeIds.JobNode((string)j["namespace"]!, (string)j["name"]!) : null;
-        var inputs = Prepared(@event["inputs"]);
-        var outputs = @event["dataset"] is JObject dataset ? Prepared(new JArray(dataset)) : Prepared(@event["outputs"]);
-        if (@event["run"] is not JObject run)
+        var jobJson = Get(@event, "job");
+        var job = jobJson.ValueKind == JsonValueKind.Object ? NodeIds.JobNode(Text(Get(jobJson, "namespace"))!, Text(Get(jobJson, "name"))!) : null;
+        var inputs = new List<PreparedDataset>();
+        var d = 0;
+        foreach (var input in Items(Get(@event, "inputs")))
         {
-            return new PreparedEvent(@event, eventTime, notes, job, null, null, null, inputs, outputs);
+            // A facet that broke its schema was noted by validation and is not read for notes again.
+            var at = Join(prefix, $"inputs[{d++}].inputFacets.dataQualityMetrics");
+            var noted = notes.Any(n => n.Path.StartsWith(at, StringComparison.Ordinal));
+            var before = notes.Count;
+            inputs.Add(Dataset(input, "inputFacets", noted ? null : notes, at, columnLineage: false));
+            for (var n = before; n < notes.Count; n++)
+            {
+                notes[n] = notes[n] with { Index = index };
+            }
         }
-        var eventType = (string?)@event["eventType"] ?? "OTHER";
-        var terminal = eventType is "COMPLETE" or "FAIL" or "ABORT";
-        var parent = run.SelectToken("facets.parent") as JObject;
+        var outputs = Get(@event, "dataset") is { ValueKind: JsonValueKind.Object } dataset
+            ? new List<PreparedDataset> { Dataset(dataset, "outputFacets", null, "", columnLineage: true) }
+            : Items(Get(@event, "outputs")).Select(o => Dataset(o, "outputFacets", null, "", columnLineage: true)).ToList();
+        var eventType = Text(Get(@event, "eventType"));
+        var producer = Text(Get(@event, "producer"));
+        var run = Get(@event, "run");
+        if (run.ValueKind != JsonValueKind.Object)
+        {
+            return new PreparedEvent(eventTime, eventType, producer, notes, job, null, null, null, inputs, outputs);
+        }
+        var type = eventType ?? "OTHER";
+        var terminal = type is "COMPLETE" or "FAIL" or "ABORT";
+        var parent = Get(Get(run, "facets"), "parent");
         var facets = new JsonObject();
         foreach (var place in new[] { "run", "job" })
         {
-            if (@event.SelectToken($"{place}.facets") is JObject given && given.Count > 0)
+            if (Get(Get(@event, place), "facets") is { ValueKind: JsonValueKind.Object } given && HasMembers(given))
             {
-                facets[place] = JsonNode.Parse(given.ToString(Formatting.None));
+                facets[place] = JsonNode.Parse(Compact(given));
             }
         }
+        var parentRunId = Text(Get(Get(parent, "run"), "runId"));
         var execution = new ExecutionWrite("", new PutExecutionRequest(
-            RunId: (string)run["runId"]!,
-            Type: ExecutionType((string?)@event.SelectToken("job.facets.jobType.jobType")),
+            RunId: Text(Get(run, "runId"))!,
+            Type: ExecutionType(Text(Get(Get(Get(jobJson, "facets"), "jobType"), "jobType"))),
             JobNamespace: job!.Namespace,
             JobName: job.Name,
-            State: States.GetValueOrDefault(eventType),
-            ParentRunId: (string?)parent?.SelectToken("run.runId"),
-            StartedAt: eventType == "START" ? eventTime : null,
+            State: States.GetValueOrDefault(type),
+            ParentRunId: parentRunId,
+            StartedAt: type == "START" ? eventTime : null,
             EndedAt: terminal ? eventTime : null), facets);
-        var parentJob = parent?["job"] is JObject pj ? NodeIds.JobNode((string)pj["namespace"]!, (string)pj["name"]!) : null;
-        return new PreparedEvent(@event, eventTime, notes, job, execution, parentJob, (string?)parent?.SelectToken("run.runId"), inputs, outputs);
+        var parentJob = Get(parent, "job") is { ValueKind: JsonValueKind.Object } pj ? NodeIds.JobNode(Text(Get(pj, "namespace"))!, Text(Get(pj, "name"))!) : null;
+        return new PreparedEvent(eventTime, eventType, producer, notes, job, execution, parentJob, parentRunId, inputs, outputs);
     }
 
-    private static List<PreparedDataset> Prepared(JToken? datasets) =>
-        [.. datasets?.Children<JObject>().Select(d => new PreparedDataset(d, ToDataset(d), d["facets"] is JObject { Count: > 0 } given ? given.ToString(Formatting.None) : null)) ?? []];
+    /// <summary>
+    /// A dataset of an event: its name, symlinks, what its facets say, its facets and input or output facets
+    /// (<paramref name="ioFacets"/>) kept whole, and its columnLineage facet's inputs when it is an output.
+    /// </summary>
+    private static PreparedDataset Dataset(JsonElement dataset, string ioFacets, List<ErrorDetail>? notes, string at, bool columnLineage)
+    {
+        var facets = Get(dataset, "facets");
+        var symlinks = new List<DatasetName>();
+        foreach (var identifier in Items(Get(Get(facets, "symlinks"), "identifiers")))
+        {
+            if (Get(identifier, "namespace") is { ValueKind: JsonValueKind.String } ns && Get(identifier, "name") is { ValueKind: JsonValueKind.String } name)
+            {
+                symlinks.Add(new DatasetName(Mask(ns.GetString()!), Mask(name.GetString()!), Text(Get(identifier, "type"))));
+            }
+        }
+        var io = Get(dataset, ioFacets);
+        return new PreparedDataset(
+            Text(Get(dataset, "namespace"))!,
+            Text(Get(dataset, "name"))!,
+            symlinks,
+            ToDataset(dataset, Statistics(dataset, at, notes)),
+            facets.ValueKind == JsonValueKind.Object && HasMembers(facets) ? Compact(facets) : null,
+            io.ValueKind == JsonValueKind.Object && HasMembers(io) ? Compact(io) : null,
+            columnLineage ? ColumnInputs(Get(facets, "columnLineage")) : []);
+    }
 
     /// <summary>
     /// Adds what an event records to the group's writes, each of its datasets under the node its name resolves to (its
@@ -333,14 +380,14 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     private static RecordedEvent Record(string actor, PreparedEvent @event, DatasetNames names, GroupWrites writes, SortedSet<string> runs, SortedSet<string> datasets)
     {
         var runId = @event.Run?.Request.RunId;
-        List<(LineageNode Node, JObject Dataset)> Resolve(IReadOnlyList<PreparedDataset> prepared, string? writtenBy)
+        List<(LineageNode Node, PreparedDataset Dataset)> Resolve(IReadOnlyList<PreparedDataset> prepared, string? writtenBy)
         {
-            var resolved = new List<(LineageNode, JObject)>(prepared.Count);
+            var resolved = new List<(LineageNode, PreparedDataset)>(prepared.Count);
             foreach (var dataset in prepared)
             {
-                var node = names.Resolve(dataset.Json, writes.Aliases);
+                var node = names.Resolve(dataset.Namespace, dataset.Name, dataset.Symlinks, writes.Aliases);
                 writes.Datasets.Add(new DatasetWrite(actor, dataset.Request with { Namespace = node.Namespace, Name = node.Name }, writtenBy, dataset.Facets));
-                resolved.Add((node, dataset.Json));
+                resolved.Add((node, dataset));
                 datasets.Add(node.Id);
             }
             return resolved;
@@ -361,8 +408,8 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             writes.Edges.UnionWith(inputs.Select(i => new LineageEdge(i.Node.Id, node.Id, "input")));
             writes.Edges.UnionWith(outputs.Select(o => new LineageEdge(node.Id, o.Node.Id, "output")));
             // What the run read and wrote with which input and output facets.
-            writes.DatasetFacets.AddRange(FacetsOf(node.Id, inputs, "inputFacets", "input"));
-            writes.DatasetFacets.AddRange(FacetsOf(node.Id, outputs, "outputFacets", "output"));
+            writes.DatasetFacets.AddRange(FacetsOf(node.Id, inputs, "input"));
+            writes.DatasetFacets.AddRange(FacetsOf(node.Id, outputs, "output"));
             runs.Add(node.Id);
             resource = $"executions/{runId}";
         }
@@ -380,74 +427,92 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             resource = $"datasets/{outputs[0].Node.Id}";
         }
         writes.ColumnLineage.AddRange(ColumnLineageOf(outputs, names, runId is null ? null : NodeIds.Run(runId), @event.Job?.Id));
-        return new RecordedEvent(resource, (string?)@event.Json["eventType"], @event.EventTime, (string?)@event.Json["producer"], inputs.Select(d => d.Node.Id), outputs.Select(d => d.Node.Id),
+        return new RecordedEvent(resource, @event.EventType, @event.EventTime, @event.Producer, inputs.Select(d => d.Node.Id), outputs.Select(d => d.Node.Id),
             @event.Notes.Count > 0 ? @event.Notes : null);
     }
 
     /// <summary>The input or output facets of a run's datasets, by the dataset's node.</summary>
-    private static IEnumerable<RunDatasetFacets> FacetsOf(string run, List<(LineageNode Node, JObject Dataset)> datasets, string property, string direction) =>
-        datasets.Where(d => d.Dataset[property] is JObject { Count: > 0 })
-            .Select(d => new RunDatasetFacets(run, d.Node.Id, direction, d.Dataset[property]!.ToString(Formatting.None)));
+    private static IEnumerable<RunDatasetFacets> FacetsOf(string run, List<(LineageNode Node, PreparedDataset Dataset)> datasets, string direction) =>
+        datasets.Where(d => d.Dataset.IoFacets is not null).Select(d => new RunDatasetFacets(run, d.Node.Id, direction, d.Dataset.IoFacets!));
 
     /// <summary>
-    /// The columnLineage facets of an event's outputs as rows: its <c>fields</c> (1-0-x inputFields with the output's
-    /// transformationDescription and transformationType, or 1-2-0 inputFields each with its transformations) and its
-    /// dataset-level <c>dataset</c> entries (output field <c>""</c>). Input datasets resolve through symlinks as outputs do.
+    /// The columnLineage facet's inputs: its <c>fields</c> (1-0-x inputFields with the output's transformationDescription
+    /// and transformationType, or 1-2-0 inputFields each with its transformations) and its dataset-level <c>dataset</c>
+    /// entries (output field <c>""</c>).
     /// </summary>
-    private static List<ColumnLineageEdge> ColumnLineageOf(List<(LineageNode Node, JObject Dataset)> outputs, DatasetNames names, string? run, string? job)
+    private static List<ColumnInput> ColumnInputs(JsonElement facet)
+    {
+        var inputs = new List<ColumnInput>();
+        if (facet.ValueKind != JsonValueKind.Object)
+        {
+            return inputs;
+        }
+        void Add(string field, JsonElement inputFields, string? description, string? type)
+        {
+            foreach (var input in Items(inputFields))
+            {
+                if (Get(input, "namespace") is not { ValueKind: JsonValueKind.String } ns || Get(input, "name") is not { ValueKind: JsonValueKind.String } name
+                    || Get(input, "field") is not { ValueKind: JsonValueKind.String } inputField)
+                {
+                    continue;
+                }
+                var transformations = Get(input, "transformations");
+                var first = transformations.ValueKind == JsonValueKind.Array ? Items(transformations).FirstOrDefault() : default;
+                inputs.Add(new ColumnInput(
+                    field, Mask(ns.GetString()!), Mask(name.GetString()!), Mask(inputField.GetString()!),
+                    description ?? Text(Get(first, "description")), type ?? Text(Get(first, "type")),
+                    transformations.ValueKind == JsonValueKind.Array ? Compact(transformations) : null));
+            }
+        }
+        if (Get(facet, "fields") is { ValueKind: JsonValueKind.Object } fields)
+        {
+            foreach (var field in fields.EnumerateObject())
+            {
+                if (field.Value.ValueKind == JsonValueKind.Object)
+                {
+                    Add(field.Name, Get(field.Value, "inputFields"), Text(Get(field.Value, "transformationDescription")), Text(Get(field.Value, "transformationType")));
+                }
+            }
+        }
+        Add("", Get(facet, "dataset"), null, null);
+        return inputs;
+    }
+
+    /// <summary>The column lineage of an event's outputs as rows, input datasets resolved through symlinks as outputs are.</summary>
+    private static List<ColumnLineageEdge> ColumnLineageOf(List<(LineageNode Node, PreparedDataset Dataset)> outputs, DatasetNames names, string? run, string? job)
     {
         var edges = new List<ColumnLineageEdge>();
         foreach (var (output, dataset) in outputs)
         {
-            if (dataset.SelectToken("facets.columnLineage") is not JObject facet)
+            foreach (var input in dataset.ColumnLineage)
             {
-                continue;
+                var from = names.Known(input.Namespace, input.Name);
+                edges.Add(new ColumnLineageEdge(
+                    output.Id, output.Namespace!, output.Name, input.OutputField, from.Id, from.Namespace!, from.Name, input.Field,
+                    input.Description, input.Type, input.Transformations, run, job));
             }
-            void Add(string field, JToken? inputFields, string? description, string? type)
-            {
-                foreach (var input in inputFields?.Children<JObject>() ?? [])
-                {
-                    if ((string?)input["namespace"] is not { } ns || (string?)input["name"] is not { } name || (string?)input["field"] is not { } inputField)
-                    {
-                        continue;
-                    }
-                    var from = names.Known(ns, name);
-                    var transformations = input["transformations"] as JArray;
-                    var first = transformations?.FirstOrDefault() as JObject;
-                    edges.Add(new ColumnLineageEdge(
-                        output.Id, output.Namespace!, output.Name, field, from.Id, from.Namespace!, from.Name, inputField,
-                        description ?? (string?)first?["description"], type ?? (string?)first?["type"],
-                        transformations?.ToString(Formatting.None), run, job));
-                }
-            }
-            foreach (var field in (facet["fields"] as JObject)?.Properties() ?? [])
-            {
-                if (field.Value is JObject column)
-                {
-                    Add(field.Name, column["inputFields"], (string?)column["transformationDescription"], (string?)column["transformationType"]);
-                }
-            }
-            Add("", facet["dataset"], null, null);
         }
         // An edge named twice in one event is written once, as last named.
         return edges.GroupBy(e => (e.OutputDataset, e.OutputField, e.InputDataset, e.InputField)).Select(g => g.Last()).ToList();
     }
 
     /// <summary>A dataset as the standard facets describe it; what no facet says is left as it was.</summary>
-    private static PutDatasetRequest ToDataset(JObject dataset)
+    private static PutDatasetRequest ToDataset(JsonElement dataset, Dictionary<string, ColumnStatistics>? statistics)
     {
-        var facets = dataset["facets"] as JObject;
-        var fields = (facets?.SelectToken("schema.fields") as JArray)?.Children<JObject>()
-            .Select(f => new DatasetField((string)f["name"]!, (string?)f["type"], (string?)f["description"]))
-            .DistinctBy(f => f.Name, StringComparer.Ordinal)
-            .ToList();
-        var statistics = Statistics(dataset, "", notes: null);
+        var facets = Get(dataset, "facets");
+        var schema = Get(Get(facets, "schema"), "fields");
+        var fields = schema.ValueKind == JsonValueKind.Array
+            ? Items(schema).Where(f => f.ValueKind == JsonValueKind.Object)
+                .Select(f => new DatasetField(Text(Get(f, "name"))!, Text(Get(f, "type")), Text(Get(f, "description"))))
+                .DistinctBy(f => f.Name, StringComparer.Ordinal)
+                .ToList()
+            : null;
         return new PutDatasetRequest(
-            Namespace: (string)dataset["namespace"]!,
-            Name: (string)dataset["name"]!,
-            Version: (string?)facets?.SelectToken("version.datasetVersion"),
-            Location: (string?)facets?.SelectToken("dataSource.uri"),
-            Description: (string?)facets?.SelectToken("documentation.description"),
+            Namespace: Text(Get(dataset, "namespace"))!,
+            Name: Text(Get(dataset, "name"))!,
+            Version: Text(Get(Get(facets, "version"), "datasetVersion")),
+            Location: Text(Get(Get(facets, "dataSource"), "uri")),
+            Description: Text(Get(Get(facets, "documentation"), "description")),
             Schema: fields,
             Statistics: statistics);
     }
@@ -458,23 +523,23 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     /// quantile key that is not a probability, such as "25") is left out, and <paramref name="notes"/> says why. The
     /// facet itself is kept as sent.
     /// </summary>
-    private static Dictionary<string, ColumnStatistics>? Statistics(JObject dataset, string at, List<ErrorDetail>? notes)
+    private static Dictionary<string, ColumnStatistics>? Statistics(JsonElement dataset, string at, List<ErrorDetail>? notes)
     {
-        if (dataset.SelectToken("inputFacets.dataQualityMetrics") is not JObject facet
-            || facet["columnMetrics"] is not JObject columns
-            || facet["_deleted"] is JValue { Type: JTokenType.Boolean } deleted && (bool)deleted)
+        var facet = Get(Get(dataset, "inputFacets"), "dataQualityMetrics");
+        if (facet.ValueKind != JsonValueKind.Object || Get(facet, "columnMetrics") is not { ValueKind: JsonValueKind.Object } columns
+            || Get(facet, "_deleted").ValueKind == JsonValueKind.True)
         {
             return null;
         }
         var statistics = new Dictionary<string, ColumnStatistics>(StringComparer.Ordinal);
-        foreach (var column in columns.Properties())
+        foreach (var column in columns.EnumerateObject())
         {
             string? problem;
-            if (column.Value is not JObject metrics)
+            if (column.Value.ValueKind != JsonValueKind.Object)
             {
                 problem = "is not an object";
             }
-            else if (ToStatistics(metrics, out problem) is { } read && (problem = MetadataStore.StatisticsProblem(read, column.Name)) is null)
+            else if (ToStatistics(column.Value, out problem) is { } read && (problem = MetadataStore.StatisticsProblem(read, column.Name)) is null)
             {
                 statistics[column.Name] = read;
                 continue;
@@ -484,60 +549,52 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         return statistics;
     }
 
-    private static ColumnStatistics? ToStatistics(JObject metrics, out string? problem)
+    private static ColumnStatistics? ToStatistics(JsonElement metrics, out string? problem)
     {
         string? issue = null;
         long? Whole(string name)
         {
-            var token = metrics[name];
-            if (token is null or { Type: JTokenType.Null })
+            var value = Get(metrics, name);
+            if (value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
             {
                 return null;
             }
-            if (token.Type is JTokenType.Integer && ((JValue)token).Value is long whole)
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var whole))
             {
                 return whole;
             }
-            if (token.Type is JTokenType.Float && (double)token is var d && double.IsFinite(d) && Math.Floor(d) == d && d is >= long.MinValue and < long.MaxValue)
+            if (value.ValueKind == JsonValueKind.Number && SchemaNode.NumberOf(value) is var d && double.IsFinite(d) && Math.Floor(d) == d && d is >= long.MinValue and < long.MaxValue)
             {
                 return (long)d;
             }
-            issue ??= $"'{name}' ({token.ToString(Formatting.None)}) is not a whole number Cairn can hold";
+            issue ??= $"'{name}' ({value.GetRawText()}) is not a whole number Cairn can hold";
             return null;
         }
-        double? Real(JToken? token, string name)
+        double? Real(JsonElement value, string name)
         {
-            if (token is null or { Type: JTokenType.Null })
+            if (value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
             {
                 return null;
             }
-            var value = token.Type is JTokenType.Integer or JTokenType.Float ? (double)token : double.NaN;
-            if (!double.IsFinite(value))
+            var number = value.ValueKind == JsonValueKind.Number ? SchemaNode.NumberOf(value) : double.NaN;
+            if (!double.IsFinite(number))
             {
-                issue ??= $"'{name}' ({token.ToString(Formatting.None)}) is not a finite number";
+                issue ??= $"'{name}' ({value.GetRawText()}) is not a finite number";
                 return null;
             }
-            return value;
+            return number;
         }
-        System.Text.Json.JsonElement? Bound(string name)
+        JsonElement? Bound(string name)
         {
-            var token = metrics[name];
-            if (token is null or { Type: JTokenType.Null })
-            {
-                return null;
-            }
-            if (Real(token, name) is null)
-            {
-                return null;
-            }
-            return System.Text.Json.JsonDocument.Parse(token.ToString(Formatting.None)).RootElement.Clone();
+            var value = Get(metrics, name);
+            return value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null || Real(value, name) is null ? null : value.Clone();
         }
         var count = Whole("count");
         Dictionary<string, double>? quantiles = null;
-        if (metrics["quantiles"] is JObject given)
+        if (Get(metrics, "quantiles") is { ValueKind: JsonValueKind.Object } given)
         {
             quantiles = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var quantile in given.Properties())
+            foreach (var quantile in given.EnumerateObject())
             {
                 quantiles[quantile.Name] = Real(quantile.Value, $"quantiles.{quantile.Name}") ?? 0;
             }
@@ -548,7 +605,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             Distinct: Whole("distinctCount"),
             Min: Bound("min"),
             Max: Bound("max"),
-            Mean: Real(metrics["sum"], "sum") is { } sum && count > 0 ? sum / count : null,
+            Mean: Real(Get(metrics, "sum"), "sum") is { } sum && count > 0 ? sum / count : null,
             Quantiles: quantiles);
         problem = issue;
         return issue is null ? statistics : null;
@@ -557,4 +614,93 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
     /// <summary>The execution type a job declares in its jobType facet, when it is one Cairn knows; otherwise left to the store.</summary>
     private static string? ExecutionType(string? jobType) =>
         jobType?.ToLowerInvariant() is { } type && MetadataStore.BuiltInExecutionTypes.Contains(type) ? type : null;
+
+    /// <summary>A member of an object, or nothing (<see cref="JsonValueKind.Undefined"/>) when absent or not an object.</summary>
+    private static JsonElement Get(JsonElement json, string name) =>
+        json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) ? value : default;
+
+    /// <summary>An array's items, or none when it is not an array.</summary>
+    private static JsonElement.ArrayEnumerator Items(JsonElement json) =>
+        (json.ValueKind == JsonValueKind.Array ? json : NoItems).EnumerateArray();
+
+    private static readonly JsonElement NoItems = JsonDocument.Parse("[]").RootElement;
+
+    private static bool HasMembers(JsonElement json)
+    {
+        using var members = json.EnumerateObject();
+        return members.MoveNext();
+    }
+
+    /// <summary>A scalar as text with its credentials masked (a string as it reads, another scalar as written); null for anything else.</summary>
+    private static string? Text(JsonElement json) => json.ValueKind switch
+    {
+        JsonValueKind.String => Mask(json.GetString()!),
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => json.GetRawText(),
+        _ => null,
+    };
+
+    private static string Mask(string text) => Secrets.MaskUri(text);
+
+    private static readonly JsonWriterOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _compactBuffer;
+
+    /// <summary>
+    /// A part of an event as compact JSON, every string in it with its credentials masked, numbers as sent. A part whose
+    /// text holds no character a credential needs (<c>@</c>, <c>=</c>) and no escape is written as it is, without a look at its strings.
+    /// </summary>
+    private static string Compact(JsonElement json)
+    {
+        var buffer = _compactBuffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(buffer, CompactJson))
+        {
+            if (JsonMarshal.GetRawUtf8Value(json).IndexOfAny("@=\\"u8) < 0)
+            {
+                json.WriteTo(writer);
+            }
+            else
+            {
+                WriteMasked(writer, json);
+            }
+        }
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (buffer.Capacity > 1024 * 1024)
+        {
+            // A huge facet does not keep its buffer alive on the thread.
+            _compactBuffer = null;
+        }
+        return text;
+    }
+
+    private static void WriteMasked(Utf8JsonWriter writer, JsonElement json)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var member in json.EnumerateObject())
+                {
+                    writer.WritePropertyName(member.Name);
+                    WriteMasked(writer, member.Value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in json.EnumerateArray())
+                {
+                    WriteMasked(writer, item);
+                }
+                writer.WriteEndArray();
+                break;
+            case JsonValueKind.String:
+                writer.WriteStringValue(Mask(json.GetString()!));
+                break;
+            default:
+                json.WriteTo(writer);
+                break;
+        }
+    }
 }

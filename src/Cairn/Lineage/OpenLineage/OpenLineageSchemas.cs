@@ -1,6 +1,7 @@
 using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Newtonsoft.Json.Linq;
 
 namespace Cairn.Lineage.OpenLineage;
 
@@ -62,26 +63,29 @@ public static partial class OpenLineageSchemas
         schemaUrl is null ? null : EventVersion().Match(schemaUrl) is { Success: true } match ? match.Groups[1].Value : null;
 
     /// <summary>Checks one event; violations carry paths from the event's root, each prefixed with <paramref name="prefix"/>.</summary>
-    public static OpenLineageValidation Validate(JToken eventJson, string prefix = "")
+    public static OpenLineageValidation Validate(JsonElement root, string prefix = "")
     {
-        ArgumentNullException.ThrowIfNull(eventJson);
         var schemas = Schemas.Value;
         var violations = new List<ErrorDetail>();
         var notes = new List<ErrorDetail>();
-        if (eventJson is not JObject root)
+        if (root.ValueKind != JsonValueKind.Object)
         {
             violations.Add(new ErrorDetail(prefix, "an OpenLineage event must be a JSON object"));
             return new OpenLineageValidation(Newest, violations, notes);
         }
-        var declared = root["schemaURL"] is JValue { Type: JTokenType.String } url ? DeclaredVersion((string?)url) : null;
+        var hasSchemaUrl = root.TryGetProperty("schemaURL", out var url);
+        var declared = hasSchemaUrl && url.ValueKind == JsonValueKind.String ? DeclaredVersion(url.GetString()) : null;
         var version = declared is not null && schemas.Events.ContainsKey(declared) ? declared : Newest;
-        var events = root.ContainsKey("schemaURL") ? schemas.Events[version] : schemas.WithoutSchemaUrl;
+        var events = hasSchemaUrl ? schemas.Events[version] : schemas.WithoutSchemaUrl;
         // The top level is oneOf run, dataset and job events (1-0-x: run events only); checking the one the event means
         // gives its own errors rather than every alternative's.
         // A job or dataset event declaring a 1-0-x version (Marquez's own fixtures do) names a definition that version
         // lacks: the newest version's is the one that describes it.
-        var envelope = root.ContainsKey("run") || !root.ContainsKey("dataset") && !root.ContainsKey("job") ? events.Run
-            : root.ContainsKey("dataset") ? events.Dataset ?? schemas.Events[Newest].Dataset!
+        var hasRun = root.TryGetProperty("run", out var run);
+        var hasDataset = root.TryGetProperty("dataset", out var dataset);
+        var hasJob = root.TryGetProperty("job", out var job);
+        var envelope = hasRun || !hasDataset && !hasJob ? events.Run
+            : hasDataset ? events.Dataset ?? schemas.Events[Newest].Dataset!
             : events.Job ?? schemas.Events[Newest].Job!;
         envelope.Check(root, new SchemaPath(prefix), violations);
         // Event schemas 1-0-0 and 1-0-1 define the statistics facet inline: what it breaks there is noted, as below.
@@ -97,50 +101,64 @@ public static partial class OpenLineageSchemas
         {
             return new OpenLineageValidation(version, violations, notes);
         }
-        void CheckFacets(JToken? facets, string place, SchemaPath path)
+        void CheckFacets(JsonElement owner, string property, string place, SchemaPath path)
         {
-            if (facets is not JObject given)
+            if (owner.ValueKind != JsonValueKind.Object || !owner.TryGetProperty(property, out var facets) || facets.ValueKind != JsonValueKind.Object)
             {
                 return;
             }
-            foreach (var facet in given.Properties())
+            foreach (var facet in facets.EnumerateObject())
             {
-                if (!schemas.Facets.TryGetValue((place, facet.Name), out var known) || facet.Value is not JObject body
-                    || body["_deleted"] is JValue { Type: JTokenType.Boolean } deleted && (bool)deleted)
+                var body = facet.Value;
+                if (body.ValueKind != JsonValueKind.Object || !schemas.Facets.TryGetValue((place, facet.Name), out var known)
+                    || body.TryGetProperty("_deleted", out var deleted) && deleted.ValueKind == JsonValueKind.True)
                 {
                     continue;
                 }
                 path.Push(facet.Name);
-                known.ForUrl((string?)(body["_schemaURL"] as JValue)).Check(body, path, known.Soft ? notes : violations);
+                var schemaUrl = body.TryGetProperty("_schemaURL", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString() : null;
+                known.ForUrl(schemaUrl).Check(body, path, known.Soft ? notes : violations);
                 path.Pop();
             }
         }
-        var at = new SchemaPath(prefix);
-        at.Push("run");
-        at.Push("facets");
-        CheckFacets(root["run"]?["facets"], "run", at);
-        at = new SchemaPath(prefix);
-        at.Push("job");
-        at.Push("facets");
-        CheckFacets(root["job"]?["facets"], "job", at);
-        at = new SchemaPath(prefix);
-        at.Push("dataset");
-        at.Push("facets");
-        CheckFacets(root["dataset"]?["facets"], "dataset", at);
+        SchemaPath At(params object[] segments)
+        {
+            var path = new SchemaPath(prefix);
+            foreach (var segment in segments)
+            {
+                if (segment is int index)
+                {
+                    path.Push(index);
+                }
+                else
+                {
+                    path.Push((string)segment);
+                }
+            }
+            return path;
+        }
+        if (hasRun)
+        {
+            CheckFacets(run, "facets", "run", At("run", "facets"));
+        }
+        if (hasJob)
+        {
+            CheckFacets(job, "facets", "job", At("job", "facets"));
+        }
+        if (hasDataset)
+        {
+            CheckFacets(dataset, "facets", "dataset", At("dataset", "facets"));
+        }
         foreach (var side in new[] { "inputs", "outputs" })
         {
-            if (root[side] is JArray datasets)
+            if (root.TryGetProperty(side, out var datasets) && datasets.ValueKind == JsonValueKind.Array)
             {
-                for (var i = 0; i < datasets.Count; i++)
+                var i = 0;
+                foreach (var one in datasets.EnumerateArray())
                 {
-                    at = new SchemaPath(prefix);
-                    at.Push(side);
-                    at.Push(i);
-                    at.Push("facets");
-                    CheckFacets(datasets[i]["facets"], "dataset", at);
-                    at.Pop();
-                    at.Push("inputFacets");
-                    CheckFacets(datasets[i]["inputFacets"], side == "inputs" ? "input" : "output", at);
+                    CheckFacets(one, "facets", "dataset", At(side, i, "facets"));
+                    CheckFacets(one, "inputFacets", side == "inputs" ? "input" : "output", At(side, i, "inputFacets"));
+                    i++;
                 }
             }
         }
@@ -201,8 +219,8 @@ public static partial class OpenLineageSchemas
         }
         // Without schemaURL: the newest schema with schemaURL no longer required of the event.
         var newest = Read(assembly, $"openlineage/{Newest}/OpenLineage.json");
-        var required = (JArray)newest.SelectToken("$defs.BaseEvent.required")!;
-        required.Where(r => (string?)r == "schemaURL").ToList().ForEach(r => r.Remove());
+        var required = newest["$defs"]!["BaseEvent"]!["required"]!.AsArray();
+        required.Where(r => (string?)r == "schemaURL").ToList().ForEach(r => required.Remove(r));
         set.Add(newest, Unversioned);
 
         EventSchemas EventsOf(string id)
@@ -228,11 +246,10 @@ public static partial class OpenLineageSchemas
         return new Loaded(events, EventsOf(Unversioned), facets);
     }
 
-    private static JObject Read(Assembly assembly, string name)
+    private static JsonObject Read(Assembly assembly, string name)
     {
         using var stream = assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"The OpenLineage schema '{name}' is not embedded in the library.");
-        using var reader = new StreamReader(stream);
-        return JObject.Parse(reader.ReadToEnd());
+        return JsonNode.Parse(stream)!.AsObject();
     }
 }
