@@ -147,6 +147,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             throw new InvalidParameterException($"Experiment name exceeds the maximum length of {TrackingLimits.MaxExperimentNameLength} characters.");
         }
+        NameRules.Check(name, "name");
         if (artifactLocation is not null && artifactLocation.StartsWith("runs:", StringComparison.Ordinal))
         {
             throw new InvalidParameterException($"Artifact location cannot be a runs:/ URI. Given: '{artifactLocation}'");
@@ -267,6 +268,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         {
             throw TrackingLimits.Missing("new_name");
         }
+        NameRules.Check(newName, "new_name");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await database.WriteAsync(async (connection, transaction) =>
         {
@@ -367,7 +369,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             throw new InvalidParameterException(
                 $"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='{request.RunName}', mlflow.runName='{tagged}').");
         }
-        var name = request.RunName ?? tagged ?? RunNames.Generate();
+        var name = NameRules.Check(request.RunName ?? tagged ?? RunNames.Generate(), "run_name");
         tags.RemoveAll(t => t.Key == RunNameTag);
         tags.Add(new KeyValue(RunNameTag, name));
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -421,7 +423,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             throw new InvalidParameterException($"Invalid value '{request.Status}' for parameter 'status': expected one of {string.Join(", ", RunStatus.All)}.");
         }
         // MLflow ignores an empty run_name rather than blanking the name.
-        var runName = string.IsNullOrEmpty(request.RunName) ? null : request.RunName;
+        var runName = string.IsNullOrEmpty(request.RunName) ? null : NameRules.Check(request.RunName, "run_name");
         return await database.WriteAsync(async (connection, transaction) =>
         {
             var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);

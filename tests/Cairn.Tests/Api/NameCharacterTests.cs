@@ -50,4 +50,22 @@ public sealed class NameCharacterTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Empty(model["tags"]!.AsObject());
         Assert.Empty(model["aliases"]!.AsObject());
     }
+
+    [Fact]
+    public async Task Mlflow_experiment_and_run_names_with_control_characters_are_refused()
+    {
+        await (await _client.PostJsonAsync("/api/2.0/mlflow/experiments/create", new { name = "exp\n" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+        var created = await (await _client.PostJsonAsync("/api/2.0/mlflow/experiments/create", new { name = "ctl-exp" })).ExpectAsync(200);
+        var experimentId = (string)created["experiment_id"]!;
+
+        await (await _client.PostJsonAsync("/api/2.0/mlflow/experiments/update", new { experiment_id = experimentId, new_name = "ctl\u0007" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+        await (await _client.PostJsonAsync("/api/2.0/mlflow/runs/create", new { experiment_id = experimentId, run_name = "run\r\n" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+        var run = await (await _client.PostJsonAsync("/api/2.0/mlflow/runs/create", new { experiment_id = experimentId, run_name = "fine" })).ExpectAsync(200);
+        var runId = (string)run["run"]!["info"]!["run_id"]!;
+        await (await _client.PostJsonAsync("/api/2.0/mlflow/runs/update", new { run_id = runId, run_name = "x\ty" })).MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE");
+
+        Assert.Equal(0, await app.ScalarAsync<int>("SELECT COUNT(*) FROM experiments WHERE name LIKE 'exp%' OR (name LIKE 'ctl%' AND name <> 'ctl-exp')"));
+        Assert.Equal(0, await app.ScalarAsync<int>("SELECT COUNT(*) FROM runs WHERE name LIKE 'run%'"));
+        Assert.Equal("fine", await app.ScalarAsync<string>("SELECT name FROM runs WHERE run_uuid = '" + runId + "'"));
+    }
 }
