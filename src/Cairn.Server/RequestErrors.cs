@@ -24,8 +24,7 @@ internal static partial class RequestErrors
         }
         if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType)
         {
-            var sent = context.Request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type";
-            return new CairnException(UnsupportedMediaType, 415, $"This endpoint takes a JSON body: send 'Content-Type: application/json' (got {sent}).");
+            return new CairnException(UnsupportedMediaType, 415, JsonBodyNeeded(context.Request));
         }
         if (exception.StatusCode != StatusCodes.Status400BadRequest)
         {
@@ -63,8 +62,7 @@ internal static partial class RequestErrors
         {
             StatusCodes.Status404NotFound => ("ENDPOINT_NOT_FOUND", $"No endpoint {request.Method} {request.Path}."),
             StatusCodes.Status405MethodNotAllowed => ("METHOD_NOT_ALLOWED", $"{request.Method} is not allowed on {request.Path}."),
-            StatusCodes.Status415UnsupportedMediaType => (UnsupportedMediaType,
-                $"This endpoint takes a JSON body: send 'Content-Type: application/json' (got {(request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type")})."),
+            StatusCodes.Status415UnsupportedMediaType => (UnsupportedMediaType, JsonBodyNeeded(request)),
             StatusCodes.Status400BadRequest => (ErrorCodes.InvalidParameterValue, "The request is not valid for this endpoint."),
             _ => ((string?)null, (string?)null),
         };
@@ -83,6 +81,9 @@ internal static partial class RequestErrors
         var where = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
         return new SchemaValidationException($"The request body is not valid JSON for this endpoint at {path}: {reason}{where}.", [new ErrorDetail(Pointer(path), reason)]);
     }
+
+    private static string JsonBodyNeeded(HttpRequest request) =>
+        $"This endpoint takes a JSON body: send 'Content-Type: application/json' (got {(request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type")}).";
 
     private static SchemaValidationException Body(string detail, string reason) => new(detail, [new ErrorDetail("", reason)]);
 

@@ -61,11 +61,7 @@ public sealed class LimitsOptions
         Entries(field, tags.Count);
         foreach (var (key, value) in tags)
         {
-            if (string.IsNullOrWhiteSpace(key) || key.Length > MaxTagKeyLength)
-            {
-                throw new InvalidParameterException(
-                    $"'{field}' key '{Shorten(key)}' is invalid: a key must be 1 to {MaxTagKeyLength} characters long and not blank (Cairn:Limits:{nameof(MaxTagKeyLength)}).");
-            }
+            Key(field, key);
             NameRules.Check(key, $"{field} key");
             if (value is null || value.Length > MaxTagValueLength)
             {
@@ -74,6 +70,16 @@ public sealed class LimitsOptions
             }
         }
         return tags;
+    }
+
+    /// <summary>A 400 naming <paramref name="field"/> when <paramref name="key"/>, a key of its map, is blank or longer than <see cref="MaxTagKeyLength"/>.</summary>
+    public void Key(string field, string key)
+    {
+        if (string.IsNullOrWhiteSpace(key) || key.Length > MaxTagKeyLength)
+        {
+            throw new InvalidParameterException(
+                $"'{field}' key '{Shorten(key)}' is invalid: a key must be 1 to {MaxTagKeyLength} characters long and not blank (Cairn:Limits:{nameof(MaxTagKeyLength)}).");
+        }
     }
 
     /// <summary>A 400 naming <paramref name="field"/> when a map of <paramref name="count"/> entries is over <see cref="MaxMapEntries"/>.</summary>

@@ -656,10 +656,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         _limits.Entries("metrics", metrics.Count);
         foreach (var (key, value) in metrics)
         {
-            if (string.IsNullOrWhiteSpace(key) || key.Length > _limits.MaxTagKeyLength)
-            {
-                throw new InvalidParameterException($"'metrics' key '{(key.Length <= 64 ? key : key[..64] + "…")}' is invalid: a key must be 1 to {_limits.MaxTagKeyLength} characters long and not blank.");
-            }
+            _limits.Key("metrics", key);
             if (!double.IsFinite(value))
             {
                 throw new InvalidParameterException($"'metrics.{key}' must be a finite number; got {value}.");
