@@ -85,6 +85,7 @@ public static class CairnServer
             // the client keeps reading responses that gained fields. The MLflow API has its own options and, like
             // MLflow's protobuf parsing, ignores unknown fields; OpenLineage events are parsed on their own too.
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.Converters.Add(new RequestErrors.NoNulStringConverter());
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, CairnJsonContext.Default);
         });
         // Binding failures reach CairnExceptionHandler as exceptions, so that they get problem details naming the field.

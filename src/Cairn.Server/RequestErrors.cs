@@ -82,6 +82,28 @@ internal static partial class RequestErrors
         return new SchemaValidationException($"The request body is not valid JSON for this endpoint at {path}: {reason}{where}.", [new ErrorDetail(Pointer(path), reason)]);
     }
 
+    /// <summary>
+    /// Reads request strings without NUL characters: no name, value or description needs one and PostgreSQL cannot store
+    /// one, so both backends refuse it where it is read, naming its JSON path.
+    /// </summary>
+    public sealed class NoNulStringConverter : System.Text.Json.Serialization.JsonConverter<string>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                // The serializer's own wording, which Reason turns into "expected string".
+                throw new JsonException("The JSON value could not be converted to System.String.");
+            }
+            var text = reader.GetString();
+            return text is not null && text.Contains('\0', StringComparison.Ordinal)
+                ? throw new JsonException("text cannot contain a NUL character (U+0000)")
+                : text;
+        }
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    }
+
     private static string JsonBodyNeeded(HttpRequest request) =>
         $"This endpoint takes a JSON body: send 'Content-Type: application/json' (got {(request.ContentType is { Length: > 0 } type ? $"'{type}'" : "no Content-Type")}).";
 

@@ -6,6 +6,7 @@ namespace Cairn.Server;
 /// Refuses, before routing, any request whose target as sent has a dot segment (<c>.</c> or <c>..</c>, plain or
 /// percent-encoded in any case). Kestrel removes dot segments from the path it hands on, so <c>DELETE …/tags/..</c>
 /// would otherwise be routed as a DELETE of the model itself; the raw target is the only place they are still visible.
+/// A target with an encoded NUL character is refused here too.
 /// </summary>
 internal static class RequestTargets
 {
@@ -13,6 +14,12 @@ internal static class RequestTargets
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         var path = string.IsNullOrEmpty(raw) ? (context.Request.PathBase + context.Request.Path).ToUriComponent() : PathOf(raw);
+        // A NUL character (%00) is never part of a name or a filter, and PostgreSQL cannot store it.
+        if ((raw?.Contains("%00", StringComparison.Ordinal) ?? false) || context.Request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true
+            || context.Request.QueryString.Value?.Contains("%00", StringComparison.Ordinal) == true)
+        {
+            throw new InvalidParameterException("The request target holds an encoded NUL character (%00); names, paths and query values cannot contain one.");
+        }
         if (HasDotSegment(path))
         {
             // The error's shape (MLflow's or problem details) and its instance follow the path the caller sent, not what is left of it.

@@ -88,8 +88,8 @@ public static class MlflowJson
     }
 
     /// <summary>
-    /// Refuses a string that is not valid UTF-8 (or an escaped unpaired surrogate), naming where it is: nothing later can
-    /// read it as text. MLflow's server (Flask's get_json) drops such a body; an error saying where is more use.
+    /// Refuses a string that is not valid UTF-8 (or an escaped unpaired surrogate) or holds a NUL character, naming where
+    /// it is: nothing later can read it as text, and PostgreSQL cannot store a NUL. MLflow's server (Flask's get_json) drops such a body; an error saying where is more use.
     /// </summary>
     private static void CheckStrings(ReadOnlySpan<byte> json)
     {
@@ -130,7 +130,8 @@ public static class MlflowJson
         {
             try
             {
-                return reader.GetString()!;
+                var text = reader.GetString()!;
+                return text.Contains('\0', StringComparison.Ordinal) ? throw new InvalidOperationException() : text;
             }
             catch (InvalidOperationException)
             {
@@ -140,7 +141,7 @@ public static class MlflowJson
                     where.Append(name is null ? $"[{index}]" : $".{name}");
                 }
                 var what = reader.TokenType == JsonTokenType.PropertyName ? "a field name in" : "the string at";
-                throw new InvalidParameterException($"Malformed request: {what} {where} is not valid UTF-8 text.");
+                throw new InvalidParameterException($"Malformed request: {what} {where} is not valid UTF-8 text without NUL characters.");
             }
         }
     }

@@ -167,11 +167,26 @@ public sealed class CairnDatabase : IDisposable
         {
             throw new AlreadyExistsException("A resource with the same unique key already exists.");
         }
+        catch (DbException ex) when (Dialect.IsUnstorableText(ex))
+        {
+            throw UnstorableText();
+        }
     }
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await work(connection);
+        try
+        {
+            return await work(connection);
+        }
+        catch (DbException ex) when (Dialect.IsUnstorableText(ex))
+        {
+            throw UnstorableText();
+        }
     }
+
+    // The API's edges refuse NUL where they parse text (naming the field); this covers what reaches the store another way.
+    private static InvalidParameterException UnstorableText() =>
+        new("The request holds text with a NUL character (U+0000), which Cairn does not store; remove it.");
 }

@@ -64,6 +64,12 @@ public interface ISqlDialect
     bool IsUniqueViolation(DbException exception);
 
     /// <summary>
+    /// True when the engine refused a text value it cannot hold: PostgreSQL keeps no NUL character (U+0000) in text or
+    /// jsonb; SQLite keeps any. The request that carried it gets a 400, translated once, here.
+    /// </summary>
+    bool IsUnstorableText(DbException exception);
+
+    /// <summary>
     /// Serialises appends to the audit chain within <paramref name="transaction"/>. Both engines' write
     /// transactions already hold the store-wide write lock (see <see cref="BeginWriteAsync"/>), so this is a no-op
     /// kept as the one place a finer-grained scheme would lock the chain.

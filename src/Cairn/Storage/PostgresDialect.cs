@@ -36,6 +36,9 @@ public sealed class PostgresDialect : ISqlDialect
 
     public bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    public bool IsUnstorableText(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter };
+
     public Task LockAuditChainAsync(DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>

@@ -39,6 +39,8 @@ public sealed class SqliteDialect : ISqlDialect
 
     public string SkipLocked => "";
 
+    public bool IsUnstorableText(DbException exception) => false;
+
     public bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
 

@@ -550,6 +550,11 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
     {
         caller.Require(Role.Writer, NamespacePath.Root);
         var id = TrackingLimits.RunId(runId);
+        // ModelInput.model_id is required by MLflow's proto (validate_required); the ids themselves are not looked up.
+        if (models?.Any(m => string.IsNullOrEmpty(m?.ModelId)) == true)
+        {
+            throw TrackingLimits.Missing("models.model_id");
+        }
         inputs ??= [];
         foreach (var input in inputs)
         {

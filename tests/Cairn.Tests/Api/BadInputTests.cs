@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Cairn.Tests.Mlflow;
 
 namespace Cairn.Tests.Api;
 
@@ -125,5 +126,37 @@ public sealed class BadInputTests(CairnApp app) : IClassFixture<CairnApp>
             """{"namespace":"/bad","kind":"dataset","schema":{"type":"object","properties":{"x":{"type":"string","maxLength":99999999999999999999999}}}}"""),
             400, "INVALID_PARAMETER_VALUE", "maxLength");
         Assert.NotNull(problem["errors"]);
+    }
+
+    // The route fuzz found a NUL in a dataset's namespace reaching PostgreSQL, which cannot store it (a 500 there, stored on SQLite).
+    [Fact]
+    public async Task A_nul_character_in_a_body_string_is_400_naming_the_field_on_both_backends()
+    {
+        await ExpectProblemAsync(Post("/api/v1/datasets", """{"namespace":"a\u0000b","name":"nul","schema":[],"statistics":{}}"""),
+            400, "INVALID_PARAMETER_VALUE", "$.namespace", "NUL");
+        await ExpectProblemAsync(Post("/api/v1/models", """{"namespace":"/nul","model_name":"m","description":"x\u0000"}"""),
+            400, "INVALID_PARAMETER_VALUE", "$.description", "NUL");
+        using var client = app.CreateClient();
+        using var missing = await client.GetAsync("/api/v1/models/nul.m");
+        Assert.Equal(404, (int)missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_a_map_key_or_the_query_is_400()
+    {
+        await ExpectProblemAsync(Post("/api/v1/models", """{"namespace":"/nul","model_name":"keys","tags":{"a\u0000":"v"}}"""), 400, "INVALID_PARAMETER_VALUE");
+        await ExpectProblemAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v1/models?filter=name%00x"), 400, "INVALID_PARAMETER_VALUE", "%00");
+        using var client = app.CreateClient();
+        using var missing = await client.GetAsync("/api/v1/models/nul.keys");
+        Assert.Equal(404, (int)missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_nul_character_in_an_mlflow_request_is_invalid_parameter_value_naming_where()
+    {
+        using var client = app.CreateClient();
+        using var response = await client.SendAsync(Post("/api/2.0/mlflow/experiments/create", """{"name":"nul","tags":[{"key":"k","value":"a\u0000"}]}"""));
+        var error = await response.MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "$.tags[0].value");
+        Assert.Contains("NUL", error, StringComparison.Ordinal);
     }
 }

@@ -384,6 +384,11 @@ public sealed class MlflowLoggedModelsTests(CairnApp app) : IClassFixture<CairnA
             .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'models'");
         await (await _mlflow.PostAsync("runs/outputs", new { run_id = Guid.NewGuid().ToString("N"), models = new[] { new { model_id = produced, step = 0 } } }))
             .MlflowErrorAsync(404, "RESOURCE_DOES_NOT_EXIST", "not found");
+        // ModelInput.model_id is required (the route fuzz found a model input without one reaching the database).
+        await (await _mlflow.PostAsync("runs/log-inputs", new { run_id = run, models = new[] { new { } } }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'models.model_id'");
+        await (await _mlflow.PostAsync("runs/outputs", new { run_id = run, models = new[] { new { step = 2 } } }))
+            .MlflowErrorAsync(400, "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'models.model_id'");
     }
 
     // ports test_rest_tracking.py::test_list_logged_model_artifacts and test_get_logged_model_artifact
