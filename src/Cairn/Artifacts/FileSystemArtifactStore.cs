@@ -113,9 +113,9 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = KeyOf(file.FullName);
-            if (!IsStaging(key) && key.StartsWith(prefix, StringComparison.Ordinal))
+            if (!IsStaging(key) && key.StartsWith(prefix, StringComparison.Ordinal) && LengthOf(file) is { } length)
             {
-                yield return new StoredObject(key, file.Length, file.LastWriteTimeUtc);
+                yield return new StoredObject(key, length, file.LastWriteTimeUtc);
             }
         }
     }
@@ -133,10 +133,31 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = KeyOf(entry.FullName);
-            if (!IsStaging(key + "/"))
+            if (IsStaging(key + "/"))
             {
-                yield return entry is FileInfo file ? new StoredEntry(key, false, file.Length) : new StoredEntry(key, true, null);
+                continue;
             }
+            if (entry is not FileInfo file)
+            {
+                yield return new StoredEntry(key, true, null);
+            }
+            else if (LengthOf(file) is { } length)
+            {
+                yield return new StoredEntry(key, false, length);
+            }
+        }
+    }
+
+    /// <summary>A listed file's size, or null when a concurrent delete removed it between the listing and this read.</summary>
+    private static long? LengthOf(FileInfo file)
+    {
+        try
+        {
+            return file.Length;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 
