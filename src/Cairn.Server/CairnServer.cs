@@ -6,6 +6,7 @@ using Cairn.Registry;
 using Cairn.Server.Api;
 using Cairn.Server.Mlflow;
 using Cairn.Server.OpenLineage;
+using Cairn.Server.Ui;
 using Cairn.Storage;
 using Cairn.Tracking;
 using Microsoft.Extensions.Options;
@@ -149,6 +150,7 @@ public static class CairnServer
         services.AddSingleton<Webhooks>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<CallerResolver>();
+        services.AddCairnUi();
         services.AddHostedService<MigrationService>();
         // After the migrations: it reads the outbox they create.
         services.AddHostedService<WebhookDeliveryService>();
@@ -170,6 +172,7 @@ public static class CairnServer
         app.UseStatusCodePages();
         app.UseRequestCharsetCheck();
         app.UseMiddleware<CallerMiddleware>();
+        app.UseCairnUi();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseFullNameRouteValues();
 
@@ -197,6 +200,7 @@ public static class CairnServer
         v1.MapMetadataSchemasApi();
         v1.MapTracesApi();
         app.MapMlflowApi();
+        app.MapCairnUi();
     }
 
     /// <summary>

@@ -65,6 +65,9 @@ internal sealed class CallerMiddleware(RequestDelegate next, CallerResolver reso
         await next(context);
     }
 
+    /// <summary>Sets the caller of a request resolved another way (the web UI's session).</summary>
+    public static void Set(HttpContext context, Caller caller) => context.Items[Key] = caller;
+
     public static Caller Of(HttpContext context) =>
         context.Items[Key] as Caller ?? throw new InvalidOperationException("No caller: the request did not pass CallerMiddleware.");
 }

@@ -49,10 +49,13 @@ public sealed record UpdateModelRequest(
 /// <summary>
 /// A search over models: filter language, free text, order, paging. <paramref name="Expression"/>, when given, is
 /// the filter already parsed (and perhaps rewritten) by a protocol adapter; <paramref name="Filter"/> then only binds
-/// page tokens to the search.
+/// page tokens to the search. <paramref name="Under"/> keeps models in that namespace and below it (the web UI's tree).
 /// </summary>
 public sealed record ModelQuery(
     string? Filter = null, string? Q = null, string? OrderBy = null, int? MaxResults = null, string? PageToken = null,
-    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn, Search.FilterExpression? Expression = null);
+    Search.FilterGrammar Grammar = Search.FilterGrammar.Cairn, Search.FilterExpression? Expression = null, string? Under = null);
+
+/// <summary>A namespace that holds models, with how many it holds directly.</summary>
+public sealed record NamespaceCount(string Namespace, int Models);
 
 public sealed record ModelPage(IReadOnlyList<Model> Models, string? NextPageToken);

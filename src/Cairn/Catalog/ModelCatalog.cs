@@ -249,6 +249,17 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         }, cancellationToken);
     }
 
+    /// <summary>The namespaces that hold models the caller may read, with their counts, in path order (one grouped query).</summary>
+    public async Task<IReadOnlyList<NamespaceCount>> NamespacesAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        var parameters = new Dictionary<string, object?>();
+        var scope = NamespaceScope(caller, "namespace", parameters);
+        var sql = "SELECT namespace, COUNT(*) AS models FROM models" + (scope is null ? "" : " WHERE " + scope) + " GROUP BY namespace ORDER BY namespace";
+        var rows = await database.ReadAsync(c => c.QueryAsync<(string Namespace, long Models)>(
+            new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken);
+        return rows.Select(r => new NamespaceCount(r.Namespace, (int)r.Models)).ToList();
+    }
+
     public async Task<ModelPage> SearchAsync(Caller caller, ModelQuery query, CancellationToken cancellationToken)
     {
         var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
@@ -268,8 +279,14 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         {
             where.Add(scope);
         }
+        if (!string.IsNullOrEmpty(query.Under) && NamespacePath.Normalize(query.Under) is var under && under != NamespacePath.Root)
+        {
+            parameters["under"] = under;
+            parameters["underbelow"] = Paging.EscapeLike(under) + "/%";
+            where.Add("(m.namespace = @under OR m.namespace LIKE @underbelow ESCAPE '\\')");
+        }
         var orderBy = OrderByClause.ToSql(query.OrderBy, schema, mlflow ? "name ASC" : "full_name ASC");
-        var page = OffsetPage.Start(size, query.PageToken, string.Join('\n', query.Filter, query.Q, query.OrderBy, query.Grammar));
+        var page = OffsetPage.Start(size, query.PageToken, string.Join('\n', query.Filter, query.Q, query.OrderBy, query.Grammar, query.Under));
         page.AddTo(parameters);
         var sql = SelectModels
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
