@@ -105,9 +105,6 @@ public sealed class UiBrowser : IAsyncLifetime
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
-        // Loopback pages answer in milliseconds; a step that waits longer has failed, and should say so quickly.
-        context.SetDefaultTimeout(15_000);
-        context.SetDefaultNavigationTimeout(15_000);
         return await UiPage.OpenAsync(context, new Uri(baseUrl));
     }
 

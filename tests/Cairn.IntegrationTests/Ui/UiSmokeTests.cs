@@ -18,9 +18,10 @@ public sealed class UiSmokeTests(UiBrowser browser, UiServerFixture fixture, ITe
         await using var ui = await browser.OpenAsync(fixture.Server.Url);
         var clock = Stopwatch.StartNew();
 
-        var response = await ui.Page.GotoAsync("/docs");
-        // Scalar builds the reference in the page's script: the operations appear once it has run.
-        await ui.Page.GetByText("/api/v1/models").First.WaitForAsync();
+        // Scalar builds the reference in the page's script (4.9 MB) from /openapi/v1.json, generated on request: on a
+        // busy 2-core machine that takes many seconds, more than the UI's own pages should ever need.
+        var response = await ui.Page.GotoAsync("/docs", new PageGotoOptions { Timeout = 90_000 });
+        await ui.Page.GetByText("/api/v1/models").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
         var rendered = clock.Elapsed;
         // The reference is some 14,000 pixels tall; its first screen shows that it rendered.
         var path = await browser.Screenshot(ui.Page, "api-reference", fullPage: false);
