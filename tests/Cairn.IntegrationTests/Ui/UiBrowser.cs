@@ -44,9 +44,12 @@ public sealed class UiBrowser : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
-    /// <summary>Where <see cref="Screenshot"/> writes: CAIRN_SCREENSHOTS, or tests/Cairn.IntegrationTests/TestResults/screenshots.</summary>
+    /// <summary>
+    /// Where <see cref="Screenshot"/> writes: CAIRN_SCREENSHOTS (a relative path is taken from the repository's root, as
+    /// scripts/test does), or tests/Cairn.IntegrationTests/TestResults/screenshots, which git ignores.
+    /// </summary>
     public string ScreenshotsFolder { get; } = Environment.GetEnvironmentVariable("CAIRN_SCREENSHOTS") is { Length: > 0 } folder
-        ? Path.GetFullPath(folder)
+        ? Path.GetFullPath(folder, Repository.Root)
         : Path.Combine(Repository.Root, "tests", "Cairn.IntegrationTests", "TestResults", "screenshots");
 
     /// <summary>How long starting Playwright's driver and Chromium took.</summary>
