@@ -177,7 +177,8 @@ public static class CairnServer
         app.UseFullNameRouteValues();
 
         app.MapOpenApi();
-        app.MapScalarApiReference("/docs");
+        // No fonts from Scalar's CDN: the reference works offline and tells no third party who reads it.
+        app.MapScalarApiReference("/docs", o => o.DisableDefaultFonts());
         app.MapHealthApi();
         var v1 = app.MapGroup("/api/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -31,15 +31,14 @@ public sealed class UiSmokeTests(UiBrowser browser, UiServerFixture fixture, ITe
         Assert.True(new FileInfo(path).Length > 10_000, path);
         Assert.Empty(ui.ConsoleErrors);
         Assert.Empty(ui.FailedRequests);
-        // Scalar's page asks fonts.scalar.com for its fonts (refused here, as on a machine without internet access)
-        // and falls back to the system's; nothing else leaves the server.
-        Assert.All(ui.ForeignRequests, request => Assert.Contains("://fonts.scalar.com/", request, StringComparison.Ordinal));
+        // Scalar's own fonts are turned off (they come from its CDN): nothing leaves the server.
+        Assert.Empty(ui.ForeignRequests);
         output.WriteLine($"{fixture.Server.Backend}: browser launch {browser.LaunchTime.TotalMilliseconds:F0} ms; " +
             $"/docs rendered {rendered.TotalMilliseconds:F0} ms, captured {(clock.Elapsed - rendered).TotalMilliseconds:F0} ms: {path}");
     }
 
     [Fact]
-    public async Task The_root_answers_without_a_server_error()
+    public async Task The_root_is_the_web_uis_models_page_with_its_own_styles_and_nothing_from_elsewhere()
     {
         await using var ui = await browser.OpenAsync(fixture.Server.Url);
         var clock = Stopwatch.StartNew();
@@ -48,8 +47,12 @@ public sealed class UiSmokeTests(UiBrowser browser, UiServerFixture fixture, ITe
         var loaded = clock.Elapsed;
         await browser.Screenshot(ui.Page, "root");
 
-        // Today `/` is a 404; the web UI will serve it (issue 15), and this becomes a check of its home page.
-        Assert.True(response!.Status < 500, $"GET / answered {response.Status}:\n{fixture.Server.Log}");
+        Assert.True(response!.Status == 200, $"GET / answered {response.Status}:\n{fixture.Server.Log}");
+        Assert.Equal("Models · Cairn", await ui.Page.TitleAsync());
+        // The stylesheet applied: the top bar is a flex row.
+        Assert.Equal("flex", await ui.Page.EvalOnSelectorAsync<string>(".topbar", "e => getComputedStyle(e).display"));
+        ui.AssertNoConsoleErrors();
+        Assert.Empty(ui.ForeignRequests);
         output.WriteLine($"{fixture.Server.Backend}: / loaded {loaded.TotalMilliseconds:F0} ms, captured {(clock.Elapsed - loaded).TotalMilliseconds:F0} ms");
     }
 
@@ -62,6 +65,14 @@ public sealed class UiSmokeTests(UiBrowser browser, UiServerFixture fixture, ITe
 
         Assert.True(await ui.Page.EvaluateAsync<bool>("matchMedia('(prefers-color-scheme: dark)').matches"));
         Assert.Equal(1440, ui.Page.ViewportSize!.Width);
+        // The dark palette: the page's background is the dark one (#0f1419).
+        Assert.Equal("rgb(15, 20, 25)", await ui.Page.EvalOnSelectorAsync<string>("body", "e => getComputedStyle(e).backgroundColor"));
+
+        // The toggle switches to light and the choice is kept for the next page.
+        await ui.Page.ClickAsync("[data-theme-toggle]");
+        await ui.Page.GotoAsync("/");
+        Assert.Equal("rgb(247, 248, 250)", await ui.Page.EvalOnSelectorAsync<string>("body", "e => getComputedStyle(e).backgroundColor"));
+        await browser.Screenshot(ui.Page, "root-after-theme-toggle", fullPage: false);
     }
 }
 
