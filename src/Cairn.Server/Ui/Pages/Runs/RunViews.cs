@@ -162,16 +162,17 @@ public static class RunViews
     public static string Quote(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>
-    /// Answers the page with 404 and its own "not found" state: the status code pages middleware (which would replace a
-    /// body-less 404 with its own) is told to stand aside for this response.
+    /// Answers the page with 404 and its own "not found" state. The status is set as the response starts: a Razor
+    /// component endpoint that changes the status while rendering, under the status code pages middleware, writes no
+    /// body at all (it leaves the response to a re-execution that this server does not configure).
     /// </summary>
     public static void NotFound(Microsoft.AspNetCore.Http.HttpContext context)
     {
-        if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+        context.Response.OnStarting(() =>
         {
-            pages.Enabled = false;
-        }
-        context.Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
+            context.Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
     }
 
     /// <summary>The TRACKING URI a Python user sets to log into this server.</summary>
