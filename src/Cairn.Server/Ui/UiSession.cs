@@ -55,6 +55,7 @@ public static class UiSession
         app.MapGet("/ui/assets/{name}", (HttpContext context, string name, UiAssets assets) => assets.Serve(context, name)).ExcludeFromDescription();
         app.MapPost("/signin", SignInAsync).WithMetadata(new UiEndpointAttribute()).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", (Delegate)SignOutAsync).WithMetadata(new UiEndpointAttribute()).ExcludeFromDescription();
+        Pages.Runs.RunArtifactFiles.MapRunArtifactFiles(app);
         app.MapRazorComponents<App>();
     }
 

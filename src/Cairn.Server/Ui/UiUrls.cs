@@ -31,6 +31,24 @@ public static class UiUrls
 
     public static string Audit() => "/audit";
 
+    /// <summary>The experiments list, searched by name.</summary>
+    public static string ExperimentList(string? q = null, string? page = null) => With("/experiments", ("q", q), ("page", page));
+
+    /// <summary>An experiment's runs table: its filter, order, chosen columns (comma-separated) and page token.</summary>
+    public static string Runs(string experimentId, string? filter = null, string? order = null, string? cols = null, string? page = null) =>
+        With(Experiment(experimentId), ("filter", filter), ("order", order), ("cols", cols), ("page", page));
+
+    /// <summary>A run's page: the x axis of its charts ("step" or "time") and the artifact shown.</summary>
+    public static string RunView(string runId, string? x = null, string? artifact = null) =>
+        With(Run(runId), ("x", x), ("artifact", artifact)) + (artifact is null ? "" : "#artifacts");
+
+    /// <summary>A run's artifact file, downloaded through the UI's session.</summary>
+    public static string RunFile(string runId, string path) => With($"{Run(runId)}/artifacts/file", ("path", path));
+
+    /// <summary>Runs side by side: the metric whose curves are overlaid and the scatter's two axes.</summary>
+    public static string CompareRuns(IEnumerable<string> runIds, string? metric = null, string? x = null, string? y = null) =>
+        With(QueryHelpers.AddQueryString("/runs/compare", runIds.Select(r => KeyValuePair.Create("r", (string?)r))), ("metric", metric), ("x", x), ("y", y));
+
     /// <summary>A filter that finds models with a tag (the filter language's quoting).</summary>
     public static string TagFilter(string key, string value) =>
         $"tags.{(IsPlainKey(key) ? key : Quote(key, '`'))} = {Quote(value, '\'')}";
