@@ -77,7 +77,7 @@ public static class LineageLayout
         {
             // MSAGL layers top to bottom; a quarter turn makes the layers columns, sources on the left.
             Transformation = PlaneTransformation.Rotation(Math.PI / 2),
-            LayerSeparation = 70,
+            LayerSeparation = 60,
             NodeSeparation = 14,
             EdgeRoutingSettings = { EdgeRoutingMode = EdgeRoutingMode.SugiyamaSplines },
         };
