@@ -29,6 +29,19 @@ public static class UiUrls
 
     public static string Datasets() => "/datasets";
 
+    /// <summary>The lineage explorer around <paramref name="node"/>; both directions (the default) is left out.</summary>
+    public static string LineageExplorer(string? node = null, int? depth = null, string? dir = null, string? q = null, string? page = null) =>
+        With("/lineage", ("node", node), ("depth", depth?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("dir", dir is null or "both" ? null : dir), ("q", q), ("page", page));
+
+    public static string LineagePath(string? from = null, string? to = null) => With("/lineage/path", ("from", from), ("to", to));
+
+    public static string DatasetList(string? q = null, string? page = null) => With("/datasets", ("q", q), ("page", page));
+
+    /// <summary>A dataset's page; namespaces and names hold slashes and colons, so both are query values.</summary>
+    public static string Dataset(string @namespace, string name, string? versionsPage = null) =>
+        With("/datasets/view", ("ns", @namespace), ("name", name), ("versions", versionsPage));
+
     public static string Audit() => "/audit";
 
     /// <summary>The experiments list, searched by name.</summary>

@@ -27,6 +27,15 @@ public sealed record LineageGraphResult(string Node, string Direction, int Depth
 /// <summary>A shortest chain of edges from one node to another, following the edges' direction.</summary>
 public sealed record LineagePath(string From, string To, IReadOnlyList<string> Nodes, IReadOnlyList<LineageEdge> Edges);
 
+/// <summary>
+/// Every shortest chain of edges from <see cref="From"/> to <see cref="To"/>, as the nodes and edges that lie on one:
+/// each chain is <see cref="Length"/> edges long; <see cref="Paths"/> counts them.
+/// </summary>
+public sealed record LineagePaths(string From, string To, int Length, long Paths, IReadOnlyList<LineageNode> Nodes, IReadOnlyList<LineageEdge> Edges);
+
+/// <summary>A page of nodes found by their name, namespace or id.</summary>
+public sealed record LineageNodePage(IReadOnlyList<LineageNode> Nodes, string? NextPageToken);
+
 public sealed record CreateEdgeRequest(string? Source, string? Target, string? Kind = null);
 
 /// <summary>
@@ -386,6 +395,132 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
             path.Reverse();
             return new LineagePath(start, end, [start, .. path.Select(e => e.Target)], path);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every shortest path from <paramref name="from"/> to <paramref name="to"/> along the edges, found breadth-first one
+    /// level per query (the level's nodes sent as one parameter) and kept as the edges that reach each node at its least
+    /// distance, at most <see cref="MaxDepth"/> edges long. 404 when either node does not exist or no path leads there.
+    /// </summary>
+    public async Task<LineagePaths> ShortestPathsAsync(Caller caller, string? from, string? to, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var startNode = NodeIds.Parse(from);
+        var endNode = NodeIds.Parse(to);
+        return await database.ReadAsync(async connection =>
+        {
+            var start = (await ResolveAliasAsync(connection, startNode, cancellationToken)).Id;
+            var end = (await ResolveAliasAsync(connection, endNode, cancellationToken)).Id;
+            foreach (var id in new[] { start, end })
+            {
+                if (!await NodeExistsAsync(connection, null, id, cancellationToken))
+                {
+                    throw new NotFoundException($"Lineage node '{id}' does not exist.");
+                }
+            }
+            // The edges that first reach each node, all of them when several reach it at the same distance.
+            var reachedBy = new Dictionary<string, List<LineageEdge>>(StringComparer.Ordinal) { [start] = [] };
+            var frontier = new List<string> { start };
+            for (var level = 0; level < MaxDepth && frontier.Count > 0 && !reachedBy.ContainsKey(end); level++)
+            {
+                var (set, ids) = IdSet(frontier);
+                var edges = await connection.QueryAsync<LineageEdge>(new CommandDefinition(
+                    $"SELECT source, target, kind FROM lineage_edges WHERE source IN {set} ORDER BY source, target, kind", new { ids }, cancellationToken: cancellationToken));
+                var next = new Dictionary<string, List<LineageEdge>>(StringComparer.Ordinal);
+                foreach (var edge in edges.Where(e => !reachedBy.ContainsKey(e.Target)))
+                {
+                    if (!next.TryGetValue(edge.Target, out var list))
+                    {
+                        next[edge.Target] = list = [];
+                    }
+                    // Two kinds of edge between the same pair are one step.
+                    if (!list.Exists(e => e.Source == edge.Source))
+                    {
+                        list.Add(edge);
+                    }
+                }
+                foreach (var (node, list) in next)
+                {
+                    reachedBy[node] = list;
+                }
+                frontier = [.. next.Keys];
+                if (reachedBy.Count > MaxNodes * 10)
+                {
+                    break;
+                }
+            }
+            if (!reachedBy.ContainsKey(end))
+            {
+                throw new NotFoundException($"No lineage path leads from '{start}' to '{end}' within {MaxDepth} edges.");
+            }
+            // Back from the end: the edges on some shortest path, and how many paths run through each node.
+            var onPath = new List<LineageEdge>();
+            var visited = new HashSet<string>(StringComparer.Ordinal) { end };
+            var queue = new Queue<string>([end]);
+            while (queue.Count > 0)
+            {
+                foreach (var edge in reachedBy[queue.Dequeue()])
+                {
+                    onPath.Add(edge);
+                    if (visited.Add(edge.Source))
+                    {
+                        queue.Enqueue(edge.Source);
+                    }
+                }
+            }
+            var count = new Dictionary<string, long>(StringComparer.Ordinal) { [start] = 1 };
+            long Count(string node)
+            {
+                if (!count.TryGetValue(node, out var n))
+                {
+                    n = 0;
+                    foreach (var edge in reachedBy[node])
+                    {
+                        n = Math.Min(long.MaxValue / 2, n + Count(edge.Source));
+                    }
+                    count[node] = n;
+                }
+                return n;
+            }
+            var (nodeSet, nodeIds) = IdSet(visited);
+            var nodes = (await connection.QueryAsync<LineageNode>(new CommandDefinition(
+                $"SELECT id, kind, namespace, name FROM lineage_nodes WHERE id IN {nodeSet} ORDER BY id", new { ids = nodeIds }, cancellationToken: cancellationToken))).ToList();
+            var length = 0;
+            for (var at = end; reachedBy[at] is [var first, ..]; at = first.Source)
+            {
+                length++;
+            }
+            return new LineagePaths(start, end, length, Count(end), nodes,
+                onPath.OrderBy(e => e.Source, StringComparer.Ordinal).ThenBy(e => e.Target, StringComparer.Ordinal).ToList());
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Nodes whose name, namespace or id holds <paramref name="q"/> (any case), of one <paramref name="kind"/> when given,
+    /// datasets and jobs first, then by name; paged.
+    /// </summary>
+    public async Task<LineageNodePage> SearchNodesAsync(Caller caller, string? q, string? kind, int? maxResults, string? pageToken, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var size = Paging.PageSize(maxResults, 50, 500);
+        var parameters = new Dictionary<string, object?>();
+        var where = new List<string>();
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            where.Add(Paging.FreeText(q, database.Dialect, parameters, "name", "namespace", "id"));
+        }
+        if (!string.IsNullOrWhiteSpace(kind))
+        {
+            where.Add("kind = @kind");
+            parameters["kind"] = kind;
+        }
+        var page = OffsetPage.Start(size, pageToken, string.Join('\n', "nodes", q, kind));
+        page.AddTo(parameters);
+        var sql = "SELECT id, kind, namespace, name FROM lineage_nodes" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY CASE kind WHEN 'dataset' THEN 0 WHEN 'job' THEN 1 WHEN 'model' THEN 2 ELSE 3 END, name, id" + OffsetPage.Sql;
+        var (rows, next) = page.Cut(await database.ReadAsync(
+            c => c.QueryAsync<LineageNode>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken));
+        return new LineageNodePage(rows, next);
     }
 
     /// <summary>

@@ -165,6 +165,8 @@ public sealed record MetadataQuery(string? Filter = null, string? Q = null, stri
 
 public sealed record DatasetPage(IReadOnlyList<Dataset> Datasets, string? NextPageToken);
 
+public sealed record DatasetVersionPage(IReadOnlyList<DatasetVersion> Versions, string? NextPageToken);
+
 public sealed record FeaturePage(IReadOnlyList<Feature> Features, string? NextPageToken);
 
 public sealed record ExecutionPage(IReadOnlyList<Execution> Executions, string? NextPageToken);

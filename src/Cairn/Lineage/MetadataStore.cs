@@ -390,6 +390,37 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         return rows.Select(r => new DatasetVersion(r.Version, r.Location, ReadSchema(r.Schema), ReadStatistics(r.Statistics), r.RunId, r.CreatedAt, r.CreatedBy, ReadProperties(r.Facets ?? "{}"))).ToList();
     }
 
+    /// <summary>
+    /// One page of the versions the dataset was written at, newest first: what a page that shows a dataset's history
+    /// reads, rather than every version at once.
+    /// </summary>
+    public async Task<DatasetVersionPage> DatasetVersionsPageAsync(Caller caller, string? @namespace, string? name, int? maxResults, string? pageToken, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var id = DatasetId(@namespace, name);
+        var page = OffsetPage.Start(Paging.PageSize(maxResults, DefaultPageSize, MaxPageSize), pageToken, "dataset-versions\n" + id);
+        var parameters = new DynamicParameters(new { id });
+        page.AddTo(parameters);
+        var (rows, next) = page.Cut(await database.ReadAsync(async connection =>
+        {
+            var rows = (await connection.QueryAsync<DatasetVersionRow>(new CommandDefinition(
+                """
+                SELECT version, location, schema, statistics, facets, run_id, created_at, created_by FROM dataset_versions
+                WHERE dataset_id = COALESCE((SELECT dataset_id FROM dataset_aliases WHERE id = @id), @id)
+                ORDER BY created_at DESC, version DESC
+                """ + OffsetPage.Sql, parameters, cancellationToken: cancellationToken))).AsList();
+            if (rows.Count == 0 && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM datasets WHERE id = COALESCE((SELECT dataset_id FROM dataset_aliases WHERE id = @id), @id)", new { id }, cancellationToken: cancellationToken)) == 0)
+            {
+                throw Missing("Dataset", Secrets.MaskUri(id));
+            }
+            return rows;
+        }, cancellationToken));
+        return new DatasetVersionPage(
+            rows.Select(r => new DatasetVersion(r.Version, r.Location, ReadSchema(r.Schema), ReadStatistics(r.Statistics), r.RunId, r.CreatedAt, r.CreatedBy, ReadProperties(r.Facets ?? "{}"))).ToList(),
+            next);
+    }
+
     public async Task<DatasetPage> SearchDatasetsAsync(Caller caller, MetadataQuery query, CancellationToken cancellationToken)
     {
         var (rows, next) = await SearchAsync<DatasetRow>(caller, query, DatasetSchema, SelectDatasets, ["d.namespace", "d.name", "d.description"], "namespace ASC, name ASC", cancellationToken);

@@ -19,3 +19,14 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 })();
+
+// Lineage explorer: the graph is often wider than the page, so its canvas scrolls to bring the centred node into view.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".lineage-canvas").forEach(function (canvas) {
+    var node = canvas.querySelector(".node.current");
+    if (!node) { return; }
+    var box = node.getBoundingClientRect(), view = canvas.getBoundingClientRect();
+    canvas.scrollLeft += box.left - view.left - (view.width - box.width) / 2;
+    canvas.scrollTop += box.top - view.top - (view.height - box.height) / 2;
+  });
+});

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
 
@@ -5,7 +6,7 @@ namespace Cairn.Server.Ui.Graphics;
 
 /// <summary>
 /// An SVG <c>&lt;text&gt;</c> element. Razor reserves <c>&lt;text&gt;</c> for itself and refuses attributes on it,
-/// so charts write their labels with this component; the content is encoded like any text.
+/// so charts write their labels with this component (or <see cref="Of"/> from code); the content is encoded like any text.
 /// </summary>
 public sealed class SvgText : ComponentBase
 {
@@ -16,15 +17,23 @@ public sealed class SvgText : ComponentBase
     [Parameter] public string? Transform { get; set; }
     [Parameter] public string? Text { get; set; }
 
-    protected override void BuildRenderTree(RenderTreeBuilder builder)
+    protected override void BuildRenderTree(RenderTreeBuilder builder) => Write(builder, Class, X, Y, Anchor, Transform, Text);
+
+    /// <summary>The same element as a fragment, at a position in user units.</summary>
+    public static RenderFragment Of(string? cssClass, double x, double y, string content, string? anchor = null) =>
+        builder => Write(builder, cssClass, N(x), N(y), anchor, null, content);
+
+    private static void Write(RenderTreeBuilder builder, string? cssClass, string? x, string? y, string? anchor, string? transform, string? content)
     {
         builder.OpenElement(0, "text");
-        builder.AddAttribute(1, "class", Class);
-        builder.AddAttribute(2, "x", X);
-        builder.AddAttribute(3, "y", Y);
-        builder.AddAttribute(4, "text-anchor", Anchor);
-        builder.AddAttribute(5, "transform", Transform);
-        builder.AddContent(6, Text);
+        builder.AddAttribute(1, "class", cssClass);
+        builder.AddAttribute(2, "x", x);
+        builder.AddAttribute(3, "y", y);
+        builder.AddAttribute(4, "text-anchor", anchor);
+        builder.AddAttribute(5, "transform", transform);
+        builder.AddContent(6, content);
         builder.CloseElement();
     }
+
+    private static string N(double value) => Math.Round(value, 1).ToString("0.#", CultureInfo.InvariantCulture);
 }
