@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Cairn.Governance;
+using Cairn.Server.Ui.Pages.Models;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -55,6 +56,7 @@ public static class UiSession
         app.MapGet("/ui/assets/{name}", (HttpContext context, string name, UiAssets assets) => assets.Serve(context, name)).ExcludeFromDescription();
         app.MapPost("/signin", SignInAsync).WithMetadata(new UiEndpointAttribute()).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", (Delegate)SignOutAsync).WithMetadata(new UiEndpointAttribute()).ExcludeFromDescription();
+        app.MapVersionFileDownloads();
         app.MapRazorComponents<App>();
     }
 
