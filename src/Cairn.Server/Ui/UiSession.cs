@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Cairn.Governance;
+using Cairn.Server.Ui.Pages.Models;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -56,6 +57,7 @@ public static class UiSession
         app.MapPost("/signin", SignInAsync).WithMetadata(new UiEndpointAttribute()).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", (Delegate)SignOutAsync).WithMetadata(new UiEndpointAttribute()).ExcludeFromDescription();
         Pages.Runs.RunArtifactFiles.MapRunArtifactFiles(app);
+        app.MapVersionFileDownloads();
         app.MapRazorComponents<App>();
     }
 

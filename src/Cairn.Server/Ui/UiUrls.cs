@@ -18,6 +18,14 @@ public static class UiUrls
     public static string Compare(string fullName, IEnumerable<int> versions) =>
         QueryHelpers.AddQueryString($"{Model(fullName)}/compare", versions.Select(v => KeyValuePair.Create("v", (string?)v.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
+    /// <summary>A version's file, downloaded with the UI session (each path segment escaped).</summary>
+    public static string VersionFile(string fullName, int version, string path) =>
+        $"{Version(fullName, version)}/files/{string.Join('/', path.Split('/').Select(Segment))}";
+
+    /// <summary>Versions side by side; <paramref name="onlyDifferences"/> hides the rows where they agree.</summary>
+    public static string Compare(string fullName, IEnumerable<int> versions, bool onlyDifferences) =>
+        onlyDifferences ? Compare(fullName, versions) + "&only=diff" : Compare(fullName, versions);
+
     public static string Experiments() => "/experiments";
 
     public static string Experiment(string id) => $"/experiments/{Segment(id)}";

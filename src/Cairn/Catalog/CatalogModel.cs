@@ -10,7 +10,10 @@ public sealed record InferenceSchema(string? Description, JsonNode? Schema);
 
 public sealed record InferenceSpec(InferenceSchema? Input, InferenceSchema? Output);
 
-/// <summary>A model's catalog entry, as returned.</summary>
+/// <summary>
+/// A model's catalog entry, as returned. <see cref="Stage"/> is the most advanced stage any of its versions is in
+/// (Production, then Staging, then None; Archived only when every version is archived), null without versions.
+/// </summary>
 public sealed record Model(
     string FullName,
     string Namespace,
@@ -26,7 +29,8 @@ public sealed record Model(
     DateTimeOffset CreatedAt,
     string CreatedBy,
     DateTimeOffset UpdatedAt,
-    string UpdatedBy);
+    string UpdatedBy,
+    Registry.Stage? Stage = null);
 
 public sealed record CreateModelRequest(
     string? Namespace,

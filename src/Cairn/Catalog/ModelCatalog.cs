@@ -17,6 +17,16 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     // Get-by-name is the registry's hottest read (every deployment resolves its model); see ChangeStampedCache.
     private readonly ChangeStampedCache<Model> _byName = new(10_000);
 
+    // A model's newest version and the rank of its most advanced stage (Production 3, Staging 2, None 1, Archived 0):
+    // correlated to the model row, so a page probes the versions index for its own rows only; a join to versions
+    // grouped by model would aggregate every version of the store before the page is cut.
+    private const string LatestVersionSql = "(SELECT MAX(lv.version) FROM model_versions lv WHERE lv.model_id = m.id)";
+
+    private const string StageRankSql =
+        "(SELECT MAX(CASE sv.stage WHEN 'Production' THEN 3 WHEN 'Staging' THEN 2 WHEN 'None' THEN 1 ELSE 0 END) FROM model_versions sv WHERE sv.model_id = m.id)";
+
+    private static readonly Registry.Stage[] StageByRank = [Registry.Stage.Archived, Registry.Stage.None, Registry.Stage.Staging, Registry.Stage.Production];
+
     /// <summary>What model searches may filter and order by.</summary>
     public static FilterSchema Schema { get; } = new(
         "m.id",
@@ -31,6 +41,11 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
             new FilterAttribute("updated_by", "m.updated_by", FilterValueType.String),
             new FilterAttribute("created_at", "m.created_at", FilterValueType.Timestamp),
             new FilterAttribute("updated_at", "m.updated_at", FilterValueType.Timestamp),
+            // Models without versions sort first ascending on both backends (PostgreSQL would put NULL last).
+            new FilterAttribute("latest_version", LatestVersionSql, FilterValueType.Number, $"COALESCE({LatestVersionSql}, 0)"),
+            new FilterAttribute(
+                "stage", $"CASE {StageRankSql} WHEN 3 THEN 'Production' WHEN 2 THEN 'Staging' WHEN 1 THEN 'None' WHEN 0 THEN 'Archived' END",
+                FilterValueType.String, $"COALESCE({StageRankSql}, -1)"),
         ],
         [new FilterCollection("tags", "model_tags", "model_id", "key", "value", FilterValueType.String)]);
 
@@ -64,6 +79,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         public string? Tags { get; init; }
         public string? Aliases { get; init; }
         public long? LatestVersion { get; init; }
+        public long? StageRank { get; init; }
     }
 
     private string SelectModels => $"""
@@ -71,7 +87,8 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
                m.created_at, m.created_by, m.updated_at, m.updated_by,
                (SELECT {database.Dialect.JsonObjectAggregate("t.key", "t.value")} FROM model_tags t WHERE t.model_id = m.id) AS tags,
                (SELECT {database.Dialect.JsonObjectAggregate("a.alias", "a.version")} FROM aliases a WHERE a.model_id = m.id) AS aliases,
-               (SELECT MAX(v.version) FROM model_versions v WHERE v.model_id = m.id) AS latest_version
+               {LatestVersionSql} AS latest_version,
+               {StageRankSql} AS stage_rank
         FROM models m
         """;
 
@@ -378,5 +395,6 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         Json.ToDictionary<string>(r.Tags), Json.ToDictionary<int>(r.Aliases),
         r.LatestVersion is null ? null : (int)r.LatestVersion.Value,
         DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt), r.CreatedBy,
-        DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt), r.UpdatedBy);
+        DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt), r.UpdatedBy,
+        r.StageRank is { } rank ? StageByRank[(int)rank] : null);
 }

@@ -80,6 +80,27 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The latest changes of every alias of a model, newest first, at most <paramref name="max"/> (one query, for the
+    /// web UI's model page). A model that does not exist has none.
+    /// </summary>
+    /// <param name="caller">Who asks: a reader of the model's namespace.</param>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="max">How many changes at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<IReadOnlyList<AliasChange>> ModelHistoryAsync(Caller caller, string model, int max, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
+        var rows = await database.ReadAsync(connection => connection.QueryAsync<HistoryRow>(new CommandDefinition(
+            """
+            SELECT h.alias, h.version, h.previous_version, h.changed_at, h.changed_by
+            FROM alias_history h JOIN models m ON m.id = h.model_id
+            WHERE m.full_name = @model ORDER BY h.id DESC LIMIT @max
+            """,
+            new { model, max }, cancellationToken: cancellationToken)), cancellationToken);
+        return rows.Select(ToChange).ToList();
+    }
+
     /// <summary>Points the alias back at the version it named before its latest change.</summary>
     public async Task<AliasTarget> RollbackAsync(Caller caller, string model, string alias, CancellationToken cancellationToken)
     {

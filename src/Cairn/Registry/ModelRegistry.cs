@@ -456,6 +456,28 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The latest stage transitions of every version of a model, newest first, at most <paramref name="max"/> (one
+    /// query, for the web UI's model page). A model that does not exist has none.
+    /// </summary>
+    /// <param name="caller">Who asks: a reader of the model's namespace.</param>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="max">How many transitions at most.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<IReadOnlyList<StageTransition>> ModelStageHistoryAsync(Caller caller, string model, int max, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
+        var rows = await database.ReadAsync(connection => connection.QueryAsync<TransitionRow>(new CommandDefinition(
+            """
+            SELECT v.version, t.from_stage, t.to_stage, t.comment, t.changed_at, t.changed_by
+            FROM stage_transitions t JOIN model_versions v ON v.id = t.version_id JOIN models m ON m.id = v.model_id
+            WHERE m.full_name = @model ORDER BY t.id DESC LIMIT @max
+            """, new { model, max }, cancellationToken: cancellationToken)), cancellationToken);
+        return rows.Select(r => new StageTransition(
+            (int)r.Version, Enum.Parse<Stage>(r.FromStage), Enum.Parse<Stage>(r.ToStage), r.Comment,
+            DateTimeOffset.FromUnixTimeMilliseconds(r.ChangedAt), r.ChangedBy)).ToList();
+    }
+
     /// <summary>Versions of one model (404 if the model does not exist) or, with no model, of all models.</summary>
     public async Task<VersionPage> SearchAsync(Caller caller, string? model, VersionQuery query, CancellationToken cancellationToken)
     {

@@ -23,9 +23,12 @@ public enum FilterValueType
     Timestamp,
 }
 
-/// <summary>An attribute usable in filters and order_by: its filter name, the SQL expression it maps to, its type.</summary>
+/// <summary>
+/// An attribute usable in filters and order_by: its filter name, the SQL expression it maps to, its type, and, when its
+/// values do not sort in a useful order as text (a stage), the SQL expression order_by sorts it by.
+/// </summary>
 [SuppressMessage("Naming", "CA1711", Justification = "An attribute of a searchable entity, not a .NET attribute.")]
-public sealed record FilterAttribute(string Name, string Column, FilterValueType Type);
+public sealed record FilterAttribute(string Name, string Column, FilterValueType Type, string? OrderColumn = null);
 
 /// <summary>
 /// A keyed collection such as tags: rows of <paramref name="Table"/> whose <paramref name="OwnerColumn"/> equals the

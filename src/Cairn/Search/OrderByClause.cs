@@ -30,7 +30,7 @@ public static class OrderByClause
             // The direction is written from constants: only schema text and keywords reach the SQL.
             var explicitDirection = tokens[index].IsKeyword("ASC") || tokens[index].IsKeyword("DESC");
             var direction = explicitDirection && tokens[index++].IsKeyword("DESC") ? "DESC" : "ASC";
-            terms.Add($"{attribute.Column} {direction}");
+            terms.Add($"{attribute.OrderColumn ?? attribute.Column} {direction}");
             ordersById |= attribute.Column == schema.IdColumn;
 
             var separator = tokens[index++];
