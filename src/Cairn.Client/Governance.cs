@@ -68,7 +68,8 @@ public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, string? NextPa
 /// <param name="Checked">How many entries were verified intact.</param>
 /// <param name="BrokenAt">The first entry that breaks the chain, when it is broken.</param>
 /// <param name="Reason">Why that entry breaks it.</param>
-public sealed record AuditVerification(bool Valid, long Checked, long? BrokenAt, string? Reason);
+/// <param name="HeadHash">When valid, the hash of the newest entry (the chain's head), worth noting down elsewhere.</param>
+public sealed record AuditVerification(bool Valid, long Checked, long? BrokenAt, string? Reason, string? HeadHash = null);
 
 /// <summary>The server's liveness answer.</summary>
 /// <param name="Status"><c>ok</c> when the process is up.</param>

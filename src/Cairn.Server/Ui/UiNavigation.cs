@@ -16,7 +16,7 @@ public static class UiNavigation
         new("Experiments", "/experiments"),
         new("Lineage", "/lineage"),
         new("Datasets", "/datasets"),
-        new("Audit", "/audit"),
+        new("Audit", "/audit", Role.Admin),
         new("Admin", "/admin/tokens", Role.Admin),
     ];
 }

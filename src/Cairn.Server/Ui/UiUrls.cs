@@ -70,6 +70,31 @@ public static class UiUrls
     public static string CompareRuns(IEnumerable<string> runIds, string? metric = null, string? x = null, string? y = null) =>
         With(QueryHelpers.AddQueryString("/runs/compare", runIds.Select(r => KeyValuePair.Create("r", (string?)r))), ("metric", metric), ("x", x), ("y", y));
 
+    public static string AuditLog(string? actor = null, string? action = null, string? resource = null, string? from = null, string? to = null, string? page = null) =>
+        With("/audit", ("actor", actor), ("action", action), ("resource", resource), ("from", from), ("to", to), ("page", page));
+
+    public static string AuditVerify() => "/audit/verify";
+
+    public static string AdminTokens() => "/admin/tokens";
+
+    /// <summary>
+    /// The page of what an audit entry's resource names (a model, version, run, experiment or token), or null when the
+    /// UI has no page for it. Resources are written as <c>models/{full name}/versions/{n}/…</c>, <c>runs/{id}</c> and so on.
+    /// </summary>
+    public static string? ForResource(string resource)
+    {
+        var parts = resource.Split('/');
+        return parts switch
+        {
+            ["models", var model, "versions", var v, ..] when model.Length > 0 && int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) => Version(model, version),
+            ["models", var model, ..] when model.Length > 0 => Model(model),
+            ["runs", var run, ..] when run.Length > 0 => Run(run),
+            ["experiments", var experiment, ..] when experiment.Length > 0 => Experiment(experiment),
+            ["tokens", _, ..] => AdminTokens(),
+            _ => null,
+        };
+    }
+
     /// <summary>A filter that finds models with a tag (the filter language's quoting).</summary>
     public static string TagFilter(string key, string value) =>
         $"tags.{(IsPlainKey(key) ? key : Quote(key, '`'))} = {Quote(value, '\'')}";

@@ -18,8 +18,12 @@ public sealed record AuditQuery(string? Actor, string? Action, string? Resource,
 
 public sealed record AuditPage(IReadOnlyList<AuditEntry> Entries, string? NextPageToken);
 
-/// <summary>The result of walking the chain: valid, or the first entry that breaks it and why.</summary>
-public sealed record AuditVerification(bool Valid, long Checked, long? BrokenAt, string? Reason);
+/// <summary>
+/// The result of walking the chain: valid, or the first entry that breaks it and why. When valid, <see cref="HeadHash"/>
+/// is the hash of the newest entry (entry <see cref="Checked"/>; the genesis hash for an empty log): the value to note
+/// down elsewhere, so that a later rewrite of the whole chain can be told apart from it.
+/// </summary>
+public sealed record AuditVerification(bool Valid, long Checked, long? BrokenAt, string? Reason, string? HeadHash = null);
 
 /// <summary>
 /// The hash-chained audit log. Each entry's hash covers its content and the previous entry's hash,
@@ -248,7 +252,7 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
                 return Broken(1, $"the audit log is empty, yet the store holds {held} models, versions and tokens, each of which was written with an audit entry: the log was emptied.");
             }
         }
-        return new AuditVerification(true, last, null, null);
+        return new AuditVerification(true, last, null, null, prev);
 
         AuditVerification Broken(long seq, string reason) => new(false, expectedSeq - 1, seq, reason);
     }

@@ -66,6 +66,28 @@ public sealed class AuditApiTests : IDisposable
         var result = await (await _client.GetAsync("/api/v1/audit/verify")).ExpectAsync(200);
         Assert.True((bool)result["valid"]!);
         Assert.Equal(5, (int)result["checked"]!);
+        // The head it vouches for: the newest entry's hash, to note down elsewhere.
+        var newest = (await (await _client.GetAsync("/api/v1/audit?max_results=1")).ExpectAsync(200))["entries"]![0]!;
+        Assert.Equal((string?)newest["hash"], (string?)result["head_hash"]);
+    }
+
+    [Fact]
+    public async Task An_empty_log_verifies_with_the_genesis_hash_as_its_head()
+    {
+        var result = await (await _client.GetAsync("/api/v1/audit/verify")).ExpectAsync(200);
+        Assert.True((bool)result["valid"]!);
+        Assert.Equal(0, (int)result["checked"]!);
+        Assert.Equal(new string('0', 64), (string?)result["head_hash"]);
+    }
+
+    [Fact]
+    public async Task A_broken_chain_names_no_head()
+    {
+        await SeedAsync();
+        await _app.ExecuteSqlAsync("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3");
+        var result = await (await _client.GetAsync("/api/v1/audit/verify")).ExpectAsync(200);
+        Assert.False((bool)result["valid"]!);
+        Assert.Null(result["head_hash"]);
     }
 
     [Fact]
