@@ -30,7 +30,11 @@ public static class Migrator
     }
 
     /// <summary>Applies what is missing; returns the versions applied now.</summary>
-    public static async Task<IReadOnlyList<int>> MigrateAsync(CairnDatabase database, TimeProvider clock, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<int>> MigrateAsync(CairnDatabase database, TimeProvider clock, CancellationToken cancellationToken) =>
+        MigrateAsync(database, clock, int.MaxValue, cancellationToken);
+
+    /// <summary>Applies what is missing up to version <paramref name="upTo"/>: a store as an older Cairn left it, for tests of later migrations.</summary>
+    internal static async Task<IReadOnlyList<int>> MigrateAsync(CairnDatabase database, TimeProvider clock, int upTo, CancellationToken cancellationToken)
     {
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
@@ -46,7 +50,7 @@ public static class Migrator
             connection.ExecuteAsync(new CommandDefinition(CreateLedger, transaction: transaction, cancellationToken: cancellationToken)), cancellationToken);
 
         var applied = new List<int>();
-        foreach (var migration in Available(database.Dialect))
+        foreach (var migration in Available(database.Dialect).Where(m => m.Version <= upTo))
         {
             // Checked inside the write transaction so two processes starting together apply it once.
             var ran = await database.WriteAsync(async (connection, transaction) =>
