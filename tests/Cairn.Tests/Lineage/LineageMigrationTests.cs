@@ -11,8 +11,8 @@ using Microsoft.Data.Sqlite;
 namespace Cairn.Tests.Lineage;
 
 /// <summary>
-/// Migration 0012 rebuilds the lineage tables SQLite writes per OpenLineage event (WITHOUT ROWID, no second index on
-/// executions.run_id) and drops PostgreSQL's duplicate run_id index: a store written before it answers the same after
+/// Migration 0012 rebuilds two lineage tables SQLite writes per OpenLineage event (lineage_edges WITHOUT ROWID, no
+/// second index on executions.run_id) and drops PostgreSQL's duplicate run_id index: a store written before it answers the same after
 /// it, and takes further events, on SQLite and PostgreSQL.
 /// </summary>
 public sealed class LineageMigrationTests : IAsyncLifetime

@@ -1,8 +1,9 @@
--- Fewer b-trees written per OpenLineage event (issue 13, item 6; decision 0015). A rowid table with a text or
--- composite primary key keeps every row twice: in the table, ordered by rowid, and in the key's own index. WITHOUT
--- ROWID keeps it once, ordered by the key. executions.run_id's UNIQUE index repeated the primary key (run:<run_id>).
--- Tables are rebuilt (create, copy, drop, rename) inside the migration's transaction. Only tables that no foreign key
--- names are rebuilt: dropping a parent with foreign keys on would cascade into its children.
+-- Fewer b-trees written per OpenLineage event (issue 13, item 6; decision 0015). lineage_edges, a rowid table with a
+-- composite primary key, kept every edge twice: in the table, ordered by rowid, and in the key's index; WITHOUT ROWID
+-- keeps it once, ordered by the key (its rows are small, as SQLite advises for WITHOUT ROWID). executions.run_id's
+-- UNIQUE index repeated the primary key (run:<run_id>); executions stays a rowid table, since its rows carry the run's
+-- and job's facets, often many kilobytes. Tables are rebuilt (create, copy, drop, rename) inside the migration's
+-- transaction; neither is named by a foreign key (dropping a parent with foreign keys on would cascade into its children).
 
 CREATE TABLE lineage_edges_0012 (
     source     TEXT    NOT NULL REFERENCES lineage_nodes (id) ON DELETE CASCADE,
@@ -33,27 +34,10 @@ CREATE TABLE executions_0012 (
     created_by    TEXT    NOT NULL,
     updated_at    INTEGER NOT NULL,
     updated_by    TEXT    NOT NULL
-) WITHOUT ROWID;
+);
 INSERT INTO executions_0012 (id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
 SELECT id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by FROM executions;
 DROP TABLE executions;
 ALTER TABLE executions_0012 RENAME TO executions;
 CREATE INDEX ix_executions_job ON executions (job_namespace, job_name, started_at);
 CREATE INDEX ix_executions_parent ON executions (parent_run_id);
-
-CREATE TABLE dataset_versions_0012 (
-    dataset_id TEXT    NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
-    version    TEXT    NOT NULL,
-    location   TEXT,
-    schema     TEXT,
-    statistics TEXT,
-    run_id     TEXT,
-    created_at INTEGER NOT NULL,
-    created_by TEXT    NOT NULL,
-    facets     TEXT,
-    PRIMARY KEY (dataset_id, version)
-) WITHOUT ROWID;
-INSERT INTO dataset_versions_0012 (dataset_id, version, location, schema, statistics, run_id, created_at, created_by, facets)
-SELECT dataset_id, version, location, schema, statistics, run_id, created_at, created_by, facets FROM dataset_versions;
-DROP TABLE dataset_versions;
-ALTER TABLE dataset_versions_0012 RENAME TO dataset_versions;
