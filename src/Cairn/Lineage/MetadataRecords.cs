@@ -177,8 +177,11 @@ public sealed record ExecutionPage(IReadOnlyList<Execution> Executions, string? 
 /// </summary>
 internal sealed record DatasetWrite(string Actor, PutDatasetRequest Request, string? RunId, string? Facets = null);
 
-/// <summary>One execution write of many made together; <see cref="Facets"/> are OpenLineage's run and job facets by place.</summary>
-internal sealed record ExecutionWrite(string Actor, PutExecutionRequest Request, System.Text.Json.Nodes.JsonObject? Facets);
+/// <summary>
+/// One execution write of many made together; <see cref="Facets"/> are OpenLineage's run and job facets by place, as
+/// a JSON object (<c>{"run":{…},"job":{…}}</c>).
+/// </summary>
+internal sealed record ExecutionWrite(string Actor, PutExecutionRequest Request, string? Facets);
 
 /// <summary>The input or output facets (a JSON object) of one run's read or write of one dataset; ids are node ids.</summary>
 internal sealed record RunDatasetFacets(string RunId, string DatasetId, string Direction, string Facets);

@@ -296,7 +296,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                 Schema = schema ?? known?.Schema,
                 Statistics = statistics ?? known?.Statistics,
                 Properties = properties ?? known?.Properties ?? "{}",
-                Facets = write.Facets is null ? known?.Facets ?? "{}" : PutOver(known?.Facets, write.Facets),
+                Facets = write.Facets is null ? known?.Facets ?? "{}" : FacetJson.PutOver(known?.Facets, write.Facets),
             };
             states[node.Id] = state;
             changed[node.Id] = (state, write.Actor);
@@ -613,7 +613,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                 JobName = jobName,
                 State = state,
                 Properties = properties ?? existing?.Properties ?? "{}",
-                Facets = facets is null ? existing?.Facets ?? "{}" : MergeFacets(existing?.Facets, facets),
+                Facets = facets is null ? existing?.Facets ?? "{}" : FacetJson.PutOverByPlace(existing?.Facets, facets),
                 ParentRunId = request.ParentRunId ?? existing?.ParentRunId,
                 StartedAt = existing?.StartedAt ?? request.StartedAt?.ToUnixTimeMilliseconds(),
                 EndedAt = request.EndedAt?.ToUnixTimeMilliseconds() ?? existing?.EndedAt,
@@ -760,7 +760,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         }
         // One row per (run, dataset, direction): START and COMPLETE of one run in one batch have their facets put together first.
         var rows = facets.GroupBy(f => (f.RunId, f.DatasetId, f.Direction))
-            .Select(g => new RunDatasetFacets(g.Key.RunId, g.Key.DatasetId, g.Key.Direction, g.Select(f => f.Facets).Aggregate((merged, next) => PutOver(merged, next))))
+            .Select(g => new RunDatasetFacets(g.Key.RunId, g.Key.DatasetId, g.Key.Direction, g.Select(f => f.Facets).Aggregate(FacetJson.PutOver)))
             .ToList();
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             $"""
@@ -939,36 +939,6 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         { ValueKind: JsonValueKind.Object } value => value.GetRawText(),
         { } value => throw new InvalidParameterException($"'properties' must be a JSON object; got {value.ValueKind.ToString().ToLowerInvariant()}."),
     };
-
-    /// <summary>Facets by place (run, job), each facet replaced by its latest version: OpenLineage sends facets whole.</summary>
-    private static string MergeFacets(string? existing, JsonObject facets)
-    {
-        var merged = existing is null ? new JsonObject() : JsonNode.Parse(existing)!.AsObject();
-        foreach (var (place, value) in facets)
-        {
-            if (value is not JsonObject added)
-            {
-                continue;
-            }
-            var target = merged[place] as JsonObject ?? (JsonObject)(merged[place] = new JsonObject());
-            foreach (var (name, facet) in added)
-            {
-                target[name] = facet?.DeepClone();
-            }
-        }
-        return merged.ToJsonString();
-    }
-
-    /// <summary><paramref name="added"/>'s members put over <paramref name="existing"/>'s, each replaced whole: how facets, sent whole by every event, accumulate.</summary>
-    private static string PutOver(string? existing, string added)
-    {
-        var merged = existing is null ? new JsonObject() : JsonNode.Parse(existing)!.AsObject();
-        foreach (var (name, value) in JsonNode.Parse(added)!.AsObject())
-        {
-            merged[name] = value?.DeepClone();
-        }
-        return merged.ToJsonString();
-    }
 
     internal static JsonElement ReadProperties(string json)
     {

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Storage;
@@ -325,12 +324,13 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
         var type = eventType ?? "OTHER";
         var terminal = type is "COMPLETE" or "FAIL" or "ABORT";
         var parent = Get(Get(run, "facets"), "parent");
-        var facets = new JsonObject();
+        // The run's and job's facets by place, as one JSON object of their compact texts.
+        var facets = new StringBuilder("{");
         foreach (var place in new[] { "run", "job" })
         {
             if (Get(Get(@event, place), "facets") is { ValueKind: JsonValueKind.Object } given && HasMembers(given))
             {
-                facets[place] = JsonNode.Parse(Compact(given));
+                facets.Append(facets.Length > 1 ? ",\"" : "\"").Append(place).Append("\":").Append(Compact(given));
             }
         }
         var parentRunId = Text(Get(Get(parent, "run"), "runId"));
@@ -342,7 +342,7 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             State: States.GetValueOrDefault(type),
             ParentRunId: parentRunId,
             StartedAt: type == "START" ? eventTime : null,
-            EndedAt: terminal ? eventTime : null), facets);
+            EndedAt: terminal ? eventTime : null), facets.Append('}').ToString());
         var parentJob = Get(parent, "job") is { ValueKind: JsonValueKind.Object } pj ? NodeIds.JobNode(Text(Get(pj, "namespace"))!, Text(Get(pj, "name"))!) : null;
         return new PreparedEvent(eventTime, eventType, producer, notes, job, execution, parentJob, parentRunId, inputs, outputs);
     }
