@@ -112,7 +112,7 @@ internal static class PageUrls
         api.AppendLine(c, $"runs-small POST /api/2.0/mlflow/runs/search {{\"experiment_ids\":[\"2\"],\"max_results\":50}}");
         api.AppendLine(c, $"run GET /api/2.0/mlflow/runs/get?run_id={UiStoreShape.RunUuid(historyRun)}");
         api.AppendLine(c, $"run-history GET /api/2.0/mlflow/metrics/get-history?run_id={UiStoreShape.RunUuid(historyRun)}&metric_key=loss");
-        api.AppendLine(c, $"runs-compare GET /api/2.0/mlflow/metrics/get-history-bulk?{string.Join('&', compareRuns.Select(r => "run_id=" + r))}&metric_key=loss");
+        api.AppendLine(c, $"runs-compare GET /ajax-api/2.0/mlflow/metrics/get-history-bulk?{string.Join('&', compareRuns.Select(r => "run_id=" + r))}&metric_key=loss");
         api.AppendLine(c, $"version-run GET /api/2.0/mlflow/runs/get?run_id={run}");
         api.AppendLine(c, $"lineage-dataset GET /api/v1/lineage/graph?node={e(dataset)}&depth=2");
         api.AppendLine(c, $"lineage-version GET /api/v1/lineage/graph?node={e(versionNode)}&depth=2");

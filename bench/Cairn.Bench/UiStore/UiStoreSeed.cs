@@ -405,7 +405,10 @@ internal static class UiStoreSeed
             await sink.Connection.ExecuteAsync(new CommandDefinition(
                 $"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))", cancellationToken: cancellationToken));
         }
-        await sink.Connection.ExecuteAsync(new CommandDefinition("ANALYZE", commandTimeout: 0, cancellationToken: cancellationToken));
+        await using var analyze = sink.Connection.CreateCommand();
+        analyze.CommandText = "ANALYZE";
+        analyze.CommandTimeout = 0;
+        await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<List<string>> VerifyAsync(InProcessServer server, UiStoreShape shape, CancellationToken cancellationToken)
