@@ -60,7 +60,7 @@ internal static class UiStoreSeed
             await WriteAuditAsync(sink, shape, audit, experimentLocation, cancellationToken);
             Done("audit");
             await FinishAsync(sink, postgres is not null, cancellationToken);
-            Done("indexes analysed, sequences moved on");
+            Done(postgres is null ? "written" : "sequences moved on, vacuumed and analysed");
         }
 
         // The library's own writes for the rest: dataset inputs of the runs that produced the first versions.
@@ -399,14 +399,14 @@ internal static class UiStoreSeed
             return;
         }
         // Explicit ids were copied into identity columns: move their sequences past them, so the server's own inserts
-        // get fresh ids. Then what autovacuum would do shortly after such a load anyway.
+        // get fresh ids. Then what autovacuum would do shortly after such a load anyway (statistics, visibility map).
         foreach (var table in new[] { "models", "model_versions", "alias_history", "stage_transitions", "runs", "experiments" })
         {
             await sink.Connection.ExecuteAsync(new CommandDefinition(
                 $"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))", cancellationToken: cancellationToken));
         }
         await using var analyze = sink.Connection.CreateCommand();
-        analyze.CommandText = "ANALYZE";
+        analyze.CommandText = "VACUUM (ANALYZE)";
         analyze.CommandTimeout = 0;
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
