@@ -139,7 +139,69 @@ public static class Program
                 parse.GetValue(dataId));
             return await Bench.RunAsync(settings, Console.Out, Console.Error, cancellationToken);
         });
+        root.Subcommands.Add(SeedUiCommand());
+        root.Subcommands.Add(PagesCommand());
         return await root.Parse(args).InvokeAsync();
+    }
+
+    private static Option<string> DirOption() => new("--dir") { Description = "Data directory of the store (kept; delete it when done).", Required = true };
+
+    private static Option<string?> PostgresOption() => new("--postgres")
+    {
+        Description = "The store's database on PostgreSQL, as an Npgsql connection string (an empty database of its own); default: SQLite in --dir.",
+    };
+
+    /// <summary><c>seed-ui</c>: the web UI's store at the issue's scale (issue 15, item 5).</summary>
+    private static Command SeedUiCommand()
+    {
+        var dir = DirOption();
+        var postgres = PostgresOption();
+        var models = Positive(new Option<int>("--models") { Description = "Models (1 to 5 versions each, one in 500 with 10).", DefaultValueFactory = _ => 100_000 });
+        var runs = Positive(new Option<int>("--runs") { Description = "Runs, over the experiments; the first experiment holds a tenth.", DefaultValueFactory = _ => 1_000_000 });
+        var experiments = new Option<int>("--experiments") { Description = "Experiments.", DefaultValueFactory = _ => 1_000 };
+        experiments.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 2)
+            {
+                result.AddError("--experiments must be at least 2.");
+            }
+        });
+        var command = new Command("seed-ui", "Build the web UI's store at scale (default 100,000 models and 1,000,000 runs) in --dir, then verify it through the API; writes the default URL lists of `pages` there.")
+        {
+            dir, postgres, models, runs, experiments,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var shape = new UiStore.UiStoreShape(parse.GetValue(models), parse.GetValue(runs), parse.GetValue(experiments));
+            var directory = parse.GetValue(dir)!;
+            var code = await UiStore.UiStoreSeed.RunAsync(directory, parse.GetValue(postgres), shape, Console.Error, cancellationToken);
+            UiStore.PageUrls.Write(shape, directory);
+            Console.Error.WriteLine($"seed-ui: URL lists written: {Path.Combine(directory, UiStore.PageUrls.UiFile)}, {Path.Combine(directory, UiStore.PageUrls.ApiFile)}");
+            return code;
+        });
+        return command;
+    }
+
+    /// <summary><c>pages</c>: server time per page on a seeded store (issue 15, item 5).</summary>
+    private static Command PagesCommand()
+    {
+        var dir = DirOption();
+        var postgres = PostgresOption();
+        var urls = new Option<string?>("--urls") { Description = $"The requests to time, one a line: name GET|POST /path [json body]. Default: <dir>/{UiStore.PageUrls.ApiFile} (the UI's pages: <dir>/{UiStore.PageUrls.UiFile})." };
+        var count = Positive(new Option<int>("--count", "-n") { Description = "Requests per URL, sequentially and again at --concurrency.", DefaultValueFactory = _ => 100 });
+        var rounds = Positive(new Option<int>("--repeat", "-r") { Description = "Rounds over the list; each figure is the median over them.", DefaultValueFactory = _ => 3 });
+        var concurrency = Positive(new Option<int>("--concurrency", "-c") { Description = "Workers of the concurrent pass.", DefaultValueFactory = _ => 4 });
+        var command = new Command("pages", "Time each URL of a list on a seeded store: p50/p95/p99 of the server's time (Server-Timing app;dur, else client latency on loopback).")
+        {
+            dir, postgres, urls, count, rounds, concurrency,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var directory = parse.GetValue(dir)!;
+            return await UiStore.PageTimings.RunAsync(directory, parse.GetValue(postgres), parse.GetValue(urls) ?? Path.Combine(directory, UiStore.PageUrls.ApiFile),
+                parse.GetValue(count), parse.GetValue(rounds), parse.GetValue(concurrency), Console.Out, Console.Error, cancellationToken);
+        });
+        return command;
     }
 
     private static Uri? ServerUri(string url) =>

@@ -305,9 +305,13 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         var orderBy = OrderByClause.ToSql(query.OrderBy, schema, mlflow ? "name ASC" : "full_name ASC");
         var page = OffsetPage.Start(size, query.PageToken, string.Join('\n', query.Filter, query.Q, query.OrderBy, query.Grammar, query.Under));
         page.AddTo(parameters);
+        // The page's ids first, then the page's rows with their tags, aliases and latest version: the correlated
+        // subqueries run for the page only, never for every match that a sort or an offset passes over.
         var sql = SelectModels
+            + " WHERE m.id IN (SELECT m.id FROM models m"
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + $" ORDER BY {orderBy}" + OffsetPage.Sql;
+            + $" ORDER BY {orderBy}" + OffsetPage.Sql + ")"
+            + $" ORDER BY {orderBy}";
         var rows = await database.ReadAsync(c => c.QueryAsync<ModelRow>(new CommandDefinition(sql, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken);
         var (models, next) = page.Cut(rows.Select(ToModel));
         return new ModelPage(models, next);

@@ -684,7 +684,14 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             return new RunPage([], null);
         }
         var parameters = new Dictionary<string, object?> { ["experimentIds"] = experimentIds };
-        var where = new List<string> { database.Dialect.InList("r.experiment_id", "@experimentIds"), LifecycleCondition("r", query.ViewType) };
+        // One experiment (the usual search, and the UI's runs table) as an equality: the engine then walks
+        // ix_runs_experiment_start_uuid in the default order and stops at the page; an IN list sorts every run.
+        var inExperiments = experimentIds.Count == 1 ? "r.experiment_id = @experimentId" : database.Dialect.InList("r.experiment_id", "@experimentIds");
+        if (experimentIds.Count == 1)
+        {
+            parameters["experimentId"] = experimentIds[0];
+        }
+        var where = new List<string> { inExperiments, LifecycleCondition("r", query.ViewType) };
         var indexable = new List<(string Key, string Operator, double Value)>();
         if (MlflowFilter.Parse(query.Filter) is { } filter)
         {
