@@ -77,7 +77,12 @@ internal sealed record LineagePipeline(string Suffix, string IngestRun, string T
             {
                 ["amount"] = new JsonObject
                 {
-                    ["nullCount"] = 3, ["distinctCount"] = 870, ["count"] = 1000, ["sum"] = 420000, ["min"] = 0, ["max"] = 9800,
+                    ["nullCount"] = 3,
+                    ["distinctCount"] = 870,
+                    ["count"] = 1000,
+                    ["sum"] = 420000,
+                    ["min"] = 0,
+                    ["max"] = 9800,
                     ["quantiles"] = new JsonObject { ["0.25"] = 80, ["0.5"] = 310, ["0.75"] = 700 },
                 },
             },
@@ -106,7 +111,11 @@ internal sealed record LineagePipeline(string Suffix, string IngestRun, string T
             {
                 amount = new
                 {
-                    count = 1000, nulls = 3, min = 0, max = 98000, mean = 420.2,
+                    count = 1000,
+                    nulls = 3,
+                    min = 0,
+                    max = 98000,
+                    mean = 420.2,
                     histogram = new { edges = new[] { 0, 100, 1000, 100000 }, counts = new[] { 400, 500, 97 } },
                 },
             },

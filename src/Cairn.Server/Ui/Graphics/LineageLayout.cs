@@ -83,10 +83,9 @@ public static class LineageLayout
         };
         if (nodes.Count > LargeGraph)
         {
-            // A large graph: Brandes-Köpf coordinates instead of the linear program, and fewer ordering sweeps. At 300
-            // nodes this halves the layout's time (about 100 ms of CPU, against 220 ms with the defaults), with crossings
-            // still reduced; small graphs keep the defaults, which they afford.
-            settings.BrandesThreshold = 1;
+            // A large graph: fewer sweeps to reduce crossings. At 300 nodes this cuts the layout's CPU time from about
+            // 300 ms to 130 ms with the same size; Brandes-Köpf coordinates would save 35 ms more but made the drawing
+            // three times taller. Small graphs keep the defaults, which they afford.
             settings.MaxNumberOfPassesInOrdering = 6;
         }
         LayoutHelpers.CalculateLayout(graph, settings, null);

@@ -51,6 +51,14 @@ public static class LineageViews
         };
     }
 
+    /// <summary>A node's name for headings and breadcrumbs: a model version as its model and version, a run by its short id.</summary>
+    public static string DisplayName(LineageNode node) => node.Kind switch
+    {
+        "model" when ModelVersion(node) is { } mv => $"{mv.FullName} v{mv.Version.ToString(CultureInfo.InvariantCulture)}",
+        "run" => $"run {ShortId(node.Name)}",
+        _ => node.Name,
+    };
+
     /// <summary>The first eight characters of a run id, as people quote them.</summary>
     public static string ShortId(string id) => id.Length > 8 ? id[..8] : id;
 
