@@ -80,6 +80,9 @@ public sealed partial class AdminTokensPageTests(TokenAuthApp app) : IClassFixtu
         Assert.Contains("by setup", html, StringComparison.Ordinal);
         Assert.Contains($"data-confirm=\"Revoke the token &#x27;{name}&#x27;?", html, StringComparison.Ordinal);
         Assert.Contains("href=\"/admin/tokens\"", html, StringComparison.Ordinal);
+        // The admin's own token is marked, and revoking it says that it ends this session.
+        Assert.Contains("<span class=\"badge\">you</span>", html, StringComparison.Ordinal);
+        Assert.Contains("you will be signed out", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,5 +138,32 @@ public sealed partial class AdminTokensPageTests(TokenAuthApp app) : IClassFixtu
         ]));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.DoesNotContain(await ListAsync(), t => t.Name == name);
+    }
+}
+
+/// <summary>The tokens page with <c>--auth none</c>: the local admin manages tokens (to hand out before turning auth on).</summary>
+public sealed class AdminTokensPageWithoutAuthTests(CairnApp app) : IClassFixture<CairnApp>
+{
+    [Fact]
+    public async Task The_local_admin_creates_a_token_and_sees_it_listed_without_its_secret()
+    {
+        var browser = app.Browser();
+        var name = $"ui-open-{Guid.NewGuid():N}";
+        using var created = await browser.PostFormAsync("/admin/tokens", "/admin/tokens",
+        [
+            KeyValuePair.Create("_handler", "token-create"),
+            KeyValuePair.Create("Create.Name", name),
+            KeyValuePair.Create("Create.Role", "reader"),
+            KeyValuePair.Create("Create.Namespace", "/"),
+        ]);
+        var html = await created.Content.ReadAsStringAsync();
+        var secret = System.Text.RegularExpressions.Regex.Match(html, "value=\"(?<secret>cairn_[A-Za-z0-9_-]+)\"").Groups["secret"].Value;
+        Assert.NotEmpty(secret);
+
+        var list = await browser.PageAsync("/admin/tokens");
+        Assert.Contains(name, list, StringComparison.Ordinal);
+        Assert.Contains("by tester", list, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, list, StringComparison.Ordinal);
+        Assert.DoesNotContain("<span class=\"badge\">you</span>", list, StringComparison.Ordinal);
     }
 }

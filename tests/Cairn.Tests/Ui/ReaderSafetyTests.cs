@@ -73,8 +73,8 @@ public sealed partial class ReaderSafetyTests(TokenAuthApp app) : IClassFixture<
             [KeyValuePair.Create("_handler", "token-revoke-" + victim), KeyValuePair.Create("RevokeName", victim)]);
 
         // No form is offered to a reader, so the framework refuses the post (400) before any handler runs.
-        Assert.True(create.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden, $"create answered {(int)create.StatusCode}");
-        Assert.True(revoke.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Forbidden, $"revoke answered {(int)revoke.StatusCode}");
+        Assert.Equal(HttpStatusCode.BadRequest, create.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, revoke.StatusCode);
         var tokens = await app.Services.GetRequiredService<ApiTokens>().ListAsync(Caller.Admin("test"), CancellationToken.None);
         Assert.DoesNotContain(tokens, t => t.Name == created);
         Assert.Null(Assert.Single(tokens, t => t.Name == victim).RevokedAt);
