@@ -20,8 +20,11 @@ public sealed class ModelJourneyTests(UiBrowser browser, UiServerFixture fixture
     {
         await fixture.Server.SeedAsync("/api/v1/models", new
         {
-            @namespace = "/journeys/vision", model_name = "detector", owner = "ana",
-            description = "Finds **objects** in street images.", tags = new Dictionary<string, string> { ["team"] = "street-vision" },
+            @namespace = "/journeys/vision",
+            model_name = "detector",
+            owner = "ana",
+            description = "Finds **objects** in street images.",
+            tags = new Dictionary<string, string> { ["team"] = "street-vision" },
         });
         await fixture.Server.SeedAsync("/api/v1/models", new { @namespace = "/journeys/text", model_name = "tagger", tags = new Dictionary<string, string> { ["team"] = "nlp" } });
         await VersionAsync("journeys.vision.detector", new { metrics = new { map = 0.61 } });
