@@ -31,7 +31,7 @@ public sealed record VersionComparison(IReadOnlyList<ModelVersion> Versions, IRe
             ["format"] = v.Format ?? "",
             ["created_by"] = v.CreatedBy,
             ["created_at"] = v.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-        }, ordered: false)),
+        }, ordered: false).Where(r => r.Values.Any(v => v is { Length: > 0 })).ToList()),
         new("Metrics", Rows(versions, v => v.Metrics.ToDictionary(m => m.Key, m => ModelText.Number(m.Value))), Numeric: true),
         new("Params", Rows(versions, v => v.Params)),
         new("Signature", Rows(versions, Signature)),
