@@ -26,18 +26,6 @@ public static class ModelText
         return unit == 0 ? $"{bytes} B" : size.ToString(size < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 
-    /// <summary>
-    /// Gives a page an error status (404 for an unknown model or version, 400, 403) and keeps its rendered HTML. The
-    /// status is applied as the response starts: set while rendering, a 404 makes the component endpoint write no body
-    /// (it leaves 404s to a not-found page) and the server's status code pages would answer with a problem document.
-    /// </summary>
-    public static void Status(HttpContext context, int status) =>
-        context.Response.OnStarting(() =>
-        {
-            context.Response.StatusCode = status;
-            return Task.CompletedTask;
-        });
-
     /// <summary>Namespace / model (/ version / page) crumbs; a name that does not split into a namespace leads to the models list.</summary>
     public static IReadOnlyList<Breadcrumb.Crumb> Crumbs(string fullName, params Breadcrumb.Crumb[] more)
     {

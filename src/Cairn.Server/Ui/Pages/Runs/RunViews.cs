@@ -161,20 +161,6 @@ public static class RunViews
     /// <summary>An MLflow filter string literal: single quotes, a quote doubled, a backslash escaped.</summary>
     public static string Quote(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    /// <summary>
-    /// Answers the page with 404 and its own "not found" state. The status is set as the response starts: a Razor
-    /// component endpoint that changes the status while rendering, under the status code pages middleware, writes no
-    /// body at all (it leaves the response to a re-execution that this server does not configure).
-    /// </summary>
-    public static void NotFound(Microsoft.AspNetCore.Http.HttpContext context)
-    {
-        context.Response.OnStarting(() =>
-        {
-            context.Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        });
-    }
-
     /// <summary>The TRACKING URI a Python user sets to log into this server.</summary>
     public static string TrackingUri(Microsoft.AspNetCore.Http.HttpRequest request) => $"{request.Scheme}://{request.Host}";
 }

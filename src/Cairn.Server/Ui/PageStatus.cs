@@ -1,4 +1,4 @@
-namespace Cairn.Server.Ui.Pages.Lineage;
+namespace Cairn.Server.Ui;
 
 /// <summary>
 /// The status of a page that still renders its body (a "not found" state, an error said in place). A 404 cannot be
