@@ -148,15 +148,8 @@ public static class RunViews
     /// <summary>The system tags (mlflow.*) apart from the user's, which the run page shows first.</summary>
     public static bool IsSystemTag(string key) => key.StartsWith("mlflow.", StringComparison.Ordinal);
 
-    /// <summary>A size in bytes as people read it.</summary>
-    public static string Size(long? bytes) => bytes switch
-    {
-        null => "",
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => (bytes.Value / 1024d).ToString("0.#", CultureInfo.InvariantCulture) + " KB",
-        < 1024L * 1024 * 1024 => (bytes.Value / 1048576d).ToString("0.#", CultureInfo.InvariantCulture) + " MB",
-        _ => (bytes.Value / 1073741824d).ToString("0.##", CultureInfo.InvariantCulture) + " GB",
-    };
+    /// <summary>A size as the version page writes it (one unit system across the UI); empty for a directory.</summary>
+    public static string Size(long? bytes) => bytes is { } b ? Models.ModelText.Size(b) : "";
 
     /// <summary>An MLflow filter string literal: single quotes, a quote doubled, a backslash escaped.</summary>
     public static string Quote(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
