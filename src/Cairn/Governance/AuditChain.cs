@@ -79,14 +79,24 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
         var beforeJson = before is null ? null : JsonSerializer.Serialize(before, CairnJson.Options);
         var afterJson = after is null ? null : JsonSerializer.Serialize(after, CairnJson.Options);
         var hash = ComputeHash(seq, at, actor, action, resource, beforeJson, afterJson, prev);
+        // The entry's event goes with it (same seq, same transaction): no mutation can record one without the other.
+        // Its payload is the resource's new state, or its last state when it was removed.
+        var kind = Events.EventCatalogue.Describe(action, resource);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO audit_log (seq, at, actor, action, resource, before, after, prev_hash, hash)
             VALUES (@seq, @at, @actor, @action, @resource, @beforeJson, @afterJson, @prev, @hash);
             INSERT INTO audit_head (id, seq, hash) VALUES (1, @seq, @hash)
             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;
+            INSERT INTO events (seq, at, type, actor, resource, namespace, read_role, payload)
+            VALUES (@seq, @at, @type, @actor, @resource, @ns, @readRole, @payload);
             """,
-            new { seq, at, actor, action, resource, beforeJson, afterJson, prev, hash }, transaction, cancellationToken: cancellationToken));
+            new
+            {
+                seq, at, actor, action, resource, beforeJson, afterJson, prev, hash,
+                type = kind.Type, ns = kind.Namespace, readRole = kind.ReadRole.ToString(), payload = afterJson ?? beforeJson,
+            },
+            transaction, cancellationToken: cancellationToken));
         await StampAsync(transaction, resource, seq, cancellationToken);
     }
 

@@ -18,6 +18,7 @@ public sealed class CairnDatabase : IDisposable
     private readonly string _connectionString;
     private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private TaskCompletionSource _nextCommit = NewCommitSource();
 
     static CairnDatabase() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -161,6 +162,7 @@ public sealed class CairnDatabase : IDisposable
         {
             var result = await work(connection, transaction);
             await transaction.CommitAsync(cancellationToken);
+            Interlocked.Exchange(ref _nextCommit, NewCommitSource()).TrySetResult();
             return result;
         }
         catch (DbException ex) when (Dialect.IsUniqueViolation(ex))
@@ -172,6 +174,15 @@ public sealed class CairnDatabase : IDisposable
             throw UnstorableText();
         }
     }
+
+    /// <summary>
+    /// Completes when this process next commits a write: what waits for new events (the webhook dispatcher, the
+    /// event feed's long polls) wakes at once instead of polling. Writes of other processes or replicas do not signal
+    /// here; those waiters still look again on a timer.
+    /// </summary>
+    public Task NextCommitAsync(CancellationToken cancellationToken) => Volatile.Read(ref _nextCommit).Task.WaitAsync(cancellationToken);
+
+    private static TaskCompletionSource NewCommitSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {

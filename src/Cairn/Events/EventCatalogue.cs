@@ -1,0 +1,177 @@
+using Cairn.Catalog;
+using Cairn.Governance;
+
+namespace Cairn.Events;
+
+/// <summary>What an event is called, where it belongs and who may see it.</summary>
+/// <param name="Type">The event type, <c>entity.action</c> (<c>model_version.created</c>).</param>
+/// <param name="Namespace">The namespace of the resource it is about; roles there decide who may read it.</param>
+/// <param name="ReadRole">The least role on <see cref="Namespace"/> that may see the event.</param>
+public sealed record EventKind(string Type, string Namespace, Role ReadRole);
+
+/// <summary>
+/// The catalogue of event types. Every audit entry is one event, named from its audit action: where MLflow 3 has the
+/// same event the name is MLflow's (<c>registered_model.created</c>, <c>model_version.created</c>,
+/// <c>model_version_tag.set|deleted</c>, <c>model_version_alias.created|deleted</c>), so an MLflow webhook receiver
+/// subscribes to the names it knows; every other action has its own name in the same <c>entity.action</c> form.
+/// docs/events.md lists them.
+/// </summary>
+public static class EventCatalogue
+{
+    private static readonly Dictionary<string, string> Types = new(StringComparer.Ordinal)
+    {
+        ["model.create"] = "registered_model.created",
+        ["model.update"] = "registered_model.updated",
+        ["model.rename"] = "registered_model.renamed",
+        ["model.delete"] = "registered_model.deleted",
+        ["model.tag.set"] = "registered_model_tag.set",
+        ["model.tag.delete"] = "registered_model_tag.deleted",
+        ["version.create"] = "model_version.created",
+        ["version.update"] = "model_version.updated",
+        ["version.stage"] = "model_version.stage_transitioned",
+        ["version.delete"] = "model_version.deleted",
+        ["version.tag.set"] = "model_version_tag.set",
+        ["version.tag.delete"] = "model_version_tag.deleted",
+        ["version.file.put"] = "model_version_file.written",
+        ["version.file.delete"] = "model_version_file.deleted",
+        // MLflow calls every move of an alias "created"; a rollback is a move back.
+        ["alias.set"] = "model_version_alias.created",
+        ["alias.rollback"] = "model_version_alias.created",
+        ["alias.delete"] = "model_version_alias.deleted",
+        ["token.create"] = "token.created",
+        ["token.revoke"] = "token.revoked",
+        ["webhook.create"] = "webhook.created",
+        ["webhook.update"] = "webhook.updated",
+        ["webhook.delete"] = "webhook.deleted",
+        ["experiment.create"] = "experiment.created",
+        ["experiment.rename"] = "experiment.renamed",
+        ["experiment.delete"] = "experiment.deleted",
+        ["experiment.restore"] = "experiment.restored",
+        ["experiment.tag.set"] = "experiment_tag.set",
+        ["experiment.tag.delete"] = "experiment_tag.deleted",
+        ["run.create"] = "run.created",
+        ["run.update"] = "run.updated",
+        ["run.delete"] = "run.deleted",
+        ["run.restore"] = "run.restored",
+        ["run.tag.delete"] = "run_tag.deleted",
+        ["run.log_batch"] = "run.logged",
+        ["run.log_inputs"] = "run.inputs_logged",
+        ["run.log_outputs"] = "run.outputs_logged",
+        ["run.log_model"] = "run.model_logged",
+        ["artifact.put"] = "run_artifact.written",
+        ["artifact.delete"] = "run_artifact.deleted",
+        ["logged_model.create"] = "logged_model.created",
+        ["logged_model.finalize"] = "logged_model.finalized",
+        ["logged_model.delete"] = "logged_model.deleted",
+        ["logged_model.params.log"] = "logged_model.params_logged",
+        ["logged_model.tag.set"] = "logged_model_tag.set",
+        ["logged_model.tag.delete"] = "logged_model_tag.deleted",
+        ["trace.start"] = "trace.started",
+        ["trace.end"] = "trace.ended",
+        ["trace.delete"] = "trace.deleted",
+        ["trace.link"] = "trace.linked",
+        ["trace.spans.log"] = "trace.spans_logged",
+        ["trace.tag.set"] = "trace_tag.set",
+        ["trace.tag.delete"] = "trace_tag.deleted",
+        ["dataset.create"] = "dataset.created",
+        ["dataset.update"] = "dataset.updated",
+        ["feature.create"] = "feature.created",
+        ["feature.update"] = "feature.updated",
+        ["execution.create"] = "execution.created",
+        ["execution.update"] = "execution.updated",
+        ["metadata.artifact.create"] = "metadata_artifact.created",
+        ["metadata.artifact.update"] = "metadata_artifact.updated",
+        ["metadata.context.create"] = "metadata_context.created",
+        ["metadata.context.update"] = "metadata_context.updated",
+        ["metadata.type.create"] = "metadata_type.created",
+        ["metadata.type.update"] = "metadata_type.updated",
+        ["metadata.schema.register"] = "metadata_schema.registered",
+        ["metadata.event"] = "metadata_event.recorded",
+        ["lineage.edge.add"] = "lineage_edge.added",
+        ["openlineage.event"] = "openlineage_event.received",
+        ["openlineage.batch"] = "openlineage_batch.received",
+        ["import.mlflow"] = "mlflow_import.written",
+    };
+
+    /// <summary>Every event type the catalogue names, for documentation and for checking subscriptions.</summary>
+    public static IReadOnlyCollection<string> AllTypes { get; } = [.. Types.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The event of an audit entry with <paramref name="action"/> on <paramref name="resource"/>. An action the table
+    /// does not name (a new one) still gets an event: its segments but the last become the entity, the last its action.
+    /// </summary>
+    public static EventKind Describe(string action, string resource)
+    {
+        var type = Types.TryGetValue(action, out var known) ? known : Derive(action);
+        // Tokens and webhooks carry who may do what and where events go: only the root's admins see them, as only
+        // they may list them.
+        if (resource.StartsWith("tokens/", StringComparison.Ordinal) || resource.StartsWith("webhooks/", StringComparison.Ordinal))
+        {
+            return new EventKind(type, NamespacePath.Root, Role.Admin);
+        }
+        return new EventKind(type, NamespaceOf(resource), Role.Reader);
+    }
+
+    // models/<full name>[/...]: the model's namespace; tracking, lineage and metadata are governed at the root.
+    private static string NamespaceOf(string resource)
+    {
+        const string Models = "models/";
+        if (!resource.StartsWith(Models, StringComparison.Ordinal))
+        {
+            return NamespacePath.Root;
+        }
+        var end = resource.IndexOf('/', Models.Length);
+        var fullName = end < 0 ? resource[Models.Length..] : resource[Models.Length..end];
+        try
+        {
+            return NamespacePath.Split(fullName).Namespace;
+        }
+        catch (CairnException)
+        {
+            return NamespacePath.Root;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="type"/> matches <paramref name="pattern"/>: an event type, or one with <c>*</c> standing
+    /// for any run of characters (<c>model_version.*</c>, <c>*.created</c>, <c>*</c>).
+    /// </summary>
+    public static bool Matches(string pattern, string type)
+    {
+        var star = pattern.IndexOf('*', StringComparison.Ordinal);
+        if (star < 0)
+        {
+            return string.Equals(pattern, type, StringComparison.Ordinal);
+        }
+        if (!type.StartsWith(pattern[..star], StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = pattern[(star + 1)..];
+        for (var at = star; at <= type.Length; at++)
+        {
+            if (Matches(rest, type[at..]))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Refuses a subscription pattern that matches no event type of the catalogue (a typo would wait forever).</summary>
+    public static void CheckPattern(string pattern, string field)
+    {
+        if (!AllTypes.Any(type => Matches(pattern, type)))
+        {
+            throw new InvalidParameterException(
+                $"'{field}' holds '{pattern}', which matches no event type; types are entity.action (model_version.created), "
+                + "and '*' stands for any characters (model_version.*). docs/events.md lists them.");
+        }
+    }
+
+    private static string Derive(string action)
+    {
+        var last = action.LastIndexOf('.');
+        return last < 0 ? action + ".changed" : action[..last].Replace('.', '_') + "." + action[(last + 1)..];
+    }
+}
