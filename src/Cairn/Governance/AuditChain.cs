@@ -93,8 +93,19 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
             """,
             new
             {
-                seq, at, actor, action, resource, beforeJson, afterJson, prev, hash,
-                type = kind.Type, ns = kind.Namespace, readRole = kind.ReadRole.ToString(), payload = afterJson ?? beforeJson,
+                seq,
+                at,
+                actor,
+                action,
+                resource,
+                beforeJson,
+                afterJson,
+                prev,
+                hash,
+                type = kind.Type,
+                ns = kind.Namespace,
+                readRole = kind.ReadRole.ToString(),
+                payload = afterJson ?? beforeJson,
             },
             transaction, cancellationToken: cancellationToken));
         await StampAsync(transaction, resource, seq, cancellationToken);
