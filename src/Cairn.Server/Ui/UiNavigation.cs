@@ -16,6 +16,7 @@ public static class UiNavigation
         new("Experiments", "/experiments"),
         new("Lineage", "/lineage"),
         new("Datasets", "/datasets"),
+        new("Features", "/features"),
         new("Audit", "/audit", Role.Admin),
         new("Admin", "/admin/tokens", Role.Admin),
     ];

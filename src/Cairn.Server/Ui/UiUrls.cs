@@ -46,6 +46,8 @@ public static class UiUrls
 
     public static string DatasetList(string? q = null, string? page = null) => With("/datasets", ("q", q), ("page", page));
 
+    public static string FeatureList(string? q = null, string? page = null) => With("/features", ("q", q), ("page", page));
+
     /// <summary>A dataset's page; namespaces and names hold slashes and colons, so both are query values.</summary>
     public static string Dataset(string @namespace, string name, string? versionsPage = null) =>
         With("/datasets/view", ("ns", @namespace), ("name", name), ("versions", versionsPage));
