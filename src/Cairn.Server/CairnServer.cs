@@ -93,6 +93,7 @@ public static class CairnServer
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestErrors.Complete);
         services.AddExceptionHandler<CairnExceptionHandler>();
+        services.AddOutputCache();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Cairn API";
@@ -175,8 +176,10 @@ public static class CairnServer
         app.UseCairnUi();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseFullNameRouteValues();
+        app.UseOutputCache();
 
-        app.MapOpenApi();
+        // The document describes endpoints fixed at start-up; generating it costs about a second, so it is built once.
+        app.MapOpenApi().CacheOutput(policy => policy.Expire(TimeSpan.FromDays(365)));
         // No fonts from Scalar's CDN: the reference works offline and tells no third party who reads it.
         app.MapScalarApiReference("/docs", o => o.DisableDefaultFonts());
         app.MapHealthApi();

@@ -166,6 +166,11 @@ public sealed class ModelsApiTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Contains("/api/v1/models/{fullName}/versions/{version}", paths.Select(p => p.Key));
         Assert.Contains("/api/v1/audit/verify", paths.Select(p => p.Key));
 
+        // Built once: a second request is answered from the output cache (it says how old the copy is).
+        var again = await _client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.True(again.Headers.Age is not null, "the second request for the document was generated again");
+
         var reference = await _client.GetAsync("/docs");
         Assert.True(reference.IsSuccessStatusCode || reference.StatusCode == HttpStatusCode.Redirect, $"/docs answered {(int)reference.StatusCode}");
     }
