@@ -101,7 +101,11 @@ public sealed class EventFeed(CairnDatabase database, TimeProvider clock)
         {
             parameters.Add("after", cursor);
             parameters.Add("chunk", chunk);
-            var rows = (await database.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)), cancellationToken)).AsList();
+            var (head, rows) = await database.ReadAsync(async c =>
+            {
+                await using var results = await c.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+                return (await results.ReadSingleAsync<long>(), (await results.ReadAsync<Row>()).AsList());
+            }, cancellationToken);
             foreach (var row in rows)
             {
                 cursor = row.Seq;
@@ -119,7 +123,10 @@ public sealed class EventFeed(CairnDatabase database, TimeProvider clock)
             }
             if (rows.Count < chunk)
             {
-                return new EventPage(events, cursor);
+                // Everything up to the head read first had committed before the rows were read (seq order is commit
+                // order), so no event at or below it is still to come: the cursor moves there even past events the
+                // filters left out, and resuming does not examine them again.
+                return new EventPage(events, Math.Max(cursor, head));
             }
         }
     }
@@ -200,7 +207,10 @@ public sealed class EventFeed(CairnDatabase database, TimeProvider clock)
             }
             where.Append(')');
         }
-        return ($"SELECT seq, at, type, actor, resource, namespace, read_role, payload FROM events WHERE {where} ORDER BY seq LIMIT @chunk", parameters);
+        return ($"""
+            SELECT COALESCE(MAX(seq), 0) FROM events;
+            SELECT seq, at, type, actor, resource, namespace, read_role, payload FROM events WHERE {where} ORDER BY seq LIMIT @chunk
+            """, parameters);
     }
 
     private static CairnEvent ToEvent(Row row) => new(
