@@ -9,23 +9,23 @@ public sealed class EventsCliTests : IAsyncLifetime
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("cairn-events-cli-").FullName;
     private ServerProcess? _server;
-    private HttpClient? _http;
 
     public async Task InitializeAsync()
     {
         _server = await ServerProcess.StartAsync(["--data-dir", _dataDir]);
-        _http = new HttpClient { BaseAddress = new Uri(_server.Url) };
     }
 
     public async Task DisposeAsync()
     {
-        _http!.Dispose();
         await _server!.DisposeAsync();
         Directory.Delete(_dataDir, recursive: true);
     }
 
-    private async Task ModelAsync(string ns, string name) =>
-        (await _http!.PostAsJsonAsync("/api/v1/models", new { @namespace = ns, model_name = name })).EnsureSuccessStatusCode();
+    private async Task ModelAsync(string ns, string name)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_server!.Url) };
+        (await http.PostAsJsonAsync("/api/v1/models", new { @namespace = ns, model_name = name })).EnsureSuccessStatusCode();
+    }
 
     private static string Cursor(string stderr) => stderr.Split("cursor: ")[1].Split(' ')[0];
 
