@@ -54,8 +54,9 @@ public static class EventsApi
         [FromQuery(Name = "max_results")] string? maxResults = null, string? wait = null)
     {
         var stream = http.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
-        var cursor = Cursor(stream && http.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } lastId] ? lastId : after,
-            stream && http.Request.Headers.ContainsKey("Last-Event-ID") ? "Last-Event-ID" : "after");
+        // A reconnecting EventSource says where it was with Last-Event-ID; it wins over the after of the original URL.
+        var lastEventId = stream && http.Request.Headers["Last-Event-ID"] is [{ Length: > 0 } id] ? id : null;
+        var cursor = lastEventId is null ? Cursor(after, "after") : Cursor(lastEventId, "Last-Event-ID");
         var patterns = (types ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var limit = maxResults is null ? EventFeed.DefaultLimit : Number(maxResults, "max_results");
         var waitFor = wait is null ? TimeSpan.Zero : TimeSpan.FromSeconds(Seconds(wait));

@@ -161,6 +161,26 @@ public sealed class EventsWrittenTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task A_models_connection_secrets_are_masked_in_its_events()
+    {
+        var created = await OneEventAsync(async () => await (await _client.PostJsonAsync("/api/v1/models", new
+        {
+            @namespace = "/ev/secret",
+            model_name = "m",
+            data_sources = new[] { new { name = "warehouse", type = "postgres", connection = new { user = "svc", password = "hunter2", uri = "postgres://svc:hunter2@db/x" } } },
+        })).ExpectAsync(201), "registered_model.created", "/ev/secret", "model.create");
+        Assert.DoesNotContain("hunter2", created.ToJsonString(), StringComparison.Ordinal);
+        // A read-modify-write echoes the masked values back: the stored password stays, and the event still hides it.
+        var shown = await (await _client.GetAsync("/api/v1/models/ev.secret.m")).ExpectAsync(200);
+        Assert.Equal("postgres://svc:****@db/x", (string?)shown["data_sources"]![0]!["connection"]!["uri"]);
+        var updated = await OneEventAsync(async () => await (await _client.PatchJsonAsync("/api/v1/models/ev.secret.m", new { owner = "o", data_sources = shown["data_sources"] })).ExpectAsync(200),
+            "registered_model.updated", "/ev/secret", "model.update");
+        Assert.Equal(1, await app.ScalarAsync<long>("SELECT COUNT(*) FROM models WHERE full_name = 'ev.secret.m' AND data_sources LIKE '%svc:hunter2@db%' AND data_sources LIKE '%\"hunter2\"%'"));
+        Assert.DoesNotContain("hunter2", updated.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(0, await app.ScalarAsync<long>("SELECT COUNT(*) FROM events WHERE payload LIKE '%hunter2%'"));
+    }
+
+    [Fact]
     public async Task A_refused_request_writes_no_event()
     {
         await (await _client.PostJsonAsync("/api/v1/models", new { @namespace = "/ev/refused", model_name = "m" })).ExpectAsync(201);
