@@ -32,6 +32,7 @@ internal static class Program
             MigrateCommand.Create(),
             LineageCommands.Create(),
             LoggedModelCommands.Create(),
+            EventCommands.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

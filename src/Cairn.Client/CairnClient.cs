@@ -391,6 +391,61 @@ public sealed class CairnClient : IDisposable
     public Task<ApiToken> RevokeTokenAsync(string name, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, $"api/v1/tokens/{Escape(name)}", null, Json.ApiToken, cancellationToken);
 
+    // ---- Events ----
+
+    /// <summary>
+    /// Reads a page of the event feed (<c>GET /api/v1/events</c>): the events after <paramref name="after"/>, in commit
+    /// order, that the token may read. With <paramref name="wait"/>, a page with nothing in it yet waits up to that long
+    /// (at most 60 s) for an event to commit.
+    /// </summary>
+    /// <param name="after">The cursor to resume from (a <see cref="FeedPage.NextCursor"/> or an event's <see cref="FeedEvent.Cursor"/>); null for the first event.</param>
+    /// <param name="types">Event types to keep, <c>*</c> matching any characters (<c>model_version.*</c>); null or empty for all.</param>
+    /// <param name="namespace">Only events of this namespace and those below it; null for all.</param>
+    /// <param name="maxResults">The page size (1-1000); null for the server's default (100).</param>
+    /// <param name="wait">How long to wait for an event when none is there yet; null not to wait.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The page, with the cursor to resume from.</returns>
+    public Task<FeedPage> ReadEventsAsync(
+        string? after = null, IEnumerable<string>? types = null, string? @namespace = null, int? maxResults = null, TimeSpan? wait = null,
+        CancellationToken cancellationToken = default)
+    {
+        var typeList = types is null ? null : string.Join(',', types);
+        return SendAsync(HttpMethod.Get,
+            "api/v1/events" + Query(
+                ("after", after), ("types", string.IsNullOrEmpty(typeList) ? null : typeList), ("namespace", @namespace),
+                ("max_results", Number(maxResults)), ("wait", wait?.TotalSeconds.ToString(CultureInfo.InvariantCulture))),
+            null, Json.FeedPage, cancellationToken);
+    }
+
+    /// <summary>
+    /// Follows the event feed from <paramref name="after"/> until cancelled, long-polling (30 s at a time) so that each
+    /// event arrives as it commits. Each page's cursor is passed to <paramref name="cursor"/>, also when it moved past
+    /// events the token may not read, so a consumer can note where to resume.
+    /// </summary>
+    /// <param name="after">The cursor to start after; null for the first event.</param>
+    /// <param name="types">Event types to keep, as for <see cref="ReadEventsAsync"/>.</param>
+    /// <param name="namespace">Only events of this namespace and those below it; null for all.</param>
+    /// <param name="cursor">Told the cursor after each page; null not to be told.</param>
+    /// <param name="cancellationToken">Stops following.</param>
+    /// <returns>The events, in commit order.</returns>
+    public async IAsyncEnumerable<FeedEvent> FollowEventsAsync(
+        string? after = null, IEnumerable<string>? types = null, string? @namespace = null, IProgress<string>? cursor = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var typeList = types?.ToList();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await ReadEventsAsync(after, typeList, @namespace, wait: TimeSpan.FromSeconds(30), cancellationToken: cancellationToken);
+            foreach (var e in page.Events)
+            {
+                yield return e;
+            }
+            after = page.NextCursor;
+            cursor?.Report(after);
+        }
+    }
+
     // ---- Health ----
 
     /// <summary>Checks that the server process is up (<c>GET /health</c>); does not touch its database.</summary>

@@ -55,4 +55,5 @@ internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 [JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(LoggedModel))]
 [JsonSerializable(typeof(LoggedModelPage))]
+[JsonSerializable(typeof(FeedPage))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -105,6 +105,7 @@ public static class CairnServer
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CairnDatabase.Open(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
         services.AddSingleton<AuditChain>();
+        services.AddSingleton<Cairn.Events.EventFeed>();
         services.AddSingleton<ApiTokens>();
         services.AddSingleton(sp =>
         {
@@ -203,6 +204,7 @@ public static class CairnServer
         v1.MapColumnLineageApi();
         v1.MapMetadataSchemasApi();
         v1.MapTracesApi();
+        v1.MapEventsApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }

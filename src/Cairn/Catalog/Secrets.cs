@@ -44,7 +44,9 @@ public static partial class Secrets
             var merged = (JsonObject)s.Connection.DeepClone();
             foreach (var (key, value) in s.Connection)
             {
-                if (value is JsonValue v && v.TryGetValue<string>(out var text) && text == Mask && old.TryGetPropertyValue(key, out var kept))
+                // "****" for a secret key, or a URI echoed back with its password masked.
+                if (value is JsonValue v && v.TryGetValue<string>(out var text) && old.TryGetPropertyValue(key, out var kept)
+                    && (text == Mask || (kept is JsonValue k && k.TryGetValue<string>(out var stored) && stored != text && MaskUri(stored) == text)))
                 {
                     merged[key] = kept?.DeepClone();
                 }
@@ -57,8 +59,10 @@ public static partial class Secrets
         var masked = new JsonObject();
         foreach (var (key, value) in connection)
         {
+            // A URI's user:password@ is as secret as a password field (postgres://svc:hunter2@db): masked too, as the UI shows it.
             masked[key] = IsSecretKey(key) && value is not null ? Mask
                 : value is JsonObject nested ? MaskObject(nested)
+                : value is JsonValue text && text.TryGetValue<string>(out var uri) ? MaskUri(uri)
                 : value?.DeepClone();
         }
         return masked;

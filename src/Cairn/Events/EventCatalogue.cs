@@ -1,5 +1,8 @@
+using System.Text.Json;
 using Cairn.Catalog;
 using Cairn.Governance;
+using Cairn.Registry;
+using Cairn.Tracking;
 
 namespace Cairn.Events;
 
@@ -16,7 +19,7 @@ public sealed record EventKind(string Type, string Namespace, Role ReadRole);
 /// subscribes to the names it knows; every other action has its own name in the same <c>entity.action</c> form.
 /// docs/events.md lists them.
 /// </summary>
-public static class EventCatalogue
+public static partial class EventCatalogue
 {
     private static readonly Dictionary<string, string> Types = new(StringComparer.Ordinal)
     {
@@ -83,6 +86,8 @@ public static class EventCatalogue
         ["metadata.artifact.update"] = "metadata_artifact.updated",
         ["metadata.context.create"] = "metadata_context.created",
         ["metadata.context.update"] = "metadata_context.updated",
+        ["metadata.context.association"] = "metadata_context.run_associated",
+        ["metadata.context.attribution"] = "metadata_context.artifact_attributed",
         ["metadata.type.create"] = "metadata_type.created",
         ["metadata.type.update"] = "metadata_type.updated",
         ["metadata.schema.register"] = "metadata_schema.registered",
@@ -93,16 +98,41 @@ public static class EventCatalogue
         ["import.mlflow"] = "mlflow_import.written",
     };
 
+    // The moments a pipeline waits for, told apart from the updates that carry them: a version whose files became usable
+    // (or could not be), a run that ended. Each is still the one event of its audit entry, named by the change it made.
+    private const string VersionReady = "model_version.ready";
+    private const string VersionFailed = "model_version.failed";
+    private const string RunFinished = "run.finished";
+
+    /// <summary>The audit actions the catalogue names (anything else gets a derived type), for tests and documentation.</summary>
+    public static IReadOnlyCollection<string> KnownActions => Types.Keys;
+
     /// <summary>Every event type the catalogue names, for documentation and for checking subscriptions.</summary>
-    public static IReadOnlyCollection<string> AllTypes { get; } = [.. Types.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    public static IReadOnlyCollection<string> AllTypes { get; } =
+        [.. Types.Values.Append(VersionReady).Append(VersionFailed).Append(RunFinished).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     /// <summary>
-    /// The event of an audit entry with <paramref name="action"/> on <paramref name="resource"/>. An action the table
-    /// does not name (a new one) still gets an event: its segments but the last become the entity, the last its action.
+    /// The event of an audit entry with <paramref name="action"/> on <paramref name="resource"/>, whose state went from
+    /// <paramref name="beforeJson"/> to <paramref name="afterJson"/> (the entry's JSON). An action the table does not name
+    /// (a new one) still gets an event: its segments but the last become the entity, the last its action.
     /// </summary>
-    public static EventKind Describe(string action, string resource)
+    public static EventKind Describe(string action, string resource, string? beforeJson = null, string? afterJson = null)
     {
-        var type = Types.TryGetValue(action, out var known) ? known : Derive(action);
+        var type = action switch
+        {
+            "version.update" => StatusMove(beforeJson, afterJson) switch
+            {
+                (not VersionStatus.Ready, VersionStatus.Ready) => VersionReady,
+                (not VersionStatus.FailedRegistration, VersionStatus.FailedRegistration) => VersionFailed,
+                _ => Types[action],
+            },
+            "run.update" => StatusMove(beforeJson, afterJson) switch
+            {
+                var (from, to) when from != to && to is RunStatus.Finished or RunStatus.Failed or RunStatus.Killed => RunFinished,
+                _ => Types[action],
+            },
+            _ => Types.TryGetValue(action, out var known) ? known : Derive(action),
+        };
         // Tokens and webhooks carry who may do what and where events go: only the root's admins see them, as only
         // they may list them.
         if (resource.StartsWith("tokens/", StringComparison.Ordinal) || resource.StartsWith("webhooks/", StringComparison.Ordinal))
@@ -112,16 +142,43 @@ public static class EventCatalogue
         return new EventKind(type, NamespaceOf(resource), Role.Reader);
     }
 
-    // models/<full name>[/...]: the model's namespace; tracking, lineage and metadata are governed at the root.
-    private static string NamespaceOf(string resource)
+    // The "status" both states hold, when they do (a version's, a run's).
+    private static (string? From, string? To) StatusMove(string? beforeJson, string? afterJson) => (Status(beforeJson), Status(afterJson));
+
+    private static string? Status(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.ValueKind == JsonValueKind.Object
+            && document.RootElement.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String
+            ? status.GetString()
+            : null;
+    }
+
+    /// <summary>
+    /// The namespace governing <paramref name="resource"/>: for <c>models/&lt;full name&gt;</c> and what hangs under it
+    /// (<c>/versions/&lt;n&gt;</c>, <c>/versions/&lt;n&gt;/files/&lt;path&gt;</c>, <c>/aliases/&lt;alias&gt;</c>) the model's
+    /// namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
+    /// </summary>
+    internal static string NamespaceOf(string resource)
     {
         const string Models = "models/";
         if (!resource.StartsWith(Models, StringComparison.Ordinal))
         {
             return NamespacePath.Root;
         }
-        var end = resource.IndexOf('/', Models.Length);
-        var fullName = end < 0 ? resource[Models.Length..] : resource[Models.Length..end];
+        var rest = resource[Models.Length..];
+        var end = rest.IndexOf('/', StringComparison.Ordinal);
+        var fullName = end < 0 ? rest : rest[..end];
+        // A name with a '/' is a root model's (only the root takes names that are not dotted segments): when what follows
+        // the first '/' is not one of the shapes above, the '/' belongs to the name and the model lives at the root.
+        if (end >= 0 && !ModelPart().IsMatch(rest[(end + 1)..]))
+        {
+            return NamespacePath.Root;
+        }
         try
         {
             return NamespacePath.Split(fullName).Namespace;
@@ -131,6 +188,9 @@ public static class EventCatalogue
             return NamespacePath.Root;
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+)?|aliases/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex ModelPart();
 
     /// <summary>
     /// Whether <paramref name="type"/> matches <paramref name="pattern"/>: an event type, or one with <c>*</c> standing

@@ -81,7 +81,7 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
         var hash = ComputeHash(seq, at, actor, action, resource, beforeJson, afterJson, prev);
         // The entry's event goes with it (same seq, same transaction): no mutation can record one without the other.
         // Its payload is the resource's new state, or its last state when it was removed.
-        var kind = Events.EventCatalogue.Describe(action, resource);
+        var kind = Events.EventCatalogue.Describe(action, resource, beforeJson, afterJson);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO audit_log (seq, at, actor, action, resource, before, after, prev_hash, hash)

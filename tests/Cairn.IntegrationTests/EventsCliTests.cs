@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Cairn.IntegrationTests;
+
+/// <summary><c>cairn events tail</c> against a real server: a page to the head, a resumable cursor, following and Ctrl-C.</summary>
+public sealed class EventsCliTests : IAsyncLifetime
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("cairn-events-cli-").FullName;
+    private ServerProcess? _server;
+
+    public async Task InitializeAsync()
+    {
+        _server = await ServerProcess.StartAsync(["--data-dir", _dataDir]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server!.DisposeAsync();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    private async Task ModelAsync(string ns, string name)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_server!.Url) };
+        (await http.PostAsJsonAsync("/api/v1/models", new { @namespace = ns, model_name = name })).EnsureSuccessStatusCode();
+    }
+
+    private static string Cursor(string stderr) => stderr.Split("cursor: ")[1].Split(' ')[0];
+
+    [Fact]
+    public async Task Tail_without_follow_prints_one_json_event_per_line_and_a_cursor_that_resumes()
+    {
+        await ModelAsync("/cli_tail", "one");
+        await ModelAsync("/cli_tail", "two");
+
+        var first = await Cli.RunAsync("events", "tail", "--no-follow", "--json", "--namespace", "/cli_tail", "--server", _server!.Url);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["models/cli_tail.one", "models/cli_tail.two"], lines.Select(l => (string?)JsonNode.Parse(l)!["resource"]));
+        Assert.Equal((string?)JsonNode.Parse(lines[1])!["cursor"], Cursor(first.Stderr));
+
+        await ModelAsync("/cli_tail", "three");
+        var resumed = await Cli.RunAsync("events", "tail", "--no-follow", "--types", "registered_model.*", "--after", Cursor(first.Stderr), "--server", _server.Url);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("registered_model.created", resumed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("models/cli_tail.three", resumed.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("cli_tail.two", resumed.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tail_follows_new_events_and_stops_cleanly_on_ctrl_c_with_its_cursor()
+    {
+        using var process = Process.Start(Cli.StartInfo(["events", "tail", "--json", "--namespace", "/cli_follow", "--server", _server!.Url]))!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        await ModelAsync("/cli_follow", "m");
+        var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+        Assert.Equal("models/cli_follow.m", (string?)JsonNode.Parse(line!)!["resource"]);
+
+        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync(timeout.Token);
+        }
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal((string?)JsonNode.Parse(line!)!["cursor"], Cursor(await stderr));
+    }
+}
