@@ -9,6 +9,7 @@ using Cairn.Server.OpenLineage;
 using Cairn.Server.Ui;
 using Cairn.Storage;
 using Cairn.Tracking;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
@@ -103,6 +104,10 @@ public static class CairnServer
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CairnDatabase.Open(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
+        // One key ring for every replica, in the metadata database: UI session and anti-forgery cookies and webhook
+        // secrets protected by one replica are read by the others and survive restarts.
+        services.AddDataProtection().SetApplicationName("Cairn").PersistKeysToCairnDatabase();
+        services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.AddSingleton<AuditChain>();
         services.AddSingleton<ApiTokens>();
         services.AddSingleton(sp =>
