@@ -72,6 +72,13 @@ public sealed class CairnOptions : IValidatableObject
     /// </summary>
     public string WebhookAllowedSchemes { get; set; } = "https";
 
+    /// <summary>
+    /// Networks webhooks may reach although they are not public, comma-separated CIDRs (<c>127.0.0.0/8,10.1.0.0/16</c>).
+    /// By default none: loopback, private, link-local, shared, multicast and metadata addresses are refused after DNS,
+    /// when a delivery connects (Events/SafeWebhookHandler.cs).
+    /// </summary>
+    public string? WebhookAllowedNetworks { get; set; }
+
     /// <summary>The name recorded as actor when authentication is off.</summary>
     public string LocalUser { get; set; } = Environment.UserName;
 
@@ -123,6 +130,11 @@ public sealed class CairnOptions : IValidatableObject
                 $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is an http(s) URL without the artifact proxy's route {TrackingArtifacts.ProxyRoute}: " +
                 $"use http(s)://host:port{TrackingArtifacts.ProxyRoute} (this server's proxy), as mlflow server does.", [nameof(DefaultArtifactRoot)]);
         }
+        var networksProblem = WebhookNetworksProblem();
+        if (networksProblem is not null)
+        {
+            yield return new ValidationResult(networksProblem, [nameof(WebhookAllowedNetworks)]);
+        }
         if (!string.IsNullOrWhiteSpace(ArtifactsDestination) && TrackingArtifacts.LocalPath(ArtifactsDestination) is null && !IsObjectStore(ArtifactsDestination))
         {
             yield return new ValidationResult(
@@ -136,6 +148,19 @@ public sealed class CairnOptions : IValidatableObject
                 "MLflow's files would mix with version files, which the start-up clean-up of unrecorded version files would delete. " +
                 $"Use separate locations, or a folder whose name starts with '.' inside Cairn:Artifacts (the default for object stores is '{DefaultObjectStoreDestination}').",
                 [nameof(ArtifactsDestination)]);
+        }
+    }
+
+    private string? WebhookNetworksProblem()
+    {
+        try
+        {
+            Events.WebhookNetworks.Parse(WebhookAllowedNetworks);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
         }
     }
 

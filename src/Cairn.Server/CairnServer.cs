@@ -39,6 +39,7 @@ public static class CairnServer
         ["CAIRN_DEFAULT_ARTIFACT_ROOT"] = "Cairn:DefaultArtifactRoot",
         ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
         ["CAIRN_WEBHOOK_ALLOWED_SCHEMES"] = "Cairn:WebhookAllowedSchemes",
+        ["CAIRN_WEBHOOK_ALLOWED_NETWORKS"] = "Cairn:WebhookAllowedNetworks",
     };
 
     /// <summary>
@@ -148,9 +149,10 @@ public static class CairnServer
             AllowedSchemes = sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedSchemes
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         });
-        // Deliveries never follow redirects: a signed body goes only to the URL the webhook names.
+        services.AddSingleton(sp => WebhookNetworks.Parse(sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedNetworks));
+        // Deliveries connect only to addresses checked after DNS and never follow redirects (SafeWebhookHandler.cs).
         services.AddSingleton(sp => new WebhookSender(
-            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
+            new HttpClient(WebhookTargets.CreateHandler(sp.GetRequiredService<WebhookNetworks>())),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Webhooks>();
         services.AddSingleton<WebhookDispatcher>();
