@@ -61,11 +61,20 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_server_killed_mid_delivery_delivers_every_event_after_restart_under_the_same_ids()
+    public async Task A_server_killed_mid_delivery_delivers_every_event_after_restart_under_the_same_ids() => await KillAndRestartAsync(null);
+
+    [PostgresFact]
+    public async Task A_server_on_postgresql_killed_mid_delivery_delivers_every_event_after_restart()
+    {
+        using var database = Postgres.CreateDatabase();
+        await KillAndRestartAsync(database.ConnectionString);
+    }
+
+    private async Task KillAndRestartAsync(string? database)
     {
         // The receiver holds its first answers: the server is killed while an attempt waits for one.
         await _receiver.BehaveAsync(new { delay_ms = 1500, times = 3 });
-        _server = await StartAsync(_dataDir);
+        _server = await StartAsync(_dataDir, database);
         var api = Client(_server);
         var webhook = await CreateWebhookAsync(api, _receiver.Url());
         var after = await HeadAsync(api);
@@ -77,7 +86,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         await _server.DisposeAsync();
         api.Dispose();
 
-        _server = await StartAsync(_dataDir);
+        _server = await StartAsync(_dataDir, database);
         api = Client(_server);
         var log = await WaitForLogAsync(api, webhook, l => l.Count(d => (long)d["event_seq"]! > after) == events.Count && l.All(d => (string?)d["state"] == "SUCCEEDED"),
             TimeSpan.FromSeconds(40), "every event delivered after the restart");
@@ -87,6 +96,9 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         // The attempt cut off by the kill was made again, under the same delivery id.
         Assert.Contains(received.GroupBy(d => d.Id), g => g.Count() > 1);
         api.Dispose();
+        // Stopped before its database is dropped.
+        await _server.DisposeAsync();
+        _server = null;
     }
 
     [Fact]
