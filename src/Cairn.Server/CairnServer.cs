@@ -40,6 +40,8 @@ public static class CairnServer
         ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
         ["CAIRN_WEBHOOK_ALLOWED_SCHEMES"] = "Cairn:WebhookAllowedSchemes",
         ["CAIRN_WEBHOOK_ALLOWED_NETWORKS"] = "Cairn:WebhookAllowedNetworks",
+        ["CAIRN_KEY_ENCRYPTION_CERTIFICATE"] = "Cairn:KeyEncryptionCertificate",
+        ["CAIRN_KEY_ENCRYPTION_CERTIFICATE_PASSWORD"] = "Cairn:KeyEncryptionCertificatePassword",
     };
 
     /// <summary>
@@ -66,6 +68,7 @@ public static class CairnServer
             builder.Configuration["urls"] = DefaultUrls;
         }
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ConfigureKeyEncryption(builder.Services, builder.Configuration);
         ConfigureServices(builder.Services);
 
         var app = builder.Build();
@@ -161,6 +164,22 @@ public static class CairnServer
         services.AddHostedService<MigrationService>();
         // After the migrations: it reads the outbox they create.
         services.AddHostedService<WebhookDeliveryService>();
+    }
+
+    /// <summary>
+    /// With Cairn:KeyEncryptionCertificate set, Data Protection's keys are encrypted with it before they are stored and
+    /// decrypted with it when read (on every replica, none of which needs it in a certificate store). A certificate that
+    /// cannot be read is left to the options' validation, which stops the start with its reason.
+    /// </summary>
+    private static void ConfigureKeyEncryption(IServiceCollection services, ConfigurationManager configuration)
+    {
+        var options = configuration.GetSection(CairnOptions.Section).Get<CairnOptions>() ?? new CairnOptions();
+        if (string.IsNullOrWhiteSpace(options.KeyEncryptionCertificate) || options.Validate(new(options)).Any(r => r.MemberNames.Contains(nameof(CairnOptions.KeyEncryptionCertificate))))
+        {
+            return;
+        }
+        var certificate = options.LoadKeyEncryptionCertificate()!;
+        services.AddDataProtection().ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
     }
 
     /// <summary>A store at <paramref name="location"/>, with its local staging (for object stores) in its own folder of the data directory.</summary>

@@ -143,6 +143,38 @@ public sealed partial class DataProtectionKeysTests : IDisposable
         Assert.Equal(1, await _store.ScalarAsync<long>("SELECT COUNT(*) FROM data_protection_keys WHERE name = 'key-same'"));
     }
 
+    [Fact]
+    public async Task With_a_key_encryption_certificate_keys_are_stored_encrypted_and_every_replica_with_it_reads_them()
+    {
+        var pfx = Path.Combine(_store.DataDir, "keys.pfx");
+        using (var rsa = RSA.Create(2048))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=cairn-keys", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var selfSigned = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            await File.WriteAllBytesAsync(pfx, selfSigned.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pfx-password"));
+        }
+        var certificate = new Dictionary<string, string> { ["Cairn:KeyEncryptionCertificate"] = pfx, ["Cairn:KeyEncryptionCertificatePassword"] = "pfx-password" };
+        using var first = new Replica(_store, settings: certificate);
+        using var second = new Replica(_store, settings: certificate);
+        var stored = first.Services.GetRequiredService<ISecretProtector>().Protect("whsec-four");
+
+        Assert.Equal("whsec-four", second.Services.GetRequiredService<ISecretProtector>().Unprotect(stored));
+        var xml = await _store.ScalarAsync<string>("SELECT xml FROM data_protection_keys");
+        Assert.Contains("EncryptedData", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal);
+        // A replica without the certificate cannot read the key, so neither the secret.
+        using var without = new Replica(_store);
+        Assert.ThrowsAny<CryptographicException>(() => without.Services.GetRequiredService<ISecretProtector>().Unprotect(stored));
+    }
+
+    [Fact]
+    public void A_key_encryption_certificate_that_cannot_be_read_stops_the_start_with_its_reason()
+    {
+        using var replica = new Replica(_store, settings: new Dictionary<string, string> { ["Cairn:KeyEncryptionCertificate"] = Path.Combine(_store.DataDir, "missing.pfx") });
+        var error = Assert.ThrowsAny<Exception>(() => replica.Services.GetRequiredService<ISecretProtector>());
+        Assert.Contains("Cairn:KeyEncryptionCertificate", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A bare Data Protection container over the store, as a second process would build it.</summary>
     private static ServiceProvider KeyRing(string database)
     {
@@ -159,7 +191,7 @@ public sealed partial class DataProtectionKeysTests : IDisposable
     private static partial Regex AntiforgeryField();
 
     /// <summary>A server on another app's store (its data directory and database), as a replica or a restarted server.</summary>
-    private sealed class Replica(CairnApp store, string auth = "none") : CairnApp(auth)
+    private sealed class Replica(CairnApp store, string auth = "none", IReadOnlyDictionary<string, string>? settings = null) : CairnApp(auth)
     {
         public HttpClient Plain() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
 
@@ -170,6 +202,10 @@ public sealed partial class DataProtectionKeysTests : IDisposable
             if (store.PostgresDatabase is not null)
             {
                 builder.UseSetting("Cairn:Database", store.PostgresDatabase);
+            }
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                builder.UseSetting(key, value);
             }
         }
 
