@@ -72,6 +72,23 @@ public sealed class CairnOptions : IValidatableObject
     /// </summary>
     public string WebhookAllowedSchemes { get; set; } = "https";
 
+    /// <summary>
+    /// Networks webhooks may reach although they are not public, comma-separated CIDRs (<c>127.0.0.0/8,10.1.0.0/16</c>).
+    /// By default none: loopback, private, link-local, shared, multicast and metadata addresses are refused after DNS,
+    /// when a delivery connects (Events/SafeWebhookHandler.cs).
+    /// </summary>
+    public string? WebhookAllowedNetworks { get; set; }
+
+    /// <summary>
+    /// A certificate file (PKCS#12 / .pfx, with its private key) that encrypts Data Protection's keys where they are
+    /// stored, in the metadata database. Unset, the keys are stored unencrypted there: whoever reads the database can
+    /// decrypt webhook secrets and forge UI sessions. Every replica needs the same certificate.
+    /// </summary>
+    public string? KeyEncryptionCertificate { get; set; }
+
+    /// <summary>The password of <see cref="KeyEncryptionCertificate"/>, if it has one.</summary>
+    public string? KeyEncryptionCertificatePassword { get; set; }
+
     /// <summary>The name recorded as actor when authentication is off.</summary>
     public string LocalUser { get; set; } = Environment.UserName;
 
@@ -123,6 +140,15 @@ public sealed class CairnOptions : IValidatableObject
                 $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is an http(s) URL without the artifact proxy's route {TrackingArtifacts.ProxyRoute}: " +
                 $"use http(s)://host:port{TrackingArtifacts.ProxyRoute} (this server's proxy), as mlflow server does.", [nameof(DefaultArtifactRoot)]);
         }
+        if (!string.IsNullOrWhiteSpace(KeyEncryptionCertificate) && KeyEncryptionProblem() is { } certificateProblem)
+        {
+            yield return new ValidationResult(certificateProblem, [nameof(KeyEncryptionCertificate)]);
+        }
+        var networksProblem = WebhookNetworksProblem();
+        if (networksProblem is not null)
+        {
+            yield return new ValidationResult(networksProblem, [nameof(WebhookAllowedNetworks)]);
+        }
         if (!string.IsNullOrWhiteSpace(ArtifactsDestination) && TrackingArtifacts.LocalPath(ArtifactsDestination) is null && !IsObjectStore(ArtifactsDestination))
         {
             yield return new ValidationResult(
@@ -136,6 +162,38 @@ public sealed class CairnOptions : IValidatableObject
                 "MLflow's files would mix with version files, which the start-up clean-up of unrecorded version files would delete. " +
                 $"Use separate locations, or a folder whose name starts with '.' inside Cairn:Artifacts (the default for object stores is '{DefaultObjectStoreDestination}').",
                 [nameof(ArtifactsDestination)]);
+        }
+    }
+
+    /// <summary>The certificate of <see cref="KeyEncryptionCertificate"/>, or null when none is set.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? LoadKeyEncryptionCertificate() =>
+        string.IsNullOrWhiteSpace(KeyEncryptionCertificate) ? null
+            : System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(KeyEncryptionCertificate, KeyEncryptionCertificatePassword);
+
+    private string? KeyEncryptionProblem()
+    {
+        try
+        {
+            using var certificate = LoadKeyEncryptionCertificate()!;
+            return certificate.HasPrivateKey ? null
+                : $"Cairn:KeyEncryptionCertificate '{KeyEncryptionCertificate}' holds no private key: Data Protection's keys could be encrypted but never read back.";
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            return $"Cairn:KeyEncryptionCertificate '{KeyEncryptionCertificate}' could not be read as a PKCS#12 (.pfx) file with Cairn:KeyEncryptionCertificatePassword: {e.Message}";
+        }
+    }
+
+    private string? WebhookNetworksProblem()
+    {
+        try
+        {
+            Events.WebhookNetworks.Parse(WebhookAllowedNetworks);
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
         }
     }
 

@@ -9,6 +9,7 @@ using Cairn.Server.OpenLineage;
 using Cairn.Server.Ui;
 using Cairn.Storage;
 using Cairn.Tracking;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
@@ -38,6 +39,9 @@ public static class CairnServer
         ["CAIRN_DEFAULT_ARTIFACT_ROOT"] = "Cairn:DefaultArtifactRoot",
         ["CAIRN_ARTIFACTS_DESTINATION"] = "Cairn:ArtifactsDestination",
         ["CAIRN_WEBHOOK_ALLOWED_SCHEMES"] = "Cairn:WebhookAllowedSchemes",
+        ["CAIRN_WEBHOOK_ALLOWED_NETWORKS"] = "Cairn:WebhookAllowedNetworks",
+        ["CAIRN_KEY_ENCRYPTION_CERTIFICATE"] = "Cairn:KeyEncryptionCertificate",
+        ["CAIRN_KEY_ENCRYPTION_CERTIFICATE_PASSWORD"] = "Cairn:KeyEncryptionCertificatePassword",
     };
 
     /// <summary>
@@ -64,6 +68,7 @@ public static class CairnServer
             builder.Configuration["urls"] = DefaultUrls;
         }
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ConfigureKeyEncryption(builder.Services, builder.Configuration);
         ConfigureServices(builder.Services);
 
         var app = builder.Build();
@@ -104,6 +109,10 @@ public static class CairnServer
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CairnDatabase.Open(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
+        // One key ring for every replica, in the metadata database: UI session and anti-forgery cookies and webhook
+        // secrets protected by one replica are read by the others and survive restarts.
+        services.AddDataProtection().SetApplicationName("Cairn").PersistKeysToCairnDatabase();
+        services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.AddSingleton<AuditChain>();
         services.AddSingleton<Cairn.Events.EventFeed>();
         services.AddSingleton<ApiTokens>();
@@ -145,9 +154,10 @@ public static class CairnServer
             AllowedSchemes = sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedSchemes
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         });
-        // Deliveries never follow redirects: a signed body goes only to the URL the webhook names.
+        services.AddSingleton(sp => WebhookNetworks.Parse(sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedNetworks));
+        // Deliveries connect only to addresses checked after DNS and never follow redirects (SafeWebhookHandler.cs).
         services.AddSingleton(sp => new WebhookSender(
-            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
+            new HttpClient(WebhookTargets.CreateHandler(sp.GetRequiredService<WebhookNetworks>())),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Webhooks>();
         services.AddSingleton<WebhookDispatcher>();
@@ -156,6 +166,22 @@ public static class CairnServer
         services.AddHostedService<MigrationService>();
         // After the migrations: it reads the outbox they create.
         services.AddHostedService<WebhookDeliveryService>();
+    }
+
+    /// <summary>
+    /// With Cairn:KeyEncryptionCertificate set, Data Protection's keys are encrypted with it before they are stored and
+    /// decrypted with it when read (on every replica, none of which needs it in a certificate store). A certificate that
+    /// cannot be read is left to the options' validation, which stops the start with its reason.
+    /// </summary>
+    private static void ConfigureKeyEncryption(IServiceCollection services, ConfigurationManager configuration)
+    {
+        var options = configuration.GetSection(CairnOptions.Section).Get<CairnOptions>() ?? new CairnOptions();
+        if (string.IsNullOrWhiteSpace(options.KeyEncryptionCertificate) || options.Validate(new(options)).Any(r => r.MemberNames.Contains(nameof(CairnOptions.KeyEncryptionCertificate))))
+        {
+            return;
+        }
+        var certificate = options.LoadKeyEncryptionCertificate()!;
+        services.AddDataProtection().ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
     }
 
     /// <summary>A store at <paramref name="location"/>, with its local staging (for object stores) in its own folder of the data directory.</summary>

@@ -96,6 +96,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>The server's process id (what it names itself by where it leases work, e.g. webhook deliveries).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The server's resident memory now, from /proc (Linux).</summary>
     public long ResidentBytes()
     {

@@ -111,6 +111,13 @@ public sealed class CairnDatabase : IDisposable
         return new CairnDatabase(builder.ToString(), SqliteDialect.Instance, $"SQLite {full}");
     }
 
+    // LIKE is case-sensitive as in MLflow (ILIKE is the insensitive one), and FULL sync makes every committed mutation
+    // survive power loss, not only a killed process. Pages are read through a memory map: SQLite's default 2 MB page
+    // cache per connection made busy writers spend a fifth of their time in read() system calls copying pages the OS
+    // already had.
+    private const string SqlitePragmas =
+        "PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192;";
+
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (_postgres is not null)
@@ -124,12 +131,30 @@ public sealed class CairnDatabase : IDisposable
         if (!Prepared.TryGetValue(connection.Handle!, out _))
         {
             await using var pragma = connection.CreateCommand();
-            // LIKE is case-sensitive as in MLflow (ILIKE is the insensitive one), and FULL sync makes every
-            // committed mutation survive power loss, not only a killed process. Pages are read through a memory
-            // map: SQLite's default 2 MB page cache per connection made busy writers spend a fifth of their time
-            // in read() system calls copying pages the OS already had.
-            pragma.CommandText = "PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192;";
+            pragma.CommandText = SqlitePragmas;
             await pragma.ExecuteNonQueryAsync(cancellationToken);
+            Prepared.AddOrUpdate(connection.Handle!, Marker);
+        }
+        return connection;
+    }
+
+    /// <summary>
+    /// A connection opened synchronously, for the few callers whose interface is synchronous (ASP.NET Core Data
+    /// Protection's key repository); everything else uses <see cref="OpenAsync"/>.
+    /// </summary>
+    public DbConnection Open()
+    {
+        if (_postgres is not null)
+        {
+            return _postgres.OpenConnection();
+        }
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        if (!Prepared.TryGetValue(connection.Handle!, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = SqlitePragmas;
+            pragma.ExecuteNonQuery();
             Prepared.AddOrUpdate(connection.Handle!, Marker);
         }
         return connection;

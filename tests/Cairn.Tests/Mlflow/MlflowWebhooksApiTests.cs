@@ -6,13 +6,15 @@ using Microsoft.AspNetCore.Hosting;
 
 namespace Cairn.Tests.Mlflow;
 
-/// <summary>The server with plain-http webhooks allowed (MLflow's tests set MLFLOW_WEBHOOK_ALLOWED_SCHEMES the same way).</summary>
+/// <summary>The server with plain-http webhooks to loopback allowed (MLflow's tests set MLFLOW_WEBHOOK_ALLOWED_SCHEMES the same way).</summary>
 public sealed class WebhookApp : CairnApp
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Cairn:WebhookAllowedSchemes", "http,https");
+        // The receivers listen on loopback, which deliveries refuse unless allowed.
+        builder.UseSetting("Cairn:WebhookAllowedNetworks", "127.0.0.0/8");
     }
 }
 
