@@ -44,7 +44,8 @@ public static class CairnServer
     /// Configuration comes, later winning: appsettings.json in the working directory, ASPNETCORE_* variables,
     /// CAIRN_* variables, command-line arguments, then <paramref name="overrides"/> (the CLI's flags).
     /// </summary>
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    public static WebApplication Build(
+        string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         // Settings are read once, at start. Reloading appsettings.json on change watches the working directory and
         // everything under it, the default data directory (./.cairn) included: every SQLite page write woke the watcher,
@@ -65,6 +66,8 @@ public static class CairnServer
         }
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureServices(builder.Services);
+        // A host's own services (a test's), after the server's: TryAdd there fills only what is still missing.
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         Configure(app);
@@ -138,15 +141,35 @@ public static class CairnServer
             var destination = OpenStore(o, o.ArtifactsDestinationLocation, "mlflow-artifacts");
             return new RunArtifacts(destination, sp.GetRequiredService<CairnDatabase>(), sp.GetRequiredService<AuditChain>(), sp.GetRequiredService<ArtifactLimits>());
         });
-        services.AddSingleton(sp => new WebhookOptions
+        services.AddSingleton(sp =>
         {
-            AllowedSchemes = sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedSchemes
-                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
+            var w = o.Webhooks;
+            return new WebhookOptions
+            {
+                AllowedSchemes = o.WebhookAllowedSchemes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Timeout = w.Timeout,
+                PollInterval = w.PollInterval,
+                RetryBaseDelay = w.RetryBaseDelay,
+                RetryMaxDelay = w.RetryMaxDelay,
+                Horizon = w.Horizon,
+                LeaseTime = w.LeaseTime,
+                SecretGrace = w.SecretGrace,
+                MaxParallelWebhooks = w.MaxParallelWebhooks,
+                CloudEventsSource = w.CloudEventsSource,
+                CreatorsAreTokens = o.TokenAuth,
+            };
         });
-        // Deliveries never follow redirects: a signed body goes only to the URL the webhook names.
+        // Deliveries never follow redirects: a signed body goes only to the URL the webhook names. The SSRF-safe
+        // handler (connect-time address checks) replaces this one's primary handler where it is registered.
+        // Its request logging is removed: a webhook's URL may carry a credential.
+        services.AddHttpClient(WebhookSender.HttpClientName)
+            .RemoveAllLoggers()
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddSingleton(sp => new WebhookSender(
-            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(WebhookSender.HttpClientName), sp.GetRequiredService<TimeProvider>()));
+        // Webhooks need an ISecretProtector (Data Protection with keys every replica reads); none is registered here,
+        // so a host that forgets it fails at startup, when the delivery service is built.
         services.AddSingleton<Webhooks>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<CallerResolver>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Cairn.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
@@ -33,7 +34,7 @@ public sealed class KestrelApp : IAsyncLifetime
         {
             settings["Cairn:Database"] = PostgresDatabase;
         }
-        _app = CairnServer.Build([], settings);
+        _app = CairnServer.Build([], settings, services => services.TryAddSingleton<Cairn.Events.ISecretProtector>(Events.TestSecretProtector.Instance));
         await _app.StartAsync();
         Address = new Uri(_app.Urls.Single());
     }

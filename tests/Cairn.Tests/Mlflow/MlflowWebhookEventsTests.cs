@@ -117,8 +117,8 @@ public sealed class MlflowWebhookEventsTests
         await (await mlflow.PostAsync("registered-models/create", new { name = "once.model" })).MlflowErrorAsync(400, "RESOURCE_ALREADY_EXISTS");
 
         await receiver.WaitForAsync(1);
-        Assert.Equal(1L, await app.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE entity = 'registered_model'"));
-        await PollAsync(async () => await app.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL") == 0);
+        Assert.Equal(1L, await app.ScalarAsync<long>("SELECT COUNT(*) FROM events WHERE type = 'registered_model.created'"));
+        await PollAsync(async () => await app.ScalarAsync<long>("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'SUCCEEDED'") == 1);
         Assert.Single(receiver.Deliveries);
     }
 
