@@ -172,6 +172,7 @@ public static class CairnServer
         // so a host that forgets it fails at startup, when the delivery service is built.
         services.AddSingleton<Webhooks>();
         services.AddSingleton<WebhookDispatcher>();
+        services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<CallerResolver>();
         services.AddCairnUi();
         services.AddHostedService<MigrationService>();
@@ -215,6 +216,7 @@ public static class CairnServer
         v1.MapAuditApi();
         v1.MapFilesApi();
         v1.MapTokensApi();
+        v1.MapWebhooksApi();
         v1.MapLineageApi();
         v1.MapLoggedModelsApi();
         v1.MapMetadataApi();

@@ -183,20 +183,16 @@ public sealed class WebhookDispatcher(
         // Events commit in seq order (every writer holds the store's write lock), so nothing can appear below the head later.
         var reached = events.Count == FanOutBatch ? events[^1].Seq : head;
         var patterns = await webhooks.EventsAsync(connection, transaction, hooks.Select(h => h.Id).ToArray(), cancellationToken);
-        var creators = await CreatorsAsync(transaction, hooks.Select(h => h.CreatedBy).Distinct(StringComparer.Ordinal).ToArray(), cancellationToken);
+        var creators = await CreatorsAsync(transaction, options, hooks.Select(h => h.CreatedBy).Distinct(StringComparer.Ordinal).ToArray(), cancellationToken);
         var expires = now + (long)options.Horizon.TotalMilliseconds;
         var deliveries = new List<object>();
         foreach (var hook in hooks)
         {
             var creator = creators.GetValueOrDefault(hook.CreatedBy);
-            var modelResource = hook.Model is null ? null : "models/" + hook.Model;
             foreach (var e in events)
             {
-                if (e.Seq <= hook.CursorSeq || creator is null
-                    || !patterns[hook.Id].Any(p => EventCatalogue.Matches(p, e.Type))
-                    || !NamespacePath.Covers(hook.Namespace, e.Namespace)
-                    || (modelResource is not null && e.Resource != modelResource && !e.Resource.StartsWith(modelResource + "/", StringComparison.Ordinal))
-                    || !creator.Has(Enum.Parse<Role>(e.ReadRole), e.Namespace))
+                if (e.Seq <= hook.CursorSeq
+                    || !Receives(patterns[hook.Id], hook.Namespace, hook.Model, creator, e.Type, e.Resource, e.Namespace, Enum.Parse<Role>(e.ReadRole)))
                 {
                     continue;
                 }
@@ -222,7 +218,8 @@ public sealed class WebhookDispatcher(
     /// What each creator may read now. Without token auth every creator reads everything; with it, a creator is the API
     /// token of that name, and a revoked or unknown one reads nothing (absent from the result).
     /// </summary>
-    private async Task<Dictionary<string, Caller>> CreatorsAsync(DbTransaction transaction, string[] names, CancellationToken cancellationToken)
+    internal static async Task<Dictionary<string, Caller>> CreatorsAsync(
+        DbTransaction transaction, WebhookOptions options, string[] names, CancellationToken cancellationToken)
     {
         if (!options.CreatorsAreTokens)
         {
@@ -231,13 +228,36 @@ public sealed class WebhookDispatcher(
         var grants = await transaction.Connection!.QueryAsync<GrantRow>(new CommandDefinition(
             $"""
             SELECT t.name, g.namespace, g.role FROM api_tokens t JOIN role_grants g ON g.token_id = t.id
-            WHERE t.revoked_at IS NULL AND {database.Dialect.InList("t.name", "@names")}
+            WHERE t.revoked_at IS NULL AND {SqlDialects.Of(transaction).InList("t.name", "@names")}
             """,
             new { names }, transaction, cancellationToken: cancellationToken));
         return grants.GroupBy(g => g.Name, StringComparer.Ordinal).ToDictionary(
             g => g.Key,
             g => new Caller(g.Key, g.Select(r => new RoleGrant(r.Namespace, Enum.Parse<Role>(r.Role, ignoreCase: true))).ToList()),
             StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Whether a webhook receives an event: of a type its patterns match, in its namespace or below, of its model (the
+    /// model itself, its versions, aliases and files) when it names one, and readable by its creator (null: a revoked
+    /// or unknown creator, who reads nothing).
+    /// </summary>
+    internal static bool Receives(
+        IReadOnlyList<string> patterns, string @namespace, string? model, Caller? creator, string type, string resource, string eventNamespace, Role readRole)
+    {
+        if (creator is null || !patterns.Any(p => EventCatalogue.Matches(p, type)) || !NamespacePath.Covers(@namespace, eventNamespace))
+        {
+            return false;
+        }
+        if (model is not null)
+        {
+            var modelResource = "models/" + model;
+            if (resource != modelResource && !resource.StartsWith(modelResource + "/", StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+        return creator.Has(readRole, eventNamespace);
     }
 
     /// <summary>Sends one leased webhook's due deliveries in order, until one must wait (a retry) or none is left.</summary>
