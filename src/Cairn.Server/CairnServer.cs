@@ -176,7 +176,7 @@ public static class CairnServer
         services.AddSingleton<CallerResolver>();
         services.AddCairnUi();
         services.AddHostedService<MigrationService>();
-        // After the migrations: it reads the outbox they create.
+        // After the migrations: it reads the webhook tables they create.
         services.AddHostedService<WebhookDeliveryService>();
     }
 

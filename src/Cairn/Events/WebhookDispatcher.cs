@@ -128,6 +128,10 @@ public sealed class WebhookDispatcher(
             return 0;
         }
         using var batch = new ResultBatch(database, webhooks, audit, options, clock, Owner, hooks.Select(h => h.Id).ToArray());
+        using var working = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Slow receivers must not let the leases run out under a live dispatcher: what is done so far is written, and the
+        // leases renewed, a few times per lease time.
+        var renewal = RenewAsync(batch, working.Token);
         try
         {
             await Parallel.ForEachAsync(hooks, new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelWebhooks, CancellationToken = cancellationToken },
@@ -135,10 +139,28 @@ public sealed class WebhookDispatcher(
         }
         finally
         {
+            await working.CancelAsync();
+            await renewal;
             // What was sent is recorded even when stopping; the leases are given back so another replica needn't wait.
             await batch.FlushAsync(release: true, CancellationToken.None);
         }
         return batch.Attempts;
+    }
+
+    private async Task RenewAsync(ResultBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.LeaseTime / 3, clock, cancellationToken);
+                await batch.FlushAsync(release: false, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The cycle is over; its last flush gives the leases back.
+        }
     }
 
     /// <summary>Leases the webhooks with work and fans their new events out to them, in one write transaction.</summary>
@@ -402,13 +424,14 @@ public sealed class WebhookDispatcher(
                 {
                     if (attempts.Count > 0)
                     {
-                        // A replica that took over after a lease ran out may have recorded the same attempt number.
+                        // A replica that took over after a lease ran out may have recorded the same attempt number; a webhook
+                        // deleted meanwhile took its deliveries with it.
                         await connection.ExecuteAsync(new CommandDefinition(
                             $"""
                             INSERT INTO webhook_attempts (delivery_id, attempt, at, status, latency_ms, response_excerpt, error)
                             SELECT r.delivery_id, r.attempt, r.at, r.status, r.latency_ms, r.response_excerpt, r.error
                             FROM {dialect.JsonRows("@rows", [("delivery_id", "text"), ("attempt", "bigint"), ("at", "bigint"), ("status", "bigint"), ("latency_ms", "bigint"), ("response_excerpt", "text"), ("error", "text")])}
-                            WHERE true
+                            WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = r.delivery_id)
                             ON CONFLICT (delivery_id, attempt) DO NOTHING
                             """,
                             new { rows = SqlDialects.RowsParameter(attempts) }, transaction, cancellationToken: cancellationToken));
@@ -442,7 +465,15 @@ public sealed class WebhookDispatcher(
 
         private async Task DisableAsync(DbTransaction transaction, string id, string reason, long now, CancellationToken cancellationToken)
         {
-            var before = await webhooks.LoadAsync(transaction, id, cancellationToken);
+            Webhook before;
+            try
+            {
+                before = await webhooks.LoadAsync(transaction, id, cancellationToken);
+            }
+            catch (NotFoundException)
+            {
+                return;
+            }
             if (before.Status != WebhookStatus.Active)
             {
                 return;

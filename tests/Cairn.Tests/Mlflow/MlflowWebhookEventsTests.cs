@@ -5,7 +5,7 @@ using Cairn.Tests.Api;
 namespace Cairn.Tests.Mlflow;
 
 /// <summary>
-/// Registry changes reach the webhooks subscribed to them, through the outbox each change writes in its own transaction.
+/// Registry changes reach the webhooks subscribed to them, through the event each change writes in its own transaction.
 /// Ports tests/webhooks/test_e2e.py (test_registered_model_created, test_model_version_created, test_model_version_tag_set,
 /// test_model_version_tag_deleted, test_model_version_alias_created, test_model_version_alias_deleted, test_webhook_with_secret).
 /// Each test has its own server, so that only its webhooks receive its events.
