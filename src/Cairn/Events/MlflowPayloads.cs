@@ -40,30 +40,30 @@ public static class MlflowPayloads
                     ["description"] = NullIfEmpty(Text(version["description"])),
                 };
             case "model_version_tag.set" when after is JsonObject version:
-            {
-                var tags = version["tags"] as JsonObject ?? [];
-                var previous = before?["tags"] as JsonObject ?? [];
-                // The changed tag is the one whose value differs from before (MutateAsync records whole versions).
-                var changed = tags.FirstOrDefault(t => Text(previous[t.Key]) != Text(t.Value));
-                return changed.Key is null ? null : new JsonObject
                 {
-                    ["name"] = Text(version["model"]),
-                    ["version"] = Number(version["version"]),
-                    ["key"] = changed.Key,
-                    ["value"] = Text(changed.Value),
-                };
-            }
+                    var tags = version["tags"] as JsonObject ?? [];
+                    var previous = before?["tags"] as JsonObject ?? [];
+                    // The changed tag is the one whose value differs from before (MutateAsync records whole versions).
+                    var changed = tags.FirstOrDefault(t => Text(previous[t.Key]) != Text(t.Value));
+                    return changed.Key is null ? null : new JsonObject
+                    {
+                        ["name"] = Text(version["model"]),
+                        ["version"] = Number(version["version"]),
+                        ["key"] = changed.Key,
+                        ["value"] = Text(changed.Value),
+                    };
+                }
             case "model_version_tag.deleted" when after is JsonObject version:
-            {
-                var tags = version["tags"] as JsonObject ?? [];
-                var removed = (before?["tags"] as JsonObject ?? []).FirstOrDefault(t => !tags.ContainsKey(t.Key));
-                return removed.Key is null ? null : new JsonObject
                 {
-                    ["name"] = Text(version["model"]),
-                    ["version"] = Number(version["version"]),
-                    ["key"] = removed.Key,
-                };
-            }
+                    var tags = version["tags"] as JsonObject ?? [];
+                    var removed = (before?["tags"] as JsonObject ?? []).FirstOrDefault(t => !tags.ContainsKey(t.Key));
+                    return removed.Key is null ? null : new JsonObject
+                    {
+                        ["name"] = Text(version["model"]),
+                        ["version"] = Number(version["version"]),
+                        ["key"] = removed.Key,
+                    };
+                }
             case "model_version_alias.created" when after is JsonObject alias:
                 return new JsonObject { ["name"] = AliasModel(resource), ["alias"] = Text(alias["alias"]), ["version"] = Number(alias["version"]) };
             case "model_version_alias.deleted" when (after ?? before) is JsonObject alias:
