@@ -31,10 +31,11 @@ internal sealed class InProcessServer : IAsyncDisposable
     /// <summary>The server's database: the one given to <see cref="StartAsync"/>, else the SQLite file in its data directory.</summary>
     public string Database { get; private init; } = "";
 
-    public static async Task<InProcessServer> StartAsync(string dataDir, CancellationToken cancellationToken, string? database = null)
+    public static async Task<InProcessServer> StartAsync(
+        string dataDir, CancellationToken cancellationToken, string? database = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var app = CairnServer.Build([], new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["Cairn:Database"] = database,
             ["urls"] = address.ToString().TrimEnd('/'),
@@ -45,7 +46,12 @@ internal sealed class InProcessServer : IAsyncDisposable
             // --json output stays parseable.
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+        var app = CairnServer.Build([], configuration);
         await app.StartAsync(cancellationToken);
         return new InProcessServer(app, address, dataDir)
         {

@@ -141,6 +141,7 @@ public static class Program
         });
         root.Subcommands.Add(SeedUiCommand());
         root.Subcommands.Add(PagesCommand());
+        root.Subcommands.Add(WebhooksCommand());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -201,6 +202,22 @@ public static class Program
             return await UiStore.PageTimings.RunAsync(directory, parse.GetValue(postgres), parse.GetValue(urls) ?? Path.Combine(directory, UiStore.PageUrls.ApiFile),
                 parse.GetValue(count), parse.GetValue(rounds), parse.GetValue(concurrency), Console.Out, Console.Error, cancellationToken);
         });
+        return command;
+    }
+
+    /// <summary><c>webhooks</c>: commit-to-delivery latency and delivery throughput to a local receiver (issue 16, item 9).</summary>
+    private static Command WebhooksCommand()
+    {
+        var postgres = PostgresOption();
+        var events = Positive(new Option<int>("--events", "-n") { Description = "Events in the throughput backlog.", DefaultValueFactory = _ => 10_000 });
+        var hooks = Positive(new Option<int>("--webhooks", "-w") { Description = "Webhooks the backlog goes to, each receiving every event.", DefaultValueFactory = _ => 1 });
+        var samples = Positive(new Option<int>("--samples", "-s") { Description = "Sequential changes timed for commit-to-delivery latency.", DefaultValueFactory = _ => 200 });
+        var command = new Command("webhooks", "Time webhook deliveries from a server in this process to a receiver in this process: latency on an idle server, then the rate a backlog drains at.")
+        {
+            postgres, events, hooks, samples,
+        };
+        command.SetAction(async (parse, cancellationToken) => await Webhooks.WebhookBench.RunAsync(
+            parse.GetValue(postgres), parse.GetValue(events), parse.GetValue(hooks), parse.GetValue(samples), Console.Out, Console.Error, cancellationToken));
         return command;
     }
 
