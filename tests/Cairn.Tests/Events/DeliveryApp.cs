@@ -23,6 +23,8 @@ public sealed class DeliveryApp : CairnApp
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Cairn:WebhookAllowedSchemes", "http,https");
+        // The receivers listen on loopback, which deliveries may reach only when allowed.
+        builder.UseSetting("Cairn:WebhookAllowedNetworks", "127.0.0.0/8");
         builder.UseSetting("Cairn:Webhooks:RetryBaseDelay", "00:00:00.050");
         builder.UseSetting("Cairn:Webhooks:RetryMaxDelay", "00:00:00.200");
         builder.UseSetting("Cairn:Webhooks:LeaseTime", "00:00:05");
