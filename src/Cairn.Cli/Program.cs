@@ -27,6 +27,7 @@ internal static class Program
             AliasCommands.Create(),
             StageCommands.Create(),
             TokenCommands.Create(),
+            WebhookCommands.Create(),
             AuditCommands.Create(),
             ImportCommands.Create(),
             MigrateCommand.Create(),

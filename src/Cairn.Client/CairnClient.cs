@@ -391,6 +391,89 @@ public sealed class CairnClient : IDisposable
     public Task<ApiToken> RevokeTokenAsync(string name, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, $"api/v1/tokens/{Escape(name)}", null, Json.ApiToken, cancellationToken);
 
+    // ---- Webhooks ----
+
+    /// <summary>Creates a webhook. Needs the admin role on the namespace it watches.</summary>
+    /// <param name="request">Its name, URL, event patterns and the rest.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The webhook (never its secret).</returns>
+    public Task<Webhook> CreateWebhookAsync(WebhookRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "api/v1/webhooks", Body(request, Json.WebhookRequest), Json.Webhook, cancellationToken);
+
+    /// <summary>Lists one page of the webhooks the caller administers, newest first.</summary>
+    /// <param name="maxResults">The page size; null for the server's default.</param>
+    /// <param name="pageToken">The previous page's token; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>One page of webhooks.</returns>
+    public Task<WebhookPage> ListWebhooksAsync(int? maxResults = null, string? pageToken = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, "api/v1/webhooks" + Query(("max_results", Number(maxResults)), ("page_token", pageToken)), null, Json.WebhookPage, cancellationToken);
+
+    /// <summary>Reads a webhook.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The webhook.</returns>
+    public Task<Webhook> GetWebhookAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/v1/webhooks/{Escape(id)}", null, Json.Webhook, cancellationToken);
+
+    /// <summary>Changes a webhook: the fields set in <paramref name="changes"/>. A new secret leaves the old one signing for its grace period.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="changes">What to change.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The changed webhook.</returns>
+    public Task<Webhook> UpdateWebhookAsync(string id, WebhookRequest changes, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Patch, $"api/v1/webhooks/{Escape(id)}", Body(changes, Json.WebhookRequest), Json.Webhook, cancellationToken);
+
+    /// <summary>Deletes a webhook and its delivery log.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the webhook is gone.</returns>
+    public Task DeleteWebhookAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v1/webhooks/{Escape(id)}", null, cancellationToken);
+
+    /// <summary>Sends an example event to the webhook, signed, and reports the receiver's answer.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="eventType">The event type whose example to send; null for the webhook's first.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>What the receiver answered.</returns>
+    public Task<WebhookTestResult> TestWebhookAsync(string id, string? eventType = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/webhooks/{Escape(id)}/test", Body(new WebhookTestRequest(eventType), Json.WebhookTestRequest), Json.WebhookTestResult, cancellationToken);
+
+    /// <summary>Lists one page of a webhook's deliveries, newest first.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="state">Only deliveries in this state (PENDING, SUCCEEDED, FAILED); null for all.</param>
+    /// <param name="maxResults">The page size; null for the server's default.</param>
+    /// <param name="pageToken">The previous page's token; null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>One page of deliveries.</returns>
+    public Task<WebhookDeliveryPage> ListWebhookDeliveriesAsync(
+        string id, string? state = null, int? maxResults = null, string? pageToken = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/v1/webhooks/{Escape(id)}/deliveries" + Query(("state", state), ("max_results", Number(maxResults)), ("page_token", pageToken)),
+            null, Json.WebhookDeliveryPage, cancellationToken);
+
+    /// <summary>Reads one delivery with every attempt.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="deliveryId">The delivery's id.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The delivery and its attempts.</returns>
+    public Task<WebhookDelivery> GetWebhookDeliveryAsync(string id, string deliveryId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"api/v1/webhooks/{Escape(id)}/deliveries/{Escape(deliveryId)}", null, Json.WebhookDelivery, cancellationToken);
+
+    /// <summary>Sends a past event to the webhook again, as a new delivery.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="eventSeq">The event's seq.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The new, pending delivery.</returns>
+    public Task<WebhookDelivery> RedeliverEventAsync(string id, long eventSeq, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/webhooks/{Escape(id)}/redeliver", Body(new RedeliverRequest(eventSeq), Json.RedeliverRequest), Json.WebhookDelivery, cancellationToken);
+
+    /// <summary>Sends a delivery's event again, as a new delivery naming the old one.</summary>
+    /// <param name="id">The webhook's id.</param>
+    /// <param name="deliveryId">The delivery to repeat.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The new, pending delivery.</returns>
+    public Task<WebhookDelivery> RedeliverAsync(string id, string deliveryId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/v1/webhooks/{Escape(id)}/deliveries/{Escape(deliveryId)}/redeliver", null, Json.WebhookDelivery, cancellationToken);
+
     // ---- Health ----
 
     /// <summary>Checks that the server process is up (<c>GET /health</c>); does not touch its database.</summary>

@@ -18,6 +18,10 @@ internal sealed record CreateTokenRequest(string Name, Role Role, string? Namesp
 
 internal sealed record TokenList(IReadOnlyList<ApiToken> Tokens);
 
+internal sealed record WebhookTestRequest(string? Event);
+
+internal sealed record RedeliverRequest(long EventSeq);
+
 internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 
 /// <summary>
@@ -51,6 +55,14 @@ internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedApiToken))]
 [JsonSerializable(typeof(TokenList))]
+[JsonSerializable(typeof(Webhook))]
+[JsonSerializable(typeof(WebhookRequest))]
+[JsonSerializable(typeof(WebhookPage))]
+[JsonSerializable(typeof(WebhookTestRequest))]
+[JsonSerializable(typeof(WebhookTestResult))]
+[JsonSerializable(typeof(WebhookDelivery))]
+[JsonSerializable(typeof(WebhookDeliveryPage))]
+[JsonSerializable(typeof(RedeliverRequest))]
 [JsonSerializable(typeof(ApiToken))]
 [JsonSerializable(typeof(HealthStatus))]
 [JsonSerializable(typeof(LoggedModel))]

@@ -89,6 +89,9 @@ public sealed class CairnOptions : IValidatableObject
     /// <summary>The password of <see cref="KeyEncryptionCertificate"/>, if it has one.</summary>
     public string? KeyEncryptionCertificatePassword { get; set; }
 
+    /// <summary>Webhook delivery settings (<c>Cairn:Webhooks:*</c>; durations as <c>d.hh:mm:ss</c>).</summary>
+    public WebhookDeliverySettings Webhooks { get; set; } = new();
+
     /// <summary>The name recorded as actor when authentication is off.</summary>
     public string LocalUser { get; set; } = Environment.UserName;
 
@@ -247,4 +250,37 @@ public sealed class CairnOptions : IValidatableObject
 
         public Artifacts.S3Settings ToSettings() => new(Endpoint, Region, AccessKeyId, SecretAccessKey, ForcePathStyle);
     }
+}
+
+/// <summary>How webhook deliveries are made and retried (<c>Cairn:Webhooks</c>); see <see cref="Cairn.Events.WebhookOptions"/>.</summary>
+public sealed class WebhookDeliverySettings
+{
+    private static readonly Cairn.Events.WebhookOptions Defaults = new();
+
+    /// <summary>How long one attempt waits for the receiver (default 30 s).</summary>
+    public TimeSpan Timeout { get; set; } = Defaults.Timeout;
+
+    /// <summary>How often an idle dispatcher looks for other replicas' events (default 1 s).</summary>
+    public TimeSpan PollInterval { get; set; } = Defaults.PollInterval;
+
+    /// <summary>The first retry's longest wait; it doubles per attempt (default 1 s).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = Defaults.RetryBaseDelay;
+
+    /// <summary>The longest wait between attempts (default 1 h).</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = Defaults.RetryMaxDelay;
+
+    /// <summary>How long a delivery is retried before it fails and its webhook is disabled (default 24 h).</summary>
+    public TimeSpan Horizon { get; set; } = Defaults.Horizon;
+
+    /// <summary>How long a replica holds a webhook before another may take it over (default 30 s).</summary>
+    public TimeSpan LeaseTime { get; set; } = Defaults.LeaseTime;
+
+    /// <summary>How long a rotated-out secret keeps signing by default (default 24 h).</summary>
+    public TimeSpan SecretGrace { get; set; } = Defaults.SecretGrace;
+
+    /// <summary>How many webhooks one replica serves side by side (default 10).</summary>
+    public int MaxParallelWebhooks { get; set; } = Defaults.MaxParallelWebhooks;
+
+    /// <summary>The CloudEvents <c>source</c> (default <c>/cairn</c>; set the server's base URL).</summary>
+    public string CloudEventsSource { get; set; } = Defaults.CloudEventsSource;
 }

@@ -48,7 +48,8 @@ public static class CairnServer
     /// Configuration comes, later winning: appsettings.json in the working directory, ASPNETCORE_* variables,
     /// CAIRN_* variables, command-line arguments, then <paramref name="overrides"/> (the CLI's flags).
     /// </summary>
-    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    public static WebApplication Build(
+        string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         // Settings are read once, at start. Reloading appsettings.json on change watches the working directory and
         // everything under it, the default data directory (./.cairn) included: every SQLite page write woke the watcher,
@@ -70,6 +71,8 @@ public static class CairnServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureKeyEncryption(builder.Services, builder.Configuration);
         ConfigureServices(builder.Services);
+        // A host's own services (a test's), after the server's: TryAdd there fills only what is still missing.
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         Configure(app);
@@ -147,22 +150,40 @@ public static class CairnServer
             var destination = OpenStore(o, o.ArtifactsDestinationLocation, "mlflow-artifacts");
             return new RunArtifacts(destination, sp.GetRequiredService<CairnDatabase>(), sp.GetRequiredService<AuditChain>(), sp.GetRequiredService<ArtifactLimits>());
         });
-        services.AddSingleton(sp => new WebhookOptions
+        services.AddSingleton(sp =>
         {
-            AllowedSchemes = sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedSchemes
-                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
+            var w = o.Webhooks;
+            return new WebhookOptions
+            {
+                AllowedSchemes = o.WebhookAllowedSchemes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Timeout = w.Timeout,
+                PollInterval = w.PollInterval,
+                RetryBaseDelay = w.RetryBaseDelay,
+                RetryMaxDelay = w.RetryMaxDelay,
+                Horizon = w.Horizon,
+                LeaseTime = w.LeaseTime,
+                SecretGrace = w.SecretGrace,
+                MaxParallelWebhooks = w.MaxParallelWebhooks,
+                CloudEventsSource = w.CloudEventsSource,
+                CreatorsAreTokens = o.TokenAuth,
+            };
         });
         services.AddSingleton(sp => WebhookNetworks.Parse(sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedNetworks));
-        // Deliveries connect only to addresses checked after DNS and never follow redirects (SafeWebhookHandler.cs).
+        // Deliveries connect only to addresses checked after DNS, never follow redirects and use no proxy
+        // (SafeWebhookHandler.cs). Its request logging is removed: a webhook's URL may carry a credential.
+        services.AddHttpClient(WebhookSender.HttpClientName)
+            .RemoveAllLoggers()
+            .ConfigurePrimaryHttpMessageHandler(sp => WebhookTargets.CreateHandler(sp.GetRequiredService<WebhookNetworks>()));
         services.AddSingleton(sp => new WebhookSender(
-            new HttpClient(WebhookTargets.CreateHandler(sp.GetRequiredService<WebhookNetworks>())),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(WebhookSender.HttpClientName), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Webhooks>();
         services.AddSingleton<WebhookDispatcher>();
+        services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<CallerResolver>();
         services.AddCairnUi();
         services.AddHostedService<MigrationService>();
-        // After the migrations: it reads the outbox they create.
+        // After the migrations: it reads the webhook tables they create.
         services.AddHostedService<WebhookDeliveryService>();
     }
 
@@ -218,6 +239,7 @@ public static class CairnServer
         v1.MapAuditApi();
         v1.MapFilesApi();
         v1.MapTokensApi();
+        v1.MapWebhooksApi();
         v1.MapLineageApi();
         v1.MapLoggedModelsApi();
         v1.MapMetadataApi();

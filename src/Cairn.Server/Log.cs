@@ -15,9 +15,6 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
 
-    [LoggerMessage(5, LogLevel.Warning, "Webhook {WebhookId} did not take event {Event} (outbox {EventId}): {Outcome}")]
-    public static partial void WebhookDeliveryFailed(ILogger logger, string webhookId, string @event, long eventId, string outcome);
-
-    [LoggerMessage(6, LogLevel.Error, "Delivering the outbox's events to webhooks failed; they stay in the outbox")]
+    [LoggerMessage(6, LogLevel.Error, "Delivering events to webhooks failed; the deliveries wait in the store")]
     public static partial void WebhookDispatchFailed(ILogger logger, Exception exception);
 }

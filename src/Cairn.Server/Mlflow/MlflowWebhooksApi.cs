@@ -56,7 +56,7 @@ internal static class MlflowWebhooksApi
         webhooks.MapPost("/{webhook_id}/test", async (string webhook_id, HttpContext c, Webhooks s) =>
         {
             var m = await MlflowJson.ReadAsync<WebhookMessage>(c);
-            var result = await s.TestAsync(c.Caller(), webhook_id, m.Event is null ? null : Event(m.Event), c.RequestAborted);
+            var result = await s.TestAsync(c.Caller(), webhook_id, m.Event is null ? null : Event(m.Event).ToString(), c.RequestAborted);
             return MlflowJson.Ok(new
             {
                 result = new
@@ -77,13 +77,16 @@ internal static class MlflowWebhooksApi
         name = webhook.Name,
         description = string.IsNullOrEmpty(webhook.Description) ? null : webhook.Description,
         url = webhook.Url,
-        events = webhook.Events.Select(e => new { entity = e.Entity.ToUpperInvariant(), action = e.Action.ToUpperInvariant() }),
+        // A native webhook's pattern (model_version.*) shows as its two halves too.
+        events = webhook.Events.Select(e => e.LastIndexOf('.') is var dot and >= 0
+            ? new { entity = e[..dot].ToUpperInvariant(), action = e[(dot + 1)..].ToUpperInvariant() }
+            : new { entity = e.ToUpperInvariant(), action = "" }),
         status = webhook.Status.ToString().ToUpperInvariant(),
         creation_timestamp = webhook.CreatedAt.ToUnixTimeMilliseconds(),
         last_updated_timestamp = webhook.UpdatedAt.ToUnixTimeMilliseconds(),
     };
 
-    private static List<WebhookEvent> Events(List<EventMessage> events) => events.Select(Event).ToList();
+    private static List<string> Events(List<EventMessage> events) => events.Select(e => Event(e).ToString()).ToList();
 
     private static WebhookEvent Event(EventMessage message) =>
         WebhookEvent.Of(EnumName(message.Entity, EntityNames, "entity"), EnumName(message.Action, ActionNames, "action"));

@@ -140,7 +140,6 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
             }
             var model = await LoadAsync(transaction, fullName, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "model.create", Resource(fullName), null, model, cancellationToken);
-            await Events.Outbox.ModelCreatedAsync(transaction, clock, fullName, model.Tags, model.Description, cancellationToken);
             return model;
         }, cancellationToken);
     }

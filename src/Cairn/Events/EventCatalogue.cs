@@ -43,6 +43,7 @@ public static class EventCatalogue
         ["webhook.create"] = "webhook.created",
         ["webhook.update"] = "webhook.updated",
         ["webhook.delete"] = "webhook.deleted",
+        ["webhook.disable"] = "webhook.disabled",
         ["experiment.create"] = "experiment.created",
         ["experiment.rename"] = "experiment.renamed",
         ["experiment.delete"] = "experiment.deleted",

@@ -67,19 +67,38 @@ public sealed record WebhookEvent(string Entity, string Action)
     private static string PythonList(IEnumerable<string> names) => "[" + string.Join(", ", names.Select(n => $"'{n}'")) + "]";
 }
 
-/// <summary>A webhook as every API shows it. The secret is never part of it: only whether one is set.</summary>
+/// <summary>How a delivery's body is written.</summary>
+public enum WebhookFormat
+{
+    /// <summary>MLflow 3's <c>{"entity", "action", "timestamp", "data"}</c>; MLflow's data for MLflow's six events.</summary>
+    Mlflow = 1,
+
+    /// <summary>A CloudEvents 1.0 structured JSON event (<c>application/cloudevents+json</c>).</summary>
+    CloudEvents = 2,
+}
+
+/// <summary>
+/// A webhook as every API shows it. The secret is never part of it: only whether one is set. <see cref="Events"/> are
+/// event type patterns (<c>model_version.created</c>, <c>model_version.*</c>); the webhook receives the events of
+/// <see cref="Namespace"/> and the namespaces below it (of <see cref="Model"/> only, when set) that its creator may read.
+/// </summary>
 public sealed record Webhook(
-    string Id, string Name, string? Description, string Url, IReadOnlyList<WebhookEvent> Events, WebhookStatus Status,
-    bool HasSecret, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset UpdatedAt);
+    string Id, string Name, string? Description, string Url, IReadOnlyList<string> Events, WebhookStatus Status,
+    bool HasSecret, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset UpdatedAt,
+    string Namespace, string? Model, WebhookFormat Format, string? DisabledReason);
 
-/// <summary>A new webhook. <see cref="Status"/> null means active.</summary>
+/// <summary>A new webhook. <see cref="Status"/> null means active; <see cref="Namespace"/> null means the root (or the model's).</summary>
 public sealed record CreateWebhookRequest(
-    string Name, string Url, IReadOnlyList<WebhookEvent> Events, string? Description = null, string? Secret = null, WebhookStatus? Status = null);
+    string Name, string Url, IReadOnlyList<string> Events, string? Description = null, string? Secret = null, WebhookStatus? Status = null,
+    string? Namespace = null, string? Model = null, WebhookFormat? Format = null);
 
-/// <summary>Changes to a webhook; a null field is left as it is.</summary>
+/// <summary>
+/// Changes to a webhook; a null field is left as it is. A new <see cref="Secret"/> leaves the previous one valid for
+/// <see cref="SecretGrace"/> (by default <see cref="WebhookOptions.SecretGrace"/>).
+/// </summary>
 public sealed record UpdateWebhookRequest(
-    string? Name = null, string? Description = null, string? Url = null, IReadOnlyList<WebhookEvent>? Events = null,
-    string? Secret = null, WebhookStatus? Status = null);
+    string? Name = null, string? Description = null, string? Url = null, IReadOnlyList<string>? Events = null,
+    string? Secret = null, WebhookStatus? Status = null, TimeSpan? SecretGrace = null, WebhookFormat? Format = null);
 
 public sealed record WebhookPage(IReadOnlyList<Webhook> Webhooks, string? NextPageToken);
 
@@ -89,17 +108,44 @@ public sealed record WebhookPage(IReadOnlyList<Webhook> Webhooks, string? NextPa
 /// </summary>
 public sealed record WebhookTestResult(bool Success, int? ResponseStatus, string? ResponseBody, string? ErrorMessage);
 
-/// <summary>Webhook settings.</summary>
+/// <summary>Webhook settings (configuration section <c>Cairn:Webhooks</c>).</summary>
 public sealed class WebhookOptions
 {
     /// <summary>URL schemes a webhook may use (MLflow's MLFLOW_WEBHOOK_ALLOWED_SCHEMES; by default https only).</summary>
     public IReadOnlyList<string> AllowedSchemes { get; init; } = ["https"];
 
-    /// <summary>How long one delivery waits for the receiver (MLflow's MLFLOW_WEBHOOK_REQUEST_TIMEOUT, 30 s).</summary>
+    /// <summary>How long one delivery attempt waits for the receiver (MLflow's MLFLOW_WEBHOOK_REQUEST_TIMEOUT, 30 s).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often an idle dispatcher looks for new events in the outbox.</summary>
+    /// <summary>How often an idle dispatcher looks for new events written by other replicas (its own commits wake it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first retry waits up to this long; each later one up to twice as long (full jitter).</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two attempts (a <c>Retry-After</c> may ask for longer).</summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a delivery is retried from its creation before it fails and its webhook is disabled.</summary>
+    public TimeSpan Horizon { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a dispatcher holds a webhook before another replica may take it over (renewed while working).</summary>
+    public TimeSpan LeaseTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a rotated-out secret keeps signing when the change names no grace period.</summary>
+    public TimeSpan SecretGrace { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How many webhooks one dispatcher serves side by side (each in its own event order).</summary>
+    public int MaxParallelWebhooks { get; init; } = 10;
+
+    /// <summary>The CloudEvents <c>source</c> of every event (the server's base URL, when configured).</summary>
+    public string CloudEventsSource { get; init; } = "/cairn";
+
+    /// <summary>
+    /// Whether webhook creators are API token names (token auth): a webhook then receives only what its creator's token
+    /// may read now, and nothing once the token is revoked. Without auth every creator reads everything.
+    /// </summary>
+    public bool CreatorsAreTokens { get; init; }
 }
 
 /// <summary>The checks MLflow makes on a webhook's name, URL and events, with its messages.</summary>
@@ -138,7 +184,7 @@ public static partial class WebhookRules
         }
     }
 
-    public static void CheckEvents(IReadOnlyList<WebhookEvent>? events)
+    public static void CheckEvents(IReadOnlyList<string>? events)
     {
         if (events is not { Count: > 0 })
         {

@@ -58,7 +58,6 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
                 "DELETE FROM aliases WHERE model_id = @modelId AND alias = @alias", new { modelId, alias }, transaction, cancellationToken: cancellationToken));
             await RecordAsync(transaction, modelId, alias, null, current, caller.Name, clock, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "alias.delete", Resource(model, alias), new AliasTarget(alias, (int)current), null, cancellationToken);
-            await Events.Outbox.AliasChangedAsync(transaction, clock, model, alias, null, cancellationToken);
             return true;
         }, cancellationToken);
     }
@@ -155,7 +154,6 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
         var after = new AliasTarget(alias, version);
         await audit.AppendAsync(transaction, caller.Name, action, Resource(model, alias),
             current is null ? null : new AliasTarget(alias, (int)current.Value), after, cancellationToken);
-        await Events.Outbox.AliasChangedAsync(transaction, clock, model, alias, version, cancellationToken);
         return after;
     }
 

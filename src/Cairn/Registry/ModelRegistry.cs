@@ -288,7 +288,6 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 await Tracking.LoggedModels.LoggedModelLinks.RecordRegistrationAsync(transaction, loggedModelId, model, version, clock, cancellationToken);
             }
             await audit.AppendAsync(transaction, caller.Name, "version.create", Resource(model, (int)version), null, created, cancellationToken);
-            await Events.Outbox.VersionCreatedAsync(transaction, clock, model, version, request.Source, request.RunId, created.Tags, request.Description, cancellationToken);
             return created;
         }, cancellationToken);
     }
@@ -389,7 +388,6 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 ON CONFLICT (version_id, key) DO UPDATE SET value = excluded.value
                 """,
                 new { ids.Id, key, value }, transaction, cancellationToken: cancellationToken));
-            await Events.Outbox.VersionTagChangedAsync(transaction, clock, model, version, key, value, cancellationToken);
         }, cancellationToken);
     }
 
@@ -404,7 +402,6 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             }
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM version_tags WHERE version_id = @Id AND key = @key", new { ids.Id, key }, transaction, cancellationToken: cancellationToken));
-            await Events.Outbox.VersionTagChangedAsync(transaction, clock, model, version, key, null, cancellationToken);
         }, cancellationToken);
     }
 

@@ -5,8 +5,10 @@ using System.Text.Json.Nodes;
 using Cairn.Governance;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace Cairn.Tests.Api;
@@ -47,6 +49,7 @@ public class CairnApp : WebApplicationFactory<Program>
         }
         builder.UseSetting("Cairn:Auth", _auth);
         builder.UseSetting("Cairn:LocalUser", "tester");
+        builder.ConfigureTestServices(services => services.TryAddSingleton<Cairn.Events.ISecretProtector>(Events.TestSecretProtector.Instance));
     }
 
     /// <summary>Creates a token straight through the library, as `cairn token create --data-dir` does.</summary>

@@ -1,6 +1,7 @@
 using Cairn.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cairn.Tests.Api;
 
@@ -33,7 +34,7 @@ public sealed class KestrelApp : IAsyncLifetime
         {
             settings["Cairn:Database"] = PostgresDatabase;
         }
-        _app = CairnServer.Build([], settings);
+        _app = CairnServer.Build([], settings, services => services.TryAddSingleton<Cairn.Events.ISecretProtector>(Events.TestSecretProtector.Instance));
         await _app.StartAsync();
         Address = new Uri(_app.Urls.Single());
     }

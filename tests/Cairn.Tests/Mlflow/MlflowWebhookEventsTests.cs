@@ -5,7 +5,7 @@ using Cairn.Tests.Api;
 namespace Cairn.Tests.Mlflow;
 
 /// <summary>
-/// Registry changes reach the webhooks subscribed to them, through the outbox each change writes in its own transaction.
+/// Registry changes reach the webhooks subscribed to them, through the event each change writes in its own transaction.
 /// Ports tests/webhooks/test_e2e.py (test_registered_model_created, test_model_version_created, test_model_version_tag_set,
 /// test_model_version_tag_deleted, test_model_version_alias_created, test_model_version_alias_deleted, test_webhook_with_secret).
 /// Each test has its own server, so that only its webhooks receive its events.
@@ -117,8 +117,8 @@ public sealed class MlflowWebhookEventsTests
         await (await mlflow.PostAsync("registered-models/create", new { name = "once.model" })).MlflowErrorAsync(400, "RESOURCE_ALREADY_EXISTS");
 
         await receiver.WaitForAsync(1);
-        Assert.Equal(1L, await app.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE entity = 'registered_model'"));
-        await PollAsync(async () => await app.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL") == 0);
+        Assert.Equal(1L, await app.ScalarAsync<long>("SELECT COUNT(*) FROM events WHERE type = 'registered_model.created'"));
+        await PollAsync(async () => await app.ScalarAsync<long>("SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'SUCCEEDED'") == 1);
         Assert.Single(receiver.Deliveries);
     }
 
