@@ -88,6 +88,7 @@ public sealed class CairnOptions : IValidatableObject
 
     /// <summary>The password of <see cref="KeyEncryptionCertificate"/>, if it has one.</summary>
     public string? KeyEncryptionCertificatePassword { get; set; }
+
     /// <summary>Webhook delivery settings (<c>Cairn:Webhooks:*</c>; durations as <c>d.hh:mm:ss</c>).</summary>
     public WebhookDeliverySettings Webhooks { get; set; } = new();
 

@@ -172,9 +172,8 @@ public static class CairnServer
             };
         });
         services.AddSingleton(sp => WebhookNetworks.Parse(sp.GetRequiredService<IOptions<CairnOptions>>().Value.WebhookAllowedNetworks));
-        // Deliveries connect only to addresses checked after DNS and never follow redirects (SafeWebhookHandler.cs): a
-        // signed body goes only to the URL the webhook names. Its request logging is removed: a webhook's URL may carry
-        // a credential.
+        // Deliveries connect only to addresses checked after DNS, never follow redirects and use no proxy
+        // (SafeWebhookHandler.cs). Its request logging is removed: a webhook's URL may carry a credential.
         services.AddHttpClient(WebhookSender.HttpClientName)
             .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookTargets.CreateHandler(sp.GetRequiredService<WebhookNetworks>()));

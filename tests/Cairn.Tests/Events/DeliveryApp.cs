@@ -23,7 +23,7 @@ public sealed class DeliveryApp : CairnApp
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Cairn:WebhookAllowedSchemes", "http,https");
-        // The receivers listen on loopback, which deliveries may reach only when allowed.
+        // The receivers listen on loopback, which deliveries refuse unless allowed.
         builder.UseSetting("Cairn:WebhookAllowedNetworks", "127.0.0.0/8");
         builder.UseSetting("Cairn:Webhooks:RetryBaseDelay", "00:00:00.050");
         builder.UseSetting("Cairn:Webhooks:RetryMaxDelay", "00:00:00.200");
