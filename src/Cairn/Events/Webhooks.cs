@@ -12,7 +12,8 @@ namespace Cairn.Events;
 /// class (nor the audit log). Managing a webhook takes the admin role on the namespace it watches.
 /// </summary>
 public sealed class Webhooks(
-    CairnDatabase database, AuditChain audit, TimeProvider clock, WebhookOptions options, WebhookSender sender, ISecretProtector protector)
+    CairnDatabase database, AuditChain audit, TimeProvider clock, WebhookOptions options, WebhookSender sender, ISecretProtector protector,
+    WebhookNetworks networks)
 {
     internal const string Columns =
         "id, name, description, url, secret, secret_plain, previous_secret, previous_secret_until, status, created_at, created_by, updated_at, "
@@ -56,6 +57,7 @@ public sealed class Webhooks(
     {
         WebhookRules.CheckName(request.Name);
         WebhookRules.CheckUrl(request.Url, options.AllowedSchemes);
+        WebhookTargets.CheckLiteral(new Uri(request.Url), networks);
         WebhookRules.CheckEvents(request.Events);
         var (ns, model) = Scope(request.Namespace, request.Model);
         caller.Require(Role.Admin, ns);
@@ -159,6 +161,7 @@ public sealed class Webhooks(
         if (request.Url is not null)
         {
             WebhookRules.CheckUrl(request.Url, options.AllowedSchemes);
+            WebhookTargets.CheckLiteral(new Uri(request.Url), networks);
         }
         if (request.Events is not null)
         {
