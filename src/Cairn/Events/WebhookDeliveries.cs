@@ -71,15 +71,6 @@ public sealed class WebhookDeliveries(CairnDatabase database, Webhooks webhooks,
         public string? Error { get; init; }
     }
 
-    private sealed record EventRow
-    {
-        public long Seq { get; init; }
-        public string Type { get; init; } = "";
-        public string Resource { get; init; } = "";
-        public string Namespace { get; init; } = "";
-        public string ReadRole { get; init; } = "";
-    }
-
     /// <summary>The webhook's deliveries, newest first, optionally only those in <paramref name="state"/>.</summary>
     public async Task<WebhookDeliveryPage> ListAsync(
         Caller caller, string webhookId, string? state, int? maxResults, string? pageToken, CancellationToken cancellationToken)
@@ -133,7 +124,7 @@ public sealed class WebhookDeliveries(CairnDatabase database, Webhooks webhooks,
         var webhook = await webhooks.GetAsync(caller, webhookId, cancellationToken);
         return await database.WriteAsync(async (connection, transaction) =>
         {
-            var e = await connection.QuerySingleOrDefaultAsync<EventRow>(new CommandDefinition(
+            var e = await connection.QuerySingleOrDefaultAsync<WebhookDispatcher.EventRow>(new CommandDefinition(
                 "SELECT seq, type, resource, namespace, read_role FROM events WHERE seq = @eventSeq", new { eventSeq }, transaction, cancellationToken: cancellationToken))
                 ?? throw new NotFoundException($"No event {eventSeq.ToString(CultureInfo.InvariantCulture)}.");
             var creator = (await WebhookDispatcher.CreatorsAsync(transaction, options, [webhook.CreatedBy], cancellationToken)).GetValueOrDefault(webhook.CreatedBy);

@@ -57,7 +57,8 @@ public sealed class WebhookDispatcher(
         public long? NextDue { get; init; }
     }
 
-    private sealed record EventRow
+    /// <summary>What deciding whether a webhook receives an event reads of it (also for redelivery).</summary>
+    internal sealed record EventRow
     {
         public long Seq { get; init; }
         public string Type { get; init; } = "";
