@@ -68,8 +68,9 @@ public sealed class WebhookReplicaTests : IAsyncLifetime
             TimeSpan.FromSeconds(40), "every event delivered by the surviving replica");
 
         var received = await receiver.DeliveriesAsync();
+        // At least once: a delivery the killed replica had in flight may arrive twice (same id, same body, which
+        // AssertEveryEventDelivered checks), or once when its answer was recorded before the kill; none may be missing.
         AssertEveryEventDelivered(after, events, log, received);
-        Assert.Contains(received.GroupBy(d => d.Id), g => g.Count() > 1);
     }
 
     /// <summary>The process id of the replica whose dispatcher leases the webhook now (its lease owner is <c>host:pid:nonce</c>).</summary>
