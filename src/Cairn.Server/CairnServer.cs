@@ -129,6 +129,7 @@ public static class CairnServer
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAliases>();
+        services.AddSingleton<QualityGates>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;

@@ -161,11 +161,17 @@ public static partial class EventCatalogue
 
     /// <summary>
     /// The namespace governing <paramref name="resource"/>: for <c>models/&lt;full name&gt;</c> and what hangs under it
-    /// (<c>/versions/&lt;n&gt;</c>, <c>/versions/&lt;n&gt;/files/&lt;path&gt;</c>, <c>/aliases/&lt;alias&gt;</c>) the model's
-    /// namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
+    /// (<c>/versions/&lt;n&gt;</c>, <c>/versions/&lt;n&gt;/files/&lt;path&gt;</c>, <c>…/promotions/&lt;id&gt;</c>, <c>…/card</c>,
+    /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
     /// </summary>
     internal static string NamespaceOf(string resource)
     {
+        // A namespace's policy: policies/<namespace without its leading '/'>.
+        const string Policies = "policies/";
+        if (resource.StartsWith(Policies, StringComparison.Ordinal))
+        {
+            return NamespacePath.Root + resource[Policies.Length..];
+        }
         const string Models = "models/";
         if (!resource.StartsWith(Models, StringComparison.Ordinal))
         {
@@ -190,7 +196,7 @@ public static partial class EventCatalogue
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+)?|aliases/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card)?|aliases/[^/]+|policy)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex ModelPart();
 
     /// <summary>
