@@ -201,6 +201,11 @@ public sealed record GateSpec(
                 {
                     throw new InvalidParameterException($"'{field}.tags' must name at least one tag key (with a value, or null for any value).");
                 }
+                // Gates are evaluated under the store's write lock: what one reads stays bounded.
+                if (Tags.Count > QualityGates.MaxTags)
+                {
+                    throw new InvalidParameterException($"'{field}.tags' names {Tags.Count} tags; a gate may name at most {QualityGates.MaxTags}.");
+                }
                 break;
             case "files_ready" or "dataset_lineage":
                 break;
