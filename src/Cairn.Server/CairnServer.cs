@@ -130,6 +130,7 @@ public static class CairnServer
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAliases>();
         services.AddSingleton<QualityGates>();
+        services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -254,6 +255,7 @@ public static class CairnServer
         v1.MapMetadataSchemasApi();
         v1.MapTracesApi();
         v1.MapEventsApi();
+        v1.MapModelCardsApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }

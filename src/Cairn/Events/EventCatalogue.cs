@@ -97,6 +97,10 @@ public static partial class EventCatalogue
         ["openlineage.event"] = "openlineage_event.received",
         ["openlineage.batch"] = "openlineage_batch.received",
         ["import.mlflow"] = "mlflow_import.written",
+        ["card.set"] = "model_card.updated",
+        ["card.submit"] = "model_card.submitted",
+        ["card.approve"] = "model_card.approved",
+        ["card.return"] = "model_card.returned",
     };
 
     // The moments a pipeline waits for, told apart from the updates that carry them: a version whose files became usable
