@@ -68,4 +68,7 @@ internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 [JsonSerializable(typeof(LoggedModel))]
 [JsonSerializable(typeof(LoggedModelPage))]
 [JsonSerializable(typeof(FeedPage))]
+[JsonSerializable(typeof(ModelCard))]
+[JsonSerializable(typeof(PutModelCardRequest))]
+[JsonSerializable(typeof(CardStepRequest))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
