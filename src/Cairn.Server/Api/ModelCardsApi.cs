@@ -23,15 +23,19 @@ public static class ModelCardsApi
         return api;
     }
 
-    public static async Task<IResult> GetAsync(string fullName, string version, HttpContext http, ModelCards cards, TimeProvider clock, CancellationToken cancellationToken, string? format = null)
+    public static Task<IResult> GetAsync(string fullName, string version, HttpContext http, ModelCards cards, TimeProvider clock, CancellationToken cancellationToken, string? format = null) =>
+        RespondAsync(http, http.Caller(), cards, clock, fullName, VersionsApi.Number(version), format, cancellationToken);
+
+    /// <summary>The card in <paramref name="format"/> for <paramref name="caller"/>: the API's answer, and the web UI's downloads.</summary>
+    internal static async Task<IResult> RespondAsync(
+        HttpContext http, Governance.Caller caller, ModelCards cards, TimeProvider clock, string fullName, int n, string? format, CancellationToken cancellationToken)
     {
         var kind = (format ?? "json").Trim().ToLowerInvariant();
         if (!Formats.Contains(kind))
         {
             throw new InvalidParameterException($"'format' must be one of {string.Join(", ", Formats)}; got '{format}'.");
         }
-        var n = VersionsApi.Number(version);
-        var card = await cards.GetAsync(http.Caller(), fullName, n, cancellationToken);
+        var card = await cards.GetAsync(caller, fullName, n, cancellationToken);
         var file = $"{fullName}-v{n.ToString(CultureInfo.InvariantCulture)}-model-card";
         return kind switch
         {
