@@ -29,24 +29,38 @@ public sealed class ModelCardTests(CardPeople people) : IClassFixture<CardPeople
         var lake = "s3://lake-" + name;
         await (await _admin.PostJsonAsync("/api/v1/datasets", new
         {
-            @namespace = lake, name = "claims/train", version = "2026-11", location = $"{lake}/claims/train",
+            @namespace = lake,
+            name = "claims/train",
+            version = "2026-11",
+            location = $"{lake}/claims/train",
             schema = new[] { new { name = "amount", type = "double" } },
         })).ExpectAsync(201);
         await (await _admin.PostJsonAsync("/api/v1/datasets", new { @namespace = lake, name = "claims/holdout" })).ExpectAsync(201);
         var trainRun = Guid.NewGuid().ToString();
         await (await _admin.PostJsonAsync("/api/v1/executions", new
         {
-            run_id = trainRun, type = "training", job_namespace = "ml", job_name = "train-" + name, state = "COMPLETE",
+            run_id = trainRun,
+            type = "training",
+            job_namespace = "ml",
+            job_name = "train-" + name,
+            state = "COMPLETE",
             inputs = new[] { $"dataset:{lake}:claims/train" },
         })).ExpectAsync(201);
         await (await _admin.PostJsonAsync($"/api/v1/models/{full}/versions", new
         {
-            run_id = trainRun, framework = "sklearn", semver = "1.2.0", description = "Gradient boosting on 2026-11 claims.",
+            run_id = trainRun,
+            framework = "sklearn",
+            semver = "1.2.0",
+            description = "Gradient boosting on 2026-11 claims.",
             metrics = new { auc = 0.91, f1 = 0.8 },
         })).ExpectAsync(201);
         await (await _admin.PostJsonAsync("/api/v1/executions", new
         {
-            run_id = Guid.NewGuid().ToString(), type = "evaluation", job_namespace = "ml", job_name = "eval-" + name, state = "COMPLETE",
+            run_id = Guid.NewGuid().ToString(),
+            type = "evaluation",
+            job_namespace = "ml",
+            job_name = "eval-" + name,
+            state = "COMPLETE",
             inputs = new[] { $"model:{full}:1", $"dataset:{lake}:claims/holdout" },
         })).ExpectAsync(201);
         return full;

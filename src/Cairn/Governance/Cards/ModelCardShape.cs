@@ -40,28 +40,43 @@ internal static class ModelCardShape
     {
         [ModelCardSections.ModelDetails] = new()
         {
-            ["name"] = S, ["overview"] = S, ["documentation"] = S, ["owners"] = new Many(new Shape("owner")),
-            ["version"] = new Shape("version"), ["licenses"] = new Many(new Shape("license")),
-            ["references"] = new Many(new Shape("reference")), ["citations"] = new Many(new Shape("citation")), ["path"] = S,
+            ["name"] = S,
+            ["overview"] = S,
+            ["documentation"] = S,
+            ["owners"] = new Many(new Shape("owner")),
+            ["version"] = new Shape("version"),
+            ["licenses"] = new Many(new Shape("license")),
+            ["references"] = new Many(new Shape("reference")),
+            ["citations"] = new Many(new Shape("citation")),
+            ["path"] = S,
         },
         [ModelCardSections.ModelParameters] = new()
         {
-            ["model_architecture"] = S, ["data"] = new Many(new Shape("dataset")), ["input_format"] = S,
-            ["input_format_map"] = new Many(new Shape("keyval")), ["output_format"] = S, ["output_format_map"] = new Many(new Shape("keyval")),
+            ["model_architecture"] = S,
+            ["data"] = new Many(new Shape("dataset")),
+            ["input_format"] = S,
+            ["input_format_map"] = new Many(new Shape("keyval")),
+            ["output_format"] = S,
+            ["output_format_map"] = new Many(new Shape("keyval")),
         },
         [ModelCardSections.QuantitativeAnalysis] = new()
         {
-            ["performance_metrics"] = new Many(new Shape("performance_metric")), ["graphics"] = new Shape("graphics_collection"),
+            ["performance_metrics"] = new Many(new Shape("performance_metric")),
+            ["graphics"] = new Shape("graphics_collection"),
         },
         [ModelCardSections.Considerations] = new()
         {
-            ["users"] = new Many(new Shape("description")), ["use_cases"] = new Many(new Shape("description")),
-            ["limitations"] = new Many(new Shape("description")), ["tradeoffs"] = new Many(new Shape("description")),
+            ["users"] = new Many(new Shape("description")),
+            ["use_cases"] = new Many(new Shape("description")),
+            ["limitations"] = new Many(new Shape("description")),
+            ["tradeoffs"] = new Many(new Shape("description")),
             ["ethical_considerations"] = new Many(new Shape("risk")),
         },
         [ModelCardSections.IntendedUses] = new()
         {
-            ["primary_uses"] = new Many(S), ["primary_users"] = new Many(S), ["out_of_scope_uses"] = new Many(S),
+            ["primary_uses"] = new Many(S),
+            ["primary_users"] = new Many(S),
+            ["out_of_scope_uses"] = new Many(S),
         },
         ["owner"] = new() { ["name"] = S, ["contact"] = S },
         ["version"] = new() { ["name"] = S, ["date"] = new Text(TextKind.Date), ["diff"] = S },
@@ -71,15 +86,21 @@ internal static class ModelCardShape
         ["keyval"] = new() { ["key"] = S, ["value"] = S },
         ["dataset"] = new()
         {
-            ["name"] = S, ["link"] = new Text(TextKind.Uri), ["sensitive"] = new Shape("sensitive_data"),
-            ["graphics"] = new Shape("graphics_collection"), ["description"] = S,
+            ["name"] = S,
+            ["link"] = new Text(TextKind.Uri),
+            ["sensitive"] = new Shape("sensitive_data"),
+            ["graphics"] = new Shape("graphics_collection"),
+            ["description"] = S,
         },
         ["sensitive_data"] = new() { ["sensitive_data"] = new Many(S) },
         ["graphics_collection"] = new() { ["description"] = S, ["collection"] = new Many(new Shape("graphic")) },
         ["graphic"] = new() { ["name"] = S, ["image"] = new Text(TextKind.Image) },
         ["performance_metric"] = new()
         {
-            ["type"] = S, ["value"] = S, ["slice"] = S, ["confidence_interval"] = new Shape("confidence_interval"),
+            ["type"] = S,
+            ["value"] = S,
+            ["slice"] = S,
+            ["confidence_interval"] = new Shape("confidence_interval"),
         },
         ["confidence_interval"] = new() { ["lower_bound"] = S, ["upper_bound"] = S },
         ["description"] = new() { ["description"] = S },
