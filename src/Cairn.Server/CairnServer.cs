@@ -130,6 +130,8 @@ public static class CairnServer
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAliases>();
         services.AddSingleton<QualityGates>();
+        services.AddSingleton<PromotionPolicies>();
+        services.AddSingleton<PromotionRequests>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
