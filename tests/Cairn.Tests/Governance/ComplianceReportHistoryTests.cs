@@ -153,7 +153,11 @@ public sealed class ComplianceReportHistoryTests : IDisposable
     public async Task A_policy_marks_its_targets_protected_and_an_applied_request_is_shown_on_its_holding()
     {
         await ModelAsync("/risk/cards", "fraud", 2);
-        // The policy and the request as the promotion service stores them (written here behind its back).
+        // The history first (the policy would refuse these direct moves), then the policy and requests as the
+        // promotion service stores them, written here behind its back.
+        await StageAsync("risk.cards.fraud", 1, "Production", archive: true, day: 1);
+        await StageAsync("risk.cards.fraud", 2, "Production", archive: true, day: 2);
+        await AliasAsync("risk.cards.fraud", "prod-eu", 2, day: 3);
         var id = await _app.ScalarAsync<long>("SELECT id FROM models WHERE full_name = 'risk.cards.fraud'");
         var versionId = await _app.ScalarAsync<long>($"SELECT id FROM model_versions WHERE model_id = {id} AND version = 2");
         var day2 = ClockedApp.Day(2).ToUnixTimeMilliseconds();
@@ -175,14 +179,11 @@ public sealed class ComplianceReportHistoryTests : IDisposable
                 ('pr-1', 'bob', 'APPROVE', '<b>ok</b>', {{{day2}}}),
                 ('pr-0', 'anna', 'REJECT', 'no card', {{{day2 - 5_000_000}}});
             """);
-        await StageAsync("risk.cards.fraud", 1, "Production", archive: true, day: 1);
-        await StageAsync("risk.cards.fraud", 2, "Production", archive: true, day: 2);
-        await AliasAsync("risk.cards.fraud", "prod-eu", 2, day: 3);
 
         var report = await ReportAsync(_client, "risk.cards.fraud");
         var production = Target(report, "risk.cards.fraud", "Production");
         Assert.True((bool)production["protected"]!);
-        Assert.Equal("/risk", (string?)production["policy_source"]);
+        Assert.Equal("namespace /risk", (string?)production["policy_source"]);
         Assert.Equal(2, (int)production["rule"]!["approvals"]!);
         var holdings = production["holdings"]!.AsArray();
         Assert.Equal("direct", (string?)holdings[0]!["how"]);
@@ -217,7 +218,7 @@ public sealed class ComplianceReportHistoryTests : IDisposable
 
         var production = Target(await ReportAsync(_client, "risk.optout"), "risk.optout", "Production");
         Assert.False((bool)production["protected"]!);
-        Assert.Equal("model", (string?)production["policy_source"]);
+        Assert.Equal("model risk.optout", (string?)production["policy_source"]);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed record ModelCompliance(
 /// <param name="Kind">Stage or alias.</param>
 /// <param name="Name">The stage's or alias's name.</param>
 /// <param name="Protected">Whether the policy in force now protects it.</param>
-/// <param name="PolicySource">Whose policy's rule governs it (<c>model</c> or the namespace), when one does.</param>
+/// <param name="PolicySource">Whose policy decides it, as the promotion service names it (<c>namespace /risk</c>, <c>model risk.fraud</c>), also when that rule unprotects it.</param>
 /// <param name="Rule">That rule.</param>
 /// <param name="HeldAt">With <see cref="ComplianceReport.At"/>: the versions holding it at that instant (a stage may hold several).</param>
 /// <param name="Holdings">Every holding, oldest first.</param>

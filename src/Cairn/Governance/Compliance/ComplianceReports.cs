@@ -155,20 +155,20 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
         }
 
         var targets = new List<PromotionTarget> { new(PromotionTargetKind.Stage, nameof(Stage.Staging)), new(PromotionTargetKind.Stage, nameof(Stage.Production)) };
-        targets.AddRange(policies.Where(p => p.Rule.Stage is not null && !p.Rule.Unprotects)
-            .Select(p => new PromotionTarget(PromotionTargetKind.Stage, ModelRegistry.ParseStage(p.Rule.Stage).ToString())));
+        var named = policies.SelectMany(p => p.Policy.ProtectedTargets).Where(r => !r.Unprotects).ToList();
+        targets.AddRange(named.Where(r => r.Stage is not null)
+            .Select(r => new PromotionTarget(PromotionTargetKind.Stage, ModelRegistry.ParseStage(r.Stage).ToString())));
         targets.AddRange(aliasHoldings.Keys.Order(StringComparer.Ordinal).Select(a => new PromotionTarget(PromotionTargetKind.Alias, a)));
         // A protected alias named exactly (no pattern) is listed even before it is first set.
-        targets.AddRange(policies.Where(p => p.Rule.Alias is { } a && !a.Contains('*', StringComparison.Ordinal) && !p.Rule.Unprotects)
-            .Select(p => new PromotionTarget(PromotionTargetKind.Alias, p.Rule.Alias!)));
+        targets.AddRange(named.Where(r => r.Alias is { } a && !a.Contains('*', StringComparison.Ordinal))
+            .Select(r => new PromotionTarget(PromotionTargetKind.Alias, r.Alias!)));
 
         var applied = requests.Where(r => r.Status == "APPLIED").ToList();
         var used = new HashSet<string>(StringComparer.Ordinal);
         var histories = new List<TargetHistory>();
         foreach (var target in targets.Distinct())
         {
-            var rule = policies.FirstOrDefault(p => p.Rule.Covers(target));
-            var isProtected = rule.Rule is { Unprotects: false };
+            var rule = Governing(policies, target);
             var holdings = (target.Kind == PromotionTargetKind.Stage ? stageHoldings : aliasHoldings)
                 .GetValueOrDefault(target.Name, [])
                 .OrderBy(h => h.From).ThenBy(h => h.Version)
@@ -177,7 +177,7 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
             IReadOnlyList<int>? heldAt = at is { } instant
                 ? holdings.Where(h => h.From <= instant && (h.Until is null || instant < h.Until)).Select(h => h.Version).Distinct().Order().ToList()
                 : null;
-            histories.Add(new TargetHistory(target.ToString(), target.Kind, target.Name, isProtected, rule.Source, rule.Rule, heldAt, holdings));
+            histories.Add(new TargetHistory(target.ToString(), target.Kind, target.Name, rule.Protected, rule.Source, rule.Rule, heldAt, holdings));
         }
 
         var held = histories.SelectMany(t => t.Holdings).Select(h => h.Version).Distinct().Order().ToList();
@@ -237,22 +237,44 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
         OptionalTime(r.DecidedAt), r.DecidedBy, r.Decision, r.PreviousVersion is { } p ? (int)p : null);
 
     /// <summary>
-    /// The rules that govern <paramref name="model"/>'s targets, nearest first: its own policy's, then its namespace's,
-    /// then each namespace above it (for each target the first rule that covers it wins).
+    /// The policies that apply to <paramref name="model"/>, nearest first (its own, its namespace's, then each above it),
+    /// from the rows read for the whole report, named as the promotion service names them.
     /// </summary>
-    private static List<(ProtectedTarget Rule, string Source)> Policies(ModelRow model, IReadOnlyList<PolicyRow> rows)
+    private static List<PromotionPolicies.PolicyLevel> Policies(ModelRow model, IReadOnlyList<PolicyRow> rows)
     {
-        var rules = new List<(ProtectedTarget, string)>();
-        foreach (var row in rows.Where(p => p.ModelId == model.Id))
+        var levels = new List<PromotionPolicies.PolicyLevel>();
+        if (rows.FirstOrDefault(p => p.ModelId == model.Id) is { } own && Deserialize<Policy>(own.Document) is { } policy)
         {
-            rules.AddRange((Deserialize<Policy>(row.Document)?.ProtectedTargets ?? []).Select(r => (r, "model")));
+            levels.Add(new(PromotionPolicies.ModelSource(model.FullName), policy));
         }
-        foreach (var row in rows.Where(p => p.Namespace is not null && NamespacePath.Covers(p.Namespace, model.Namespace))
-                     .OrderByDescending(p => p.Namespace!.Length))
+        foreach (var ns in PromotionPolicies.Ancestry(model.Namespace))
         {
-            rules.AddRange((Deserialize<Policy>(row.Document)?.ProtectedTargets ?? []).Select(r => (r, row.Namespace!)));
+            if (rows.FirstOrDefault(p => p.Namespace == ns) is { } row && Deserialize<Policy>(row.Document) is { } inherited)
+            {
+                levels.Add(new(PromotionPolicies.NamespaceSource(ns), inherited));
+            }
         }
-        return rules;
+        return levels;
+    }
+
+    /// <summary>
+    /// The rule that decides <paramref name="target"/> by the promotion service's own resolution, and whose policy it is
+    /// in — also when that rule unprotects the target (a model or sub-namespace opting out), so the report can say who did.
+    /// </summary>
+    private static (ProtectedTarget? Rule, string? Source, bool Protected) Governing(List<PromotionPolicies.PolicyLevel> levels, PromotionTarget target)
+    {
+        foreach (var level in levels)
+        {
+            if (PromotionPolicies.Resolve([level], target) is { } governing)
+            {
+                return (governing.Rule, governing.PolicySource, true);
+            }
+            if (level.Policy.ProtectedTargets.FirstOrDefault(r => r.Covers(target)) is { } opting)
+            {
+                return (opting, level.Source, false);
+            }
+        }
+        return (null, null, false);
     }
 
     private static T? Deserialize<T>(string json)
