@@ -47,7 +47,8 @@ internal static class ComplianceFormats
     public static IResult Result(ComplianceReport report, string format) => format switch
     {
         "json" => TypedResults.Json(report, CairnJson.Options),
-        _ => throw new InvalidParameterException($"'format' {format} is not available yet."),
+        "html" => TypedResults.Text(Documents.HtmlRenderer.Render(ComplianceDocument.From(report)), "text/html; charset=utf-8"),
+        _ => TypedResults.File(Documents.PdfRenderer.Render(ComplianceDocument.From(report)), "application/pdf", FileName(report, "pdf")),
     };
 
     /// <summary>A file name for a download: the scope and the instant, in characters any file system takes.</summary>
