@@ -52,6 +52,7 @@ internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 [JsonSerializable(typeof(StageHistory))]
 [JsonSerializable(typeof(AuditPage))]
 [JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(ComplianceReport))]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedApiToken))]
 [JsonSerializable(typeof(TokenList))]
