@@ -58,6 +58,7 @@ public static class UiSession
         app.MapPost("/signout", (Delegate)SignOutAsync).WithMetadata(new UiEndpointAttribute()).ExcludeFromDescription();
         Pages.Runs.RunArtifactFiles.MapRunArtifactFiles(app);
         app.MapVersionFileDownloads();
+        Pages.Reports.ComplianceDownloads.MapComplianceDownloads(app);
         app.MapRazorComponents<App>();
     }
 

@@ -75,6 +75,32 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
         }
 
         var verification = await audit.VerifyChainAsync(cancellationToken);
+        return Complete(caller, scope, @namespace, isNamespace, at, snapshot, verification, mayReadLineage, truncated);
+    }
+
+    /// <summary>
+    /// One model's targets and holdings, with the requests on it, without walking the audit chain: the model page's
+    /// promotion timeline. Reader on the model's namespace.
+    /// </summary>
+    public async Task<ModelCompliance> ModelHistoryAsync(Caller caller, string model, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Reader, NamespacePath.Split(model).Namespace);
+        var mayReadLineage = caller.Has(Role.Reader, NamespacePath.Root);
+        var truncated = new List<string>();
+        var snapshot = await database.ReadAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(
+                database.Dialect.Name == "postgres" ? IsolationLevel.RepeatableRead : IsolationLevel.Serializable, cancellationToken);
+            var read = await ReadAsync(transaction, null, model, mayReadLineage, truncated, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return read;
+        }, cancellationToken);
+        return snapshot.Models.Count == 0 ? throw ModelCatalog.Missing(model) : Assemble(snapshot.Models[0], snapshot, null, mayReadLineage);
+    }
+
+    private ComplianceReport Complete(
+        Caller caller, string scope, string @namespace, bool isNamespace, DateTimeOffset? at, Snapshot snapshot, AuditVerification verification, bool mayReadLineage, List<string> truncated)
+    {
         var headVerified = verification.Valid && (verification.Checked == snapshot.Head.Seq
             ? verification.HeadHash == snapshot.Head.Hash
             : verification.Checked > snapshot.Head.Seq && snapshot.HeadEntryHash == snapshot.Head.Hash);
