@@ -30,6 +30,7 @@ internal static class Program
             TokenCommands.Create(),
             WebhookCommands.Create(),
             AuditCommands.Create(),
+            ReportCommands.Create(),
             ImportCommands.Create(),
             MigrateCommand.Create(),
             LineageCommands.Create(),

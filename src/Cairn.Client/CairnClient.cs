@@ -334,6 +334,34 @@ public sealed partial class CairnClient : IDisposable
     public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, "api/v1/audit/verify", null, Json.AuditVerification, cancellationToken);
 
+    // ---- Reports ----
+
+    /// <summary>The compliance report for a model or a namespace, as JSON records.</summary>
+    /// <param name="scope">A model's full name, or a namespace path (<c>/risk</c>: it and every namespace below it).</param>
+    /// <param name="at">An instant: the report then says which version held each target at that time.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<ComplianceReport> GetComplianceReportAsync(string scope, DateTimeOffset? at = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, ReportPath(scope, at, "json"), null, Json.ComplianceReport, cancellationToken);
+
+    /// <summary>Streams the compliance report in <paramref name="format"/> (json, html or pdf) into <paramref name="destination"/>.</summary>
+    /// <param name="scope">A model's full name, or a namespace path.</param>
+    /// <param name="at">An instant, or null.</param>
+    /// <param name="format">json, html or pdf.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    public async Task DownloadComplianceReportAsync(string scope, DateTimeOffset? at, string format, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var response = await ExchangeAsync(HttpMethod.Get, ReportPath(scope, at, format), null, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await source.CopyToAsync(destination, cancellationToken);
+    }
+
+    private static string ReportPath(string scope, DateTimeOffset? at, string format) =>
+        "api/v1/reports/compliance?scope=" + Uri.EscapeDataString(scope)
+        + (at is { } time ? "&at=" + Uri.EscapeDataString(time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)) : "")
+        + "&format=" + Uri.EscapeDataString(format);
+
     // ---- Lineage ----
 
     /// <summary>The lineage around a node: what fed it (upstream), what it fed (downstream), or both, to a depth.</summary>

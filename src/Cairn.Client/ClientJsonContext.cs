@@ -56,6 +56,7 @@ internal sealed record PromotionVerdict(string? Comment);
 [JsonSerializable(typeof(StageHistory))]
 [JsonSerializable(typeof(AuditPage))]
 [JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(ComplianceReport))]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedApiToken))]
 [JsonSerializable(typeof(TokenList))]

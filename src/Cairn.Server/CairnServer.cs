@@ -150,6 +150,7 @@ public static class CairnServer
         services.AddSingleton<Cairn.Lineage.OpenLineage.OpenLineageIngest>();
         services.AddSingleton<Cairn.Lineage.ColumnLineage>();
         services.AddSingleton<Cairn.Lineage.MetadataSchemas>();
+        services.AddSingleton<Cairn.Governance.Compliance.ComplianceReports>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -246,6 +247,7 @@ public static class CairnServer
         v1.MapVersionsApi();
         v1.MapAliasesApi();
         v1.MapAuditApi();
+        v1.MapReportsApi();
         v1.MapFilesApi();
         v1.MapTokensApi();
         v1.MapWebhooksApi();

@@ -17,6 +17,8 @@ public static class UiNavigation
         new("Lineage", "/lineage"),
         new("Datasets", "/datasets"),
         new("Features", "/features"),
+        new("Approvals", "/approvals"),
+        new("Reports", "/reports/compliance"),
         new("Audit", "/audit", Role.Admin),
         new("Admin", "/admin/tokens", Role.Admin),
     ];

@@ -59,6 +59,7 @@ public static class UiSession
         Pages.Runs.RunArtifactFiles.MapRunArtifactFiles(app);
         app.MapVersionFileDownloads();
         Pages.Cards.ModelCardDownloads.MapModelCardDownloads(app);
+        Pages.Reports.ComplianceDownloads.MapComplianceDownloads(app);
         app.MapRazorComponents<App>();
     }
 

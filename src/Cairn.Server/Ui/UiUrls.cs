@@ -118,4 +118,12 @@ public static class UiUrls
     private static string Segment(string value) => Uri.EscapeDataString(value);
 
     private static bool IsPlainKey(string key) => key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    // Compliance report (issue 17).
+    public static string ComplianceReport(string? scope = null, string? at = null) => With("/reports/compliance", ("scope", scope), ("at", at));
+
+    public static string ComplianceDownload(string scope, DateTimeOffset? at, string format) =>
+        With("/reports/compliance/download", ("scope", scope), ("at", at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)), ("format", format));
+
+    public static string Approvals() => "/approvals";
 }

@@ -205,6 +205,15 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
     public async Task<AuditVerification> VerifyAsync(Caller caller, CancellationToken cancellationToken)
     {
         caller.Require(Role.Admin, Catalog.NamespacePath.Root);
+        return await VerifyChainAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The walk <see cref="VerifyAsync"/> makes, without its role check: for a compliance report, whose reader sees the
+    /// verdict and the head but no entry.
+    /// </summary>
+    internal async Task<AuditVerification> VerifyChainAsync(CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenAsync(cancellationToken);
         var head = await connection.QuerySingleOrDefaultAsync<Head>(new CommandDefinition(
             "SELECT seq, hash FROM audit_head WHERE id = 1", cancellationToken: cancellationToken));
