@@ -141,6 +141,8 @@ public static class CairnServer
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<ModelAliases>();
         services.AddSingleton<QualityGates>();
+        services.AddSingleton<PromotionPolicies>();
+        services.AddSingleton<PromotionRequests>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -201,6 +203,7 @@ public static class CairnServer
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, MigrationService>());
         // After the migrations: it reads the webhook tables they create.
         services.AddHostedService<WebhookDeliveryService>();
+        services.AddHostedService<PromotionExpiryService>();
     }
 
     /// <summary>
@@ -267,6 +270,8 @@ public static class CairnServer
         v1.MapMetadataSchemasApi();
         v1.MapTracesApi();
         v1.MapEventsApi();
+        v1.MapPoliciesApi();
+        v1.MapPromotionsApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }

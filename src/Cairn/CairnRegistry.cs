@@ -63,6 +63,8 @@ public sealed class CairnRegistry : IDisposable
         Versions = new ModelRegistry(database, Audit, clock, store);
         Aliases = new ModelAliases(database, Audit, clock);
         Files = new VersionFiles(database, store, Audit, clock, new ArtifactLimits(long.MaxValue));
+        Policies = new PromotionPolicies(database, Audit, clock);
+        Promotions = new PromotionRequests(database, Audit, clock, Versions, Aliases, new QualityGates(clock));
     }
 
     /// <summary>The name recorded as the actor of every change made through this instance.</summary>
@@ -77,6 +79,12 @@ public sealed class CairnRegistry : IDisposable
     public VersionFiles Files { get; }
 
     public AuditChain Audit { get; }
+
+    /// <summary>Promotion policies: which stages and aliases are protected, and what moving them takes.</summary>
+    public PromotionPolicies Policies { get; }
+
+    /// <summary>Promotion requests: the one way a protected stage or alias moves (a direct change is refused).</summary>
+    public PromotionRequests Promotions { get; }
 
     /// <summary>
     /// Opens (creating and migrating if needed) a registry. <paramref name="backend"/> <c>local</c>: a data

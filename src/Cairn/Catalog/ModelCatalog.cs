@@ -197,6 +197,11 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         var files = await database.WriteAsync(async (connection, transaction) =>
         {
             var before = await LoadAsync(transaction, fullName, cancellationToken);
+            var modelId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT id FROM models WHERE full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
+            // A model whose versions hold a protected stage or alias stays until promotions move them elsewhere.
+            await ProtectedTargets.CheckDirectChangeAsync(transaction, modelId, fullName, await HeldTargetsAsync(transaction, modelId, cancellationToken), cancellationToken);
+            await PromotionRequests.CancelPendingAsync(transaction, audit, clock, caller.Name, modelId, null, $"model '{fullName}' was deleted", cancellationToken);
             var keys = await connection.QueryAsync<string>(new CommandDefinition(
                 """
                 SELECT f.storage_key FROM version_files f JOIN model_versions v ON v.id = f.version_id JOIN models m ON m.id = v.model_id
@@ -229,9 +234,17 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
             {
                 throw new AlreadyExistsException($"Model '{target}' already exists.");
             }
+            var modelId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT id FROM models WHERE full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
+            // Moving to another namespace must not shed a protection: what the model holds stays protected there.
+            await ProtectedTargets.CheckRenameAsync(transaction, modelId, fullName, target, await HeldTargetsAsync(transaction, modelId, cancellationToken), cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE models SET namespace = @ns, name = @name, full_name = @target, updated_at = @now, updated_by = @by WHERE full_name = @fullName",
                 new { ns, name, target, now, by = caller.Name, fullName }, transaction, cancellationToken: cancellationToken));
+            // Open promotion requests follow the model: their namespace decides who may approve them.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE promotion_requests SET model = @target, namespace = @ns WHERE model_id = (SELECT id FROM models WHERE full_name = @target) AND status = 'PENDING'",
+                new { ns, target }, transaction, cancellationToken: cancellationToken));
             var after = await LoadAsync(transaction, target, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "model.rename", Resource(fullName), before, after, cancellationToken);
             return after;
@@ -361,6 +374,19 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         var row = await transaction.Connection!.QuerySingleOrDefaultAsync<ModelRow>(new CommandDefinition(
             SelectModels + " WHERE m.full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
         return row is null ? throw Missing(fullName) : ToModel(row);
+    }
+
+    /// <summary>Every stage (but None) and alias the versions of a model hold, as changes deleting the model would make (one query).</summary>
+    private static async Task<IReadOnlyList<DirectChange>> HeldTargetsAsync(DbTransaction transaction, long modelId, CancellationToken cancellationToken)
+    {
+        var held = await transaction.Connection!.QueryAsync<(long Version, string Kind, string Name)>(new CommandDefinition(
+            """
+            SELECT version, 'Stage' AS kind, stage AS name FROM model_versions WHERE model_id = @modelId AND stage <> 'None'
+            UNION ALL
+            SELECT version, 'Alias' AS kind, alias AS name FROM aliases WHERE model_id = @modelId
+            ORDER BY 1, 2 DESC, 3
+            """, new { modelId }, transaction, cancellationToken: cancellationToken));
+        return held.Select(h => new DirectChange(DirectChangeKind.Delete, (int)h.Version, new PromotionTarget(Enum.Parse<PromotionTargetKind>(h.Kind), h.Name))).ToList();
     }
 
     internal static string Resource(string fullName) => $"models/{fullName}";

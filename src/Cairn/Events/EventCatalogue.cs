@@ -97,6 +97,14 @@ public static partial class EventCatalogue
         ["openlineage.event"] = "openlineage_event.received",
         ["openlineage.batch"] = "openlineage_batch.received",
         ["import.mlflow"] = "mlflow_import.written",
+        ["policy.set"] = "policy.updated",
+        ["policy.delete"] = "policy.deleted",
+        ["promotion.request"] = "promotion.requested",
+        ["promotion.approve"] = "promotion.approved",
+        ["promotion.reject"] = "promotion.rejected",
+        ["promotion.cancel"] = "promotion.cancelled",
+        ["promotion.expire"] = "promotion.expired",
+        ["promotion.apply"] = "promotion.applied",
     };
 
     // The moments a pipeline waits for, told apart from the updates that carry them: a version whose files became usable

@@ -35,8 +35,15 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
         CheckAlias(alias);
         var target = version ?? throw new InvalidParameterException("'version' is required.");
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
-        return await database.WriteAsync((_, transaction) => AssignAsync(transaction, caller, model, alias, target, "alias.set", cancellationToken), cancellationToken);
+        return await database.WriteAsync((_, transaction) => AssignAsync(transaction, caller.Name, model, alias, target, "alias.set", governed: true, cancellationToken), cancellationToken);
     }
+
+    /// <summary>
+    /// Points an alias at a version for an approved promotion, in the promotion's own transaction: the same history,
+    /// audit entry and event as a direct set, without the policy check the approvals have just satisfied.
+    /// </summary>
+    internal Task<AliasTarget> ApplyPromotionAsync(DbTransaction transaction, string actor, string model, string alias, int version, CancellationToken cancellationToken) =>
+        AssignAsync(transaction, actor, model, alias, version, "alias.set", governed: false, cancellationToken);
 
     public async Task<AliasTarget> GetAsync(Caller caller, string model, string alias, CancellationToken cancellationToken)
     {
@@ -54,6 +61,8 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
         {
             var modelId = await ModelIdAsync(transaction, model, cancellationToken);
             var current = await CurrentAsync(transaction, modelId, alias, cancellationToken) ?? throw Missing(model, alias);
+            await ProtectedTargets.CheckDirectChangeAsync(transaction, modelId, model,
+                [new DirectChange(DirectChangeKind.Remove, (int)current, new PromotionTarget(PromotionTargetKind.Alias, alias))], cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM aliases WHERE model_id = @modelId AND alias = @alias", new { modelId, alias }, transaction, cancellationToken: cancellationToken));
             await RecordAsync(transaction, modelId, alias, null, current, caller.Name, clock, cancellationToken);
@@ -121,7 +130,7 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
             {
                 throw new InvalidParameterException($"Alias '{alias}' of model '{model}' previously named version {previous}, which has since been deleted.");
             }
-            return await AssignAsync(transaction, caller, model, alias, (int)previous, "alias.rollback", cancellationToken);
+            return await AssignAsync(transaction, caller.Name, model, alias, (int)previous, "alias.rollback", governed: true, cancellationToken);
         }, cancellationToken);
     }
 
@@ -134,13 +143,19 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
             """,
             new { modelId, alias, version, previous, at = clock.GetUtcNow().ToUnixTimeMilliseconds(), by }, transaction, cancellationToken: cancellationToken));
 
-    private async Task<AliasTarget> AssignAsync(DbTransaction transaction, Caller caller, string model, string alias, int version, string action, CancellationToken cancellationToken)
+    private async Task<AliasTarget> AssignAsync(
+        DbTransaction transaction, string actor, string model, string alias, int version, string action, bool governed, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
         var modelId = await ModelIdAsync(transaction, model, cancellationToken);
         if (!await ModelRegistry.VersionExistsAsync(transaction, modelId, version, cancellationToken))
         {
             throw ModelRegistry.Missing(model, version);
+        }
+        if (governed)
+        {
+            await ProtectedTargets.CheckDirectChangeAsync(transaction, modelId, model,
+                [new DirectChange(DirectChangeKind.Move, version, new PromotionTarget(PromotionTargetKind.Alias, alias))], cancellationToken);
         }
         var current = await CurrentAsync(transaction, modelId, alias, cancellationToken);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -149,10 +164,10 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
             INSERT INTO aliases (model_id, alias, version, updated_at, updated_by) VALUES (@modelId, @alias, @version, @now, @by)
             ON CONFLICT (model_id, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by
             """,
-            new { modelId, alias, version, now, by = caller.Name }, transaction, cancellationToken: cancellationToken));
-        await RecordAsync(transaction, modelId, alias, version, current, caller.Name, clock, cancellationToken);
+            new { modelId, alias, version, now, by = actor }, transaction, cancellationToken: cancellationToken));
+        await RecordAsync(transaction, modelId, alias, version, current, actor, clock, cancellationToken);
         var after = new AliasTarget(alias, version);
-        await audit.AppendAsync(transaction, caller.Name, action, Resource(model, alias),
+        await audit.AppendAsync(transaction, actor, action, Resource(model, alias),
             current is null ? null : new AliasTarget(alias, (int)current.Value), after, cancellationToken);
         return after;
     }
@@ -166,7 +181,7 @@ public sealed partial class ModelAliases(CairnDatabase database, AuditChain audi
         transaction.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition(
             "SELECT version FROM aliases WHERE model_id = @modelId AND alias = @alias", new { modelId, alias }, transaction, cancellationToken: cancellationToken));
 
-    private static void CheckAlias(string alias)
+    internal static void CheckAlias(string alias)
     {
         if (!AliasPattern().IsMatch(alias) || ReservedPattern().IsMatch(alias))
         {

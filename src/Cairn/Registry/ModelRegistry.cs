@@ -355,6 +355,11 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         {
             var ids = await IdsAsync(transaction, model, version, cancellationToken);
             var before = await LoadAsync(transaction, model, version, cancellationToken);
+            // A version holding a protected stage or alias stays until a promotion moves the target elsewhere.
+            await ProtectedTargets.CheckDirectChangeAsync(transaction, ids.ModelId, model, HeldTargets(before), cancellationToken);
+            // Its open promotion requests end with it (the requests themselves stay, as evidence).
+            await PromotionRequests.CancelPendingAsync(transaction, audit, clock, caller.Name, ids.ModelId, ids.Id,
+                $"version {version} was deleted", cancellationToken);
             var keys = await connection.QueryAsync<string>(new CommandDefinition(
                 "SELECT storage_key FROM version_files WHERE version_id = @Id", new { ids.Id }, transaction, cancellationToken: cancellationToken));
             // Aliases pointing here go with the version; their history says so.
@@ -408,14 +413,36 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
     /// <summary>
     /// Moves a version to a stage. Production needs the approver role. With <c>archive_existing</c>, the
     /// versions already in that stage move to Archived in the same transaction, each with its own history entry.
+    /// A stage a promotion policy protects (the target, or the stage the version leaves) is refused: it moves only
+    /// through a promotion request.
     /// </summary>
     public async Task<ModelVersion> TransitionAsync(Caller caller, string model, int version, StageChange change, CancellationToken cancellationToken)
     {
         var target = ParseStage(change.Stage);
         caller.Require(target == Stage.Production ? Role.Approver : Role.Writer, NamespacePath.Split(model).Namespace);
-        return await MutateAsync(caller, model, version, "version.stage", async (transaction, ids, before) =>
+        return await database.WriteAsync(
+            (_, transaction) => MoveStageAsync(transaction, caller.Name, model, version, target, change.ArchiveExisting, change.Comment, governed: true, cancellationToken),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies an approved promotion's stage move in the promotion's own transaction: the same history, audit entry and
+    /// event as a direct transition, without the policy check the approvals have just satisfied.
+    /// </summary>
+    internal Task<ModelVersion> ApplyPromotionStageAsync(
+        DbTransaction transaction, string actor, string model, int version, Stage target, bool archiveExisting, string comment, CancellationToken cancellationToken) =>
+        MoveStageAsync(transaction, actor, model, version, target, archiveExisting, comment, governed: false, cancellationToken);
+
+    private Task<ModelVersion> MoveStageAsync(
+        DbTransaction transaction, string actor, string model, int version, Stage target, bool archiveExisting, string? comment, bool governed, CancellationToken cancellationToken) =>
+        MutateInAsync(transaction, actor, model, version, "version.stage", async (ids, before) =>
         {
-            if (change.ArchiveExisting && target is Stage.Staging or Stage.Production)
+            if (governed)
+            {
+                await ProtectedTargets.CheckDirectChangeAsync(transaction, ids.ModelId, model,
+                    [new DirectChange(DirectChangeKind.Move, version, new PromotionTarget(PromotionTargetKind.Stage, target.ToString()), before.Stage)], cancellationToken);
+            }
+            if (archiveExisting && target is Stage.Staging or Stage.Production)
             {
                 var others = await transaction.Connection!.QueryAsync<long>(new CommandDefinition(
                     "SELECT version FROM model_versions WHERE model_id = @ModelId AND stage = @stage AND version <> @version ORDER BY version",
@@ -423,16 +450,15 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 foreach (var other in others)
                 {
                     await SetStageAsync(transaction, ids.ModelId, (int)other, target, Stage.Archived,
-                        $"archived by the transition of version {version} to {target}", caller.Name, cancellationToken);
+                        $"archived by the transition of version {version} to {target}", actor, cancellationToken);
                 }
             }
-            await SetStageAsync(transaction, ids.ModelId, version, before.Stage, target, change.Comment, caller.Name, cancellationToken);
+            await SetStageAsync(transaction, ids.ModelId, version, before.Stage, target, comment, actor, cancellationToken);
             // A stage change is a change of the model too (MLflow moves its last_updated_timestamp).
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 "UPDATE models SET updated_at = @now, updated_by = @by WHERE id = @ModelId",
-                new { ids.ModelId, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
+                new { ids.ModelId, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = actor }, transaction, cancellationToken: cancellationToken));
         }, cancellationToken);
-    }
 
     public async Task<IReadOnlyList<StageTransition>> StageHistoryAsync(Caller caller, string model, int version, CancellationToken cancellationToken)
     {
@@ -575,6 +601,18 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         }
     }
 
+    /// <summary>The stage (unless None) and the aliases a version holds, as changes its deletion would make.</summary>
+    internal static List<DirectChange> HeldTargets(ModelVersion held)
+    {
+        var changes = new List<DirectChange>();
+        if (held.Stage != Stage.None)
+        {
+            changes.Add(new DirectChange(DirectChangeKind.Delete, held.Version, new PromotionTarget(PromotionTargetKind.Stage, held.Stage.ToString())));
+        }
+        changes.AddRange(held.Aliases.Select(alias => new DirectChange(DirectChangeKind.Delete, held.Version, new PromotionTarget(PromotionTargetKind.Alias, alias))));
+        return changes;
+    }
+
     public static Stage ParseStage(string? stage) =>
         Enum.TryParse<Stage>(stage, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(stage, out _)
             ? parsed
@@ -608,18 +646,24 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
 
     private async Task<ModelVersion> MutateAsync(
         Caller caller, string model, int version, string action, Func<DbTransaction, VersionIds, ModelVersion, Task> change, CancellationToken cancellationToken) =>
-        await database.WriteAsync(async (connection, transaction) =>
-        {
-            var ids = await IdsAsync(transaction, model, version, cancellationToken);
-            var before = await LoadAsync(transaction, model, version, cancellationToken);
-            await change(transaction, ids, before);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE model_versions SET updated_at = @now, updated_by = @by WHERE id = @Id",
-                new { ids.Id, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
-            var after = await LoadAsync(transaction, model, version, cancellationToken);
-            await audit.AppendAsync(transaction, caller.Name, action, Resource(model, version), before, after, cancellationToken);
-            return after;
-        }, cancellationToken);
+        await database.WriteAsync(
+            (_, transaction) => MutateInAsync(transaction, caller.Name, model, version, action, (ids, before) => change(transaction, ids, before), cancellationToken),
+            cancellationToken);
+
+    /// <summary>Runs a change to one version in <paramref name="transaction"/>, bumps its updated_at/by and audits before and after.</summary>
+    private async Task<ModelVersion> MutateInAsync(
+        DbTransaction transaction, string actor, string model, int version, string action, Func<VersionIds, ModelVersion, Task> change, CancellationToken cancellationToken)
+    {
+        var ids = await IdsAsync(transaction, model, version, cancellationToken);
+        var before = await LoadAsync(transaction, model, version, cancellationToken);
+        await change(ids, before);
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            "UPDATE model_versions SET updated_at = @now, updated_by = @by WHERE id = @Id",
+            new { ids.Id, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), by = actor }, transaction, cancellationToken: cancellationToken));
+        var after = await LoadAsync(transaction, model, version, cancellationToken);
+        await audit.AppendAsync(transaction, actor, action, Resource(model, version), before, after, cancellationToken);
+        return after;
+    }
 
     private async Task SetStageAsync(DbTransaction transaction, long modelId, int version, Stage from, Stage to, string? comment, string by, CancellationToken cancellationToken)
     {

@@ -89,7 +89,7 @@ public sealed class CairnRegistryTests : IDisposable
         Assert.Equal(4, (int)verify["checked"]!);
     }
 
-    private static Governance.Caller Caller(CairnRegistry registry) => Governance.Caller.Admin(registry.User);
+    private static Cairn.Governance.Caller Caller(CairnRegistry registry) => Cairn.Governance.Caller.Admin(registry.User);
 
     private sealed class SharedDirApp(string dataDir) : CairnApp
     {
