@@ -9,6 +9,9 @@ namespace Cairn.Cli;
 /// <summary><c>cairn serve</c>: hosts the server in this process until Ctrl+C or SIGTERM.</summary>
 internal static class ServeCommand
 {
+    /// <summary>The exit code of a server that could not start because of a setting (1 is any other error).</summary>
+    private const int StartupFailure = 2;
+
     public static Command Create()
     {
         var urls = new Option<string>("--urls")
@@ -111,21 +114,26 @@ internal static class ServeCommand
             Add("Cairn:ArtifactsDestination", artifactsDestination);
             try
             {
-                await using var app = CairnServer.Build([], overrides);
+                await using var app = CairnServer.Build([], overrides, checkSettings: true);
                 // The host extension, not WebApplication.RunAsync(url): it stops when System.CommandLine signals Ctrl+C or SIGTERM.
                 await HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
                 return 0;
             }
+            catch (StartupException e)
+            {
+                Output.Error(e.Message);
+                return StartupFailure;
+            }
             catch (OptionsValidationException e)
             {
                 Output.Error("invalid server settings: " + string.Join(" ", e.Failures));
-                return 1;
+                return StartupFailure;
             }
             catch (IOException e)
             {
                 // Kestrel reports an address in use (or not available) this way, before taking any request.
                 Output.Error(e.Message);
-                return 1;
+                return StartupFailure;
             }
             // The stores are reached at start (migrations, the clean-up of unrecorded files): a setting that cannot work
             // stops the server here, in one line that names the store, not in a stack trace.
@@ -135,7 +143,7 @@ internal static class ServeCommand
             }
             catch (System.Data.Common.DbException e)
             {
-                return Stopped("cannot use the metadata database", e);
+                return Stopped("cannot use the metadata database (--database or CAIRN_DATABASE)", e);
             }
             catch (Exception e) when (e is Amazon.Runtime.AmazonClientException or Amazon.Runtime.AmazonServiceException)
             {
@@ -158,7 +166,7 @@ internal static class ServeCommand
             static int Stopped(string what, Exception e)
             {
                 Output.Error($"{what}: {e.Message.Split('\n', 2)[0].Trim()}");
-                return 1;
+                return StartupFailure;
             }
 
             void Add(string key, Option<string> option)

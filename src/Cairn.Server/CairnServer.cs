@@ -48,8 +48,15 @@ public static class CairnServer
     /// Configuration comes, later winning: appsettings.json in the working directory, ASPNETCORE_* variables,
     /// CAIRN_* variables, command-line arguments, then <paramref name="overrides"/> (the CLI's flags).
     /// </summary>
+    /// <param name="args">Command-line arguments (configuration keys).</param>
+    /// <param name="overrides">Settings that beat every other source (the CLI's flags).</param>
+    /// <param name="configureServices">A host's own services, added after the server's.</param>
+    /// <param name="checkSettings">
+    /// Check where to listen and the directories to write before anything else (<see cref="StartupChecks"/>), as
+    /// <c>cairn serve</c> does; in-process test hosts never listen on their URLs and leave it off.
+    /// </param>
     public static WebApplication Build(
-        string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
+        string[] args, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null, bool checkSettings = false)
     {
         // Settings are read once, at start. Reloading appsettings.json on change watches the working directory and
         // everything under it, the default data directory (./.cairn) included: every SQLite page write woke the watcher,
@@ -67,6 +74,10 @@ public static class CairnServer
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.Configuration["urls"] = DefaultUrls;
+        }
+        if (checkSettings)
+        {
+            StartupChecks.Check(builder.Configuration);
         }
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureKeyEncryption(builder.Services, builder.Configuration);
@@ -189,7 +200,9 @@ public static class CairnServer
         services.AddSingleton<WebhookDeliveries>();
         services.AddSingleton<CallerResolver>();
         services.AddCairnUi();
-        services.AddHostedService<MigrationService>();
+        // The first hosted service of all, ahead of Data Protection's (which reads the key ring from the database): a
+        // database that cannot be used is reported once, by the migrations, and the tables exist before anyone reads them.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, MigrationService>());
         // After the migrations: it reads the webhook tables they create.
         services.AddHostedService<WebhookDeliveryService>();
         services.AddHostedService<PromotionExpiryService>();

@@ -120,7 +120,7 @@ public sealed class ServeProcessTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--database", "Host=127.0.0.1;Port=1;Username=cairn;Database=cairn", null, "error: cannot use the metadata database: Failed to connect to 127.0.0.1:1")]
+    [InlineData("--database", "Host=127.0.0.1;Port=1;Username=cairn;Database=cairn", null, "error: cannot use the metadata database (--database or CAIRN_DATABASE): Failed to connect to 127.0.0.1:1")]
     [InlineData("--artifacts", "azure://models/cairn", null, "error: invalid server settings: Artifact location 'azure://models/cairn' needs the storage account's connection string")]
     [InlineData("--artifacts", "s3://models/cairn", "http://127.0.0.1:1", "error: cannot reach the artifact store: Connection refused")]
     public async Task A_store_that_cannot_be_used_stops_the_server_with_one_line_that_names_it(string option, string value, string? s3Endpoint, string message)
@@ -133,7 +133,7 @@ public sealed class ServeProcessTests : IDisposable
 
         var result = await Cli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", _dataDir, option, value], env);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }

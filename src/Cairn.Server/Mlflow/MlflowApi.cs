@@ -33,6 +33,7 @@ public static partial class MlflowApi
                 group.MapMlflowArtifactsAjax();
             }
             group.MapMlflowWebhooks();
+            group.MapDatabricksTransitionRequests();
             group.MapMlflowLoggedModels();
             group.Map("{**path}", IResult (HttpContext context) => throw MlflowErrors.Error(
                 MlflowErrors.EndpointNotFound, $"No MLflow endpoint {context.Request.Method} {context.Request.Path}."));

@@ -469,7 +469,7 @@ internal static class MlflowRegistryApi
         return pairs.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
     }
 
-    private static string Required(string? value, string parameter) =>
+    internal static string Required(string? value, string parameter) =>
         string.IsNullOrEmpty(value) ? throw TrackingLimits.Missing(parameter) : value;
 
     /// <summary>The fields of every registry request message; each endpoint reads the ones its message has.</summary>
@@ -491,6 +491,8 @@ internal static class MlflowRegistryApi
         public string? Stage { get; set; }
         public List<string>? Stages { get; set; }
         public bool? ArchiveExistingVersions { get; set; }
+        public string? Comment { get; set; }
+        public string? Creator { get; set; }
         public string? Filter { get; set; }
         public List<string>? OrderBy { get; set; }
         public int? MaxResults { get; set; }

@@ -45,7 +45,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
             new FilterAttribute("latest_version", LatestVersionSql, FilterValueType.Number, $"COALESCE({LatestVersionSql}, 0)"),
             new FilterAttribute(
                 "stage", $"CASE {StageRankSql} WHEN 3 THEN 'Production' WHEN 2 THEN 'Staging' WHEN 1 THEN 'None' WHEN 0 THEN 'Archived' END",
-                FilterValueType.String, $"COALESCE({StageRankSql}, -1)"),
+                FilterValueType.String, $"COALESCE({StageRankSql}, -1)", Registry.ModelRegistry.CanonicalStage),
         ],
         [new FilterCollection("tags", "model_tags", "model_id", "key", "value", FilterValueType.String)]);
 

@@ -39,7 +39,7 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             new FilterAttribute("framework", "v.framework", FilterValueType.String),
             new FilterAttribute("parent_version", "v.parent_version", FilterValueType.Number),
             new FilterAttribute("status", "v.status", FilterValueType.String),
-            new FilterAttribute("stage", "v.stage", FilterValueType.String),
+            new FilterAttribute("stage", "v.stage", FilterValueType.String, Canonical: CanonicalStage),
             new FilterAttribute("created_by", "v.created_by", FilterValueType.String),
             new FilterAttribute("created_at", "v.created_at", FilterValueType.Timestamp),
             new FilterAttribute("updated_at", "v.updated_at", FilterValueType.Timestamp),
@@ -617,6 +617,10 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
         Enum.TryParse<Stage>(stage, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(stage, out _)
             ? parsed
             : throw new InvalidParameterException($"'stage' must be one of None, Staging, Production, Archived; got '{stage}'.");
+
+    /// <summary>A stage name written in any case as it is stored (<c>production</c> → <c>Production</c>); anything else as it is.</summary>
+    internal static string CanonicalStage(string value) =>
+        Enum.TryParse<Stage>(value, ignoreCase: true, out var stage) && Enum.IsDefined(stage) && !int.TryParse(value, out _) ? stage.ToString() : value;
 
     internal static string Resource(string model, int version) => $"models/{model}/versions/{version}";
 

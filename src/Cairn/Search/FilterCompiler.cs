@@ -82,6 +82,13 @@ public static class FilterCompiler
             if (operand.Key is null)
             {
                 var attribute = schema.FindAttribute(operand.Name) ?? throw UnknownAttribute(operand);
+                if (attribute.Canonical is { } canonical && comparison.Operator is ComparisonOperator.Equal or ComparisonOperator.NotEqual or ComparisonOperator.In or ComparisonOperator.NotIn)
+                {
+                    comparison = comparison with
+                    {
+                        Values = [.. comparison.Values.Select(v => v.Kind == FilterLiteralKind.String ? v with { Value = canonical(v.Value) } : v)],
+                    };
+                }
                 return Predicate(attribute.Column, attribute.Type, FilterToken.Quote(attribute.Name), comparison);
             }
 

@@ -24,11 +24,13 @@ public enum FilterValueType
 }
 
 /// <summary>
-/// An attribute usable in filters and order_by: its filter name, the SQL expression it maps to, its type, and, when its
-/// values do not sort in a useful order as text (a stage), the SQL expression order_by sorts it by.
+/// An attribute usable in filters and order_by: its filter name, the SQL expression it maps to, its type, when its
+/// values do not sort in a useful order as text (a stage) the SQL expression order_by sorts it by, and, when its values
+/// are a fixed set of names written in any case (a stage), how a literal compared with = != IN NOT IN becomes the
+/// stored name (LIKE patterns are left as written).
 /// </summary>
 [SuppressMessage("Naming", "CA1711", Justification = "An attribute of a searchable entity, not a .NET attribute.")]
-public sealed record FilterAttribute(string Name, string Column, FilterValueType Type, string? OrderColumn = null);
+public sealed record FilterAttribute(string Name, string Column, FilterValueType Type, string? OrderColumn = null, Func<string, string>? Canonical = null);
 
 /// <summary>
 /// A keyed collection such as tags: rows of <paramref name="Table"/> whose <paramref name="OwnerColumn"/> equals the

@@ -522,6 +522,11 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                 {
                     var stage = StageOf(v.CurrentStage);
                     var modelId = _models[v.Name];
+                    if (stage != Stage.None && await ProtectedAsync(transaction, modelId, v.Name, new PromotionTarget(PromotionTargetKind.Stage, stage.ToString())) is { } rule)
+                    {
+                        Warnings.Add($"Version {v.Version} of '{v.Name}' is {stage} in MLflow, but {stage} is protected by {rule.Words}: it was imported in stage None; promote it with a request.");
+                        stage = Stage.None;
+                    }
                     var created = v.CreationTime ?? Now;
                     var inserted = await connection.ExecuteAsync(new CommandDefinition(
                         """
@@ -593,6 +598,10 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
             Counts.Add(new ImportCount("model version tags", rows.Count, imported));
         }
 
+        // An import is no way around a promotion policy: a stage or alias the model's policy protects is not moved by it.
+        private async Task<GoverningRule?> ProtectedAsync(DbTransaction transaction, long modelId, string model, PromotionTarget target) =>
+            await PromotionPolicies.GoverningRuleAsync(transaction, modelId, model, NamespacePath.Split(model).Namespace, target, cancellationToken);
+
         public async Task AliasesAsync()
         {
             if (!tables.Contains("registered_model_aliases"))
@@ -600,6 +609,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                 return;
             }
             var rows = (await source.QueryAsync<SourceAlias>("SELECT name, alias, version FROM registered_model_aliases ORDER BY name, alias")).ToList();
+            long held = 0;
             var imported = await InBatchesAsync("aliases", rows.Where(a => _models.ContainsKey(a.Name)).ToList(), async (transaction, batch) =>
             {
                 long changed = 0;
@@ -613,6 +623,12 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                     {
                         continue;
                     }
+                    if (await ProtectedAsync(transaction, modelId, a.Name, new PromotionTarget(PromotionTargetKind.Alias, a.Alias)) is { } rule)
+                    {
+                        Warnings.Add($"Alias '{a.Alias}' of '{a.Name}' (version {a.Version} in MLflow) is protected by {rule.Words}: it was not imported; move it with a promotion request.");
+                        held++;
+                        continue;
+                    }
                     await connection.ExecuteAsync(new CommandDefinition(
                         """
                         INSERT INTO aliases (model_id, alias, version, updated_at, updated_by) VALUES (@modelId, @Alias, @Version, @now, @by)
@@ -624,7 +640,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                 }
                 return changed;
             });
-            Counts.Add(new ImportCount("aliases", rows.Count, imported));
+            Counts.Add(new ImportCount("aliases", rows.Count, imported, held));
         }
 
         /// <summary>

@@ -46,6 +46,20 @@ public sealed class SearchApiTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Stage_values_in_filters_match_in_any_case_as_the_cli_writes_them()
+    {
+        await (await _client.PostJsonAsync("/api/v1/models/fraud.fraud_scorer/versions/2/stage", new { stage = "Production" })).ExpectAsync(200);
+
+        var versions = await (await _client.GetAsync("/api/v1/versions?filter=" + Uri.EscapeDataString("stage = 'production'"))).ExpectAsync(200);
+        Assert.Equal(["fraud.fraud_scorer/2"], versions["versions"]!.AsArray().Select(v => $"{v!["model"]}/{v["version"]}"));
+        var notIn = await (await _client.GetAsync("/api/v1/models/fraud.fraud_scorer/versions?filter=" + Uri.EscapeDataString("stage NOT IN ('PRODUCTION', 'archived')"))).ExpectAsync(200);
+        Assert.Equal([3, 1], notIn["versions"]!.AsArray().Select(v => (int)v!["version"]!));
+        Assert.Equal(["fraud.fraud_scorer"], await ModelNamesAsync("filter=" + Uri.EscapeDataString("stage = 'PRODUCTION'")));
+        // A LIKE pattern is compared as written.
+        Assert.Empty(await ModelNamesAsync("filter=" + Uri.EscapeDataString("stage LIKE 'prod%'")));
+    }
+
+    [Fact]
     public async Task Ilike_ignores_case_where_like_does_not()
     {
         Assert.Equal(3, (await ModelNamesAsync("filter=" + Uri.EscapeDataString("name ILIKE 'fraud%'"))).Count);

@@ -33,6 +33,27 @@ public sealed class MlflowImportTests : IDisposable
         .ImportAsync(Caller.Admin("importer"), Path.Combine(_source, "mlflow.db"), Path.Combine(_source, "mlartifacts"), null, CancellationToken.None);
 
     [Fact]
+    public async Task An_import_moves_no_stage_or_alias_that_a_promotion_policy_protects()
+    {
+        await (await _app.CreateClient().PutJsonAsync("/api/v1/policies/risk", new
+        {
+            protected_targets = new object[] { new { stage = "Production", approvals = 2 }, new { alias = "*", approvals = 1 } },
+        })).ExpectAsync(200);
+
+        var summary = await ImportAsync();
+
+        var mlflow = new Mlflow(_app.CreateClient());
+        var held = (await mlflow.GetOkAsync("model-versions/get?name=risk.fraud_scorer&version=3"))["model_version"]!;
+        Assert.Equal("None", (string?)held["current_stage"]);
+        Assert.Empty((await mlflow.GetOkAsync("registered-models/get?name=risk.fraud_scorer"))["registered_model"]!["aliases"]?.AsArray() ?? []);
+        Assert.Contains(summary.Warnings, w => w.Contains("Version 3 of 'risk.fraud_scorer' is Production in MLflow, but Production is protected by the policy of namespace '/risk'", StringComparison.Ordinal));
+        Assert.Contains(summary.Warnings, w => w.StartsWith("Alias '", StringComparison.Ordinal) && w.Contains("of 'risk.fraud_scorer'", StringComparison.Ordinal) && w.Contains("was not imported", StringComparison.Ordinal));
+        Assert.True(summary.Counts.Single(c => c.Kind == "aliases").Skipped >= 1);
+        // Models elsewhere are not governed by /risk's policy and keep their stages.
+        Assert.Equal("s3://bucket/churn", (string?)(await mlflow.GetOkAsync("model-versions/get?name=Churn%20Model&version=1"))["model_version"]!["source"]);
+    }
+
+    [Fact]
     public async Task Everything_arrives_with_its_ids_and_is_served_by_the_mlflow_api()
     {
         var mlflow = new Mlflow(_app.CreateClient());
