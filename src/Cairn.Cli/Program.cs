@@ -34,6 +34,8 @@ internal static class Program
             LineageCommands.Create(),
             LoggedModelCommands.Create(),
             EventCommands.Create(),
+            PolicyCommands.Create(),
+            PromoteCommands.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

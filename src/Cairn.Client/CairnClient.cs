@@ -13,7 +13,7 @@ namespace Cairn.Client;
 /// A typed client for Cairn's native v1 API. Thread-safe; create one per server and reuse it.
 /// Every failed call throws <see cref="CairnApiException"/> carrying the server's <c>error_code</c>.
 /// </summary>
-public sealed class CairnClient : IDisposable
+public sealed partial class CairnClient : IDisposable
 {
     private static readonly ClientJsonContext Json = ClientJsonContext.Default;
 

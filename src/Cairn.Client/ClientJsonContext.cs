@@ -24,6 +24,10 @@ internal sealed record RedeliverRequest(long EventSeq);
 
 internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 
+internal sealed record PromotionAsk(string Target, string? Comment);
+
+internal sealed record PromotionVerdict(string? Comment);
+
 /// <summary>
 /// Cairn's wire format (snake_case, enums as strings), source-generated so that the client works trimmed and
 /// under native AOT. Nulls are left out of requests: to the API an absent field and a null one mean the same.
@@ -68,4 +72,11 @@ internal sealed record FileList(IReadOnlyList<VersionFile> Files);
 [JsonSerializable(typeof(LoggedModel))]
 [JsonSerializable(typeof(LoggedModelPage))]
 [JsonSerializable(typeof(FeedPage))]
+[JsonSerializable(typeof(Policy))]
+[JsonSerializable(typeof(PolicyDocument))]
+[JsonSerializable(typeof(EffectivePolicy))]
+[JsonSerializable(typeof(PromotionAsk))]
+[JsonSerializable(typeof(PromotionVerdict))]
+[JsonSerializable(typeof(PromotionRequest))]
+[JsonSerializable(typeof(PromotionPage))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -92,6 +92,9 @@ public sealed class CairnOptions : IValidatableObject
     /// <summary>Webhook delivery settings (<c>Cairn:Webhooks:*</c>; durations as <c>d.hh:mm:ss</c>).</summary>
     public WebhookDeliverySettings Webhooks { get; set; } = new();
 
+    /// <summary>Governance settings (<c>Cairn:Governance:*</c>).</summary>
+    public GovernanceSettings Governance { get; set; } = new();
+
     /// <summary>The name recorded as actor when authentication is off.</summary>
     public string LocalUser { get; set; } = Environment.UserName;
 
@@ -283,4 +286,11 @@ public sealed class WebhookDeliverySettings
 
     /// <summary>The CloudEvents <c>source</c> (default <c>/cairn</c>; set the server's base URL).</summary>
     public string CloudEventsSource { get; set; } = Defaults.CloudEventsSource;
+}
+
+/// <summary>Governance settings (<c>Cairn:Governance</c>).</summary>
+public sealed class GovernanceSettings
+{
+    /// <summary>How often pending promotion requests past their time are marked EXPIRED (default 1 min).</summary>
+    public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -190,6 +190,7 @@ public static class CairnServer
         services.AddHostedService<MigrationService>();
         // After the migrations: it reads the webhook tables they create.
         services.AddHostedService<WebhookDeliveryService>();
+        services.AddHostedService<PromotionExpiryService>();
     }
 
     /// <summary>
@@ -256,6 +257,8 @@ public static class CairnServer
         v1.MapMetadataSchemasApi();
         v1.MapTracesApi();
         v1.MapEventsApi();
+        v1.MapPoliciesApi();
+        v1.MapPromotionsApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }

@@ -17,4 +17,10 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Error, "Delivering events to webhooks failed; the deliveries wait in the store")]
     public static partial void WebhookDispatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1701, LogLevel.Information, "Expired {Count} promotion requests past their time")]
+    public static partial void PromotionsExpired(ILogger logger, int count);
+
+    [LoggerMessage(1702, LogLevel.Error, "Expiring promotion requests failed; the next sweep tries again")]
+    public static partial void PromotionExpiryFailed(ILogger logger, Exception exception);
 }

@@ -384,7 +384,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
             SELECT version, 'Stage' AS kind, stage AS name FROM model_versions WHERE model_id = @modelId AND stage <> 'None'
             UNION ALL
             SELECT version, 'Alias' AS kind, alias AS name FROM aliases WHERE model_id = @modelId
-            ORDER BY 1, 2, 3
+            ORDER BY 1, 2 DESC, 3
             """, new { modelId }, transaction, cancellationToken: cancellationToken));
         return held.Select(h => new DirectChange(DirectChangeKind.Delete, (int)h.Version, new PromotionTarget(Enum.Parse<PromotionTargetKind>(h.Kind), h.Name))).ToList();
     }

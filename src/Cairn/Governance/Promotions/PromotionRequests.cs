@@ -152,7 +152,7 @@ public sealed class PromotionRequests(
                 """
                 INSERT INTO promotion_requests (id, model_id, model, namespace, version_id, version, target_kind, target, status, comment,
                     requested_by, requested_at, expires_at, rule, policy_source)
-                VALUES (@id, @ModelId, @model, @ns, @Id, @version, @kind, @target, 'PENDING', @comment, @by, @now, @expires, @rule, @source)
+                VALUES (@id, @ModelId, @model, @ns, @versionId, @version, @kind, @target, 'PENDING', @comment, @by, @now, @expires, @rule, @source)
                 """,
                 new
                 {
@@ -160,7 +160,7 @@ public sealed class PromotionRequests(
                     ids.ModelId,
                     model,
                     ns,
-                    ids.Id,
+                    versionId = ids.Id,
                     version,
                     kind = wanted.Kind.ToString(),
                     target = wanted.Name,
