@@ -26,6 +26,7 @@ internal static class Program
             VersionCommands.Create(),
             AliasCommands.Create(),
             StageCommands.Create(),
+            CardCommands.Create(),
             TokenCommands.Create(),
             WebhookCommands.Create(),
             AuditCommands.Create(),

@@ -591,6 +591,67 @@ public sealed partial class CairnClient : IDisposable
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    // ---- Model cards ----
+
+    /// <summary>A version's model card (an empty Draft when nobody has written one).</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<ModelCard> GetModelCardAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, CardPath(model, version), null, Json.ModelCard, cancellationToken);
+
+    /// <summary>Writes a card's sections and risk rating (writer); a submitted or approved card goes back to Draft.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="request">The sections and the rating.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<ModelCard> PutModelCardAsync(string model, int version, PutModelCardRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, CardPath(model, version), Body(request, Json.PutModelCardRequest), Json.ModelCard, cancellationToken);
+
+    /// <summary>Sends a Draft card for review (writer).</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="comment">A note for the reviewers, or null.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<ModelCard> SubmitModelCardAsync(string model, int version, string? comment = null, CancellationToken cancellationToken = default) =>
+        CardStepAsync(model, version, "submit", comment, cancellationToken);
+
+    /// <summary>Approves a card under review (approver; not the card's last editor or its submitter).</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="comment">A note, or null.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<ModelCard> ApproveModelCardAsync(string model, int version, string? comment = null, CancellationToken cancellationToken = default) =>
+        CardStepAsync(model, version, "approve", comment, cancellationToken);
+
+    /// <summary>Returns a card under review to Draft (approver), saying why.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="comment">What the authors should change (required).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<ModelCard> ReturnModelCardAsync(string model, int version, string comment, CancellationToken cancellationToken = default) =>
+        CardStepAsync(model, version, "return", comment, cancellationToken);
+
+    /// <summary>Downloads a rendering of a card into <paramref name="destination"/>.</summary>
+    /// <param name="model">The model's full name.</param>
+    /// <param name="version">The version number.</param>
+    /// <param name="format">Model Card Toolkit JSON, Markdown, HTML or PDF.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    public async Task RenderModelCardAsync(string model, int version, ModelCardFormat format, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var name = format.ToString().ToLowerInvariant();
+        using var response = await ExchangeAsync(HttpMethod.Get, $"{CardPath(model, version)}?format={name}", null, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await source.CopyToAsync(destination, cancellationToken);
+    }
+
+    private Task<ModelCard> CardStepAsync(string model, int version, string step, string? comment, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, $"{CardPath(model, version)}/{step}", Body(new CardStepRequest(comment), Json.CardStepRequest), Json.ModelCard, cancellationToken);
+
+    private static string CardPath(string model, int version) => $"{VersionPath(model, version)}/card";
+
     // ---- Transport ----
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken)

@@ -79,4 +79,7 @@ internal sealed record PromotionVerdict(string? Comment);
 [JsonSerializable(typeof(PromotionVerdict))]
 [JsonSerializable(typeof(PromotionRequest))]
 [JsonSerializable(typeof(PromotionPage))]
+[JsonSerializable(typeof(ModelCard))]
+[JsonSerializable(typeof(PutModelCardRequest))]
+[JsonSerializable(typeof(CardStepRequest))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

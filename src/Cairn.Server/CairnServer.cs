@@ -132,6 +132,7 @@ public static class CairnServer
         services.AddSingleton<QualityGates>();
         services.AddSingleton<PromotionPolicies>();
         services.AddSingleton<PromotionRequests>();
+        services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -259,6 +260,7 @@ public static class CairnServer
         v1.MapEventsApi();
         v1.MapPoliciesApi();
         v1.MapPromotionsApi();
+        v1.MapModelCardsApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }

@@ -58,6 +58,7 @@ public static class UiSession
         app.MapPost("/signout", (Delegate)SignOutAsync).WithMetadata(new UiEndpointAttribute()).ExcludeFromDescription();
         Pages.Runs.RunArtifactFiles.MapRunArtifactFiles(app);
         app.MapVersionFileDownloads();
+        Pages.Cards.ModelCardDownloads.MapModelCardDownloads(app);
         app.MapRazorComponents<App>();
     }
 

@@ -19,6 +19,12 @@ public static class UiUrls
         QueryHelpers.AddQueryString($"{Model(fullName)}/compare", versions.Select(v => KeyValuePair.Create("v", (string?)v.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
     /// <summary>A version's file, downloaded with the UI session (each path segment escaped).</summary>
+    /// <summary>A version's model card page.</summary>
+    public static string ModelCard(string fullName, int version) => $"{Version(fullName, version)}/card";
+
+    /// <summary>A version's model card rendered as md, html, pdf or mct, downloaded with the session.</summary>
+    public static string ModelCardDownload(string fullName, int version, string format) => $"{Version(fullName, version)}/card/download/{format}";
+
     public static string VersionFile(string fullName, int version, string path) =>
         $"{Version(fullName, version)}/files/{string.Join('/', path.Split('/').Select(Segment))}";
 

@@ -105,6 +105,10 @@ public static partial class EventCatalogue
         ["promotion.cancel"] = "promotion.cancelled",
         ["promotion.expire"] = "promotion.expired",
         ["promotion.apply"] = "promotion.applied",
+        ["card.set"] = "model_card.updated",
+        ["card.submit"] = "model_card.submitted",
+        ["card.approve"] = "model_card.approved",
+        ["card.return"] = "model_card.returned",
     };
 
     // The moments a pipeline waits for, told apart from the updates that carry them: a version whose files became usable
