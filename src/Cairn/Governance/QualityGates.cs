@@ -406,7 +406,7 @@ public sealed class QualityGates(TimeProvider clock)
     private static bool SectionFilled(string section, GateFacts.CardRow card, JsonObject? document) =>
         section == "risk_rating"
             ? !string.IsNullOrWhiteSpace(card.RiskRating) && !string.Equals(card.RiskRating, "Unknown", StringComparison.OrdinalIgnoreCase)
-            : CardSectionCheck.IsFilled(document, section);
+            : document is not null && Cards.ModelCardSections.IsFilled(document, section);
 
     // ---- required_tags ----
 

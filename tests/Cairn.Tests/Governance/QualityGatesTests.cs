@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Cairn.Artifacts;
 using Cairn.Catalog;
 using Cairn.Governance;
+using Cairn.Governance.Cards;
 using Cairn.Lineage;
 using Cairn.Registry;
 using Cairn.Storage;
@@ -71,15 +72,17 @@ public sealed class QualityGatesTests(CairnApp app) : IClassFixture<CairnApp>
 
     private async Task CardAsync(string model, int version, object document, string status = "Draft", string risk = "Unknown")
     {
-        // Straight into model_cards until the cards service lands on this branch.
-        var database = app.Services.GetRequiredService<CairnDatabase>();
-        await database.WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO model_cards (version_id, model_id, model, version, document, risk_rating, status, created_at, created_by, updated_at, updated_by)
-            SELECT v.id, m.id, m.full_name, v.version, @document, @risk, @status, 0, 'gate-tester', 0, 'gate-tester'
-            FROM models m JOIN model_versions v ON v.model_id = m.id WHERE m.full_name = @model AND v.version = @version
-            """,
-            new { model, version, document = JsonSerializer.Serialize(document), risk, status }, transaction)), None);
+        var cards = app.Services.GetRequiredService<ModelCards>();
+        await cards.PutAsync(Admin, model, version, new PutModelCardRequest(JsonSerializer.SerializeToNode(document)!.AsObject(), risk), None);
+        if (status is "PendingReview" or "Approved")
+        {
+            await cards.SubmitAsync(Admin, model, version, new CardStepRequest(), None);
+        }
+        if (status == "Approved")
+        {
+            // Approved by someone other than its editor and submitter.
+            await cards.ApproveAsync(Caller.Admin("card-reviewer"), model, version, new CardStepRequest("reviewed"), None);
+        }
     }
 
     private static JsonObject Evidence(GateResult result) => result.Evidence ?? throw new InvalidOperationException("no evidence");
