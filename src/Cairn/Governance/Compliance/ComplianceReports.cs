@@ -95,7 +95,7 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
             await transaction.CommitAsync(cancellationToken);
             return read;
         }, cancellationToken);
-        return snapshot.Models.Count == 0 ? throw ModelCatalog.Missing(model) : Assemble(snapshot.Models[0], snapshot, null, mayReadLineage);
+        return snapshot.Models.Count == 0 ? throw ModelCatalog.Missing(model) : Assemble(snapshot.Models[0], snapshot, null, clock.GetUtcNow().ToUnixTimeMilliseconds(), mayReadLineage);
     }
 
     private ComplianceReport Complete(
@@ -105,12 +105,13 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
             ? verification.HeadHash == snapshot.Head.Hash
             : verification.Checked > snapshot.Head.Seq && snapshot.HeadEntryHash == snapshot.Head.Hash);
 
-        var models = snapshot.Models.Select(m => Assemble(m, snapshot, at, mayReadLineage)).ToList();
+        var now = clock.GetUtcNow();
+        var models = snapshot.Models.Select(m => Assemble(m, snapshot, at, now.ToUnixTimeMilliseconds(), mayReadLineage)).ToList();
         return new ComplianceReport(
             isNamespace ? @namespace : scope,
             isNamespace ? "namespace" : "model",
             at,
-            clock.GetUtcNow(),
+            now,
             caller.Name,
             new ComplianceLimits(MaxModels, MaxChanges, MaxRequests, MaxLineageNodes, truncated),
             models,
@@ -118,11 +119,11 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
             AnnexIv.Items);
     }
 
-    private static ModelCompliance Assemble(ModelRow model, Snapshot s, DateTimeOffset? at, bool mayReadLineage)
+    private static ModelCompliance Assemble(ModelRow model, Snapshot s, DateTimeOffset? at, long now, bool mayReadLineage)
     {
         var versions = s.Versions.Where(v => v.ModelId == model.Id).ToDictionary(v => (int)v.Version);
         var requests = s.Requests.Where(r => r.ModelId == model.Id).ToList();
-        var reviews = s.Reviews.ToLookup(r => r.RequestId, StringComparer.Ordinal);
+        var reviews = s.Reviews.OrderBy(r => r.At).ToLookup(r => r.RequestId, PromotionRequests.ToReview, StringComparer.Ordinal);
         var policies = Policies(model, s.Policies);
 
         // Stage holdings from each version's transitions in order; a version imported in a stage held it from its registration.
@@ -198,7 +199,7 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
             var holdings = (target.Kind == PromotionTargetKind.Stage ? stageHoldings : aliasHoldings)
                 .GetValueOrDefault(target.Name, [])
                 .OrderBy(h => h.From).ThenBy(h => h.Version)
-                .Select(h => Attach(h, target, applied, reviews, used))
+                .Select(h => Attach(h, target, applied, reviews, now, used))
                 .ToList();
             IReadOnlyList<int>? heldAt = at is { } instant
                 ? holdings.Where(h => h.From <= instant && (h.Until is null || instant < h.Until)).Select(h => h.Version).Distinct().Order().ToList()
@@ -225,12 +226,12 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
                 mayReadLineage ? new VersionLineage(NodeIds.Model(model.FullName, n), upstream, upstream.Count(u => u.Kind == "dataset")) : null);
         }).ToList();
 
-        var others = requests.Where(r => r.Status != "APPLIED" || !used.Contains(r.Id)).Select(r => ToRequest(r, reviews)).ToList();
+        var others = requests.Where(r => r.Status != "APPLIED" || !used.Contains(r.Id)).Select(r => PromotionRequests.ToRequest(r, reviews, now)).ToList();
         return new ModelCompliance(model.FullName, model.Namespace, model.Description, model.Owner, histories, others, evidence);
     }
 
     /// <summary>The applied request that made the change starting <paramref name="holding"/>, if one did: same version and target, decided at the change's time.</summary>
-    private static Holding Attach(Holding holding, PromotionTarget target, List<RequestRow> applied, ILookup<string, ReviewRow> reviews, HashSet<string> used)
+    private static Holding Attach(Holding holding, PromotionTarget target, List<PromotionRequests.RequestRow> applied, ILookup<string, PromotionReview> reviews, long now, HashSet<string> used)
     {
         if (!holding.Recorded)
         {
@@ -247,20 +248,8 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
             return holding;
         }
         used.Add(match.Id);
-        return holding with { How = "promotion_request", Request = ToRequest(match, reviews) };
+        return holding with { How = "promotion_request", Request = PromotionRequests.ToRequest(match, reviews, now) };
     }
-
-    private static PromotionRequest ToRequest(RequestRow r, ILookup<string, ReviewRow> reviews) => new(
-        r.Id, r.Model, (int)r.Version, r.Target,
-        Enum.TryParse<PromotionTargetKind>(r.TargetKind, ignoreCase: true, out var kind) ? kind : PromotionTargetKind.Alias,
-        Enum.TryParse<PromotionStatus>(r.Status, ignoreCase: true, out var status) ? status : PromotionStatus.Pending,
-        r.Comment, r.RequestedBy, Time(r.RequestedAt), OptionalTime(r.ExpiresAt),
-        Deserialize<ProtectedTarget>(r.Rule) ?? new ProtectedTarget(),
-        r.PolicySource,
-        (r.Gates is null ? null : Deserialize<List<GateResult>>(r.Gates)) ?? [],
-        OptionalTime(r.GatesAt),
-        reviews[r.Id].OrderBy(v => v.At).Select(v => new PromotionReview(v.Reviewer, v.Verdict, v.Comment, Time(v.At))).ToList(),
-        OptionalTime(r.DecidedAt), r.DecidedBy, r.Decision, r.PreviousVersion is { } p ? (int)p : null);
 
     /// <summary>
     /// The policies that apply to <paramref name="model"/>, nearest first (its own, its namespace's, then each above it),
@@ -400,13 +389,13 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
                    OR EXISTS (SELECT 1 FROM alias_history h WHERE h.model_id = v.model_id AND h.version = v.version))
             ORDER BY v.model_id, v.version
             """, new { ids }, transaction, cancellationToken: cancellationToken))).AsList();
-        var requests = await CappedAsync<RequestRow>(connection, transaction,
+        var requests = await CappedAsync<PromotionRequests.RequestRow>(connection, transaction,
             $"""
             SELECT id, model_id, model, version, target_kind, target, status, comment, requested_by, requested_at, expires_at,
                    rule, policy_source, gates, gates_at, decided_at, decided_by, decision, previous_version
             FROM promotion_requests WHERE model_id IN {set} ORDER BY requested_at, id LIMIT @limit
             """, new { ids, limit = MaxRequests + 1 }, MaxRequests, "requests", truncated, cancellationToken);
-        var reviews = await CappedAsync<ReviewRow>(connection, transaction,
+        var reviews = await CappedAsync<PromotionRequests.ReviewRow>(connection, transaction,
             $"""
             SELECT r.request_id, r.reviewer, r.verdict, r.comment, r.at
             FROM promotion_reviews r JOIN promotion_requests q ON q.id = r.request_id
@@ -466,7 +455,7 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
 
     private sealed record Snapshot(
         List<ModelRow> Models, List<PolicyRow> Policies, List<VersionRow> Versions, List<TransitionRow> Transitions, List<AliasRow> AliasChanges,
-        List<RequestRow> Requests, List<ReviewRow> Reviews, List<CardRow> Cards, List<LineageRow> Lineage, HeadRow Head, string? HeadEntryHash);
+        List<PromotionRequests.RequestRow> Requests, List<PromotionRequests.ReviewRow> Reviews, List<CardRow> Cards, List<LineageRow> Lineage, HeadRow Head, string? HeadEntryHash);
 
     private sealed record LineageRow(long ModelId, long Version, string Id, string Kind, string? Namespace, string Name, long Depth);
 
@@ -529,37 +518,7 @@ public sealed class ComplianceReports(CairnDatabase database, AuditChain audit, 
         public string ChangedBy { get; init; } = "";
     }
 
-    private sealed record RequestRow
-    {
-        public string Id { get; init; } = "";
-        public long ModelId { get; init; }
-        public string Model { get; init; } = "";
-        public long Version { get; init; }
-        public string TargetKind { get; init; } = "";
-        public string Target { get; init; } = "";
-        public string Status { get; init; } = "";
-        public string? Comment { get; init; }
-        public string RequestedBy { get; init; } = "";
-        public long RequestedAt { get; init; }
-        public long? ExpiresAt { get; init; }
-        public string Rule { get; init; } = "{}";
-        public string PolicySource { get; init; } = "";
-        public string? Gates { get; init; }
-        public long? GatesAt { get; init; }
-        public long? DecidedAt { get; init; }
-        public string? DecidedBy { get; init; }
-        public string? Decision { get; init; }
-        public long? PreviousVersion { get; init; }
-    }
 
-    private sealed record ReviewRow
-    {
-        public string RequestId { get; init; } = "";
-        public string Reviewer { get; init; } = "";
-        public string Verdict { get; init; } = "";
-        public string? Comment { get; init; }
-        public long At { get; init; }
-    }
 
     private sealed record CardRow
     {

@@ -44,8 +44,9 @@ public sealed class PromotionRequests(
 
     private const string Pending = "PENDING";
 
-    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
-    private sealed record RequestRow
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type. Internal: the
+    // compliance report reads the same rows for a whole scope.
+    internal sealed record RequestRow
     {
         public string Id { get; init; } = "";
         public long ModelId { get; init; }
@@ -82,7 +83,7 @@ public sealed class PromotionRequests(
     }
 
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
-    private sealed record ReviewRow
+    internal sealed record ReviewRow
     {
         public string RequestId { get; init; } = "";
         public string Reviewer { get; init; } = "";
@@ -609,9 +610,9 @@ public sealed class PromotionRequests(
         return rows.ToLookup(r => r.RequestId, ToReview);
     }
 
-    private static PromotionReview ToReview(ReviewRow r) => new(r.Reviewer, r.Verdict, r.Comment, DateTimeOffset.FromUnixTimeMilliseconds(r.At));
+    internal static PromotionReview ToReview(ReviewRow r) => new(r.Reviewer, r.Verdict, r.Comment, DateTimeOffset.FromUnixTimeMilliseconds(r.At));
 
-    private static PromotionRequest ToRequest(RequestRow r, ILookup<string, PromotionReview> reviews, long now) => new(
+    internal static PromotionRequest ToRequest(RequestRow r, ILookup<string, PromotionReview> reviews, long now) => new(
         r.Id, r.Model, (int)r.Version, r.Target, Enum.Parse<PromotionTargetKind>(r.TargetKind),
         r.ExpiredAt(now) ? PromotionStatus.Expired : Enum.Parse<PromotionStatus>(r.Status, ignoreCase: true),
         r.Comment, r.RequestedBy, DateTimeOffset.FromUnixTimeMilliseconds(r.RequestedAt),
