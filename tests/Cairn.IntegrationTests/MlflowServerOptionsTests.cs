@@ -110,7 +110,7 @@ public sealed class MlflowServerOptionsTests : IDisposable
     {
         var result = await Cli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(_work, "data"), option, value]);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
         Assert.Single(result.Stderr.Trim().Split('\n'));
     }
@@ -125,7 +125,7 @@ public sealed class MlflowServerOptionsTests : IDisposable
             ["serve", "--urls", "http://127.0.0.1:0", "--data-dir", Path.Combine(_work, "data"), "--artifacts", artifacts, "--artifacts-destination", destination],
             new Dictionary<string, string> { ["CAIRN_AZURE_CONNECTION_STRING"] = "UseDevelopmentStorage=true" });
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains(reason, result.Stderr, StringComparison.Ordinal);
         Assert.Contains("a folder whose name starts with '.'", result.Stderr, StringComparison.Ordinal);
     }
