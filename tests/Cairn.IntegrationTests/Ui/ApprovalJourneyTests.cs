@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Cairn.IntegrationTests.Ui;
@@ -13,14 +12,6 @@ namespace Cairn.IntegrationTests.Ui;
 [Collection(UiBrowser.Collection)]
 public sealed class ApprovalJourneyTests(UiBrowser browser, UiTokenServerFixture fixture) : IClassFixture<UiTokenServerFixture>
 {
-    private static async Task SignInAsync(IPage page, string token)
-    {
-        await page.GotoAsync("/");
-        await page.GetByLabel("API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/(models)?$"));
-    }
-
     [Fact]
     public async Task A_request_is_approved_in_the_inbox_and_shows_in_the_history_and_the_compliance_report()
     {
@@ -39,7 +30,7 @@ public sealed class ApprovalJourneyTests(UiBrowser browser, UiTokenServerFixture
 
         await using var ui = await browser.OpenAsync(server.Url);
         var page = ui.Page;
-        await SignInAsync(page, approver);
+        await UiBrowser.SignInAsync(page, approver);
         await page.GotoAsync("/approvals");
         var request = page.Locator("section.request", new() { HasText = "journey_gov.fraud v2" });
         await request.WaitForAsync();

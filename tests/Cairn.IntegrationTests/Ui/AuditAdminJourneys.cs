@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Cairn.IntegrationTests.Ui;
@@ -11,16 +10,6 @@ namespace Cairn.IntegrationTests.Ui;
 [Collection(UiBrowser.Collection)]
 public sealed class UiSignInJourneys(UiBrowser browser, UiTokenServerFixture fixture) : IClassFixture<UiTokenServerFixture>
 {
-    private static async Task SignInAsync(IPage page, string token)
-    {
-        await page.GotoAsync("/");
-        // No session: the server sends the browser to the sign-in form.
-        Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
-        await page.GetByLabel("API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/(models)?$"));
-    }
-
     [Fact]
     public async Task A_reader_signs_in_with_a_token_sees_no_write_action_and_a_forged_write_is_refused()
     {
@@ -30,7 +19,7 @@ public sealed class UiSignInJourneys(UiBrowser browser, UiTokenServerFixture fix
         await using var ui = await browser.OpenAsync(server.Url);
         var page = ui.Page;
 
-        await SignInAsync(page, reader);
+        await UiBrowser.SignInAsync(page, reader);
         await page.GetByRole(AriaRole.Link, new() { Name = "churn" }).WaitForAsync();
         await browser.Screenshot(page, "reader-models");
 
@@ -72,7 +61,7 @@ public sealed class UiSignInJourneys(UiBrowser browser, UiTokenServerFixture fix
         var server = fixture.Server;
         await using var ui = await browser.OpenAsync(server.Url);
         var page = ui.Page;
-        await SignInAsync(page, server.AdminToken!);
+        await UiBrowser.SignInAsync(page, server.AdminToken!);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/admin/tokens");

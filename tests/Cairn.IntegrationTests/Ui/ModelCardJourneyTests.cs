@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Cairn.IntegrationTests.Ui;
@@ -11,14 +10,6 @@ namespace Cairn.IntegrationTests.Ui;
 [Collection(UiBrowser.Collection)]
 public sealed class ModelCardJourneyTests(UiBrowser browser, UiTokenServerFixture fixture) : IClassFixture<UiTokenServerFixture>
 {
-    private static async Task SignInAsync(IPage page, string token)
-    {
-        await page.GotoAsync("/");
-        await page.GetByLabel("API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/(models)?$"));
-    }
-
     [Fact]
     public async Task A_writer_writes_and_submits_a_card_and_another_person_approves_it()
     {
@@ -31,7 +22,7 @@ public sealed class ModelCardJourneyTests(UiBrowser browser, UiTokenServerFixtur
         await using (var ui = await browser.OpenAsync(server.Url))
         {
             var page = ui.Page;
-            await SignInAsync(page, writer);
+            await UiBrowser.SignInAsync(page, writer);
             await page.GotoAsync("/models/journey_cards.fraud/versions/1");
             await page.GetByRole(AriaRole.Link, new() { Name = "Model card" }).ClickAsync();
             await page.WaitForURLAsync("**/versions/1/card");
@@ -52,7 +43,7 @@ public sealed class ModelCardJourneyTests(UiBrowser browser, UiTokenServerFixtur
         await using (var ui = await browser.OpenAsync(server.Url))
         {
             var page = ui.Page;
-            await SignInAsync(page, approver);
+            await UiBrowser.SignInAsync(page, approver);
             await page.GotoAsync("/models/journey_cards.fraud/versions/1/card");
             await browser.Screenshot(page, "model-card-review");
             await page.Locator("#card-approve").ClickAsync();

@@ -111,6 +111,17 @@ public sealed class UiBrowser : IAsyncLifetime
         return await UiPage.OpenAsync(context, new Uri(baseUrl));
     }
 
+    /// <summary>Signs in with an API token through the sign-in form a browser without a session is sent to.</summary>
+    public static async Task SignInAsync(IPage page, string token)
+    {
+        await page.GotoAsync("/");
+        // No session: the server sends the browser to the sign-in form.
+        Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
+        await page.GetByLabel("API token").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/(models)?$"));
+    }
+
     /// <summary>Saves a PNG of the page as <c>&lt;name&gt;.png</c> in <see cref="ScreenshotsFolder"/> and returns its path.</summary>
     /// <param name="page">The page to capture.</param>
     /// <param name="name">The file's name without extension, such as <c>model-versions</c>; characters other than letters, digits, '.', '-' and '_' become '-'.</param>
