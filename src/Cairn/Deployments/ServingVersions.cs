@@ -24,16 +24,18 @@ internal static class ServingVersions
     }
 
     /// <summary>
-    /// Refuses (409) when any of <paramref name="versions"/> of the model (all of its versions when null) serves traffic,
-    /// naming the deployments and shares; <paramref name="change"/> says what was refused (<c>deleted</c>, <c>archived</c>).
+    /// Which of <paramref name="versions"/> of the model serve traffic now: what an <c>archive_existing</c> transition
+    /// leaves in its stage rather than archive under a live deployment (two versions may then hold the stage while a
+    /// canary runs; the old one is archived once its traffic has moved).
     /// </summary>
-    public static async Task CheckNotServingAsync(
-        DbTransaction transaction, long modelId, string model, IReadOnlyCollection<int>? versions, string change, CancellationToken cancellationToken)
+    public static async Task<IReadOnlySet<int>> ServingAsync(DbTransaction transaction, long modelId, IReadOnlyCollection<int> versions, CancellationToken cancellationToken) =>
+        versions.Count == 0
+            ? new HashSet<int>()
+            : (await ServingRowsAsync(transaction, modelId, versions, null, cancellationToken)).Select(r => (int)r.Version).ToHashSet();
+
+    private static async Task<List<ServingRow>> ServingRowsAsync(
+        DbTransaction transaction, long modelId, IReadOnlyCollection<int>? versions, int? limit, CancellationToken cancellationToken)
     {
-        if (versions is { Count: 0 })
-        {
-            return;
-        }
         var dialect = SqlDialects.Of(transaction);
         var sql = """
             SELECT d.id, d.environment, d.name, a.version, a.share
@@ -44,10 +46,28 @@ internal static class ServingVersions
         {
             sql += $" AND a.version IN {dialect.ValueSet("@versions", "BIGINT")}";
         }
-        var serving = (await transaction.Connection!.QueryAsync<ServingRow>(new CommandDefinition(
-            sql + " ORDER BY a.version, d.environment, d.name LIMIT 11",
-            new { modelId, versions = versions is null ? null : dialect.ValueSetParameter(versions.Select(v => (long)v)) },
-            transaction, cancellationToken: cancellationToken))).ToList();
+        sql += " ORDER BY a.version, d.environment, d.name";
+        if (limit is not null)
+        {
+            sql += " LIMIT @limit";
+        }
+        return (await transaction.Connection!.QueryAsync<ServingRow>(new CommandDefinition(
+            sql, new { modelId, limit, versions = versions is null ? null : dialect.ValueSetParameter(versions.Select(v => (long)v)) },
+            transaction, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// Refuses (409) when any of <paramref name="versions"/> of the model (all of its versions when null) serves traffic,
+    /// naming the deployments and shares; <paramref name="change"/> says what was refused (<c>deleted</c>, <c>archived</c>).
+    /// </summary>
+    public static async Task CheckNotServingAsync(
+        DbTransaction transaction, long modelId, string model, IReadOnlyCollection<int>? versions, string change, CancellationToken cancellationToken)
+    {
+        if (versions is { Count: 0 })
+        {
+            return;
+        }
+        var serving = await ServingRowsAsync(transaction, modelId, versions, 11, cancellationToken);
         if (serving.Count == 0)
         {
             return;

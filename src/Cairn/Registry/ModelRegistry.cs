@@ -454,9 +454,10 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 var others = (await transaction.Connection!.QueryAsync<long>(new CommandDefinition(
                     "SELECT version FROM model_versions WHERE model_id = @ModelId AND stage = @stage AND version <> @version ORDER BY version",
                     new { ids.ModelId, stage = target.ToString(), version }, transaction, cancellationToken: cancellationToken))).AsList();
-                await Deployments.ServingVersions.CheckNotServingAsync(transaction, ids.ModelId, model, others.Select(o => (int)o).ToList(),
-                    $"archived by the transition of version {version} to {target}", cancellationToken);
-                foreach (var other in others)
+                // A version serving traffic stays in the stage under its deployments (a canary's old version while the
+                // new one is promoted); it is archived once its traffic has moved.
+                var serving = await Deployments.ServingVersions.ServingAsync(transaction, ids.ModelId, others.Select(o => (int)o).ToList(), cancellationToken);
+                foreach (var other in others.Where(o => !serving.Contains((int)o)))
                 {
                     await SetStageAsync(transaction, ids.ModelId, (int)other, target, Stage.Archived,
                         $"archived by the transition of version {version} to {target}", actor, cancellationToken);
