@@ -28,6 +28,14 @@ internal sealed record PromotionAsk(string Target, string? Comment);
 
 internal sealed record PromotionVerdict(string? Comment);
 
+internal sealed record ShiftTrafficBody(IReadOnlyList<TrafficShare> Traffic, string? Status, string? Message);
+
+internal sealed record StatusBody(string Status, string? Message);
+
+internal sealed record RollbackBody(string? Message);
+
+internal sealed record EnvironmentList(IReadOnlyList<DeploymentEnvironment> Environments);
+
 /// <summary>
 /// Cairn's wire format (snake_case, enums as strings), source-generated so that the client works trimmed and
 /// under native AOT. Nulls are left out of requests: to the API an absent field and a null one mean the same.
@@ -83,4 +91,16 @@ internal sealed record PromotionVerdict(string? Comment);
 [JsonSerializable(typeof(ModelCard))]
 [JsonSerializable(typeof(PutModelCardRequest))]
 [JsonSerializable(typeof(CardStepRequest))]
+[JsonSerializable(typeof(Deployment))]
+[JsonSerializable(typeof(DeploymentPage))]
+[JsonSerializable(typeof(RecordDeploymentRequest))]
+[JsonSerializable(typeof(UpdateDeploymentRequest))]
+[JsonSerializable(typeof(ShiftTrafficBody))]
+[JsonSerializable(typeof(StatusBody))]
+[JsonSerializable(typeof(RollbackBody))]
+[JsonSerializable(typeof(DeploymentStatusHistory))]
+[JsonSerializable(typeof(DeploymentRevisions))]
+[JsonSerializable(typeof(DeploymentEnvironment))]
+[JsonSerializable(typeof(EnvironmentList))]
+[JsonSerializable(typeof(SetEnvironmentRequest))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
