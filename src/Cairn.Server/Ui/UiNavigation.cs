@@ -17,6 +17,7 @@ public static class UiNavigation
         new("Lineage", "/lineage"),
         new("Datasets", "/datasets"),
         new("Features", "/features"),
+        new("Deployments", "/deployments"),
         new("Approvals", "/approvals"),
         new("Reports", "/reports/compliance"),
         new("Audit", "/audit", Role.Admin),

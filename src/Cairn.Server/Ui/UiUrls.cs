@@ -32,6 +32,13 @@ public static class UiUrls
     public static string Compare(string fullName, IEnumerable<int> versions, bool onlyDifferences) =>
         onlyDifferences ? Compare(fullName, versions) + "&only=diff" : Compare(fullName, versions);
 
+    /// <summary>The deployments page, per environment; filtered to one environment or to a model's version when given.</summary>
+    public static string Deployments(string? environment = null, string? model = null, int? version = null, string? page = null) =>
+        With("/deployments", ("env", environment), ("model", model), ("version", version?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("page", page));
+
+    /// <summary>One deployment's page.</summary>
+    public static string Deployment(string id) => $"/deployments/{Segment(id)}";
+
     public static string Experiments() => "/experiments";
 
     public static string Experiment(string id) => $"/experiments/{Segment(id)}";

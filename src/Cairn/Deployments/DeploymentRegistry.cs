@@ -366,6 +366,34 @@ public sealed partial class DeploymentRegistry(CairnDatabase database, AuditChai
         return rows.Select(r => new DeploymentStatusEntry(r.Status, r.Message, (int)r.Revision, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Actor)).ToList();
     }
 
+    /// <summary>
+    /// The latest <paramref name="latest"/> status entries of each of <paramref name="deployments"/> (as a listing returned
+    /// them, so the caller could read them), newest first: one query for a whole page, for the web UI's deployments page.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DeploymentStatusEntry>>> RecentStatusAsync(
+        IReadOnlyCollection<Deployment> deployments, int latest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deployments);
+        var result = deployments.ToDictionary(d => d.Id, _ => (IReadOnlyList<DeploymentStatusEntry>)[], StringComparer.Ordinal);
+        if (deployments.Count == 0)
+        {
+            return result;
+        }
+        var rows = await database.ReadAsync(c => c.QueryAsync<(string DeploymentId, string Status, string? Message, long Revision, long At, string Actor)>(new CommandDefinition(
+            $"""
+            SELECT deployment_id, status, message, revision, at, actor FROM (
+                SELECT deployment_id, status, message, revision, at, actor, ROW_NUMBER() OVER (PARTITION BY deployment_id ORDER BY id DESC) AS n
+                FROM deployment_status WHERE deployment_id IN {database.Dialect.ValueSet("@ids", "TEXT")}) ranked
+            WHERE n <= @latest ORDER BY deployment_id, n
+            """,
+            new { ids = database.Dialect.ValueSetParameter(deployments.Select(d => d.Id)), latest = (long)latest }, cancellationToken: cancellationToken)), cancellationToken);
+        foreach (var group in rows.GroupBy(r => r.DeploymentId, StringComparer.Ordinal))
+        {
+            result[group.Key] = group.Select(r => new DeploymentStatusEntry(r.Status, r.Message, (int)r.Revision, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Actor)).ToList();
+        }
+        return result;
+    }
+
     /// <summary>Every revision with its allocation, newest first; reader. Two queries whatever their number.</summary>
     public async Task<IReadOnlyList<DeploymentRevision>> RevisionsAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
