@@ -144,6 +144,8 @@ public static class CairnServer
         services.AddSingleton<PromotionPolicies>();
         services.AddSingleton<PromotionRequests>();
         services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
+        services.AddSingleton<Cairn.Deployments.DeploymentEnvironments>();
+        services.AddSingleton<Cairn.Deployments.DeploymentRegistry>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -276,6 +278,7 @@ public static class CairnServer
         v1.MapPoliciesApi();
         v1.MapPromotionsApi();
         v1.MapModelCardsApi();
+        v1.MapDeploymentsApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }
