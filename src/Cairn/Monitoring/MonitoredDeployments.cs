@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Cairn.Catalog;
+using Cairn.Deployments;
 using Cairn.Governance;
 using Cairn.Storage;
 using Dapper;
@@ -28,45 +30,40 @@ internal sealed record MonitoredDeployment(string Id, long ModelId, string Model
 /// </summary>
 internal static class MonitoredDeployments
 {
-    private sealed record Row
+    // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
+    private sealed record ServedRow
     {
-        public string Id { get; init; } = "";
-        public long ModelId { get; init; }
-        public string Model { get; init; } = "";
-        public string Namespace { get; init; } = "";
-        public long? Version { get; init; }
-        public long? VersionId { get; init; }
+        public long Version { get; init; }
+        public long VersionId { get; init; }
     }
 
-    /// <summary>The live deployment <paramref name="id"/> with every version it served; 404 when there is none.</summary>
-    public static async Task<MonitoredDeployment> GetAsync(DbConnection connection, DbTransaction? transaction, string? id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The deployment <paramref name="id"/> (the Deployments feature's record) with every version any of its revisions
+    /// allocated; 404 when there is none, or when it was deleted and <paramref name="deleted"/> is false (nothing more is
+    /// reported for a deleted deployment, but what was reported stays readable).
+    /// </summary>
+    public static async Task<MonitoredDeployment> GetAsync(DbConnection connection, DbTransaction? transaction, string? id, CancellationToken cancellationToken, bool deleted = false)
     {
         if (string.IsNullOrWhiteSpace(id))
         {
             throw new InvalidParameterException("'deployment' is required: the id of a deployment.");
         }
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(
-            """
-            SELECT d.id, d.model_id, d.model, d.namespace, a.version, a.version_id
-            FROM deployments d LEFT JOIN deployment_allocations a ON a.deployment_id = d.id
-            WHERE d.id = @id AND d.deleted_at IS NULL
-            """, new { id }, transaction, cancellationToken: cancellationToken))).AsList();
-        if (rows.Count == 0)
+        var found = await DeploymentRegistry.FindAsync(connection, transaction, id, cancellationToken);
+        if (found is null || (found.DeletedAt is not null && !deleted))
         {
-            throw new NotFoundException($"Deployment '{id}' does not exist.");
+            throw new NotFoundException($"Deployment '{id}' does not exist{(found is null ? "" : " any more")}.");
         }
-        var served = new Dictionary<int, long>();
-        foreach (var row in rows.Where(r => r.Version is not null))
-        {
-            served[(int)row.Version!.Value] = row.VersionId!.Value;
-        }
-        return new MonitoredDeployment(rows[0].Id, rows[0].ModelId, rows[0].Model, rows[0].Namespace, served);
+        var served = (await connection.QueryAsync<ServedRow>(new CommandDefinition(
+            "SELECT DISTINCT version, version_id FROM deployment_allocations WHERE deployment_id = @id",
+            new { id = found.Id }, transaction, cancellationToken: cancellationToken)))
+            .ToDictionary(r => (int)r.Version, r => r.VersionId);
+        return new MonitoredDeployment(found.Id, found.ModelId, found.Model, NamespacePath.Split(found.Model).Namespace, served);
     }
 
     /// <summary>The deployment, read outside any transaction, after checking <paramref name="caller"/> holds <paramref name="role"/> on its model's namespace.</summary>
-    public static async Task<MonitoredDeployment> GetAsync(CairnDatabase database, Caller caller, Role role, string? id, CancellationToken cancellationToken)
+    public static async Task<MonitoredDeployment> GetAsync(CairnDatabase database, Caller caller, Role role, string? id, CancellationToken cancellationToken, bool deleted = false)
     {
-        var deployment = await database.ReadAsync(connection => GetAsync(connection, null, id, cancellationToken), cancellationToken);
+        var deployment = await database.ReadAsync(connection => GetAsync(connection, null, id, cancellationToken, deleted), cancellationToken);
         caller.Require(role, deployment.Namespace);
         return deployment;
     }

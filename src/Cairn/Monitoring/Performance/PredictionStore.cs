@@ -191,7 +191,7 @@ public sealed class PredictionStore(CairnDatabase database, AuditChain audit, Ti
     public async Task<PerformanceSeries> PerformanceAsync(Caller caller, PerformanceQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var deployment = await MonitoredDeployments.GetAsync(database, caller, Role.Reader, query.Deployment, cancellationToken);
+        var deployment = await MonitoredDeployments.GetAsync(database, caller, Role.Reader, query.Deployment, cancellationToken, deleted: true);
         var bucket = (query.Bucket ?? "day").Trim().ToLowerInvariant();
         if (bucket is not ("hour" or "day" or "range"))
         {
