@@ -144,6 +144,9 @@ public static class CairnServer
         services.AddSingleton<PromotionPolicies>();
         services.AddSingleton<PromotionRequests>();
         services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
+        services.AddSingleton<Cairn.Monitoring.ReferenceProfiles>();
+        services.AddSingleton<Cairn.Monitoring.DriftSettingsStore>();
+        services.AddSingleton<Cairn.Monitoring.MonitoringWindows>();
         services.AddSingleton<Cairn.Monitoring.Performance.PredictionStore>();
         services.AddSingleton<Cairn.Deployments.DeploymentEnvironments>();
         services.AddSingleton<Cairn.Deployments.DeploymentRegistry>();

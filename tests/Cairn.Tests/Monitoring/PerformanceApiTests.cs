@@ -44,7 +44,7 @@ public sealed class PerformanceApiTests(CairnApp app) : IClassFixture<CairnApp>
             .Where(p => (int)p!["version"]! == version && (DateTimeOffset)p["starts_at"]! == starts && (string?)p["source"] == source)
             .ToDictionary(p => (string)p!["metric"]!, p => (double)p!["value"]!);
 
-    [Fact]
+    [SkippableFact]
     public async Task Predictions_with_ground_truth_give_daily_figures_per_version_equal_to_scikit_learns()
     {
         var (_, deployment) = await MonitoredModel.DeployAsync(_client, canary: 2);
@@ -96,7 +96,7 @@ public sealed class PerformanceApiTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal(expectedInput[(1, 0)].Y.Count + expectedInput[(1, 1)].Y.Count, hourly["points"]!.AsArray().Sum(p => (int)p!["count"]!));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Regression_figures_over_the_whole_range_equal_scikit_learns()
     {
         var (_, deployment) = await MonitoredModel.DeployAsync(_client);
