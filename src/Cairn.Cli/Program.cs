@@ -38,6 +38,7 @@ internal static class Program
             EventCommands.Create(),
             PolicyCommands.Create(),
             PromoteCommands.Create(),
+            MonitorCommands.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

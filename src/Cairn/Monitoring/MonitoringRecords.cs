@@ -1,7 +1,12 @@
 namespace Cairn.Monitoring;
 
-/// <summary>A version's reference profile sent as JSON: a <see cref="DatasetProfile"/> as it is (<see cref="Profile"/>).</summary>
-public sealed record ReferenceRequest(DatasetProfile? Profile = null);
+/// <summary>
+/// Where a version's reference profile comes from, as JSON: a <see cref="DatasetProfile"/> as it is (<see cref="Profile"/>),
+/// a dataset's column statistics (<c>dataset</c>, its node id <c>dataset:&lt;namespace&gt;:&lt;name&gt;</c>, at
+/// <c>dataset_version</c> or its current version), or, with neither, the one dataset the version's training run read
+/// (through lineage). An uploaded sample (CSV or Parquet) is sent as the body itself instead.
+/// </summary>
+public sealed record ReferenceRequest(DatasetProfile? Profile = null, string? Dataset = null, string? DatasetVersion = null);
 
 /// <summary>
 /// A version's reference profile: what its serving data is compared with. <see cref="Source"/> is <c>profile</c> (sent as

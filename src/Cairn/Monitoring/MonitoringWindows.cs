@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Monitoring.Drift;
+using Cairn.Monitoring.Profiling;
 using Cairn.Storage;
 using Dapper;
 
@@ -71,6 +72,20 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
         var (version, starts, ends) = Checked(deployment, request.Version, request.StartsAt, request.EndsAt);
         var profile = ReportedProfiles.Check(request.Profile, "profile", _limits);
         return await StoreAsync(caller, deployment, version, starts, ends, "profile", profile, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reports a window of raw rows (<paramref name="format"/> <c>csv</c> or <c>parquet</c>), profiled here while the body
+    /// streams in: memory stays bounded by the profiler's per-column limits, whatever the number of rows.
+    /// </summary>
+    public async Task<MonitoringWindow> ReportRowsAsync(
+        Caller caller, string deploymentId, int? version, DateTimeOffset? startsAt, DateTimeOffset? endsAt, Stream rows, string format, ProfileOptions options,
+        CancellationToken cancellationToken)
+    {
+        var deployment = await MonitoredDeployments.GetAsync(database, caller, Role.Writer, deploymentId, cancellationToken);
+        var (number, starts, ends) = Checked(deployment, version, startsAt, endsAt);
+        var profile = await RowFormats.ProfileAsync(rows, format, options, cancellationToken);
+        return await StoreAsync(caller, deployment, number, starts, ends, format, profile, cancellationToken);
     }
 
     private static (int Version, long Starts, long Ends) Checked(MonitoredDeployment deployment, int? version, DateTimeOffset? startsAt, DateTimeOffset? endsAt)
@@ -236,6 +251,50 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
             r.WindowId, r.DeploymentId, r.Model, (int)r.Version, Time(r.StartsAt), Time(r.EndsAt), r.Feature,
             Enum.Parse<FeatureKind>(r.Kind, ignoreCase: true), r.Method, r.Score, r.Statistic, r.Threshold, r.Drifted != 0, r.Psi,
             r.Psi is { } psi ? DriftCalculator.PsiBand(psi) : null)).ToList(), next);
+    }
+
+    /// <summary>
+    /// The drift of the deployment's windows of one version starting in [from, to), their profiles merged, against the
+    /// version's reference now, under the model's settings or the request's method and threshold for every feature.
+    /// </summary>
+    public async Task<DriftReport> ReportDriftAsync(Caller caller, DriftReportQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var deployment = await MonitoredDeployments.GetAsync(database, caller, Role.Reader, query.Deployment, cancellationToken, deleted: true);
+        var version = query.Version ?? (deployment.Served.Count == 1 ? deployment.Served.Keys.First()
+            : throw new InvalidParameterException($"'version' is required: deployment '{deployment.Id}' served versions {string.Join(", ", deployment.Served.Keys.Order())}."));
+        var versionId = deployment.VersionId(version, "version");
+        if (query.Method is not null || query.Threshold is not null)
+        {
+            DriftSettingsValidator.Validate(new DriftSettings(new FeatureDriftSettings(query.Method, query.Threshold)));
+        }
+        var where = new List<string> { "deployment_id = @deployment", "version_id = @versionId" };
+        var parameters = new DynamicParameters(new { deployment = deployment.Id, versionId });
+        AddRange(query.From, query.To, where, parameters, prefix: "");
+        var (reference, settings, profiles) = await database.ReadAsync(async connection =>
+        {
+            var reference = await ReferenceProfiles.ProfileAsync(connection, null, versionId, cancellationToken);
+            var settings = await DriftSettingsStore.ForModelAsync(connection, null, deployment.ModelId, cancellationToken);
+            var profiles = (await connection.QueryAsync<string>(new CommandDefinition(
+                $"SELECT profile FROM monitoring_windows WHERE {string.Join(" AND ", where)} ORDER BY starts_at, id",
+                parameters, cancellationToken: cancellationToken))).AsList();
+            return (reference, settings, profiles);
+        }, cancellationToken);
+        if (reference is null)
+        {
+            throw new InvalidParameterException($"Version {version} of '{deployment.Model}' has no reference profile to compare with; set one first.");
+        }
+        if (profiles.Count == 0)
+        {
+            throw new NotFoundException($"Deployment '{deployment.Id}' reported no window of version {version} in the range.");
+        }
+        var merged = FeatureProfiler.Merge(profiles.Select(p => JsonSerializer.Deserialize<DatasetProfile>(p, CairnJson.Options)!));
+        if (query.Method is not null || query.Threshold is not null)
+        {
+            settings = settings with { Default = new FeatureDriftSettings(query.Method, query.Threshold), Features = null };
+        }
+        return new DriftReport(deployment.Id, deployment.Model, version, query.From, query.To, profiles.Count, merged.Rows, settings,
+            DriftCalculator.Compare(reference.Value.Profile, merged, settings));
     }
 
     private static void AddRange(DateTimeOffset? from, DateTimeOffset? to, List<string> where, DynamicParameters parameters, string prefix = "w.")

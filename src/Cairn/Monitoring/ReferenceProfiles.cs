@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cairn.Catalog;
 using Cairn.Governance;
 using Cairn.Lineage;
+using Cairn.Monitoring.Profiling;
 using Cairn.Registry;
 using Cairn.Storage;
 using Dapper;
@@ -32,13 +33,57 @@ public sealed class ReferenceProfiles(CairnDatabase database, AuditChain audit, 
         public string CreatedBy { get; init; } = "";
     }
 
-    /// <summary>Sets the reference from a profile sent as JSON.</summary>
+    private sealed record StatisticsRow
+    {
+        public string Id { get; init; } = "";
+        public string? Version { get; init; }
+        public string? Statistics { get; init; }
+    }
+
+    /// <summary>Sets the reference from JSON: a profile, a dataset's statistics, or (neither given) the training dataset's.</summary>
     public async Task<ReferenceProfile> SetAsync(Caller caller, string model, int version, ReferenceRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
-        var profile = ReportedProfiles.Check(request.Profile, "profile", _limits);
-        return await StoreAsync(caller, model, version, "profile", null, null, profile, cancellationToken);
+        if (request.Profile is not null)
+        {
+            if (request.Dataset is not null || request.DatasetVersion is not null)
+            {
+                throw new InvalidParameterException("Send either 'profile' or 'dataset', not both.");
+            }
+            var profile = ReportedProfiles.Check(request.Profile, "profile", _limits);
+            return await StoreAsync(caller, model, version, "profile", null, null, profile, cancellationToken);
+        }
+        if (request.Dataset is null && request.DatasetVersion is not null)
+        {
+            throw new InvalidParameterException("'dataset_version' needs 'dataset': the dataset's id (dataset:<namespace>:<name>).");
+        }
+        // Datasets are lineage metadata, readable by readers of the root (as the lineage graph and model cards read them).
+        caller.Require(Role.Reader, NamespacePath.Root);
+        var (datasetId, datasetVersion, statistics) = await database.ReadAsync(
+            connection => StatisticsAsync(connection, model, version, request.Dataset, request.DatasetVersion, cancellationToken), cancellationToken);
+        if (statistics.Count == 0)
+        {
+            throw new InvalidParameterException(
+                $"Dataset '{datasetId}'{(datasetVersion is null ? "" : $" at version '{datasetVersion}'")} has no column statistics to make a reference from; upload a sample instead.");
+        }
+        var features = statistics.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => FeatureProfiler.FromStatistics(s.Key, s.Value)).ToList();
+        var rows = statistics.Values.Select(s => s.Count ?? 0).DefaultIfEmpty(0).Max();
+        return await StoreAsync(caller, model, version, "dataset", datasetId, datasetVersion, new DatasetProfile(rows, features), cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets the reference from a sample of rows (<paramref name="format"/> <c>csv</c> or <c>parquet</c>), profiled while it
+    /// streams in; nothing is written when the rows cannot be read.
+    /// </summary>
+    public async Task<ReferenceProfile> SetFromSampleAsync(
+        Caller caller, string model, int version, Stream sample, string format, ProfileOptions options, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Writer, NamespacePath.Split(model).Namespace);
+        // The version must exist before its sample is read: a typo is a 404 rather than minutes of profiling.
+        await database.ReadAsync(connection => VersionIdsAsync(connection, null, model, version, cancellationToken), cancellationToken);
+        var profile = await RowFormats.ProfileAsync(sample, format, options, cancellationToken);
+        return await StoreAsync(caller, model, version, "sample", null, null, profile, cancellationToken);
     }
 
     /// <summary>The version's reference; 404 when it has none.</summary>
@@ -120,5 +165,55 @@ public sealed class ReferenceProfiles(CairnDatabase database, AuditChain audit, 
             "SELECT v.model_id, v.id FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.full_name = @model AND v.version = @version",
             new { model, version }, transaction, cancellationToken: cancellationToken));
         return ids ?? throw ModelRegistry.Missing(model, version);
+    }
+
+    /// <summary>
+    /// The column statistics of the named dataset (at a version, or as it is now), or of the one dataset the version's
+    /// training run read (the runs with an output edge to the version, their dataset inputs).
+    /// </summary>
+    private async Task<(string Id, string? Version, IReadOnlyDictionary<string, ColumnStatistics> Statistics)> StatisticsAsync(
+        DbConnection connection, string model, int version, string? dataset, string? datasetVersion, CancellationToken cancellationToken)
+    {
+        await VersionIdsAsync(connection, null, model, version, cancellationToken);
+        string id;
+        if (dataset is null)
+        {
+            var inputs = (await connection.QueryAsync<string>(new CommandDefinition(
+                """
+                SELECT DISTINCT i.source
+                FROM lineage_edges o
+                JOIN lineage_edges i ON i.target = o.source AND i.kind = 'input'
+                JOIN lineage_nodes n ON n.id = i.source AND n.kind = 'dataset'
+                WHERE o.target = @node AND o.kind = 'output'
+                ORDER BY i.source
+                """, new { node = NodeIds.Model(model, version) }, cancellationToken: cancellationToken))).AsList();
+            id = inputs.Count == 1 ? inputs[0] : throw new InvalidParameterException(inputs.Count == 0
+                ? $"Version {version} of '{model}' has no training dataset in its lineage; name one with 'dataset' (and 'dataset_version') or upload a sample."
+                : $"Version {version} of '{model}' was trained on {inputs.Count} datasets ({string.Join(", ", inputs.Select(Secrets.MaskUri))}); name one with 'dataset'.");
+        }
+        else
+        {
+            _limits.NodeId("dataset", dataset);
+            id = dataset;
+        }
+        var row = datasetVersion is null
+            ? await connection.QuerySingleOrDefaultAsync<StatisticsRow>(new CommandDefinition(
+                "SELECT id, version, statistics FROM datasets WHERE id = COALESCE((SELECT dataset_id FROM dataset_aliases WHERE id = @id), @id)",
+                new { id }, cancellationToken: cancellationToken))
+            : await connection.QuerySingleOrDefaultAsync<StatisticsRow>(new CommandDefinition(
+                """
+                SELECT dataset_id AS id, version, statistics FROM dataset_versions
+                WHERE dataset_id = COALESCE((SELECT dataset_id FROM dataset_aliases WHERE id = @id), @id) AND version = @datasetVersion
+                """, new { id, datasetVersion }, cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            throw new NotFoundException(datasetVersion is null
+                ? $"Dataset '{Secrets.MaskUri(id)}' does not exist."
+                : $"Dataset '{Secrets.MaskUri(id)}' has no version '{datasetVersion}'.");
+        }
+        var statistics = row.Statistics is null
+            ? new Dictionary<string, ColumnStatistics>()
+            : JsonSerializer.Deserialize<Dictionary<string, ColumnStatistics>>(row.Statistics, CairnJson.Options) ?? [];
+        return (row.Id, row.Version, statistics);
     }
 }

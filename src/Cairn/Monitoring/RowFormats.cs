@@ -1,3 +1,5 @@
+using Cairn.Monitoring.Profiling;
+
 namespace Cairn.Monitoring;
 
 /// <summary>The formats raw rows arrive in (a window's, a reference sample's), each profiled while it streams.</summary>
@@ -27,4 +29,12 @@ public static class RowFormats
     }
 
     private static InvalidParameterException Mismatch(string media, string format) => new($"'format' is {format} but the body's Content-Type is {media}.");
+
+    /// <summary>The profile of the rows in <paramref name="body"/>, in one streaming pass (FeatureProfiler).</summary>
+    public static Task<DatasetProfile> ProfileAsync(Stream body, string format, ProfileOptions options, CancellationToken cancellationToken) => format switch
+    {
+        Csv => FeatureProfiler.ProfileCsvAsync(body, options, cancellationToken),
+        Parquet => FeatureProfiler.ProfileParquetAsync(body, options, cancellationToken),
+        _ => throw new InvalidParameterException($"'format' must be csv or parquet; got '{format}'."),
+    };
 }
