@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Client;
+using Spectre.Console;
 
 namespace Cairn.Cli;
 
@@ -157,7 +158,7 @@ internal static class MonitorCommands
     private static string Share(DatasetDrift drift) =>
         $"{drift.DriftedFeatures} of {drift.Features.Count} features drifted, share {Output.Invariant(Math.Round(drift.DriftedShare, 3))} against {Output.Invariant(drift.DriftShareThreshold)}";
 
-    private static Spectre.Console.Table FeatureTable(DatasetDrift drift)
+    private static Table FeatureTable(DatasetDrift drift)
     {
         var table = Output.Table("feature", "kind", "method", "score", "threshold", "drifted", "psi", "note");
         foreach (var f in drift.Features)
