@@ -147,8 +147,22 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
                 """,
                 new
                 {
-                    row.Id, row.DeploymentId, modelId = deployment.ModelId, row.Model, versionId, row.Version, row.StartsAt, row.EndsAt, row.Rows, row.Source,
-                    row.Profile, row.Drift, row.Drifted, row.DriftShare, row.ReportedAt, row.ReportedBy,
+                    row.Id,
+                    row.DeploymentId,
+                    modelId = deployment.ModelId,
+                    row.Model,
+                    versionId,
+                    row.Version,
+                    row.StartsAt,
+                    row.EndsAt,
+                    row.Rows,
+                    row.Source,
+                    row.Profile,
+                    row.Drift,
+                    row.Drifted,
+                    row.DriftShare,
+                    row.ReportedAt,
+                    row.ReportedBy,
                 }, transaction, cancellationToken: cancellationToken));
             if (drift is not null)
             {
