@@ -121,6 +121,8 @@ internal static class Bench
         BenchSettings.LineageDownstream => new LineageTraversalWorkload(client, data!.Server, graph!, "downstream", settings.LineageDepth, progress),
         BenchSettings.LineageUpstream => new LineageTraversalWorkload(client, data!.Server, graph!, "upstream", settings.LineageDepth, progress),
         BenchSettings.MlflowLogBatch => new MlflowLogBatchWorkload(client, data!.Server),
+        BenchSettings.DriftReport => new DriftReportWorkload(client, data!.Server, name, 1, progress),
+        BenchSettings.DriftReportDay => new DriftReportWorkload(client, data!.Server, name, DriftReportWorkload.Windows, progress),
         BenchSettings.OpenLineageEvent => new OpenLineageWorkload(client, data!.Server, name, 1),
         BenchSettings.OpenLineageBatch => new OpenLineageWorkload(client, data!.Server, name, 100),
         BenchSettings.MlflowSearchRuns => new MlflowSearchRunsWorkload(client, data!.Server, host?.Services, name, MlflowSearchRunsWorkload.CommonFilter),

@@ -37,6 +37,12 @@ internal sealed record BenchSettings(
     public const string LineageDownstream = "lineage-downstream";
     public const string LineageUpstream = "lineage-upstream";
 
+    /// <summary>The drift report over one stored window of 100 features (issue 18, item 7).</summary>
+    public const string DriftReport = "monitoring-drift-report";
+
+    /// <summary>The drift report over a day of stored hourly windows of 100 features, merged.</summary>
+    public const string DriftReportDay = "monitoring-drift-report-day";
+
     /// <summary>Both lineage directions, one after the other.</summary>
     public const string LineageTraversal = "lineage-traversal";
 
@@ -50,8 +56,11 @@ internal sealed record BenchSettings(
     /// </summary>
     public static IReadOnlyList<string> OptInWorkloads { get; } = [LineageDownstream, LineageUpstream];
 
+    /// <summary>Monitoring workloads, run only when named: each seeds its own model, deployment and profiles first.</summary>
+    public static IReadOnlyList<string> MonitoringWorkloads { get; } = [DriftReport, DriftReportDay];
+
     /// <summary>Every name <c>--workload</c> takes, besides <c>all</c>.</summary>
-    public static IReadOnlyList<string> KnownWorkloads { get; } = [.. AllWorkloads, .. OptInWorkloads, LineageTraversal];
+    public static IReadOnlyList<string> KnownWorkloads { get; } = [.. AllWorkloads, .. OptInWorkloads, LineageTraversal, .. MonitoringWorkloads];
 
     /// <summary>Workloads that need seeded data on the server.</summary>
     public static IReadOnlySet<string> NeedSeed { get; } = new HashSet<string> { GetModel, GetVersion, AliasResolve, Search, VersionCreate };
@@ -68,6 +77,6 @@ internal sealed record BenchSettings(
         {
             names.UnionWith(OptInWorkloads);
         }
-        return [.. (names.Contains("all") ? AllWorkloads : AllWorkloads.Where(names.Contains)), .. OptInWorkloads.Where(names.Contains)];
+        return [.. (names.Contains("all") ? AllWorkloads : AllWorkloads.Where(names.Contains)), .. OptInWorkloads.Where(names.Contains), .. MonitoringWorkloads.Where(names.Contains)];
     }
 }

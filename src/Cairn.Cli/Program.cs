@@ -40,6 +40,7 @@ internal static class Program
             PromoteCommands.Create(),
             DeployCommands.Create(),
             EnvCommands.Create(),
+            MonitorCommands.Create(),
         };
         // No response files: '@champion' is a version given by alias, not a file of arguments.
         var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -144,6 +144,10 @@ public static class CairnServer
         services.AddSingleton<PromotionPolicies>();
         services.AddSingleton<PromotionRequests>();
         services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
+        services.AddSingleton<Cairn.Monitoring.ReferenceProfiles>();
+        services.AddSingleton<Cairn.Monitoring.DriftSettingsStore>();
+        services.AddSingleton<Cairn.Monitoring.MonitoringWindows>();
+        services.AddSingleton<Cairn.Monitoring.Performance.PredictionStore>();
         services.AddSingleton<Cairn.Deployments.DeploymentEnvironments>();
         services.AddSingleton<Cairn.Deployments.DeploymentRegistry>();
         services.AddSingleton(sp =>
@@ -278,6 +282,7 @@ public static class CairnServer
         v1.MapPoliciesApi();
         v1.MapPromotionsApi();
         v1.MapModelCardsApi();
+        v1.MapMonitoringApi();
         v1.MapDeploymentsApi();
         app.MapMlflowApi();
         app.MapCairnUi();

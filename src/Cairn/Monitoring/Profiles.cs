@@ -52,10 +52,21 @@ public sealed record FeatureProfile(
     bool Exact = false,
     Histogram? Histogram = null,
     IReadOnlyDictionary<string, double>? Quantiles = null,
-    IReadOnlyDictionary<string, long>? Categories = null);
+    IReadOnlyDictionary<string, long>? Categories = null)
+{
+    /// <summary>
+    /// True when <see cref="Categories"/> reached its limit and later new categories were counted together under
+    /// <c>"__other__"</c> (<see cref="Profiling.FeatureProfiler.OtherCategory"/>).
+    /// </summary>
+    public bool CategoriesTruncated { get; init; }
+}
 
 /// <summary>The profile of a set of rows: how many, and each feature's profile.</summary>
-public sealed record DatasetProfile(long Rows, IReadOnlyList<FeatureProfile> Features);
+public sealed record DatasetProfile(long Rows, IReadOnlyList<FeatureProfile> Features)
+{
+    /// <summary>What the profiler left out and why (a binary or nested Parquet column), one sentence each.</summary>
+    public IReadOnlyList<string>? Notes { get; init; }
+}
 
 /// <summary>Writes a <see cref="WeightedValue"/> as a compact <c>[value, weight]</c> pair: profiles hold thousands.</summary>
 internal sealed class WeightedValueJsonConverter : JsonConverter<WeightedValue>
