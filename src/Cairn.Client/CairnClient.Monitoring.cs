@@ -171,8 +171,6 @@ public sealed partial class CairnClient
 
     private static string ReferencePath(string model, int version) => $"{VersionPath(model, version)}/monitoring/reference";
 
-    private static string DeploymentPath(string id) => $"api/v1/deployments/{Escape(id)}";
-
     private static StreamContent Rows(Stream rows, string format)
     {
         ArgumentNullException.ThrowIfNull(rows);
