@@ -142,6 +142,7 @@ public static class Program
         root.Subcommands.Add(SeedUiCommand());
         root.Subcommands.Add(PagesCommand());
         root.Subcommands.Add(WebhooksCommand());
+        root.Subcommands.Add(ProfileCommand());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -218,6 +219,24 @@ public static class Program
         };
         command.SetAction(async (parse, cancellationToken) => await Webhooks.WebhookBench.RunAsync(
             parse.GetValue(postgres), parse.GetValue(events), parse.GetValue(hooks), parse.GetValue(samples), Console.Out, Console.Error, cancellationToken));
+        return command;
+    }
+
+    /// <summary><c>profile</c>: profiling a Parquet file against reading it alone (issue 18, item 7).</summary>
+    private static Command ProfileCommand()
+    {
+        var rows = Positive(new Option<int>("--rows") { Description = "Rows of the generated file.", DefaultValueFactory = _ => 1_000_000 });
+        var columns = Positive(new Option<int>("--columns") { Description = "Numerical columns (20 kinds of distribution, repeated).", DefaultValueFactory = _ => 20 });
+        var rowGroup = Positive(new Option<int>("--row-group") { Description = "Rows per row group.", DefaultValueFactory = _ => 100_000 });
+        var repeat = Positive(new Option<int>("--repeat", "-r") { Description = "Measured runs of each, alternating; figures are medians.", DefaultValueFactory = _ => 7 });
+        var file = new Option<string?>("--file") { Description = "Write the Parquet file here and keep it (default: a temporary file, deleted)." };
+        var command = new Command("profile", "Write a seeded Parquet file, then time reading it with Parquet.Net alone against profiling it with FeatureProfiler (target: profiling ≤ 2× reading).")
+        {
+            rows, columns, rowGroup, repeat, file,
+        };
+        command.SetAction(async (parse, cancellationToken) => await ProfileBench.RunAsync(
+            parse.GetValue(rows), parse.GetValue(columns), parse.GetValue(rowGroup), parse.GetValue(repeat), parse.GetValue(file),
+            Console.Out, Console.Error, cancellationToken));
         return command;
     }
 

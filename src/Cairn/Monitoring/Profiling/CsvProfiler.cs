@@ -45,7 +45,8 @@ internal static class CsvProfiler
         {
             var columns = Columns(data, options);
             var missing = new HashSet<string>(options.MissingValues, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-            long rows = 0;
+            // Records after the header (errors name them), and rows profiled: blank lines are skipped, as pandas skips them.
+            long record = 0, rows = 0;
             var width = data.FieldCount;
             while (true)
             {
@@ -57,26 +58,30 @@ internal static class CsvProfiler
                 catch (CsvFormatException e)
                 {
                     throw new InvalidParameterException(
-                        $"CSV data row {rows + 1}, column {e.FieldOrdinal + 1}: malformed quoting or record ({e.Message}).");
+                        $"CSV data row {record + 1}, column {e.FieldOrdinal + 1}: malformed quoting or record ({e.Message}).");
                 }
                 if (!more)
                     break;
-                rows++;
+                record++;
+                if ((record & 4_095) == 0)
+                    ct.ThrowIfCancellationRequested();
                 if (data.RowFieldCount != width)
                 {
+                    // A blank line (with one column it is an empty value, and stays a missing one).
+                    if (data.RowFieldCount == 1 && data.GetFieldSpan(0).IsEmpty)
+                        continue;
                     throw new InvalidParameterException(
-                        $"CSV data row {rows} has {data.RowFieldCount} fields; the header has {width}.");
+                        $"CSV data row {record} has {data.RowFieldCount} fields; the header has {width}.");
                 }
+                rows++;
                 foreach (var column in columns)
                 {
                     var field = data.GetFieldSpan(column.Ordinal);
                     if (field.IsEmpty || missing.Contains(field))
                         column.AddMissing();
                     else
-                        column.Add(field, rows);
+                        column.Add(field, record);
                 }
-                if ((rows & 4_095) == 0)
-                    ct.ThrowIfCancellationRequested();
             }
             var features = new List<FeatureProfile>(columns.Count);
             foreach (var column in columns)
@@ -87,7 +92,7 @@ internal static class CsvProfiler
 
     private static List<CsvColumn> Columns(CsvDataReader data, ProfileOptions options)
     {
-        var scratch = new SortScratch(Batch * 4);
+        var scratch = new SortScratch(8_192);
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < data.FieldCount; i++)
         {

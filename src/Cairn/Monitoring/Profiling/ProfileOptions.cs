@@ -20,8 +20,8 @@ public sealed record ProfileOptions
     public int CategoryLimit { get; init; } = 1_000;
 
     /// <summary>
-    /// The t-digest's compression δ. At the default 1,000, a million distinct values keep about 600 centroids, and a
-    /// quantile read from them is within 8·10⁻⁴ of its rank in the middle of the distribution and 4·10⁻⁵ in the tails
+    /// The t-digest's compression δ. At the default 1,000, a million distinct values keep about 560 centroids, and a
+    /// quantile read from them is within 6.3·10⁻⁴ of its rank in the middle of the distribution and 5·10⁻⁵ in the tails
     /// (measured in docs/decisions/0025-profiles.md); the bound is π·δ/2 centroids.
     /// </summary>
     public double SketchCompression { get; init; } = 1_000;

@@ -3,8 +3,8 @@ namespace Cairn.Monitoring.Profiling;
 /// <summary>
 /// A merging t-digest (Dunning and Ertl, "Computing extremely accurate quantiles using t-digests", 2019) with the
 /// arcsine scale function k1: centroids near the tails stay small, so ranks there are nearly exact, and the number of
-/// centroids stays below about <c>compression</c> whatever the number of values. Values are buffered and merged in
-/// sorted batches, so insertion costs a sort of the batch and one linear merge rather than a search per value.
+/// centroids stays below π·δ/2 (δ the compression) whatever the number of values. Values are buffered and merged in
+/// sorted batches, so insertion costs a radix sort of the batch and one linear merge rather than a search per value.
 /// Mergeable: the centroids of one digest are weighted points for another.
 /// </summary>
 internal sealed class TDigest
@@ -14,26 +14,25 @@ internal sealed class TDigest
     private readonly double[] _buffer;
     private int _buffered;
 
-    // Centroids sorted by mean; the scratch arrays receive the next merge and are then swapped in.
+    // Centroids sorted by mean; a merge writes the next ones into the other pair of arrays, then they swap.
     private double[] _means;
     private double[] _weights;
     private int _count;
     private double[] _nextMeans;
     private double[] _nextWeights;
 
-    // Weighted points added in bulk (another digest's centroids, an exact profile's values) wait here.
+    // Weighted points added one by one (another digest's centroids, an exact profile's values) wait here.
     private readonly List<WeightedValue> _weighted = [];
 
     /// <summary>
-    /// A digest of about <paramref name="compression"/> centroids at most, buffering <paramref name="bufferSize"/> values;
-    /// digests used one at a time (a profile's columns) share one <paramref name="scratch"/> for their sorts.
+    /// A digest of compression <paramref name="compression"/>, buffering <paramref name="bufferSize"/> values; digests
+    /// used one at a time (a profile's columns) share one <paramref name="scratch"/> for their sorts.
     /// </summary>
-    public TDigest(double compression, SortScratch? scratch = null, int bufferSize = 4_096)
+    public TDigest(double compression, SortScratch? scratch = null, int bufferSize = 8_192)
     {
         _compression = compression;
         _scratch = scratch ?? new SortScratch(bufferSize);
         _buffer = new double[Math.Min(bufferSize, _scratch.Capacity)];
-        // k1 yields at most about π·δ/2 centroids; one merge may emit a few more before the limit applies.
         var capacity = (int)Math.Ceiling(compression * Math.PI / 2) + 16;
         _means = new double[capacity];
         _weights = new double[capacity];
@@ -43,15 +42,6 @@ internal sealed class TDigest
 
     /// <summary>Total weight of the values added.</summary>
     public double TotalWeight { get; private set; }
-
-    /// <summary>Adds one value of weight 1.</summary>
-    public void Add(double value)
-    {
-        _buffer[_buffered++] = value;
-        TotalWeight += 1;
-        if (_buffered == _buffer.Length)
-            Flush();
-    }
 
     /// <summary>Adds values of weight 1.</summary>
     public void Add(ReadOnlySpan<double> values)
@@ -79,18 +69,26 @@ internal sealed class TDigest
             Flush();
     }
 
-    /// <summary>The centroids, sorted by mean, with their weights.</summary>
+    /// <summary>The centroids, sorted by mean, no two with the same mean.</summary>
     public IReadOnlyList<WeightedValue> Centroids()
     {
         Flush();
         var result = new List<WeightedValue>(_count);
         for (var i = 0; i < _count; i++)
         {
-            // Centroids of one repeated value (a discrete feature past the exact limit) become one point: points are distinct.
-            if (result.Count > 0 && result[^1].Value == _means[i])
-                result[^1] = new WeightedValue(_means[i], result[^1].Weight + _weights[i]);
+            // Centroids of one repeated value (a discrete feature past the exact limit) become one point; a mean
+            // rounded onto or below its neighbour's (sums of many values) joins it: points are distinct and ascending.
+            if (result.Count > 0 && _means[i] <= result[^1].Value)
+            {
+                var previous = result[^1];
+                var weight = previous.Weight + _weights[i];
+                var mean = _means[i] == previous.Value ? previous.Value : (previous.Value * previous.Weight + _means[i] * _weights[i]) / weight;
+                result[^1] = new WeightedValue(Math.Min(mean, previous.Value), weight);
+            }
             else
+            {
                 result.Add(new WeightedValue(_means[i], _weights[i]));
+            }
         }
         return result;
     }
@@ -99,68 +97,89 @@ internal sealed class TDigest
     {
         if (_buffered == 0 && _weighted.Count == 0)
             return;
+
+        // Weighted points join the centroids first (a sorted union, uncompressed); the merge below compresses all.
+        var means = _means;
+        var weights = _weights;
+        var count = _count;
+        if (_weighted.Count > 0)
+            (means, weights, count) = UnionWithWeighted();
+
         var values = _buffer.AsSpan(0, _buffered);
         RadixSort.Sort(values, _scratch);
-        if (_weighted.Count > 0)
-            _weighted.Sort(static (a, b) => a.Value.CompareTo(b.Value));
 
         var total = TotalWeight;
-        // The weight merged so far, the centroid being built, and the cumulative weight at which it must close.
-        double before = 0, mean = 0, weight = 0;
-        var limit = 0.0;
+        // Weight merged before the centroid being built, the centroid's weight and weighted sum, the cumulative
+        // weight at which it must close (k may grow by 1 at most across a centroid).
+        double before = 0, weight = 0, sum = 0, limit = 0;
         var emitted = 0;
-        int c = 0, b = 0, w = 0;
-        var weightedCount = _weighted.Count;
-        while (c < _count || b < values.Length || w < weightedCount)
+        int c = 0, b = 0;
+        var n = values.Length;
+        while (true)
         {
-            // The smallest of the three sorted inputs is next.
-            double v, vw;
-            var fromCentroid = c < _count ? _means[c] : double.PositiveInfinity;
-            var fromBuffer = b < values.Length ? values[b] : double.PositiveInfinity;
-            var fromWeighted = w < weightedCount ? _weighted[w].Value : double.PositiveInfinity;
-            if (c < _count && fromCentroid <= fromBuffer && fromCentroid <= fromWeighted)
+            double v, w;
+            if (c < count && (b == n || means[c] <= values[b]))
             {
-                v = fromCentroid;
-                vw = _weights[c++];
+                v = means[c];
+                w = weights[c++];
             }
-            else if (b < values.Length && fromBuffer <= fromWeighted)
+            else if (b < n)
             {
-                v = fromBuffer;
-                vw = 1;
-                b++;
+                v = values[b++];
+                w = 1;
             }
             else
             {
-                v = fromWeighted;
-                vw = _weighted[w++].Weight;
+                break;
             }
 
-            if (weight > 0 && before + weight + vw <= limit)
+            if (before + weight + w <= limit)
             {
-                weight += vw;
-                mean += vw * (v - mean) / weight;
+                weight += w;
+                sum += v * w;
                 continue;
             }
-
             if (weight > 0)
             {
-                Emit(ref emitted, mean, weight);
+                Emit(ref emitted, sum / weight, weight);
                 before += weight;
             }
-            mean = v;
-            weight = vw;
+            weight = w;
+            sum = v * w;
             limit = total * InverseScale(Scale(before / total) + 1);
         }
         if (weight > 0)
-            Emit(ref emitted, mean, weight);
+            Emit(ref emitted, sum / weight, weight);
 
-        (_means, _nextMeans) = (_nextMeans, _means);
-        (_weights, _nextWeights) = (_nextWeights, _weights);
+        (_means, _nextMeans) = (_nextMeans, _means.Length >= _nextMeans.Length ? _means : new double[_nextMeans.Length]);
+        (_weights, _nextWeights) = (_nextWeights, _weights.Length >= _nextWeights.Length ? _weights : new double[_nextWeights.Length]);
         _count = emitted;
         _buffered = 0;
-        _weighted.Clear();
     }
 
+    private (double[] Means, double[] Weights, int Count) UnionWithWeighted()
+    {
+        _weighted.Sort(static (x, y) => x.Value.CompareTo(y.Value));
+        var length = _count + _weighted.Count;
+        var means = new double[length];
+        var weights = new double[length];
+        int i = 0, j = 0, k = 0;
+        while (i < _count || j < _weighted.Count)
+        {
+            if (j == _weighted.Count || (i < _count && _means[i] <= _weighted[j].Value))
+            {
+                means[k] = _means[i];
+                weights[k++] = _weights[i++];
+            }
+            else
+            {
+                means[k] = _weighted[j].Value;
+                weights[k++] = _weighted[j++].Weight;
+            }
+        }
+        _weighted.Clear();
+        return (means, weights, length);
+    }
 
     private void Emit(ref int emitted, double mean, double weight)
     {
@@ -168,8 +187,6 @@ internal sealed class TDigest
         {
             Array.Resize(ref _nextMeans, emitted * 2);
             Array.Resize(ref _nextWeights, emitted * 2);
-            Array.Resize(ref _means, emitted * 2);
-            Array.Resize(ref _weights, emitted * 2);
         }
         _nextMeans[emitted] = mean;
         _nextWeights[emitted] = weight;
