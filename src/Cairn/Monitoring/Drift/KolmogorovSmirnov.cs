@@ -480,14 +480,15 @@ internal static class KolmogorovSmirnov
         var last = n - nxFloor - 1;
         var max = double.NegativeInfinity;
         var sum = 0.0;
-        var logBinomial = 0.0;
-        var logN = Math.Log(n);
+        // log C(n, v) grows to about n·ln 2: carried with its rounding error (Neumaier) so that the ratios' roundings
+        // do not pile up over hundreds of thousands of steps.
+        double logBinomial = 0.0, logBinomialError = 0.0;
         for (var v = 0L; v <= last; v++)
         {
             // x + v/n = (⌊nx⌋ + α + v) / n and 1 − x − v/n = (n − ⌊nx⌋ − α − v) / n.
-            var up = nxFloor + v + alpha;
-            var down = n - nxFloor - v - alpha;
-            var term = logBinomial + (v - 1) * (Math.Log(up) - logN) + (n - v) * (Math.Log(down) - logN);
+            var up = (nxFloor + v + alpha) / n;
+            var down = (n - nxFloor - v - alpha) / n;
+            var term = logBinomial + ((v - 1) * Math.Log(up) + (n - v) * Math.Log(down) + logBinomialError);
             if (term > max)
             {
                 sum = sum * Math.Exp(max - term) + 1.0;
@@ -495,7 +496,10 @@ internal static class KolmogorovSmirnov
             }
             else
                 sum += Math.Exp(term - max);
-            logBinomial += Math.Log((double)(n - v) / (v + 1));
+            var step = Math.Log((double)(n - v) / (v + 1));
+            var next = logBinomial + step;
+            logBinomialError += Math.Abs(logBinomial) >= Math.Abs(step) ? logBinomial - next + step : step - next + logBinomial;
+            logBinomial = next;
         }
         return Clip(x * Math.Exp(max + Math.Log(sum)));
     }

@@ -5,9 +5,9 @@ namespace Cairn.Monitoring.Drift;
 /// <summary>
 /// A numerical feature's distribution as sorted distinct values with weights. From an exact profile the weights are
 /// the values' counts, and every figure computed from it equals the one computed from the expanded rows. Anything else
-/// becomes an approximation of the same shape: a sketch's centroids are weighted points; a histogram spreads each bin's
-/// count evenly over <see cref="SubPoints"/> points at the mid-points of equal sub-intervals (a piecewise-uniform
-/// density); quantiles give a piecewise-linear CDF through (min, 0), each (quantile, probability) and (max, 1), spread
+/// becomes an approximation of the same shape: a sketch's centroid spreads its weight evenly over an interval centred on
+/// it that reaches the nearer mid-point with a neighbour, and a histogram each bin's count over its bin, both as <see cref="SubPoints"/> points at the
+/// mid-points of equal sub-intervals (a piecewise-uniform density); quantiles give a piecewise-linear CDF through (min, 0), each (quantile, probability) and (max, 1), spread
 /// the same way between consecutive knots.
 /// </summary>
 internal sealed class WeightedSample
@@ -71,6 +71,8 @@ internal sealed class WeightedSample
                 }
             SortAndMerge(values, weights);
             rows = exact ? (long)Math.Round(weights.Sum()) : profile.Count;
+            if (!exact)
+                SpreadCentroids(values, weights);
         }
         else if (profile.Histogram is { } histogram)
         {
@@ -120,6 +122,29 @@ internal sealed class WeightedSample
             }
         SortAndMerge(values, weights);
         return new WeightedSample([.. values], [.. weights], (long)weights.Sum(), true);
+    }
+
+    /// <summary>
+    /// A sketch's centroid stands for rows around it: its weight is spread evenly over an interval centred on it, as
+    /// wide as the nearer of the mid-points with its neighbours allows (so the centroid stays the mean of its rows and the
+    /// spread never crosses a neighbour's). A lone centroid stays a point.
+    /// </summary>
+    private static void SpreadCentroids(List<double> values, List<double> weights)
+    {
+        var centroids = values.ToArray();
+        var masses = weights.ToArray();
+        if (centroids.Length < 2)
+            return;
+        values.Clear();
+        weights.Clear();
+        for (var i = 0; i < centroids.Length; i++)
+        {
+            var left = i == 0 ? double.PositiveInfinity : (centroids[i] - centroids[i - 1]) / 2;
+            var right = i == centroids.Length - 1 ? double.PositiveInfinity : (centroids[i + 1] - centroids[i]) / 2;
+            var half = Math.Min(left, right);
+            Spread(centroids[i] - half, centroids[i] + half, masses[i], values, weights);
+        }
+        SortAndMerge(values, weights);
     }
 
     private static void Spread(double low, double high, double mass, List<double> values, List<double> weights)
