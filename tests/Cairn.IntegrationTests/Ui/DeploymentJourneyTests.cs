@@ -28,7 +28,11 @@ public sealed class DeploymentJourneyTests(UiBrowser browser, UiTokenServerFixtu
             tool.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", writer);
             var recorded = await tool.PostAsJsonAsync("/api/v1/deployments", new
             {
-                name = "fraud-api", environment = "journey-prod", model = "journey_dep.fraud", strategy = "canary", status = "succeeded",
+                name = "fraud-api",
+                environment = "journey-prod",
+                model = "journey_dep.fraud",
+                strategy = "canary",
+                status = "succeeded",
                 traffic = new[] { new { version = 1, share = 100 } },
             });
             recorded.EnsureSuccessStatusCode();

@@ -107,7 +107,11 @@ public sealed class DeploymentFlowTests(CairnApp app) : IClassFixture<CairnApp>
         var (model, env) = await ModelAndEnvironmentAsync(_client, versions: 3);
         var created = await (await _client.PostJsonAsync("/api/v1/deployments", new
         {
-            name = "api", environment = env, model, strategy = "shadow", traffic = new[] { Share(1, 66.67m), Share(2, 33.33m), Share(3, 50, shadow: true) },
+            name = "api",
+            environment = env,
+            model,
+            strategy = "shadow",
+            traffic = new[] { Share(1, 66.67m), Share(2, 33.33m), Share(3, 50, shadow: true) },
         })).ExpectAsync(201);
         var traffic = created["traffic"]!.AsArray();
         Assert.Equal([(1, 66.67m, false), (2, 33.33m, false), (3, 50m, true)], traffic.Select(t => ((int)t!["version"]!, (decimal)t["share"]!, (bool)t["shadow"]!)).ToArray());
