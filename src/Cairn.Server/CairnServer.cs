@@ -143,6 +143,9 @@ public static class CairnServer
         services.AddSingleton<QualityGates>();
         services.AddSingleton<PromotionPolicies>();
         services.AddSingleton<PromotionRequests>();
+        services.AddSingleton<Cairn.Monitoring.Alerts.AlertRules>();
+        services.AddSingleton<Cairn.Monitoring.Alerts.Alerts>();
+        services.AddSingleton<Cairn.Monitoring.Alerts.AlertEvaluator>();
         services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
         services.AddSingleton(sp =>
         {
@@ -275,6 +278,7 @@ public static class CairnServer
         v1.MapEventsApi();
         v1.MapPoliciesApi();
         v1.MapPromotionsApi();
+        v1.MapAlertsApi();
         v1.MapModelCardsApi();
         app.MapMlflowApi();
         app.MapCairnUi();

@@ -109,6 +109,12 @@ public static partial class EventCatalogue
         ["card.submit"] = "model_card.submitted",
         ["card.approve"] = "model_card.approved",
         ["card.return"] = "model_card.returned",
+        ["alert.rule.create"] = "monitoring.alert_rule_created",
+        ["alert.rule.update"] = "monitoring.alert_rule_updated",
+        ["alert.rule.delete"] = "monitoring.alert_rule_deleted",
+        ["alert.raise"] = "monitoring.alert_raised",
+        ["alert.acknowledge"] = "monitoring.alert_acknowledged",
+        ["alert.resolve"] = "monitoring.alert_resolved",
     };
 
     // The moments a pipeline waits for, told apart from the updates that carry them: a version whose files became usable
@@ -174,7 +180,7 @@ public static partial class EventCatalogue
     /// <summary>
     /// The namespace governing <paramref name="resource"/>: for <c>models/&lt;full name&gt;</c> and what hangs under it
     /// (<c>/versions/&lt;n&gt;</c>, <c>/versions/&lt;n&gt;/files/&lt;path&gt;</c>, <c>…/promotions/&lt;id&gt;</c>, <c>…/card</c>,
-    /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
+    /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>, <c>/alert-rules/&lt;id&gt;</c>, <c>/alerts/&lt;id&gt;</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
     /// </summary>
     internal static string NamespaceOf(string resource)
     {
@@ -208,7 +214,7 @@ public static partial class EventCatalogue
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card)?|aliases/[^/]+|policy)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card)?|aliases/[^/]+|policy|alert-rules/[^/]+|alerts/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex ModelPart();
 
     /// <summary>
