@@ -147,6 +147,8 @@ public static class CairnServer
         services.AddSingleton<Cairn.Monitoring.Alerts.Alerts>();
         services.AddSingleton<Cairn.Monitoring.Alerts.AlertEvaluator>();
         services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
+        services.AddSingleton<Cairn.Deployments.DeploymentEnvironments>();
+        services.AddSingleton<Cairn.Deployments.DeploymentRegistry>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -280,6 +282,7 @@ public static class CairnServer
         v1.MapPromotionsApi();
         v1.MapAlertsApi();
         v1.MapModelCardsApi();
+        v1.MapDeploymentsApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }

@@ -201,6 +201,8 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
                 "SELECT id FROM models WHERE full_name = @fullName", new { fullName }, transaction, cancellationToken: cancellationToken));
             // A model whose versions hold a protected stage or alias stays until promotions move them elsewhere.
             await ProtectedTargets.CheckDirectChangeAsync(transaction, modelId, fullName, await HeldTargetsAsync(transaction, modelId, cancellationToken), cancellationToken);
+            // A model whose versions serve traffic stays until its deployments are deleted.
+            await Deployments.ServingVersions.CheckNotServingAsync(transaction, modelId, fullName, null, "deleted", cancellationToken);
             await PromotionRequests.CancelPendingAsync(transaction, audit, clock, caller.Name, modelId, null, $"model '{fullName}' was deleted", cancellationToken);
             var keys = await connection.QueryAsync<string>(new CommandDefinition(
                 """

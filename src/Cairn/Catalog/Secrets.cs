@@ -41,18 +41,51 @@ public static partial class Secrets
             {
                 return s;
             }
-            var merged = (JsonObject)s.Connection.DeepClone();
-            foreach (var (key, value) in s.Connection)
-            {
-                // "****" for a secret key, or a URI echoed back with its password masked.
-                if (value is JsonValue v && v.TryGetValue<string>(out var text) && old.TryGetPropertyValue(key, out var kept)
-                    && (text == Mask || (kept is JsonValue k && k.TryGetValue<string>(out var stored) && stored != text && MaskUri(stored) == text)))
-                {
-                    merged[key] = kept?.DeepClone();
-                }
-            }
-            return s with { Connection = merged };
+            return s with { Connection = KeepMaskedObject(s.Connection, old) };
         }).ToList();
+
+    /// <summary>
+    /// Settings (a deployment's environment variables) with secret-looking values masked as connection settings are:
+    /// the value of a key that names a secret (<c>DB_PASSWORD</c>, <c>API_TOKEN</c>, <c>AWS_SECRET_ACCESS_KEY</c>)
+    /// becomes <see cref="Mask"/>, and a URI's credentials inside any other value are masked.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> MaskValues(IReadOnlyDictionary<string, string> values) =>
+        values.ToDictionary(pair => pair.Key, pair => IsSecretKey(pair.Key) ? Mask : MaskUri(pair.Value), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Carries stored secrets into settings that echo them back masked (see <see cref="MaskValues"/>), as
+    /// <see cref="KeepMasked"/> does for data sources: a read-modify-write does not overwrite secrets with "****".
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> KeepMaskedValues(IReadOnlyDictionary<string, string> updated, IReadOnlyDictionary<string, string> stored)
+    {
+        var merged = KeepMaskedObject(ToObject(updated), ToObject(stored));
+        return updated.ToDictionary(pair => pair.Key, pair => merged[pair.Key]!.GetValue<string>(), StringComparer.Ordinal);
+
+        static JsonObject ToObject(IReadOnlyDictionary<string, string> values)
+        {
+            var json = new JsonObject();
+            foreach (var (key, value) in values)
+            {
+                json[key] = value;
+            }
+            return json;
+        }
+    }
+
+    private static JsonObject KeepMaskedObject(JsonObject updated, JsonObject old)
+    {
+        var merged = (JsonObject)updated.DeepClone();
+        foreach (var (key, value) in updated)
+        {
+            // "****" for a secret key, or a URI echoed back with its password masked.
+            if (value is JsonValue v && v.TryGetValue<string>(out var text) && old.TryGetPropertyValue(key, out var kept)
+                && (text == Mask || (kept is JsonValue k && k.TryGetValue<string>(out var stored) && stored != text && MaskUri(stored) == text)))
+            {
+                merged[key] = kept?.DeepClone();
+            }
+        }
+        return merged;
+    }
 
     private static JsonObject MaskObject(JsonObject connection)
     {

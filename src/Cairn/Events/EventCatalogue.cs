@@ -109,6 +109,14 @@ public static partial class EventCatalogue
         ["card.submit"] = "model_card.submitted",
         ["card.approve"] = "model_card.approved",
         ["card.return"] = "model_card.returned",
+        ["deployment.record"] = "deployment.recorded",
+        ["deployment.update"] = "deployment.updated",
+        ["deployment.traffic"] = "deployment.traffic_shifted",
+        ["deployment.status"] = "deployment.status_changed",
+        ["deployment.rollback"] = "deployment.rolled_back",
+        ["deployment.delete"] = "deployment.deleted",
+        ["environment.set"] = "environment.updated",
+        ["environment.delete"] = "environment.deleted",
         ["alert.rule.create"] = "monitoring.alert_rule_created",
         ["alert.rule.update"] = "monitoring.alert_rule_updated",
         ["alert.rule.delete"] = "monitoring.alert_rule_deleted",
@@ -180,7 +188,7 @@ public static partial class EventCatalogue
     /// <summary>
     /// The namespace governing <paramref name="resource"/>: for <c>models/&lt;full name&gt;</c> and what hangs under it
     /// (<c>/versions/&lt;n&gt;</c>, <c>/versions/&lt;n&gt;/files/&lt;path&gt;</c>, <c>…/promotions/&lt;id&gt;</c>, <c>…/card</c>,
-    /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>, <c>/alert-rules/&lt;id&gt;</c>, <c>/alerts/&lt;id&gt;</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
+    /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>, <c>/deployments/&lt;id&gt;</c>, <c>/alert-rules/&lt;id&gt;</c>, <c>/alerts/&lt;id&gt;</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
     /// </summary>
     internal static string NamespaceOf(string resource)
     {
@@ -214,7 +222,7 @@ public static partial class EventCatalogue
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card)?|aliases/[^/]+|policy|alert-rules/[^/]+|alerts/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card)?|aliases/[^/]+|policy|deployments/[^/]+|alert-rules/[^/]+|alerts/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex ModelPart();
 
     /// <summary>

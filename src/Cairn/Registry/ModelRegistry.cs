@@ -357,6 +357,8 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             var before = await LoadAsync(transaction, model, version, cancellationToken);
             // A version holding a protected stage or alias stays until a promotion moves the target elsewhere.
             await ProtectedTargets.CheckDirectChangeAsync(transaction, ids.ModelId, model, HeldTargets(before), cancellationToken);
+            // A version serving traffic stays until its deployments move the traffic elsewhere.
+            await Deployments.ServingVersions.CheckNotServingAsync(transaction, ids.ModelId, model, [version], "deleted", cancellationToken);
             // Its open promotion requests end with it (the requests themselves stay, as evidence).
             await PromotionRequests.CancelPendingAsync(transaction, audit, clock, caller.Name, ids.ModelId, ids.Id,
                 $"version {version} was deleted", cancellationToken);
@@ -442,11 +444,18 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
                 await ProtectedTargets.CheckDirectChangeAsync(transaction, ids.ModelId, model,
                     [new DirectChange(DirectChangeKind.Move, version, new PromotionTarget(PromotionTargetKind.Stage, target.ToString()), before.Stage)], cancellationToken);
             }
+            if (target == Stage.Archived && before.Stage != Stage.Archived)
+            {
+                // A version serving traffic is not archived under its deployments.
+                await Deployments.ServingVersions.CheckNotServingAsync(transaction, ids.ModelId, model, [version], "archived", cancellationToken);
+            }
             if (archiveExisting && target is Stage.Staging or Stage.Production)
             {
-                var others = await transaction.Connection!.QueryAsync<long>(new CommandDefinition(
+                var others = (await transaction.Connection!.QueryAsync<long>(new CommandDefinition(
                     "SELECT version FROM model_versions WHERE model_id = @ModelId AND stage = @stage AND version <> @version ORDER BY version",
-                    new { ids.ModelId, stage = target.ToString(), version }, transaction, cancellationToken: cancellationToken));
+                    new { ids.ModelId, stage = target.ToString(), version }, transaction, cancellationToken: cancellationToken))).AsList();
+                await Deployments.ServingVersions.CheckNotServingAsync(transaction, ids.ModelId, model, others.Select(o => (int)o).ToList(),
+                    $"archived by the transition of version {version} to {target}", cancellationToken);
                 foreach (var other in others)
                 {
                     await SetStageAsync(transaction, ids.ModelId, (int)other, target, Stage.Archived,
