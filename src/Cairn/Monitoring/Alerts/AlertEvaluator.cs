@@ -105,6 +105,7 @@ public sealed class AlertEvaluator(Storage.CairnDatabase database, Governance.Au
         }
         var previous = await PreviousAsync(transaction, key.DeploymentId, rules.Select(r => r.Id), cancellationToken);
         var raised = new List<Alert>();
+        AlertDeployment? deployment = null;
         foreach (var rule in rules)
         {
             var window = series.Take((int)rule.Consecutive).ToList();
@@ -118,7 +119,8 @@ public sealed class AlertEvaluator(Storage.CairnDatabase database, Governance.Au
                 w.Window.Id, Alerts.At(w.Window.StartsAt), Alerts.At(w.Window.EndsAt), WindowPath(w.Window.Id), w.Drifted, w.Window.DriftShare, breaching[i]!)).ToList();
             var names = windows.SelectMany(w => w.Features).Select(f => f.Feature).ToHashSet(StringComparer.Ordinal);
             var newest = window[0].Features.Where(f => names.Contains(f.Feature)).ToList();
-            var evidence = new AlertEvidence(rule.ToRule(), rule.Model, (int)key.Version, new AlertDeployment(key.DeploymentId), newest, windows, []);
+            deployment ??= await DeploymentAsync(transaction, key.DeploymentId, cancellationToken);
+            var evidence = new AlertEvidence(rule.ToRule(), rule.Model, (int)key.Version, deployment, newest, windows, []);
             raised.Add(await RaiseAsync(transaction, actor, rule, key.ModelId, key.VersionId, evidence,
                 window[^1].Window.StartsAt, window[0].Window.EndsAt, window[0].Window.StartsAt, Summary(rule, evidence), cancellationToken));
         }
@@ -167,6 +169,7 @@ public sealed class AlertEvaluator(Storage.CairnDatabase database, Governance.Au
             new { deploymentId, versionId, names, k }, transaction, cancellationToken: cancellationToken))).ToList();
         var previous = await PreviousAsync(transaction, deploymentId, rules.Select(r => r.Id), cancellationToken);
         var raised = new List<Alert>();
+        AlertDeployment? deployment = null;
         foreach (var rule in rules)
         {
             var figures = rows.Where(r => r.Metric == rule.Metric && (rule.Source is null || r.Source == rule.Source)).Take((int)rule.Consecutive).ToList();
@@ -176,7 +179,8 @@ public sealed class AlertEvaluator(Storage.CairnDatabase database, Governance.Au
                 continue;
             }
             var values = figures.Select(f => new AlertMetricValue(f.Metric, Alerts.At(f.StartsAt), Alerts.At(f.EndsAt), f.Value, f.Count, f.Source)).ToList();
-            var evidence = new AlertEvidence(rule.ToRule(), rule.Model, (int)figures[0].Version, new AlertDeployment(deploymentId), [], [], values);
+            deployment ??= await DeploymentAsync(transaction, deploymentId, cancellationToken);
+            var evidence = new AlertEvidence(rule.ToRule(), rule.Model, (int)figures[0].Version, deployment, [], [], values);
             raised.Add(await RaiseAsync(transaction, actor, rule, rule.ModelId, versionId, evidence,
                 figures[^1].StartsAt, figures[0].EndsAt, figures[0].StartsAt, Summary(rule, evidence), cancellationToken));
         }
@@ -212,6 +216,12 @@ public sealed class AlertEvaluator(Storage.CairnDatabase database, Governance.Au
                 return over.Count > 0 ? over : null;
         }
     }
+
+    /// <summary>The deployment's id, environment and name (the id alone when no deployment is recorded under it).</summary>
+    private static async Task<AlertDeployment> DeploymentAsync(DbTransaction transaction, string id, CancellationToken cancellationToken) =>
+        await Deployments.DeploymentRegistry.FindAsync(transaction.Connection!, transaction, id, cancellationToken) is { } found
+            ? new AlertDeployment(id, found.Environment, found.Name)
+            : new AlertDeployment(id);
 
     private async Task<Dictionary<string, PreviousAlert>> PreviousAsync(
         DbTransaction transaction, string deploymentId, IEnumerable<string> ruleIds, CancellationToken cancellationToken)

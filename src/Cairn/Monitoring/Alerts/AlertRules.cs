@@ -76,6 +76,7 @@ public sealed class AlertRules(CairnDatabase database, AuditChain audit, TimePro
             var modelId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 "SELECT id FROM models WHERE full_name = @model", new { model }, transaction, cancellationToken: cancellationToken))
                 ?? throw ModelCatalog.Missing(model);
+            await CheckDeploymentAsync(transaction, valid.Deployment, modelId, model, cancellationToken);
             var id = Guid.NewGuid().ToString("N");
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             await connection.ExecuteAsync(new CommandDefinition(
@@ -105,6 +106,9 @@ public sealed class AlertRules(CairnDatabase database, AuditChain audit, TimePro
             {
                 throw new InvalidParameterException($"'model' cannot change: rule '{id}' watches model '{before.Model}'; create a new rule for '{spec.Model}'.");
             }
+            var modelId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT model_id FROM alert_rules WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+            await CheckDeploymentAsync(transaction, valid.Deployment, modelId, before.Model, cancellationToken);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             await connection.ExecuteAsync(new CommandDefinition(
                 """
@@ -175,6 +179,21 @@ public sealed class AlertRules(CairnDatabase database, AuditChain audit, TimePro
     internal static async Task<AlertRule> LoadAsync(DbTransaction transaction, string id, CancellationToken cancellationToken) =>
         (await transaction.Connection!.QuerySingleOrDefaultAsync<RuleRow>(new CommandDefinition(
             SelectRules + " WHERE r.id = @id", new { id }, transaction, cancellationToken: cancellationToken)))?.ToRule() ?? throw Missing(id);
+
+    /// <summary>A rule's deployment must exist and serve the rule's model (a deployment serves one model).</summary>
+    private static async Task CheckDeploymentAsync(DbTransaction transaction, string? deploymentId, long modelId, string model, CancellationToken cancellationToken)
+    {
+        if (deploymentId is null)
+        {
+            return;
+        }
+        var deployment = await Deployments.DeploymentRegistry.FindAsync(transaction.Connection!, transaction, deploymentId, cancellationToken)
+            ?? throw new NotFoundException($"Deployment '{deploymentId}' does not exist.");
+        if (deployment.ModelId != modelId)
+        {
+            throw new InvalidParameterException($"'deployment' '{deploymentId}' deploys model '{deployment.Model}', not '{model}'.");
+        }
+    }
 
     private static NotFoundException Missing(string id) => new($"Alert rule '{id}' does not exist.");
 

@@ -91,6 +91,19 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
         return new Series(app, model, modelId, versionId);
     }
 
+    /// <summary>Records a deployment of the series' model (version 1, all traffic); returns its id.</summary>
+    private async Task<string> DeployAsync(Series s, string name)
+    {
+        var client = app.CreateClient();
+        var env = "prod-" + Guid.NewGuid().ToString("N")[..8];
+        await (await client.PutJsonAsync($"/api/v1/environments/{env}", new { description = "production" })).ExpectAsync(200);
+        var created = await (await client.PostJsonAsync("/api/v1/deployments", new
+        {
+            name, environment = env, model = s.Model, traffic = new[] { new { version = 1, share = 100 } },
+        })).ExpectAsync(201);
+        return (string)created["id"]!;
+    }
+
     private async Task<string> RuleAsync(object rule) =>
         (string)(await (await app.CreateClient().PostJsonAsync(Rules, rule)).ExpectAsync(201))["id"]!;
 
@@ -181,9 +194,15 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
     public async Task A_rule_on_one_deployment_ignores_the_others()
     {
         var s = await ModelAsync();
-        await RuleAsync(new { model = s.Model, deployment = "canary", name = "drift", kind = "drift", cooldown_minutes = 0 });
-        Assert.Empty(await s.WindowAsync("prod", 0, true, new Feature("age", true, 0.5)));
-        Assert.Single(await s.WindowAsync("canary", 0, true, new Feature("age", true, 0.5)));
+        var canary = await DeployAsync(s, "churn-canary");
+        var prod = await DeployAsync(s, "churn-prod");
+        await RuleAsync(new { model = s.Model, deployment = canary, name = "drift", kind = "drift", cooldown_minutes = 0 });
+        Assert.Empty(await s.WindowAsync(prod, 0, true, new Feature("age", true, 0.5)));
+        var alert = Assert.Single(await s.WindowAsync(canary, 0, true, new Feature("age", true, 0.5)));
+        // The evidence names the deployment as recorded: id, environment, name.
+        Assert.Equal(canary, alert.Deployment.Id);
+        Assert.Equal("churn-canary", alert.Deployment.Name);
+        Assert.StartsWith("prod-", alert.Deployment.Environment, StringComparison.Ordinal);
     }
 
     [Fact]

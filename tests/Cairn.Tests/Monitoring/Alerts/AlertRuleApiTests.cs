@@ -12,10 +12,11 @@ public sealed class AlertRuleApiTests(TokenAuthApp app) : IClassFixture<TokenAut
     public async Task A_writer_creates_reads_replaces_and_deletes_a_rule_and_every_change_is_audited_with_its_event()
     {
         var team = await GovernedTeam.CreateAsync(app, versions: 1);
+        var deployment = await DeployAsync(team);
         var created = await (await team.Writer.PostJsonAsync(Rules, new
         {
             model = team.Model,
-            deployment = "fraud-prod",
+            deployment,
             name = "inputs drift",
             kind = "drift",
             consecutive = 3,
@@ -23,7 +24,7 @@ public sealed class AlertRuleApiTests(TokenAuthApp app) : IClassFixture<TokenAut
         })).ExpectAsync(201);
         var id = (string)created["id"]!;
         Assert.Equal(team.Model, (string?)created["model"]);
-        Assert.Equal("fraud-prod", (string?)created["deployment"]);
+        Assert.Equal(deployment, (string?)created["deployment"]);
         Assert.Equal(3, (int)created["consecutive"]!);
         Assert.Equal(60, (int)created["cooldown_minutes"]!);
         Assert.Equal("Warning", (string?)created["severity"]);
@@ -61,6 +62,29 @@ public sealed class AlertRuleApiTests(TokenAuthApp app) : IClassFixture<TokenAut
         var events = await app.ScalarAsync<long>(
             $"SELECT COUNT(*) FROM events WHERE type IN ('monitoring.alert_rule_created', 'monitoring.alert_rule_updated', 'monitoring.alert_rule_deleted') AND namespace = '{team.Namespace}'");
         Assert.Equal(3, events);
+    }
+
+    /// <summary>Records a deployment of the team's model (version 1, all traffic) in a new environment; returns its id.</summary>
+    private static async Task<string> DeployAsync(GovernedTeam team)
+    {
+        var env = "prod-" + team.Suffix;
+        await (await team.Admin.PutJsonAsync($"/api/v1/environments/{env}", new { description = "production" })).ExpectAsync(200);
+        var created = await (await team.Admin.PostJsonAsync("/api/v1/deployments", new
+        {
+            name = "fraud-api", environment = env, model = team.Model, traffic = new[] { new { version = 1, share = 100 } },
+        })).ExpectAsync(201);
+        return (string)created["id"]!;
+    }
+
+    [Fact]
+    public async Task A_rules_deployment_must_exist_and_deploy_the_rules_model()
+    {
+        var team = await GovernedTeam.CreateAsync(app, versions: 1);
+        var other = await GovernedTeam.CreateAsync(app, versions: 1);
+        var theirs = await DeployAsync(other);
+        var problem = await (await team.Admin.PostJsonAsync(Rules, new { model = team.Model, deployment = theirs, name = "x", kind = "drift" })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+        Assert.Contains($"'deployment' '{theirs}' deploys model '{other.Model}'", (string?)problem["detail"], StringComparison.Ordinal);
+        await (await team.Admin.PostJsonAsync(Rules, new { model = team.Model, deployment = "dep-nope", name = "x", kind = "drift" })).ExpectAsync(404, "RESOURCE_DOES_NOT_EXIST");
     }
 
     [Fact]
