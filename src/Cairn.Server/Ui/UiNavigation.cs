@@ -18,6 +18,7 @@ public static class UiNavigation
         new("Datasets", "/datasets"),
         new("Features", "/features"),
         new("Approvals", "/approvals"),
+        new("Monitoring", "/monitoring"),
         new("Reports", "/reports/compliance"),
         new("Audit", "/audit", Role.Admin),
         new("Admin", "/admin/tokens", Role.Admin),

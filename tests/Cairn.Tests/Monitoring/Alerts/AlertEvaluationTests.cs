@@ -17,92 +17,7 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
     private const long Hour = 3_600_000;
     private const string Rules = "/api/v1/monitoring/alert-rules";
 
-    private sealed record Feature(string Name, bool Drifted, double Psi, string Method = "ks", double Score = 0.5, double Threshold = 0.05);
-
-    private sealed class Series(CairnApp app, string model, long modelId, long versionId)
-    {
-        public string Model { get; } = model;
-
-        public long ModelId { get; } = modelId;
-
-        public long VersionId { get; } = versionId;
-
-        /// <summary>Stores the n-th hourly window of <paramref name="deployment"/> and evaluates, as one transaction; returns the alerts raised.</summary>
-        public async Task<IReadOnlyList<Alert>> WindowAsync(string deployment, int n, bool? drifted, params Feature[] features)
-        {
-            var database = app.Services.GetRequiredService<CairnDatabase>();
-            var evaluator = app.Services.GetRequiredService<AlertEvaluator>();
-            return await database.WriteAsync(async (connection, transaction) =>
-            {
-                var id = Guid.NewGuid().ToString("N");
-                await connection.ExecuteAsync(
-                    """
-                    INSERT INTO monitoring_windows (id, deployment_id, model_id, model, version_id, version, starts_at, ends_at, rows, source, profile,
-                                                    drift, drifted, drift_share, reported_at, reported_by)
-                    VALUES (@id, @deployment, @ModelId, @Model, @VersionId, 1, @start, @end, 100, 'profile', '{}', NULL, @drifted, @share, @end, 'tester')
-                    """,
-                    new
-                    {
-                        id, deployment, ModelId, Model, VersionId, start = n * Hour, end = (n + 1) * Hour,
-                        drifted = drifted is null ? (int?)null : drifted.Value ? 1 : 0,
-                        share = features.Length == 0 ? (double?)null : features.Count(f => f.Drifted) / (double)features.Length,
-                    },
-                    transaction);
-                foreach (var f in features)
-                {
-                    await connection.ExecuteAsync(
-                        """
-                        INSERT INTO monitoring_feature_drift (window_id, feature, kind, method, score, statistic, threshold, drifted, psi)
-                        VALUES (@id, @Name, 'Numerical', @Method, @Score, NULL, @Threshold, @drifted, @Psi)
-                        """,
-                        new { id, f.Name, f.Method, f.Score, f.Threshold, drifted = f.Drifted ? 1 : 0, f.Psi }, transaction);
-                }
-                return await evaluator.EvaluateWindowAsync(transaction, "tester", id, CancellationToken.None);
-            }, CancellationToken.None);
-        }
-
-        /// <summary>Stores one performance figure for the n-th hour and evaluates the metric rules.</summary>
-        public async Task<IReadOnlyList<Alert>> FigureAsync(string deployment, int n, string metric, double value, string source = "reported")
-        {
-            var database = app.Services.GetRequiredService<CairnDatabase>();
-            var evaluator = app.Services.GetRequiredService<AlertEvaluator>();
-            return await database.WriteAsync(async (connection, transaction) =>
-            {
-                await connection.ExecuteAsync(
-                    """
-                    INSERT INTO performance_metrics (deployment_id, version_id, version, metric, starts_at, ends_at, value, count, source, recorded_at)
-                    VALUES (@deployment, @VersionId, 1, @metric, @start, @end, @value, NULL, @source, @end)
-                    """,
-                    new { deployment, VersionId, metric, start = n * Hour, end = (n + 1) * Hour, value, source }, transaction);
-                return await evaluator.EvaluatePerformanceAsync(transaction, "tester", deployment, VersionId, [metric], CancellationToken.None);
-            }, CancellationToken.None);
-        }
-    }
-
-    private async Task<Series> ModelAsync()
-    {
-        var client = app.CreateClient();
-        var name = "alerts_" + Guid.NewGuid().ToString("N")[..8];
-        await (await client.PostJsonAsync("/api/v1/models", new { @namespace = "/" + name, model_name = "churn" })).ExpectAsync(201);
-        var model = name + ".churn";
-        await (await client.PostJsonAsync($"/api/v1/models/{model}/versions", new { })).ExpectAsync(201);
-        var modelId = await app.ScalarAsync<long>($"SELECT id FROM models WHERE full_name = '{model}'");
-        var versionId = await app.ScalarAsync<long>($"SELECT id FROM model_versions WHERE model_id = {modelId}");
-        return new Series(app, model, modelId, versionId);
-    }
-
-    /// <summary>Records a deployment of the series' model (version 1, all traffic); returns its id.</summary>
-    private async Task<string> DeployAsync(Series s, string name)
-    {
-        var client = app.CreateClient();
-        var env = "prod-" + Guid.NewGuid().ToString("N")[..8];
-        await (await client.PutJsonAsync($"/api/v1/environments/{env}", new { description = "production" })).ExpectAsync(200);
-        var created = await (await client.PostJsonAsync("/api/v1/deployments", new
-        {
-            name, environment = env, model = s.Model, traffic = new[] { new { version = 1, share = 100 } },
-        })).ExpectAsync(201);
-        return (string)created["id"]!;
-    }
+    private Task<AlertSeries> ModelAsync() => AlertSeries.CreateAsync(app);
 
     private async Task<string> RuleAsync(object rule) =>
         (string)(await (await app.CreateClient().PostJsonAsync(Rules, rule)).ExpectAsync(201))["id"]!;
@@ -112,8 +27,8 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
     {
         var s = await ModelAsync();
         var rule = await RuleAsync(new { model = s.Model, name = "inputs drift", kind = "drift", consecutive = 2, cooldown_minutes = 0, severity = "critical" });
-        var age = new Feature("age", Drifted: true, Psi: 0.31, Method: "ks", Score: 0.001);
-        var income = new Feature("income", Drifted: false, Psi: 0.02);
+        var age = new AlertSeries.Feature("age", Drifted: true, Psi: 0.31, Method: "ks", Score: 0.001);
+        var income = new AlertSeries.Feature("income", Drifted: false, Psi: 0.02);
 
         Assert.Empty(await s.WindowAsync("dep-a", 0, drifted: false, income));
         Assert.Empty(await s.WindowAsync("dep-a", 1, drifted: true, age, income));
@@ -157,9 +72,9 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
         var s = await ModelAsync();
         await RuleAsync(new { model = s.Model, name = "drift", kind = "drift", cooldown_minutes = 0 });
         await RuleAsync(new { model = s.Model, name = "off", kind = "psi", threshold = 0.01, enabled = false });
-        Assert.Empty(await s.WindowAsync("dep", 0, drifted: false, new Feature("age", false, 0.05)));
+        Assert.Empty(await s.WindowAsync("dep", 0, drifted: false, new AlertSeries.Feature("age", false, 0.05)));
         Assert.Empty(await s.WindowAsync("dep", 1, drifted: null));
-        Assert.Single(await s.WindowAsync("dep", 2, drifted: true, new Feature("age", true, 0.05)));
+        Assert.Single(await s.WindowAsync("dep", 2, drifted: true, new AlertSeries.Feature("age", true, 0.05)));
     }
 
     [Fact]
@@ -168,11 +83,11 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
         var s = await ModelAsync();
         await RuleAsync(new { model = s.Model, name = "income drift", kind = "drift", feature = "income", cooldown_minutes = 0 });
         var psi = await RuleAsync(new { model = s.Model, name = "psi", kind = "psi", threshold = 0.2, cooldown_minutes = 0 });
-        var first = await s.WindowAsync("dep", 0, drifted: true, new Feature("age", true, 0.2), new Feature("income", false, 0.1), new Feature("tenure", false, 0.19));
+        var first = await s.WindowAsync("dep", 0, drifted: true, new AlertSeries.Feature("age", true, 0.2), new AlertSeries.Feature("income", false, 0.1), new AlertSeries.Feature("tenure", false, 0.19));
         var alert = Assert.Single(first);
         Assert.Equal(psi, alert.RuleId);
         Assert.Equal(["age"], alert.Features);
-        var both = await s.WindowAsync("dep", 1, drifted: false, new Feature("age", false, 0.01), new Feature("income", true, 0.4));
+        var both = await s.WindowAsync("dep", 1, drifted: false, new AlertSeries.Feature("age", false, 0.01), new AlertSeries.Feature("income", true, 0.4));
         Assert.Equal(2, both.Count);
         Assert.All(both, a => Assert.Equal(["income"], a.Features));
     }
@@ -182,7 +97,7 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
     {
         var s = await ModelAsync();
         await RuleAsync(new { model = s.Model, name = "drift", kind = "drift", cooldown_minutes = 120 });
-        var drifting = new Feature("age", true, 0.5);
+        var drifting = new AlertSeries.Feature("age", true, 0.5);
         Assert.Single(await s.WindowAsync("dep-a", 0, true, drifting));
         Assert.Empty(await s.WindowAsync("dep-a", 1, true, drifting));
         // Another deployment of the same model has its own cool-down.
@@ -194,11 +109,11 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
     public async Task A_rule_on_one_deployment_ignores_the_others()
     {
         var s = await ModelAsync();
-        var canary = await DeployAsync(s, "churn-canary");
-        var prod = await DeployAsync(s, "churn-prod");
+        var canary = await s.DeployAsync("churn-canary");
+        var prod = await s.DeployAsync("churn-prod");
         await RuleAsync(new { model = s.Model, deployment = canary, name = "drift", kind = "drift", cooldown_minutes = 0 });
-        Assert.Empty(await s.WindowAsync(prod, 0, true, new Feature("age", true, 0.5)));
-        var alert = Assert.Single(await s.WindowAsync(canary, 0, true, new Feature("age", true, 0.5)));
+        Assert.Empty(await s.WindowAsync(prod, 0, true, new AlertSeries.Feature("age", true, 0.5)));
+        var alert = Assert.Single(await s.WindowAsync(canary, 0, true, new AlertSeries.Feature("age", true, 0.5)));
         // The evidence names the deployment as recorded: id, environment, name.
         Assert.Equal(canary, alert.Deployment.Id);
         Assert.Equal("churn-canary", alert.Deployment.Name);
@@ -225,7 +140,7 @@ public sealed class AlertEvaluationTests(CairnApp app) : IClassFixture<CairnApp>
     {
         var s = await ModelAsync();
         await RuleAsync(new { model = s.Model, name = "drift", kind = "drift" });
-        var alert = Assert.Single(await s.WindowAsync("dep", 0, true, new Feature("age", true, 0.5)));
+        var alert = Assert.Single(await s.WindowAsync("dep", 0, true, new AlertSeries.Feature("age", true, 0.5)));
         var client = app.CreateClient();
         var path = $"/api/v1/monitoring/alerts/{alert.Id}";
 
