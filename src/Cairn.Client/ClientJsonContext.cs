@@ -28,6 +28,12 @@ internal sealed record PromotionAsk(string Target, string? Comment);
 
 internal sealed record PromotionVerdict(string? Comment);
 
+internal sealed record ReferenceDatasetRequest(string? Dataset, string? DatasetVersion);
+
+internal sealed record ReferenceProfileRequest(System.Text.Json.Nodes.JsonObject Profile);
+
+internal sealed record WindowProfileRequest(int Version, DateTimeOffset StartsAt, DateTimeOffset EndsAt, System.Text.Json.Nodes.JsonObject Profile);
+
 /// <summary>
 /// Cairn's wire format (snake_case, enums as strings), source-generated so that the client works trimmed and
 /// under native AOT. Nulls are left out of requests: to the API an absent field and a null one mean the same.
@@ -38,6 +44,20 @@ internal sealed record PromotionVerdict(string? Comment);
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Model))]
+[JsonSerializable(typeof(ReferenceProfile))]
+[JsonSerializable(typeof(ReferenceDatasetRequest))]
+[JsonSerializable(typeof(ReferenceProfileRequest))]
+[JsonSerializable(typeof(WindowProfileRequest))]
+[JsonSerializable(typeof(DriftSettings))]
+[JsonSerializable(typeof(ModelMonitoringSettings))]
+[JsonSerializable(typeof(MonitoringWindow))]
+[JsonSerializable(typeof(WindowDriftPage))]
+[JsonSerializable(typeof(DriftReport))]
+[JsonSerializable(typeof(PerformanceSeries))]
+[JsonSerializable(typeof(IngestResult))]
+[JsonSerializable(typeof(IReadOnlyList<PredictionInput>))]
+[JsonSerializable(typeof(IReadOnlyList<GroundTruthInput>))]
+[JsonSerializable(typeof(IReadOnlyList<ReportedMetricInput>))]
 [JsonSerializable(typeof(LineageGraph))]
 [JsonSerializable(typeof(VersionFile))]
 [JsonSerializable(typeof(FileList))]

@@ -147,6 +147,10 @@ public static class CairnServer
         services.AddSingleton<Cairn.Monitoring.Alerts.Alerts>();
         services.AddSingleton<Cairn.Monitoring.Alerts.AlertEvaluator>();
         services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
+        services.AddSingleton<Cairn.Monitoring.ReferenceProfiles>();
+        services.AddSingleton<Cairn.Monitoring.DriftSettingsStore>();
+        services.AddSingleton<Cairn.Monitoring.MonitoringWindows>();
+        services.AddSingleton<Cairn.Monitoring.Performance.PredictionStore>();
         services.AddSingleton<Cairn.Deployments.DeploymentEnvironments>();
         services.AddSingleton<Cairn.Deployments.DeploymentRegistry>();
         services.AddSingleton(sp =>
@@ -282,6 +286,7 @@ public static class CairnServer
         v1.MapPromotionsApi();
         v1.MapAlertsApi();
         v1.MapModelCardsApi();
+        v1.MapMonitoringApi();
         v1.MapDeploymentsApi();
         app.MapMlflowApi();
         app.MapCairnUi();

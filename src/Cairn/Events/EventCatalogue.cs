@@ -117,6 +117,12 @@ public static partial class EventCatalogue
         ["deployment.delete"] = "deployment.deleted",
         ["environment.set"] = "environment.updated",
         ["environment.delete"] = "environment.deleted",
+        ["monitoring.reference.set"] = "monitoring.reference_set",
+        ["monitoring.settings.set"] = "monitoring.settings_updated",
+        ["monitoring.window.report"] = "monitoring.window_reported",
+        ["monitoring.predictions.log"] = "monitoring.predictions_logged",
+        ["monitoring.ground_truth.log"] = "monitoring.ground_truth_logged",
+        ["monitoring.metrics.report"] = "monitoring.metrics_reported",
         ["alert.rule.create"] = "monitoring.alert_rule_created",
         ["alert.rule.update"] = "monitoring.alert_rule_updated",
         ["alert.rule.delete"] = "monitoring.alert_rule_deleted",
@@ -188,7 +194,9 @@ public static partial class EventCatalogue
     /// <summary>
     /// The namespace governing <paramref name="resource"/>: for <c>models/&lt;full name&gt;</c> and what hangs under it
     /// (<c>/versions/&lt;n&gt;</c>, <c>/versions/&lt;n&gt;/files/&lt;path&gt;</c>, <c>…/promotions/&lt;id&gt;</c>, <c>…/card</c>,
-    /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>, <c>/deployments/&lt;id&gt;</c>, <c>/alert-rules/&lt;id&gt;</c>, <c>/alerts/&lt;id&gt;</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
+    /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>, <c>/deployments/&lt;id&gt;</c>, monitoring's <c>/versions/&lt;n&gt;/monitoring/reference</c>,
+    /// <c>/monitoring/settings</c>, <c>/deployments/&lt;id&gt;/windows/&lt;id&gt;</c>, <c>…/predictions</c>, <c>…/ground_truth</c> and
+    /// <c>…/metrics</c>; alerting's <c>/alert-rules/&lt;id&gt;</c> and <c>/alerts/&lt;id&gt;</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
     /// </summary>
     internal static string NamespaceOf(string resource)
     {
@@ -222,7 +230,7 @@ public static partial class EventCatalogue
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card)?|aliases/[^/]+|policy|deployments/[^/]+|alert-rules/[^/]+|alerts/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card|/monitoring/reference)?|aliases/[^/]+|policy|monitoring/settings|deployments/[^/]+(?:/predictions|/ground_truth|/metrics|/windows/[^/]+)?|alert-rules/[^/]+|alerts/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex ModelPart();
 
     /// <summary>

@@ -1,0 +1,227 @@
+using System.Globalization;
+
+namespace Cairn.Monitoring.Drift;
+
+/// <summary>
+/// A numerical feature's distribution as sorted distinct values with weights. From an exact profile the weights are
+/// the values' counts, and every figure computed from it equals the one computed from the expanded rows. Anything else
+/// becomes an approximation of the same shape: a sketch's centroids are weighted points; a histogram spreads each bin's
+/// count evenly over <see cref="SubPoints"/> points at the mid-points of equal sub-intervals (a piecewise-uniform
+/// density); quantiles give a piecewise-linear CDF through (min, 0), each (quantile, probability) and (max, 1), spread
+/// the same way between consecutive knots.
+/// </summary>
+internal sealed class WeightedSample
+{
+    /// <summary>How many points stand for one histogram bin or one interval between two quantiles.</summary>
+    public const int SubPoints = 16;
+
+    private WeightedSample(double[] values, double[] weights, long rows, bool exact)
+    {
+        Values = values;
+        Weights = weights;
+        Rows = rows;
+        Exact = exact;
+        Cumulative = new double[values.Length];
+        var running = 0.0;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            running += weights[i];
+            Cumulative[i] = running;
+        }
+        Total = running;
+    }
+
+    /// <summary>Distinct values, ascending.</summary>
+    public double[] Values { get; }
+
+    /// <summary>Each value's count (exact) or weight.</summary>
+    public double[] Weights { get; }
+
+    /// <summary>Running sum of <see cref="Weights"/>: the count of rows at or below each value.</summary>
+    public double[] Cumulative { get; }
+
+    /// <summary>Sum of the weights.</summary>
+    public double Total { get; }
+
+    /// <summary>The number of rows the sample stands for: the sum of counts when exact, the profile's count otherwise.</summary>
+    public long Rows { get; }
+
+    /// <summary>True when built from every distinct value with its exact count.</summary>
+    public bool Exact { get; }
+
+    /// <summary>
+    /// The sample of a numerical profile, or null (with the reason) when the profile carries no distribution or no
+    /// value. Non-finite values are dropped as Evidently drops them (±∞ become missing).
+    /// </summary>
+    public static WeightedSample? From(FeatureProfile profile, out string? reason)
+    {
+        reason = null;
+        var values = new List<double>();
+        var weights = new List<double>();
+        bool exact;
+        long rows;
+        if (profile.Points is { Count: > 0 } points)
+        {
+            exact = profile.Exact;
+            foreach (var p in points)
+                if (double.IsFinite(p.Value) && p.Weight > 0 && double.IsFinite(p.Weight))
+                {
+                    values.Add(p.Value);
+                    weights.Add(p.Weight);
+                }
+            SortAndMerge(values, weights);
+            rows = exact ? (long)Math.Round(weights.Sum()) : profile.Count;
+        }
+        else if (profile.Histogram is { } histogram)
+        {
+            exact = false;
+            rows = profile.Count;
+            for (var i = 0; i < histogram.Counts.Count && i + 1 < histogram.Edges.Count; i++)
+                Spread(histogram.Edges[i], histogram.Edges[i + 1], histogram.Counts[i], values, weights);
+            SortAndMerge(values, weights);
+        }
+        else if (profile.Quantiles is { Count: > 0 } quantiles)
+        {
+            exact = false;
+            rows = profile.Count;
+            var knots = new List<(double P, double X)>();
+            foreach (var (key, x) in quantiles)
+                if (double.TryParse(key, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 1 && double.IsFinite(x))
+                    knots.Add((p, x));
+            if (profile.Min is { } min && double.IsFinite(min) && !knots.Any(k => k.P == 0))
+                knots.Add((0, min));
+            if (profile.Max is { } max && double.IsFinite(max) && !knots.Any(k => k.P == 1))
+                knots.Add((1, max));
+            knots.Sort((a, b) => a.P != b.P ? a.P.CompareTo(b.P) : a.X.CompareTo(b.X));
+            for (var i = 0; i + 1 < knots.Count; i++)
+                Spread(knots[i].X, Math.Max(knots[i].X, knots[i + 1].X), (knots[i + 1].P - knots[i].P) * profile.Count, values, weights);
+            SortAndMerge(values, weights);
+        }
+        else
+        {
+            reason = profile.Count > 0 ? "the profile carries no distribution (points, histogram or quantiles)" : null;
+            return null;
+        }
+        if (values.Count == 0 || rows <= 0)
+            return null;
+        return new WeightedSample([.. values], [.. weights], rows, exact);
+    }
+
+    /// <summary>An exact sample from raw values (tests and callers holding rows).</summary>
+    public static WeightedSample FromValues(IEnumerable<double> raw)
+    {
+        var values = new List<double>();
+        var weights = new List<double>();
+        foreach (var v in raw)
+            if (double.IsFinite(v))
+            {
+                values.Add(v);
+                weights.Add(1);
+            }
+        SortAndMerge(values, weights);
+        return new WeightedSample([.. values], [.. weights], (long)weights.Sum(), true);
+    }
+
+    private static void Spread(double low, double high, double mass, List<double> values, List<double> weights)
+    {
+        if (!(mass > 0) || !double.IsFinite(low) || !double.IsFinite(high))
+            return;
+        if (high <= low)
+        {
+            values.Add(low);
+            weights.Add(mass);
+            return;
+        }
+        var width = (high - low) / SubPoints;
+        for (var j = 0; j < SubPoints; j++)
+        {
+            values.Add(low + (j + 0.5) * width);
+            weights.Add(mass / SubPoints);
+        }
+    }
+
+    /// <summary>Sorts by value and merges equal values, in place (profiles are sorted already; this only checks).</summary>
+    private static void SortAndMerge(List<double> values, List<double> weights)
+    {
+        var sorted = true;
+        for (var i = 1; i < values.Count && sorted; i++)
+            sorted = values[i - 1] < values[i];
+        if (sorted)
+            return;
+        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
+        var v = new List<double>(values.Count);
+        var w = new List<double>(values.Count);
+        foreach (var i in order)
+        {
+            if (v.Count > 0 && v[^1] == values[i])
+                w[^1] += weights[i];
+            else
+            {
+                v.Add(values[i]);
+                w.Add(weights[i]);
+            }
+        }
+        values.Clear();
+        values.AddRange(v);
+        weights.Clear();
+        weights.AddRange(w);
+    }
+
+    /// <summary>Weight at or below <paramref name="x"/>.</summary>
+    public double WeightAtOrBelow(double x)
+    {
+        var i = UpperBound(x);
+        return i == 0 ? 0 : Cumulative[i - 1];
+    }
+
+    /// <summary>Weight strictly below <paramref name="x"/>.</summary>
+    public double WeightBelow(double x)
+    {
+        var i = Array.BinarySearch(Values, x);
+        if (i < 0)
+            i = ~i;
+        return i == 0 ? 0 : Cumulative[i - 1];
+    }
+
+    /// <summary>Index of the first value greater than <paramref name="x"/>.</summary>
+    private int UpperBound(double x)
+    {
+        var i = Array.BinarySearch(Values, x);
+        return i >= 0 ? i + 1 : ~i;
+    }
+
+    /// <summary>
+    /// The value of rank <paramref name="rank"/> (0-based) in the expanded sorted rows of an exact sample; for a weighted
+    /// one, the value at which the cumulative weight first exceeds the rank scaled to the weight.
+    /// </summary>
+    public double AtRank(long rank)
+    {
+        var target = Exact ? rank : (rank + 0.5) * Total / Rows;
+        var lo = 0;
+        var hi = Cumulative.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (Cumulative[mid] > target)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return Values[lo];
+    }
+
+    /// <summary>numpy's <c>mean</c> and <c>std</c> (ddof 0) of the rows, two-pass.</summary>
+    public (double Mean, double Std) Moments()
+    {
+        Span<double> scratch = Values.Length <= 256 ? stackalloc double[Values.Length] : new double[Values.Length];
+        for (var i = 0; i < Values.Length; i++)
+            scratch[i] = Values[i] * Weights[i];
+        var mean = NumpyArithmetic.CompensatedSum(scratch) / Total;
+        for (var i = 0; i < Values.Length; i++)
+        {
+            var d = Values[i] - mean;
+            scratch[i] = d * d * Weights[i];
+        }
+        return (mean, Math.Sqrt(NumpyArithmetic.CompensatedSum(scratch) / Total));
+    }
+}
