@@ -191,6 +191,41 @@ public sealed class AlertEvaluator(Storage.CairnDatabase database, Governance.Au
     private static PreviousAlert? Previous(Dictionary<string, PreviousAlert> previous, string ruleId) =>
         previous.TryGetValue(ruleId, out var last) ? last : null;
 
+    private sealed record VersionRow
+    {
+        public long Id { get; init; }
+        public long Version { get; init; }
+    }
+
+    /// <summary>
+    /// Evaluates the metric rules watching the figures <paramref name="points"/> just stored in
+    /// <paramref name="transaction"/> (computed or reported), per deployment and version; raises and records the alerts
+    /// due, audited as <paramref name="actor"/>, and returns them.
+    /// </summary>
+    public async Task<IReadOnlyList<Alert>> EvaluatePerformanceAsync(
+        DbTransaction transaction, string actor, IReadOnlyCollection<Performance.PerformancePoint> points, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(points);
+        var raised = new List<Alert>();
+        foreach (var model in points.GroupBy(p => p.Model, StringComparer.Ordinal))
+        {
+            var versions = (await transaction.Connection!.QueryAsync<VersionRow>(new CommandDefinition(
+                $"SELECT v.id, v.version FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.full_name = @model AND v.version IN {database.Dialect.ValueSet("@numbers", "BIGINT")}",
+                new { model = model.Key, numbers = database.Dialect.ValueSetParameter(model.Select(p => (long)p.Version).Distinct().ToList()) },
+                transaction, cancellationToken: cancellationToken))).ToDictionary(v => v.Version, v => v.Id);
+            foreach (var series in model.GroupBy(p => (p.DeploymentId, p.Version)))
+            {
+                if (versions.TryGetValue(series.Key.Version, out var versionId))
+                {
+                    raised.AddRange(await EvaluatePerformanceAsync(
+                        transaction, actor, series.Key.DeploymentId, versionId, [.. series.Select(p => p.Metric).Distinct(StringComparer.Ordinal)], cancellationToken));
+                }
+            }
+        }
+        return raised;
+    }
+
     /// <summary>Whether <paramref name="value"/> breaches: <c>value operator threshold</c>.</summary>
     internal static bool Compare(double value, string @operator, double threshold) => @operator switch
     {
