@@ -110,6 +110,41 @@ public sealed class MonitoringPagesTests : IDisposable
     }
 
     [Fact]
+    public async Task Windows_reported_through_the_api_show_as_drift_per_feature_with_the_chosen_features_distributions()
+    {
+        var admin = _app.ClientWithToken(await _app.TokenAsync("root-d", "admin"));
+        var (model, deployment) = await Monitoring.MonitoredModel.DeployAsync(admin);
+        await (await admin.PutJsonAsync($"/api/v1/models/{model}/versions/1/monitoring/reference",
+            new { profile = Monitoring.MonitoringWindowsApiTests.ExactProfile(400, 1) })).ExpectAsync(200);
+        await (await admin.PostJsonAsync("/api/v1/monitoring/alert-rules", new { model, name = "amount drifts", kind = "drift", feature = "amount" })).ExpectAsync(201);
+        var now = DateTimeOffset.UtcNow;
+        var calm = await (await admin.PostJsonAsync($"/api/v1/deployments/{deployment}/windows",
+            new { version = 1, starts_at = now.AddHours(-2), ends_at = now.AddHours(-1), profile = Monitoring.MonitoringWindowsApiTests.ExactProfile(300, 1) })).ExpectAsync(201);
+        var drifting = await (await admin.PostJsonAsync($"/api/v1/deployments/{deployment}/windows",
+            new { version = 1, starts_at = now.AddHours(-1), ends_at = now, profile = Monitoring.MonitoringWindowsApiTests.ExactProfile(300, 2, shift: 25) })).ExpectAsync(201);
+
+        var reader = await SignedInAsync("rita", "reader");
+        var html = await reader.PageAsync($"/monitoring/{deployment}");
+        // A cell per feature and window; the drifting window's amount is outlined.
+        foreach (var feature in new[] { "amount", "region", "flag" })
+        {
+            Assert.Contains($"data-feature=\"{feature}\" data-window=\"{(string)calm["id"]!}\"", html, StringComparison.Ordinal);
+        }
+        Assert.Matches($"class=\"cell psi-[a-z]+ drifted\"[^>]*data-feature=\"amount\" data-window=\"{(string)drifting["id"]!}\"", html);
+        Assert.Contains($"href=\"/monitoring/{deployment}?feature=region\"", html, StringComparison.Ordinal);
+        // By default the newest window's most drifted feature is drawn: reference and current histograms side by side.
+        Assert.Contains("data-feature=\"amount\"><h2>amount", html, StringComparison.Ordinal);
+        Assert.Contains("Histogram of amount (reference)", html, StringComparison.Ordinal);
+        Assert.Contains("Histogram of amount (current)", html, StringComparison.Ordinal);
+        Assert.Contains("amount drifts: feature amount drifted", html, StringComparison.Ordinal);
+
+        // A categorical feature chosen in the URL: its categories' shares.
+        html = await reader.PageAsync($"/monitoring/{deployment}?feature=region");
+        Assert.Contains("data-feature=\"region\"><h2>region", html, StringComparison.Ordinal);
+        Assert.Contains("<td>north</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_deployment_is_a_404_page()
     {
         var reader = await SignedInAsync("rita", "reader");
