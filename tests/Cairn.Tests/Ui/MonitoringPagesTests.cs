@@ -29,7 +29,10 @@ public sealed class MonitoringPagesTests : IDisposable
         var deployment = await series.DeployAsync("churn-api", admin);
         await (await admin.PostJsonAsync("/api/v1/monitoring/alert-rules", new
         {
-            model = series.Model, name = "<b>inputs</b> drift", kind = "drift", severity = "critical",
+            model = series.Model,
+            name = "<b>inputs</b> drift",
+            kind = "drift",
+            severity = "critical",
         })).ExpectAsync(201);
         var alert = Assert.Single(await series.WindowAsync(deployment, 0, true, new AlertSeries.Feature("age", true, 0.4)));
         return (series, deployment, alert);

@@ -71,7 +71,10 @@ public sealed class AlertRuleApiTests(TokenAuthApp app) : IClassFixture<TokenAut
         await (await team.Admin.PutJsonAsync($"/api/v1/environments/{env}", new { description = "production" })).ExpectAsync(200);
         var created = await (await team.Admin.PostJsonAsync("/api/v1/deployments", new
         {
-            name = "fraud-api", environment = env, model = team.Model, traffic = new[] { new { version = 1, share = 100 } },
+            name = "fraud-api",
+            environment = env,
+            model = team.Model,
+            traffic = new[] { new { version = 1, share = 100 } },
         })).ExpectAsync(201);
         return (string)created["id"]!;
     }

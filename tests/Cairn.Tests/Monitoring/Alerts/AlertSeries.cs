@@ -44,7 +44,10 @@ internal sealed class AlertSeries(CairnApp app, string model, long modelId, long
         await (await client.PutJsonAsync($"/api/v1/environments/{env}", new { description = "production" })).ExpectAsync(200);
         var created = await (await client.PostJsonAsync("/api/v1/deployments", new
         {
-            name, environment = env, model = Model, traffic = new[] { new { version = 1, share = 100 } },
+            name,
+            environment = env,
+            model = Model,
+            traffic = new[] { new { version = 1, share = 100 } },
         })).ExpectAsync(201);
         return (string)created["id"]!;
     }
@@ -65,7 +68,13 @@ internal sealed class AlertSeries(CairnApp app, string model, long modelId, long
                 """,
                 new
                 {
-                    id, deployment, ModelId, Model, VersionId, start = n * Hour, end = (n + 1) * Hour,
+                    id,
+                    deployment,
+                    ModelId,
+                    Model,
+                    VersionId,
+                    start = n * Hour,
+                    end = (n + 1) * Hour,
                     drifted = drifted is null ? (int?)null : drifted.Value ? 1 : 0,
                     share = features.Length == 0 ? (double?)null : features.Count(f => f.Drifted) / (double)features.Length,
                 },

@@ -31,7 +31,14 @@ public sealed class RetrainingTriggerTests
             new { profile = MonitoringWindowsApiTests.ExactProfile(400, 1) })).ExpectAsync(200);
         var rule = (string)(await (await client.PostJsonAsync("/api/v1/monitoring/alert-rules", new
         {
-            model, deployment, name = "amount drifts", kind = "drift", feature = "amount", consecutive = 2, cooldown_minutes = 3 * 24 * 60, severity = "critical",
+            model,
+            deployment,
+            name = "amount drifts",
+            kind = "drift",
+            feature = "amount",
+            consecutive = 2,
+            cooldown_minutes = 3 * 24 * 60,
+            severity = "critical",
         })).ExpectAsync(201))["id"]!;
 
         // Daily windows: calm, then drifting from day 1 on. Day 2 completes two drifting windows and raises; days 3 and 4
@@ -94,7 +101,14 @@ public sealed class RetrainingTriggerTests
         var (model, deployment) = await MonitoredModel.DeployAsync(client);
         await (await client.PostJsonAsync("/api/v1/monitoring/alert-rules", new
         {
-            model, name = "accuracy falls", kind = "metric", metric = "accuracy", @operator = "<", threshold = 0.9, consecutive = 2, cooldown_minutes = 0,
+            model,
+            name = "accuracy falls",
+            kind = "metric",
+            metric = "accuracy",
+            @operator = "<",
+            threshold = 0.9,
+            consecutive = 2,
+            cooldown_minutes = 0,
         })).ExpectAsync(201);
         double[] accuracy = [0.95, 0.85, 0.93, 0.88, 0.86];
         for (var day = 0; day < accuracy.Length; day++)
