@@ -143,6 +143,9 @@ public static class CairnServer
         services.AddSingleton<QualityGates>();
         services.AddSingleton<PromotionPolicies>();
         services.AddSingleton<PromotionRequests>();
+        services.AddSingleton<Cairn.Monitoring.Alerts.AlertRules>();
+        services.AddSingleton<Cairn.Monitoring.Alerts.Alerts>();
+        services.AddSingleton<Cairn.Monitoring.Alerts.AlertEvaluator>();
         services.AddSingleton<Cairn.Governance.Cards.ModelCards>();
         services.AddSingleton<Cairn.Monitoring.ReferenceProfiles>();
         services.AddSingleton<Cairn.Monitoring.DriftSettingsStore>();
@@ -281,6 +284,7 @@ public static class CairnServer
         v1.MapEventsApi();
         v1.MapPoliciesApi();
         v1.MapPromotionsApi();
+        v1.MapAlertsApi();
         v1.MapModelCardsApi();
         v1.MapMonitoringApi();
         v1.MapDeploymentsApi();

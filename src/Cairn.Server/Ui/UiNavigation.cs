@@ -19,6 +19,7 @@ public static class UiNavigation
         new("Features", "/features"),
         new("Deployments", "/deployments"),
         new("Approvals", "/approvals"),
+        new("Monitoring", "/monitoring"),
         new("Reports", "/reports/compliance"),
         new("Audit", "/audit", Role.Admin),
         new("Admin", "/admin/tokens", Role.Admin),

@@ -133,4 +133,11 @@ public static class UiUrls
         With("/reports/compliance/download", ("scope", scope), ("at", at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)), ("format", format));
 
     public static string Approvals() => "/approvals";
+
+    /// <summary>The monitoring overview: deployments with unresolved alerts, recent drift verdicts.</summary>
+    public static string Monitoring() => "/monitoring";
+
+    /// <summary>One deployment's monitoring page; <paramref name="feature"/> selects the feature whose distributions are drawn.</summary>
+    public static string MonitoringDeployment(string deploymentId, string? feature = null) =>
+        With($"/monitoring/{Segment(deploymentId)}", ("feature", feature));
 }

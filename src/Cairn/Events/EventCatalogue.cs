@@ -123,6 +123,12 @@ public static partial class EventCatalogue
         ["monitoring.predictions.log"] = "monitoring.predictions_logged",
         ["monitoring.ground_truth.log"] = "monitoring.ground_truth_logged",
         ["monitoring.metrics.report"] = "monitoring.metrics_reported",
+        ["alert.rule.create"] = "monitoring.alert_rule_created",
+        ["alert.rule.update"] = "monitoring.alert_rule_updated",
+        ["alert.rule.delete"] = "monitoring.alert_rule_deleted",
+        ["alert.raise"] = "monitoring.alert_raised",
+        ["alert.acknowledge"] = "monitoring.alert_acknowledged",
+        ["alert.resolve"] = "monitoring.alert_resolved",
     };
 
     // The moments a pipeline waits for, told apart from the updates that carry them: a version whose files became usable
@@ -190,7 +196,7 @@ public static partial class EventCatalogue
     /// (<c>/versions/&lt;n&gt;</c>, <c>/versions/&lt;n&gt;/files/&lt;path&gt;</c>, <c>…/promotions/&lt;id&gt;</c>, <c>…/card</c>,
     /// <c>/aliases/&lt;alias&gt;</c>, <c>/policy</c>, <c>/deployments/&lt;id&gt;</c>, monitoring's <c>/versions/&lt;n&gt;/monitoring/reference</c>,
     /// <c>/monitoring/settings</c>, <c>/deployments/&lt;id&gt;/windows/&lt;id&gt;</c>, <c>…/predictions</c>, <c>…/ground_truth</c> and
-    /// <c>…/metrics</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
+    /// <c>…/metrics</c>; alerting's <c>/alert-rules/&lt;id&gt;</c> and <c>/alerts/&lt;id&gt;</c>) the model's namespace; for <c>policies/&lt;namespace&gt;</c> that namespace; tracking, lineage and metadata are governed at the root, and so is everything else.
     /// </summary>
     internal static string NamespaceOf(string resource)
     {
@@ -224,7 +230,7 @@ public static partial class EventCatalogue
         }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card|/monitoring/reference)?|aliases/[^/]+|policy|monitoring/settings|deployments/[^/]+(?:/predictions|/ground_truth|/metrics|/windows/[^/]+)?)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:versions/[0-9]+(?:/files/.+|/promotions/[^/]+|/card|/monitoring/reference)?|aliases/[^/]+|policy|monitoring/settings|deployments/[^/]+(?:/predictions|/ground_truth|/metrics|/windows/[^/]+)?|alert-rules/[^/]+|alerts/[^/]+)\z", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex ModelPart();
 
     /// <summary>

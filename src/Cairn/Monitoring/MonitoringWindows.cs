@@ -174,7 +174,6 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
                     """, new { id, rows = JsonSerializer.Serialize(drift.Features.Select(ToRow), CairnJson.Options) }, transaction, cancellationToken: cancellationToken));
             }
             var window = ToWindow(row, withProfile: true);
-            // Alert rules on drift evaluate here, in this transaction, over `window` (its drift holds every feature's figures).
             await audit.AppendAsync(transaction, caller.Name, "monitoring.window.report", deployment.Resource($"windows/{id}"), null, new
             {
                 id,
@@ -190,6 +189,8 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
                 drift_share = drift?.DriftedShare,
                 drifted_features = drift?.Features.Where(f => f.Drifted).Select(f => f.Feature).ToList() ?? [],
             }, cancellationToken);
+            // Alert rules evaluate in this transaction, after the window's own event: an alert commits with its window or not at all.
+            await new Alerts.AlertEvaluator(database, audit, clock).EvaluateWindowAsync(transaction, caller.Name, id, cancellationToken);
             return window;
         }, cancellationToken);
     }

@@ -89,6 +89,7 @@ public sealed class PredictionStore(CairnDatabase database, AuditChain audit, Ti
             var points = await RecomputeAsync(transaction, deployment, touched, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "monitoring.predictions.log", deployment.Resource("predictions"), null,
                 Summary(deployment, rows.Count, rows.Select(r => r.Version), rows.Select(r => r.At)), cancellationToken);
+            await new Alerts.AlertEvaluator(database, audit, clock).EvaluatePerformanceAsync(transaction, caller.Name, points, cancellationToken);
             return new IngestResult(deployment.Id, rows.Count, points);
         }, cancellationToken);
         return result;
@@ -122,6 +123,8 @@ public sealed class PredictionStore(CairnDatabase database, AuditChain audit, Ti
             var points = await RecomputeAsync(transaction, deployment, touched, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "monitoring.ground_truth.log", deployment.Resource("ground_truth"), null,
                 Summary(deployment, rows.Count, touched.Select(t => t.Version), rows.Select(r => r.At)), cancellationToken);
+            // Alert rules on the recomputed figures evaluate in this transaction, after the batch's own event.
+            await new Alerts.AlertEvaluator(database, audit, clock).EvaluatePerformanceAsync(transaction, caller.Name, points, cancellationToken);
             return new IngestResult(deployment.Id, rows.Count, points);
         }, cancellationToken);
     }
@@ -174,9 +177,10 @@ public sealed class PredictionStore(CairnDatabase database, AuditChain audit, Ti
                 """, new { deployment = deployment.Id, rows = JsonSerializer.Serialize(rows, CairnJson.Options), now }, transaction, cancellationToken: cancellationToken));
             var points = rows.Select(r => new PerformancePoint(deployment.Id, deployment.Model, (int)r.Version, r.Metric, Time(r.StartsAt), Time(r.EndsAt),
                 double.Parse(r.Value, CultureInfo.InvariantCulture), r.Count, "reported")).ToList();
-            // Alert rules on reported metrics evaluate here, in this transaction, over `points`.
             await audit.AppendAsync(transaction, caller.Name, "monitoring.metrics.report", deployment.Resource("metrics"), null,
                 new { deployment = deployment.Id, model = deployment.Model, metrics = points }, cancellationToken);
+            // Alert rules on these metrics evaluate in this transaction, after the figures' own event.
+            await new Alerts.AlertEvaluator(database, audit, clock).EvaluatePerformanceAsync(transaction, caller.Name, points, cancellationToken);
             return new IngestResult(deployment.Id, rows.Count, points);
         }, cancellationToken);
     }
