@@ -59,6 +59,7 @@ public sealed class DeploymentPagesTests : IDisposable
         Assert.Contains("Deployments</a>", await reader.PageAsync("/models/risk.fraud/versions/2"), StringComparison.Ordinal);
         Assert.Contains($"data-deployment=\"{deployment.Id}\"", await reader.PageAsync("/deployments?model=risk.fraud&version=2"), StringComparison.Ordinal);
         Assert.DoesNotContain("data-deployment=", await reader.PageAsync("/deployments?env=staging"), StringComparison.Ordinal);
+        Assert.Contains($"data-deployment=\"{deployment.Id}\"", await reader.PageAsync("/deployments?model=risk.fraud&version=%22"), StringComparison.Ordinal);
 
         // Someone of another namespace sees no deployment of this one.
         var stranger = await SignedInAsync("sam", "reader", "/other");
