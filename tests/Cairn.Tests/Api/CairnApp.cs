@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cairn.Governance;
+using Cairn.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -30,7 +31,11 @@ public class CairnApp : WebApplicationFactory<Program>
     {
         _auth = auth;
         DataDir = Directory.CreateTempSubdirectory("cairn-test-").FullName;
-        PostgresDatabase = TestBackend.CreatePostgresDatabase();
+        PostgresDatabase = TestBackend.CreateMigratedPostgresDatabase();
+        if (PostgresDatabase is null)
+        {
+            TestBackend.CopyMigratedSqliteStore(DatabasePath);
+        }
     }
 
     public string DataDir { get; }
@@ -113,27 +118,87 @@ public class CairnApp : WebApplicationFactory<Program>
 }
 
 /// <summary>Which database engine the store tests run on: SQLite, or PostgreSQL when <c>CAIRN_TEST_POSTGRES</c> is set.</summary>
+/// <remarks>
+/// A server under test starts on a store that already has every migration: each test process migrates one template
+/// (a PostgreSQL database, a SQLite file) once and every app gets a copy of it. Applying the 20-odd migrations per app
+/// was most of an app's start-up on PostgreSQL; the migrations themselves are still run from empty, once per run, and
+/// the server's own start still checks them and does the rest of its start-up (Default experiment, orphan sweep).
+/// </remarks>
 public static class TestBackend
 {
+    private static readonly Lazy<string> PostgresTemplate = new(CreatePostgresTemplate);
+    private static readonly Lazy<string> SqliteTemplate = new(CreateSqliteTemplate);
+
     /// <summary>A connection string to a PostgreSQL server where the tests may create databases, or null.</summary>
     public static string? PostgresServer { get; } = Environment.GetEnvironmentVariable("CAIRN_TEST_POSTGRES") is { Length: > 0 } value ? value : null;
 
     /// <summary>A new empty database on <see cref="PostgresServer"/> (its connection string), or null on SQLite.</summary>
-    public static string? CreatePostgresDatabase()
+    public static string? CreatePostgresDatabase() => PostgresServer is null ? null : CreateDatabase(template: null);
+
+    /// <summary>A new database with every migration applied (a copy of this run's template), or null on SQLite.</summary>
+    public static string? CreateMigratedPostgresDatabase() => PostgresServer is null ? null : CreateDatabase(PostgresTemplate.Value);
+
+    /// <summary>Puts a SQLite store with every migration applied at <paramref name="databasePath"/> (a copy of this run's template).</summary>
+    public static void CopyMigratedSqliteStore(string databasePath) => File.Copy(SqliteTemplate.Value, databasePath);
+
+    private static string CreateDatabase(string? template)
     {
-        if (PostgresServer is null)
-        {
-            return null;
-        }
         var name = "cairn_t_" + Guid.NewGuid().ToString("N")[..16];
         using (var admin = new NpgsqlConnection(PostgresServer))
         {
             admin.Open();
             using var create = admin.CreateCommand();
-            create.CommandText = $"CREATE DATABASE {name}";
+            create.CommandText = template is null ? $"CREATE DATABASE {name}" : $"CREATE DATABASE {name} TEMPLATE {template}";
             create.ExecuteNonQuery();
         }
         return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
+    }
+
+    private static string CreatePostgresTemplate()
+    {
+        var connection = CreateDatabase(template: null);
+        Migrate(connection);
+        // A template may have no open sessions while it is copied.
+        NpgsqlConnection.ClearAllPools();
+        var name = new NpgsqlConnectionStringBuilder(connection).Database!;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Forget(() => DropPostgresDatabase(connection));
+        return name;
+    }
+
+    private static string CreateSqliteTemplate()
+    {
+        var dir = Directory.CreateTempSubdirectory("cairn-template-").FullName;
+        var path = Path.Combine(dir, "cairn.db");
+        Migrate(path);
+        // Everything into the main file, so that copying the file alone copies the store.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            checkpoint.ExecuteNonQuery();
+        }
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Forget(() => Directory.Delete(dir, recursive: true));
+        return path;
+    }
+
+    /// <summary>Clean-up at exit is best effort: a server that is already gone, or a file held open, must not fail the run.</summary>
+    private static void Forget(Action cleanUp)
+    {
+        try
+        {
+            cleanUp();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NpgsqlException)
+        {
+        }
+    }
+
+    private static void Migrate(string setting)
+    {
+        using var database = CairnDatabase.Open(setting);
+        Migrator.MigrateAsync(database, TimeProvider.System, CancellationToken.None).GetAwaiter().GetResult();
+        SqliteConnection.ClearAllPools();
     }
 
     public static void DropPostgresDatabase(string connectionString)

@@ -16,7 +16,7 @@ public sealed class KestrelApp : IAsyncLifetime
 
     public string DataDir { get; } = Directory.CreateTempSubdirectory("cairn-kestrel-").FullName;
 
-    public string? PostgresDatabase { get; } = TestBackend.CreatePostgresDatabase();
+    public string? PostgresDatabase { get; } = TestBackend.CreateMigratedPostgresDatabase();
 
     /// <summary>The server's address, as <c>http://127.0.0.1:port</c>.</summary>
     public Uri Address { get; private set; } = null!;
@@ -33,6 +33,10 @@ public sealed class KestrelApp : IAsyncLifetime
         if (PostgresDatabase is not null)
         {
             settings["Cairn:Database"] = PostgresDatabase;
+        }
+        else
+        {
+            TestBackend.CopyMigratedSqliteStore(Path.Combine(DataDir, "cairn.db"));
         }
         _app = CairnServer.Build([], settings, services => services.TryAddSingleton<Cairn.Events.ISecretProtector>(Events.TestSecretProtector.Instance));
         await _app.StartAsync();

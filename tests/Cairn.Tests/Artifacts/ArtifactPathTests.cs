@@ -2,6 +2,7 @@ using Cairn.Artifacts;
 
 namespace Cairn.Tests.Artifacts;
 
+[Trait("Store", "none")]
 public sealed class ArtifactPathTests
 {
     [Theory]

@@ -7,6 +7,7 @@ namespace Cairn.Tests.Artifacts;
 /// What every artifact store must do, run against each: the filesystem always, S3 (s3rver) when scripts/test has
 /// started it (<c>CAIRN_TEST_S3_ENDPOINT</c>). Elsewhere the object-store runs are reported as skipped, with why.
 /// </summary>
+[Trait("Store", "none")]
 public abstract class ArtifactStoreContractTests : IDisposable
 {
     protected string Scratch { get; } = Directory.CreateTempSubdirectory("cairn-store-").FullName;
@@ -190,6 +191,7 @@ public abstract class ArtifactStoreContractTests : IDisposable
     }
 }
 
+[Trait("Store", "none")]
 public sealed class FileSystemArtifactStoreTests : ArtifactStoreContractTests
 {
     protected override IArtifactStore CreateStore() => new FileSystemArtifactStore(Path.Combine(Scratch, "store"));
@@ -212,6 +214,7 @@ public sealed class FileSystemArtifactStoreTests : ArtifactStoreContractTests
     }
 }
 
+[Trait("Store", "none")]
 public sealed class S3ArtifactStoreTests : ArtifactStoreContractTests
 {
     /// <summary>An S3-compatible server with the bucket <c>cairn-test</c> (scripts/test starts s3rver), or null.</summary>
@@ -254,6 +257,7 @@ public sealed class S3ArtifactStoreTests : ArtifactStoreContractTests
     }
 }
 
+[Trait("Store", "none")]
 public sealed class AzureBlobArtifactStoreTests : ArtifactStoreContractTests
 {
     /// <summary>A connection string to an Azure Blob service (scripts/test starts Azurite), or null.</summary>

@@ -6,6 +6,7 @@ namespace Cairn.Tests.Artifacts;
 /// A listing that meets a file deleted by another request between reading the directory and reading the file's size
 /// leaves the file out (the route fuzz found it as a 500 on MLflow's artifact listing under concurrent deletes).
 /// </summary>
+[Trait("Store", "none")]
 public sealed class ConcurrentListingTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("cairn-listing-").FullName;

@@ -3,6 +3,7 @@ using Cairn.Artifacts;
 
 namespace Cairn.Tests.Artifacts;
 
+[Trait("Store", "none")]
 public sealed class HashingCopyTests
 {
     [Theory]

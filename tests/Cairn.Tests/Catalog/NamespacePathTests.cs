@@ -3,6 +3,7 @@ using Cairn.Governance;
 
 namespace Cairn.Tests.Catalog;
 
+[Trait("Store", "none")]
 public sealed class NamespacePathTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using PdfSharp.Pdf.IO;
 
 namespace Cairn.Tests.Documents;
 
+[Trait("Store", "none")]
 public sealed class DocumentRendererTests
 {
     private static Document Sample(string userText) => new(

@@ -3,6 +3,7 @@ using Cairn.Governance;
 
 namespace Cairn.Tests.Events;
 
+[Trait("Store", "none")]
 public sealed class EventCatalogueTests
 {
     [Theory]

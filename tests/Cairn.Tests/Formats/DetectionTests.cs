@@ -4,6 +4,7 @@ using Cairn.Artifacts.Formats;
 namespace Cairn.Tests.Formats;
 
 /// <summary>Content decides before the name: files are recognised whatever they are called.</summary>
+[Trait("Store", "none")]
 public sealed class DetectionTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Cairn.Artifacts.Formats;
 namespace Cairn.Tests.Formats;
 
 /// <summary>Damaged and hostile files: each comes back as data (an error or unknown), never as an exception.</summary>
+[Trait("Store", "none")]
 public sealed class HostileInputTests
 {
     [Theory]
@@ -219,6 +220,7 @@ public sealed class HostileInputTests
     }
 }
 
+[Trait("Store", "none")]
 public sealed class HostilePackagedInputTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 
 namespace Cairn.Tests.Formats;
 
+[Trait("Store", "none")]
 public sealed class MlNetFormatTests
 {
     private sealed class House

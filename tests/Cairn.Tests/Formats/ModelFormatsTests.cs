@@ -4,6 +4,7 @@ using Cairn.Artifacts.Formats;
 
 namespace Cairn.Tests.Formats;
 
+[Trait("Store", "none")]
 public sealed class ModelFormatsTests
 {
     internal static MemoryStream Safetensors(string headerJson, int dataBytes)
@@ -163,6 +164,7 @@ public sealed class ModelFormatsTests
     }
 }
 
+[Trait("Store", "none")]
 public sealed class ModelFormatsPackagedTests
 {
     private const string Pmml = """

@@ -4,6 +4,7 @@ using Onnx;
 
 namespace Cairn.Tests.Formats;
 
+[Trait("Store", "none")]
 public sealed class OnnxFormatTests
 {
     private static ValueInfoProto Tensor(string name, TensorProto.Types.DataType type, params object[] dims)

@@ -2,6 +2,7 @@ using Cairn.Artifacts.Formats;
 
 namespace Cairn.Tests.Formats;
 
+[Trait("Store", "none")]
 public sealed class SavedModelDirectoryTests
 {
     private static readonly string[] Layout =

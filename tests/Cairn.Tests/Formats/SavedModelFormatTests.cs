@@ -3,6 +3,7 @@ using Google.Protobuf;
 
 namespace Cairn.Tests.Formats;
 
+[Trait("Store", "none")]
 public sealed class SavedModelFormatTests
 {
     // Writes a length-delimited field whose content another writer produces.

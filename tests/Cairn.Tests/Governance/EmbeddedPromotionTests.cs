@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Cairn.Tests.Governance;
 
 /// <summary>The embedded library refuses a direct change of a protected target as the server does, and promotes through requests.</summary>
+[Trait("Store", "none")]
 public sealed class EmbeddedPromotionTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cairn-gov-").FullName;

@@ -7,6 +7,7 @@ namespace Cairn.Tests.Governance;
 /// MetricThreshold constructor (tests/evaluate/test_validation.py, test_metric_threshold_class_should_fail), and for the
 /// other gates the bounds that keep their evaluation cheap.
 /// </summary>
+[Trait("Store", "none")]
 public sealed class GateSpecValidationTests
 {
     private static string Refusal(GateSpec gate) =>

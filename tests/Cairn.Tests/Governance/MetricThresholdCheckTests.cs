@@ -7,6 +7,7 @@ namespace Cairn.Tests.Governance;
 /// are those of MLflow's own validation tests (tests/evaluate/test_validation.py: value thresholds, min_absolute_change,
 /// min_relative_change with its zero-baseline fallback, and all three at once), restated here case by case.
 /// </summary>
+[Trait("Store", "none")]
 public sealed class MetricThresholdCheckTests
 {
     // ---- threshold alone (MLflow: test_validation_value_threshold_should_fail / _should_pass) ----

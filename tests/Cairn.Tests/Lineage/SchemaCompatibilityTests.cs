@@ -4,6 +4,7 @@ using Cairn.Lineage;
 namespace Cairn.Tests.Lineage;
 
 /// <summary>The backward-compatibility rules of metadata schemas, keyword by keyword.</summary>
+[Trait("Store", "none")]
 public sealed class SchemaCompatibilityTests
 {
     private static List<string> Reasons(string older, string newer) =>

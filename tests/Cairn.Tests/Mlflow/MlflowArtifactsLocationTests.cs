@@ -3,6 +3,7 @@ using Cairn.Tracking;
 namespace Cairn.Tests.Mlflow;
 
 /// <summary>Artifact URIs resolved to a key of the proxy's destination or a directory of this machine, as the run listing resolves them.</summary>
+[Trait("Store", "none")]
 public sealed class MlflowArtifactsLocationTests
 {
     [Theory]

@@ -9,6 +9,7 @@ namespace Cairn.Tests.Monitoring;
 /// Drift from non-exact profiles (a sketch's centroids, a histogram, quantiles) against the exact figures on the same
 /// large samples: the approximation is marked and stays within the tolerances documented in docs/monitoring.md.
 /// </summary>
+[Trait("Store", "none")]
 public sealed class DriftApproximationTests(ITestOutputHelper output)
 {
     private static double[] Sample(Random rng, int n, double mean, double sd, bool skewed) =>

@@ -8,6 +8,7 @@ namespace Cairn.Tests.Monitoring;
 /// The distributions under the p-values, on grids that reach every branch SciPy takes, against SciPy itself:
 /// MathNet's chi-squared and normal tails, the exact two-sample KS distribution, Kolmogorov's (kstwo) and Smirnov's.
 /// </summary>
+[Trait("Store", "none")]
 public sealed class DriftDistributionTests
 {
     private const string Script = """

@@ -10,6 +10,7 @@ namespace Cairn.Tests.Monitoring;
 /// Every drift method, from exact profiles, against SciPy and numpy on the same rows: to 1e-9 relative (1e-12 absolute
 /// near 0), on hand-picked regimes and on CsCheck-generated datasets.
 /// </summary>
+[Trait("Store", "none")]
 public sealed class DriftOracleTests
 {
     private static readonly string[] NumericalMethods = ["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"];

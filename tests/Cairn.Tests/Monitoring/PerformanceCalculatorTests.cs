@@ -5,6 +5,7 @@ using Cairn.Monitoring.Performance;
 namespace Cairn.Tests.Monitoring;
 
 /// <summary>Every performance figure equals scikit-learn's on the same data (python3-sklearn from the OS packages), to 1e-9 relative.</summary>
+[Trait("Store", "none")]
 public sealed class PerformanceCalculatorTests
 {
     private static string Json(object value) => JsonSerializer.Serialize(value);

@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 namespace Cairn.Tests.Monitoring;
 
 /// <summary>The profiler (issue 18, item 2): CSV and Parquet profiles against numpy, the sketch, merging, malformed input.</summary>
+[Trait("Store", "none")]
 public sealed class ProfilerTests(ITestOutputHelper output)
 {
     private static readonly ProfileOptions Defaults = ProfileOptions.Default;

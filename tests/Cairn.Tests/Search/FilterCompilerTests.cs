@@ -4,6 +4,7 @@ using Dapper;
 
 namespace Cairn.Tests.Search;
 
+[Trait("Store", "none")]
 public class FilterCompilerTests(SearchDatabase database) : IClassFixture<SearchDatabase>
 {
     [Theory]

@@ -2,6 +2,7 @@ using Cairn.Search;
 
 namespace Cairn.Tests.Search;
 
+[Trait("Store", "none")]
 public class FilterParserTests
 {
     [Theory]

@@ -2,6 +2,7 @@ using Cairn.Search;
 
 namespace Cairn.Tests.Search;
 
+[Trait("Store", "none")]
 public class OrderByClauseTests
 {
     private static readonly FilterSchema Models = SearchSchemas.Models;

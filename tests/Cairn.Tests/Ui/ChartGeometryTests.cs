@@ -3,6 +3,7 @@ using Cairn.Server.Ui.Graphics;
 namespace Cairn.Tests.Ui;
 
 /// <summary>Issue 15: the arithmetic of the server-drawn charts: ticks, scales, skipped values, downsampling.</summary>
+[Trait("Store", "none")]
 public sealed class ChartGeometryTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using Cairn.Server.Ui.Pages.Lineage;
 namespace Cairn.Tests.Ui;
 
 /// <summary>Issue 15: the geometry of the dataset page's histograms and the explorer's node cap.</summary>
+[Trait("Store", "none")]
 public sealed class HistogramGeometryTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace Cairn.Tests.Ui;
 
 /// <summary>Issue 15: the lineage explorer's layout (MSAGL, left to right) as geometry.</summary>
+[Trait("Store", "none")]
 public sealed class LineageLayoutTests(ITestOutputHelper output)
 {
     private static LayoutBox Box(string id) => new(id, LineageSvg.NodeWidth, LineageSvg.NodeHeight);

@@ -6,6 +6,7 @@ using Cairn.Server.Ui.Pages.Models;
 namespace Cairn.Tests.Ui;
 
 /// <summary>The model pages' logic without a server: the lineage columns' geometry, comparison rows, number text, markdown.</summary>
+[Trait("Store", "none")]
 public sealed class ModelPageLogicTests
 {
     private static GraphNode Node(string id, IEnumerable<LineageEdge>? inEdges = null, IEnumerable<LineageEdge>? outEdges = null)

@@ -5,6 +5,7 @@ using Cairn.Server.Ui.Graphics;
 namespace Cairn.Tests.Ui;
 
 /// <summary>Issue 17: the layout of a model's promotion timeline: one lane per target, one bar per holding, ticks by day.</summary>
+[Trait("Store", "none")]
 public sealed class PromotionTimelineGeometryTests
 {
     private static readonly DateTimeOffset Day0 = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);

@@ -3,6 +3,7 @@ using Cairn.Monitoring.Alerts;
 namespace Cairn.Tests.Monitoring.Alerts;
 
 /// <summary>When a rule raises, over sequences of windows alone: K consecutive breaches, one alert per run, the cool-down.</summary>
+[Trait("Store", "none")]
 public sealed class AlertStreakTests
 {
     private const long Hour = 3_600_000;
