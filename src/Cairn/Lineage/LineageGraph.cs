@@ -629,3 +629,26 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         return true;
     }
 }
+
+/// <summary>
+/// The nodes and edges several steps of one transaction record, collected so that the group writes each kind once:
+/// every node with two statements (<see cref="Touched"/> marked updated, <see cref="Others"/> recorded if new) and every
+/// edge with one, instead of a few statements per step. Nodes go in before the rows that refer to them, edges after.
+/// </summary>
+internal sealed class GraphWrites
+{
+    /// <summary>Nodes recorded and marked updated now.</summary>
+    public List<LineageNode> Touched { get; } = [];
+
+    /// <summary>Nodes recorded if new, left as they are otherwise.</summary>
+    public List<LineageNode> Others { get; } = [];
+
+    /// <summary>Edges between nodes that are recorded by the time they are written.</summary>
+    public HashSet<LineageEdge> Edges { get; } = [];
+
+    public Task WriteNodesAsync(DbTransaction transaction, TimeProvider clock, CancellationToken cancellationToken) =>
+        LineageGraph.TouchNodesAsync(transaction, Touched, Others, clock, cancellationToken);
+
+    public Task WriteEdgesAsync(DbTransaction transaction, TimeProvider clock, CancellationToken cancellationToken) =>
+        LineageGraph.LinkExistingAsync(transaction, Edges, clock, cancellationToken);
+}

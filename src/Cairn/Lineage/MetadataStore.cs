@@ -135,7 +135,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     }
 
     /// <summary>A dataset as a batch of writes folds it: what the row will hold, and who wrote it last.</summary>
-    private sealed record StoredDataset
+    internal sealed record StoredDataset
     {
         public string Id { get; init; } = "";
         public string Namespace { get; init; } = "";
@@ -151,7 +151,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     }
 
     /// <summary>An execution as a batch of writes folds it: what the row will hold, and who wrote it last.</summary>
-    private sealed record StoredExecution
+    internal sealed record StoredExecution
     {
         public string Id { get; init; } = "";
         public string RunId { get; init; } = "";
@@ -167,9 +167,16 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         public string Actor { get; init; } = "";
     }
 
-    private sealed record DatasetVersionWrite(string DatasetId, string Version, string? Location, string? Schema, string? Statistics, string Facets, string? RunId, string Actor);
+    internal sealed record DatasetVersionWrite(string DatasetId, string Version, string? Location, string? Schema, string? Statistics, string Facets, string? RunId, string Actor);
 
     private sealed record TagWrite(string EntityId, string Key, string Value);
+
+    /// <summary>Dataset writes merged, not yet written: each write's node in order, and the rows to write.</summary>
+    internal sealed record DatasetMerge(
+        IReadOnlyList<LineageNode> Nodes, IReadOnlyList<StoredDataset> Rows, IReadOnlyList<DatasetVersionWrite> Versions, IReadOnlyDictionary<(string Id, string Key), string> Tags);
+
+    /// <summary>Execution writes merged, not yet written: each write's run node in order, and the rows to write.</summary>
+    internal sealed record ExecutionMerge(IReadOnlyList<LineageNode> Nodes, IReadOnlyList<StoredExecution> Rows, IReadOnlyDictionary<(string Id, string Key), string> Tags);
 
     // The columns of the JSON rows set-based writes send (see ISqlDialect.JsonRows), named as the records serialise.
     private static readonly (string, string)[] DatasetColumns =
@@ -261,6 +268,21 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     /// </summary>
     internal async Task<IReadOnlyList<LineageNode>> UpsertDatasetsAsync(DbTransaction transaction, IReadOnlyList<DatasetWrite> writes, CancellationToken cancellationToken)
     {
+        var graph = new GraphWrites();
+        var merged = await MergeDatasetsAsync(transaction, writes, graph, cancellationToken);
+        await graph.WriteNodesAsync(transaction, clock, cancellationToken);
+        await WriteDatasetsAsync(transaction, merged, cancellationToken);
+        return merged.Nodes;
+    }
+
+    /// <summary>
+    /// The first half of <see cref="UpsertDatasetsAsync"/>: checks the writes, reads what the datasets hold and merges
+    /// the writes in memory; the nodes of new datasets go to <paramref name="graph"/>, to be written
+    /// before <see cref="WriteDatasetsAsync"/> writes the rows. A caller writing runs too records every node of its group
+    /// with one statement this way.
+    /// </summary>
+    internal async Task<DatasetMerge> MergeDatasetsAsync(DbTransaction transaction, IReadOnlyList<DatasetWrite> writes, GraphWrites graph, CancellationToken cancellationToken)
+    {
         var prepared = writes.Select(PrepareDataset).ToList();
         var connection = transaction.Connection!;
         var dialect = database.Dialect;
@@ -268,6 +290,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
         var states = (await connection.QueryAsync<StoredDataset>(new CommandDefinition(
             $"SELECT id, namespace, name, version, location, description, schema, statistics, properties, facets FROM datasets WHERE id IN {dialect.ValueSet("@ids", "TEXT")}",
             new { ids = dialect.ValueSetParameter(ids) }, transaction, cancellationToken: cancellationToken))).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var recorded = states.Keys.ToHashSet(StringComparer.Ordinal);
         var declared = await DeclaredNamespacesAsync(transaction, "dataset", prepared.Select(p => p.Node.Namespace!), cancellationToken);
         var changed = new Dictionary<string, (StoredDataset State, string Actor)>(StringComparer.Ordinal);
         var versions = new Dictionary<(string, string), DatasetVersionWrite>();
@@ -309,10 +332,21 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                 tags[(node.Id, key)] = value;
             }
         }
+        // A dataset's time of change is its row's updated_at (what the APIs show); the node of a recorded dataset is not
+        // marked too, which spares a write to a randomly placed page of lineage_nodes for every changed dataset.
+        graph.Others.AddRange(changed.Values.Where(c => !recorded.Contains(c.State.Id)).Select(c => new LineageNode(c.State.Id, "dataset", c.State.Namespace, c.State.Name)));
+        return new DatasetMerge([.. prepared.Select(p => p.Node)], [.. changed.Values.Select(c => c.State with { Actor = c.Actor })], [.. versions.Values], tags);
+    }
+
+    /// <summary>The second half of <see cref="UpsertDatasetsAsync"/>: the merged rows, one statement per table; their nodes are recorded.</summary>
+    internal async Task WriteDatasetsAsync(DbTransaction transaction, DatasetMerge merged, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var dialect = database.Dialect;
+        var (_, changed, versions, tags) = merged;
         if (changed.Count > 0)
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await LineageGraph.TouchNodesAsync(transaction, changed.Values.Select(c => new LineageNode(c.State.Id, "dataset", c.State.Namespace, c.State.Name)).ToList(), [], clock, cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(
                 $"""
                 INSERT INTO datasets (id, namespace, name, version, location, description, schema, statistics, properties, facets, created_at, created_by, updated_at, updated_by)
@@ -322,7 +356,7 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                     version = excluded.version, location = excluded.location, description = excluded.description, schema = excluded.schema,
                     statistics = excluded.statistics, properties = excluded.properties, facets = excluded.facets, updated_at = excluded.updated_at, updated_by = excluded.updated_by
                 """,
-                new { rows = SqlDialects.RowsParameter(changed.Values.Select(c => c.State with { Actor = c.Actor })), now }, transaction, cancellationToken: cancellationToken));
+                new { rows = SqlDialects.RowsParameter(changed), now }, transaction, cancellationToken: cancellationToken));
             if (versions.Count > 0)
             {
                 await connection.ExecuteAsync(new CommandDefinition(
@@ -331,11 +365,10 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                     SELECT r.dataset_id, r.version, r.location, r.schema, r.statistics, r.facets, r.run_id, @now, r.actor
                     FROM {dialect.JsonRows("@rows", VersionColumns)} WHERE true
                     ON CONFLICT (dataset_id, version) DO NOTHING
-                    """, new { rows = SqlDialects.RowsParameter(versions.Values), now }, transaction, cancellationToken: cancellationToken));
+                    """, new { rows = SqlDialects.RowsParameter(versions), now }, transaction, cancellationToken: cancellationToken));
             }
             await SetTagsAsync(transaction, tags, cancellationToken);
         }
-        return prepared.Select(p => p.Node).ToList();
     }
 
     /// <summary>A dataset write checked and serialised, before anything is read or written.</summary>
@@ -543,6 +576,21 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
     /// </summary>
     internal async Task<IReadOnlyList<LineageNode>> UpsertExecutionsAsync(DbTransaction transaction, IReadOnlyList<ExecutionWrite> writes, CancellationToken cancellationToken)
     {
+        var graph = new GraphWrites();
+        var merged = await MergeExecutionsAsync(transaction, writes, graph, cancellationToken);
+        await graph.WriteNodesAsync(transaction, clock, cancellationToken);
+        await graph.WriteEdgesAsync(transaction, clock, cancellationToken);
+        await WriteExecutionsAsync(transaction, merged, cancellationToken);
+        return merged.Nodes;
+    }
+
+    /// <summary>
+    /// The first half of <see cref="UpsertExecutionsAsync"/>: checks and merges the writes; the run nodes (marked
+    /// updated), their jobs and parents (recorded if new) and the job → run and parent → run edges go to
+    /// <paramref name="graph"/>, whose nodes are written before <see cref="WriteExecutionsAsync"/> writes the rows.
+    /// </summary>
+    internal async Task<ExecutionMerge> MergeExecutionsAsync(DbTransaction transaction, IReadOnlyList<ExecutionWrite> writes, GraphWrites graph, CancellationToken cancellationToken)
+    {
         var runIds = writes.Select(w => CheckRunId(w.Request.RunId)).ToList();
         var connection = transaction.Connection!;
         var dialect = database.Dialect;
@@ -557,8 +605,8 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
             writes.Select((w, i) => w.Request.JobNamespace ?? states.GetValueOrDefault(NodeIds.Run(runIds[i]))?.JobNamespace).OfType<string>(), cancellationToken);
         var nodes = new List<LineageNode>(writes.Count);
         var changed = new Dictionary<string, (StoredExecution State, string Actor)>(StringComparer.Ordinal);
-        var others = new List<LineageNode>();
-        var edges = new List<LineageEdge>();
+        var others = graph.Others;
+        var edges = graph.Edges;
         var tags = new Dictionary<(string, string), string>();
         for (var i = 0; i < writes.Count; i++)
         {
@@ -633,23 +681,28 @@ public sealed class MetadataStore(CairnDatabase database, AuditChain audit, Time
                 tags[(node.Id, key)] = value;
             }
         }
-        // The runs as nodes marked updated, their jobs and parents recorded if new, then job → run and parent → run.
-        await LineageGraph.TouchNodesAsync(transaction, nodes, others, clock, cancellationToken);
-        await LineageGraph.LinkExistingAsync(transaction, edges, clock, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
+        // The runs as nodes marked updated; their jobs and parents (recorded if new) and the edges went in above.
+        graph.Touched.AddRange(nodes);
+        return new ExecutionMerge(nodes, [.. changed.Values.Select(c => c.State with { Actor = c.Actor })], tags);
+    }
+
+    /// <summary>The second half of <see cref="UpsertExecutionsAsync"/>: the merged rows in one statement; their nodes are recorded.</summary>
+    internal async Task WriteExecutionsAsync(DbTransaction transaction, ExecutionMerge merged, CancellationToken cancellationToken)
+    {
+        var (_, changed, tags) = merged;
+        await transaction.Connection!.ExecuteAsync(new CommandDefinition(
             $"""
             INSERT INTO executions (id, run_id, type, job_namespace, job_name, state, properties, facets, parent_run_id, started_at, ended_at, created_at, created_by, updated_at, updated_by)
             SELECT r.id, r.run_id, r.type, r.job_namespace, r.job_name, r.state, r.properties, r.facets, r.parent_run_id, r.started_at, r.ended_at, @now, r.actor, @now, r.actor
-            FROM {dialect.JsonRows("@rows", ExecutionColumns)} WHERE true
+            FROM {database.Dialect.JsonRows("@rows", ExecutionColumns)} WHERE true
             ON CONFLICT (id) DO UPDATE SET
                 type = excluded.type, state = excluded.state, properties = excluded.properties, facets = excluded.facets,
                 parent_run_id = excluded.parent_run_id, started_at = excluded.started_at, ended_at = excluded.ended_at,
                 updated_at = excluded.updated_at, updated_by = excluded.updated_by
             """,
-            new { rows = SqlDialects.RowsParameter(changed.Values.Select(c => c.State with { Actor = c.Actor })), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            new { rows = SqlDialects.RowsParameter(changed), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             transaction, cancellationToken: cancellationToken));
         await SetTagsAsync(transaction, tags, cancellationToken);
-        return nodes;
     }
 
     /// <summary>Records what an execution read (input → run) and wrote (run → output); every node is already recorded.</summary>

@@ -153,10 +153,17 @@ public sealed class OpenLineageIngest(CairnDatabase database, AuditChain audit, 
             results.Add(new IngestResult(pending.Events.Count, [.. runs], [.. datasets], notes.Count > 0 ? notes : null));
         }
         await DatasetNames.RecordAsync(transaction, writes.Aliases, clock, CancellationToken.None);
-        await store.UpsertDatasetsAsync(transaction, writes.Datasets, CancellationToken.None);
-        await store.UpsertExecutionsAsync(transaction, writes.Executions, CancellationToken.None);
-        await LineageGraph.TouchNodesAsync(transaction, [], writes.Nodes, clock, CancellationToken.None);
-        await LineageGraph.LinkExistingAsync(transaction, writes.Edges, clock, CancellationToken.None);
+        // Datasets and runs are merged first, so that the group's nodes (changed datasets, runs, jobs, parents) are written
+        // with two statements and its edges with one, rather than a few statements per kind of write.
+        var graph = new GraphWrites();
+        var datasetRows = await store.MergeDatasetsAsync(transaction, writes.Datasets, graph, CancellationToken.None);
+        var executionRows = await store.MergeExecutionsAsync(transaction, writes.Executions, graph, CancellationToken.None);
+        graph.Others.AddRange(writes.Nodes);
+        graph.Edges.UnionWith(writes.Edges);
+        await graph.WriteNodesAsync(transaction, clock, CancellationToken.None);
+        await store.WriteDatasetsAsync(transaction, datasetRows, CancellationToken.None);
+        await store.WriteExecutionsAsync(transaction, executionRows, CancellationToken.None);
+        await graph.WriteEdgesAsync(transaction, clock, CancellationToken.None);
         await store.RecordDatasetFacetsAsync(transaction, writes.DatasetFacets, CancellationToken.None);
         // An edge named by several events of the group is written once, as last named.
         await ColumnLineage.WriteAsync(transaction,
