@@ -21,7 +21,7 @@ internal static partial class Arguments
 
     public static Argument<VersionRef> Version() => new("version")
     {
-        Description = "A version number, or @alias for the version that alias names (such as @champion)",
+        Description = "A version number, latest for the highest one, or @alias for the version that alias names (such as @champion)",
         CustomParser = VersionRef.Parse,
     };
 

@@ -57,7 +57,7 @@ internal static class AuditCommands
             AuditVerification verification;
             if (result.GetValue(dataDir) is { } directory)
             {
-                verification = await (await LocalStore.OpenAsync(directory, create: false, cancellationToken)).VerifyAuditAsync(cancellationToken);
+                verification = await (await LocalStore.OpenAsync(directory, create: false, cancellationToken)).Store.VerifyAuditAsync(cancellationToken);
             }
             else
             {

@@ -32,7 +32,11 @@ internal static class ClientFactory
     public static CairnClient Create(ParseResult result)
     {
         var token = result.GetValue(TokenOption) ?? Environment.GetEnvironmentVariable("CAIRN_TOKEN");
-        return new CairnClient(Server(result), string.IsNullOrEmpty(token) ? null : token);
+        token = string.IsNullOrEmpty(token) ? null : token;
+        // HttpClient(handler, disposeHandler: false): the handler belongs to whoever redirected this flow.
+        return CliHost.Handler is { } handler
+            ? new CairnClient(new HttpClient(handler, disposeHandler: false) { BaseAddress = Server(result) }, token)
+            : new CairnClient(Server(result), token);
     }
 
     private static Uri Parse(string text, string source, ArgumentResult result)

@@ -14,6 +14,7 @@ namespace Cairn.Cli;
 internal static partial class CommandAction
 {
     private const int MaxForeignDetail = 200;
+    private const string ConnectionFailed = "CONNECTION_FAILED";
 
     [GeneratedRegex(@"(?:<[^>]*>|\s)+")]
     private static partial Regex MarkupAndSpace();
@@ -36,55 +37,48 @@ internal static partial class CommandAction
             catch (CairnApiException e) when (e.ErrorCode is null)
             {
                 // No Cairn problem details: a proxy's or some other server's page, of which one line is enough.
-                Output.Error($"HTTP {(int)e.StatusCode} from {ClientFactory.Server(result)}: {OneLine(e.Detail)} (is --server a Cairn server?)");
-                return 1;
+                return output.Fail($"HTTP {(int)e.StatusCode} from {ClientFactory.Server(result)}: {OneLine(e.Detail)} (is --server a Cairn server?)",
+                    "UNEXPECTED_RESPONSE", (int)e.StatusCode, "Not a Cairn answer");
             }
             catch (CairnApiException e)
             {
-                Output.Error($"{e.Detail} ({e.ErrorCode}, HTTP {(int)e.StatusCode})");
-                if (e.StatusCode == HttpStatusCode.Unauthorized)
+                var exitCode = output.Fail($"{e.Detail} ({e.ErrorCode}, HTTP {(int)e.StatusCode})", e.ErrorCode!, (int)e.StatusCode, e.Title, e.Detail);
+                if (e.StatusCode == HttpStatusCode.Unauthorized && !output.Json)
                 {
                     Output.Note("hint: pass --token or set CAIRN_TOKEN; 'cairn token create --data-dir DIR' makes the first admin token offline.");
                 }
-                return 1;
+                return exitCode;
             }
             catch (CairnException e)
             {
                 // Offline commands (--data-dir) call the library directly: same codes as the API, no HTTP status.
-                Output.Error($"{e.Message} ({e.ErrorCode})");
-                return 1;
+                return output.Fail($"{e.Message} ({e.ErrorCode})", e.ErrorCode, e.StatusCode, null, e.Message);
             }
             catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
             {
-                Output.Error($"cannot connect to the Cairn server at {ClientFactory.Server(result)} ({e.Message}). "
-                    + "Is it running? Start one with 'cairn serve', or point --server (or CAIRN_SERVER) at it.");
-                return 1;
+                return output.Fail($"cannot connect to the Cairn server at {ClientFactory.Server(result)} ({e.Message}). "
+                    + "Is it running? Start one with 'cairn serve', or point --server (or CAIRN_SERVER) at it.", ConnectionFailed, null, "Cannot connect");
             }
             catch (HttpRequestException e)
             {
-                Output.Error($"the request to the Cairn server at {ClientFactory.Server(result)} failed: {e.Message}");
-                return 1;
+                return output.Fail($"the request to the Cairn server at {ClientFactory.Server(result)} failed: {e.Message}", ConnectionFailed, null, "Request failed");
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                Output.Error($"the Cairn server at {ClientFactory.Server(result)} did not answer in time.");
-                return 1;
+                return output.Fail($"the Cairn server at {ClientFactory.Server(result)} did not answer in time.", "TIMEOUT", null, "No answer in time");
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
                 // Local files: a missing --file, an unreadable directory, a download whose checksum did not match.
-                Output.Error(e.Message);
-                return 1;
+                return output.Fail(e.Message, "LOCAL_FILE_ERROR", null, "Local file error");
             }
             catch (JsonException e)
             {
-                Output.Error($"the server at {ClientFactory.Server(result)} did not answer as a Cairn server does: {e.Message}");
-                return 1;
+                return output.Fail($"the server at {ClientFactory.Server(result)} did not answer as a Cairn server does: {e.Message}", "UNEXPECTED_RESPONSE", null, "Not a Cairn answer");
             }
             catch (DbException e)
             {
-                Output.Error($"the database could not be used: {e.Message}");
-                return 1;
+                return output.Fail($"the database could not be used: {e.Message}", "DATABASE_ERROR", null, "Database error");
             }
         });
 

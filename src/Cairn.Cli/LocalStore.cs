@@ -29,17 +29,23 @@ internal sealed class LocalStore
         HelpName = "dir",
     };
 
-    /// <summary>Opens <c>{dataDir}/cairn.db</c> and brings its schema up to date; only <paramref name="create"/> may start a new one.</summary>
-    public static async Task<LocalStore> OpenAsync(string dataDir, bool create, CancellationToken cancellationToken)
+    public static string DatabasePath(string dataDir) => Path.GetFullPath(Path.Combine(dataDir, "cairn.db"));
+
+    /// <summary>
+    /// Opens <c>{dataDir}/cairn.db</c> and brings its schema up to date; only <paramref name="create"/> may start a new
+    /// one, and <c>IsNew</c> says whether it did.
+    /// </summary>
+    public static async Task<(LocalStore Store, bool IsNew)> OpenAsync(string dataDir, bool create, CancellationToken cancellationToken)
     {
-        var path = Path.GetFullPath(Path.Combine(dataDir, "cairn.db"));
-        if (!create && !File.Exists(path))
+        var path = DatabasePath(dataDir);
+        var isNew = !File.Exists(path);
+        if (isNew && !create)
         {
-            throw new NotFoundException($"There is no Cairn database at {path}: check --data-dir.");
+            throw new NotFoundException($"There is no Cairn store at {path}: check --data-dir (or pass --init to create a new, empty store there).");
         }
         var database = CairnDatabase.Sqlite(path);
         await Migrator.MigrateAsync(database, TimeProvider.System, cancellationToken);
-        return new LocalStore(database);
+        return (new LocalStore(database), isNew);
     }
 
     public async Task<Client.CreatedApiToken> CreateTokenAsync(string name, Client.Role role, string? @namespace, CancellationToken cancellationToken) =>

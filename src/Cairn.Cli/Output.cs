@@ -28,7 +28,7 @@ internal sealed class Output
     private Output(bool json)
     {
         Json = json;
-        _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(CliHost.Out) });
         if (Console.IsOutputRedirected)
         {
             _console.Profile.Width = RedirectedWidth;
@@ -50,7 +50,7 @@ internal sealed class Output
     {
         if (Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+            CliHost.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
         }
         else
         {
@@ -59,11 +59,48 @@ internal sealed class Output
     }
 
     /// <summary>A line for people; written as is (Spectre would wrap it at the console width, splitting tokens and URLs).</summary>
-    public static void Line(string text) => Console.Out.WriteLine(text);
+    public static void Line(string text) => CliHost.Out.WriteLine(text);
 
-    public static void Error(string message) => Console.Error.WriteLine("error: " + message);
+    public static void Error(string message) => CliHost.Error.WriteLine("error: " + message);
 
-    public static void Note(string message) => Console.Error.WriteLine(message);
+    /// <summary>
+    /// Reports a failed command and returns exit code 1: one line for people, or under <c>--json</c> a problem-details
+    /// document (RFC 9457: <c>title</c>, <c>status</c>, <c>detail</c>, <c>error_code</c>) on stderr, as the API's own errors look.
+    /// </summary>
+    /// <param name="line">The one line for people.</param>
+    /// <param name="errorCode">The server's error code, or the CLI's own for failures that never reached one.</param>
+    /// <param name="status">The HTTP status (or the library's equivalent); null when there was no answer.</param>
+    /// <param name="title">A short summary of the kind of error.</param>
+    /// <param name="detail">The detail for the JSON document; the line when null.</param>
+    public int Fail(string line, string errorCode, int? status, string? title, string? detail = null)
+    {
+        if (Json)
+        {
+            WriteProblem(new Problem(title, status, detail ?? line, errorCode));
+        }
+        else
+        {
+            Error(line);
+        }
+        return 1;
+    }
+
+    /// <summary>Problem details on stderr, one line, for scripts that read errors under <c>--json</c>.</summary>
+    public static void WriteProblem(Problem problem) =>
+        CliHost.Error.WriteLine(JsonSerializer.Serialize(problem, ProblemOptions));
+
+    private static readonly JsonSerializerOptions ProblemOptions = new(JsonOptions)
+    {
+        WriteIndented = false,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>An error as problem details (RFC 9457) with Cairn's <c>error_code</c>.</summary>
+    internal sealed record Problem(
+        string? Title, int? Status, string Detail, string ErrorCode,
+        [property: System.Text.Json.Serialization.JsonPropertyOrder(-1)] string Type = "about:blank");
+
+    public static void Note(string message) => CliHost.Error.WriteLine(message);
 
     public void Render(IRenderable renderable) => _console.Write(renderable);
 

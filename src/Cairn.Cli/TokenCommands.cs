@@ -30,15 +30,28 @@ internal static class TokenCommands
             HelpName = "namespace",
         };
         var dataDir = LocalStore.DataDirOption();
-        var command = new Command("create", "Create an API token and print its secret, which is shown only this once") { name, role, ns, dataDir };
+        // A mistyped --data-dir must not quietly make an admin token for a new, empty store that no server uses.
+        var init = new Option<bool>("--init") { Description = "With --data-dir: create the data directory's database if there is none yet (the first admin token of a new store)" };
+        var command = new Command("create", "Create an API token and print its secret, which is shown only this once") { name, role, ns, dataDir, init };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(init) is not null && result.GetResult(dataDir) is null)
+            {
+                result.AddError("--init creates a new store on disk: it goes with --data-dir.");
+            }
+        });
         command.SetCairnAction(async (result, output, cancellationToken) =>
         {
             var (tokenName, tokenRole, tokenNamespace) = (result.GetRequiredValue(name), result.GetValue(role), result.GetValue(ns));
             CreatedApiToken created;
             if (result.GetValue(dataDir) is { } directory)
             {
-                var store = await LocalStore.OpenAsync(directory, create: true, cancellationToken);
+                var (store, isNew) = await LocalStore.OpenAsync(directory, create: result.GetValue(init), cancellationToken);
                 created = await store.CreateTokenAsync(tokenName, tokenRole, tokenNamespace, cancellationToken);
+                if (isNew)
+                {
+                    Output.Note($"Created a new, empty Cairn store at {LocalStore.DatabasePath(directory)} (--init).");
+                }
             }
             else
             {
@@ -64,7 +77,7 @@ internal static class TokenCommands
             IReadOnlyList<ApiToken> tokens;
             if (result.GetValue(dataDir) is { } directory)
             {
-                tokens = await (await LocalStore.OpenAsync(directory, create: false, cancellationToken)).ListTokensAsync(cancellationToken);
+                tokens = await (await LocalStore.OpenAsync(directory, create: false, cancellationToken)).Store.ListTokensAsync(cancellationToken);
             }
             else
             {
@@ -95,7 +108,7 @@ internal static class TokenCommands
             ApiToken revoked;
             if (result.GetValue(dataDir) is { } directory)
             {
-                revoked = await (await LocalStore.OpenAsync(directory, create: false, cancellationToken)).RevokeTokenAsync(result.GetRequiredValue(name), cancellationToken);
+                revoked = await (await LocalStore.OpenAsync(directory, create: false, cancellationToken)).Store.RevokeTokenAsync(result.GetRequiredValue(name), cancellationToken);
             }
             else
             {

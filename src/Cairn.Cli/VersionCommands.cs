@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Cairn.Cli;
 
-/// <summary><c>cairn version create | list | show</c>: the registry's versions.</summary>
+/// <summary><c>cairn version create | list | show | update | delete | files | download</c>: the registry's versions.</summary>
 internal static class VersionCommands
 {
     private static readonly string[] Columns = ["VERSION", "STAGE", "SEMVER", "ALIASES", "STATUS", "CREATED", "BY", "DESCRIPTION"];
@@ -14,6 +14,9 @@ internal static class VersionCommands
         CreateCommand(),
         ListCommand(),
         ShowCommand(),
+        UpdateCommand(),
+        DeleteCommand(),
+        FilesCommand(),
         DownloadCommand(),
     };
 
@@ -71,6 +74,7 @@ internal static class VersionCommands
         };
         var filter = Arguments.Filter();
         var orderBy = Arguments.OrderBy();
+        orderBy.Description = "How to order versions: attributes, metrics.<key>, params.<key> or tags.<key>, each ASC or DESC, such as \"metrics.accuracy DESC\"";
         var max = Arguments.Max("versions");
         var command = new Command("list", "List the versions of a model (or of all models), optionally filtered") { model, filter, orderBy, max };
         command.SetCairnAction(async (result, output, cancellationToken) =>
@@ -114,6 +118,77 @@ internal static class VersionCommands
             var name = result.GetRequiredValue(model);
             var number = await result.GetRequiredValue(version).ResolveAsync(client, name, cancellationToken);
             output.Write(await client.GetVersionAsync(name, number, cancellationToken), v => Show(output, v));
+        });
+        return command;
+    }
+
+    private static Command UpdateCommand()
+    {
+        var model = Arguments.Model();
+        var version = Arguments.Version();
+        var description = new Option<string>("--description") { Description = "A new description", HelpName = "text" };
+        var semver = new Option<string>("--semver") { Description = "A new semantic-version label, such as 1.2.1", HelpName = "version" };
+        var framework = new Option<string>("--framework") { Description = "The framework it was built with, such as onnx", HelpName = "name" };
+        var status = new Option<string>("--status") { Description = "READY, once a PENDING_REGISTRATION version has all its files; or FAILED_REGISTRATION", HelpName = "status" };
+        var command = new Command("update", "Change a version's description, semver label, framework or status (the fields given)")
+        {
+            model, version, description, semver, framework, status,
+        };
+        command.Validators.Add(result =>
+        {
+            if (new Option[] { description, semver, framework, status }.All(o => result.GetResult(o) is null))
+            {
+                result.AddError("Give at least one of --description, --semver, --framework or --status.");
+            }
+        });
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            using var client = ClientFactory.Create(result);
+            var name = result.GetRequiredValue(model);
+            var number = await result.GetRequiredValue(version).ResolveAsync(client, name, cancellationToken);
+            var updated = await client.UpdateVersionAsync(name, number, new UpdateVersionRequest(
+                result.GetValue(description), result.GetValue(semver), result.GetValue(framework), result.GetValue(status)), cancellationToken);
+            output.Write(updated, v => Output.Line($"Updated {v.Model} version {v.Version}."));
+        });
+        return command;
+    }
+
+    private static Command DeleteCommand()
+    {
+        var model = Arguments.Model();
+        var version = Arguments.Version();
+        var command = new Command("delete", "Delete a version and its files; the number is not given again") { model, version };
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            using var client = ClientFactory.Create(result);
+            var name = result.GetRequiredValue(model);
+            var number = await result.GetRequiredValue(version).ResolveAsync(client, name, cancellationToken);
+            await client.DeleteVersionAsync(name, number, cancellationToken);
+            output.Write(new { model = name, version = number, deleted = true }, _ => Output.Line($"Deleted {name} version {number}."));
+        });
+        return command;
+    }
+
+    private static Command FilesCommand()
+    {
+        var model = Arguments.Model();
+        var version = Arguments.Version();
+        var command = new Command("files", "List a version's files with their size, format and SHA-256") { model, version };
+        command.SetCairnAction(async (result, output, cancellationToken) =>
+        {
+            using var client = ClientFactory.Create(result);
+            var name = result.GetRequiredValue(model);
+            var number = await result.GetRequiredValue(version).ResolveAsync(client, name, cancellationToken);
+            var files = await client.ListFilesAsync(name, number, cancellationToken);
+            output.Write(new { files }, _ =>
+            {
+                var table = Output.Table("PATH", "SIZE", "FORMAT", "SHA256", "CREATED");
+                foreach (var f in files)
+                {
+                    table.AddRow(Output.Cell(f.Path), Output.Cell(Output.Invariant(f.Size)), Output.Cell(f.Format), Output.Cell(f.Sha256), Output.Cell(Output.Time(f.CreatedAt)));
+                }
+                output.Render(table, $"{name} version {number} has no files.");
+            });
         });
         return command;
     }

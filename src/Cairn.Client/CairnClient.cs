@@ -726,7 +726,8 @@ public sealed partial class CairnClient : IDisposable
                 {
                     code = Text(document.RootElement, "error_code");
                     title = Text(document.RootElement, "title");
-                    detail = Text(document.RootElement, "detail");
+                    // The MLflow API (experiments, runs) says {"error_code", "message"}.
+                    detail = Text(document.RootElement, "detail") ?? Text(document.RootElement, "message");
                 }
             }
             catch (JsonException)

@@ -252,6 +252,7 @@ public static class CairnServer
         app.UseCairnUi();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseFullNameRouteValues();
+        app.UseKnownQueryParameters();
         app.UseOutputCache();
 
         // The document describes endpoints fixed at start-up; generating it costs about a second, so it is built once.

@@ -14,7 +14,7 @@ public sealed class MlflowClientTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var created = await Cli.RunAsync("token", "create", "--data-dir", _dataDir, "--name", "mlflow-e2e", "--role", "admin");
+        var created = await Cli.RunAsync("token", "create", "--init", "--data-dir", _dataDir, "--name", "mlflow-e2e", "--role", "admin");
         Assert.True(created.ExitCode == 0, created.Stderr);
         _token = created.LastWord;
         _server = await ServerProcess.StartAsync([], new Dictionary<string, string> { ["CAIRN_DATA_DIR"] = _dataDir, ["CAIRN_AUTH"] = "token" });

@@ -25,7 +25,7 @@ public sealed class ServeProcessTests : IDisposable
     [Fact]
     public async Task The_first_admin_token_is_made_offline_and_the_cli_drives_a_token_protected_server()
     {
-        var created = await Cli.RunAsync("token", "create", "--data-dir", _dataDir, "--name", "first-admin", "--role", "admin");
+        var created = await Cli.RunAsync("token", "create", "--init", "--data-dir", _dataDir, "--name", "first-admin", "--role", "admin");
         Assert.True(created.ExitCode == 0, created.Stderr);
         var token = created.LastWord;
         Assert.StartsWith("cairn_", token, StringComparison.Ordinal);

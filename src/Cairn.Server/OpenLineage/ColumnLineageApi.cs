@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cairn.Lineage;
+using Cairn.Server.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cairn.Server.OpenLineage;
@@ -15,7 +16,8 @@ public static class ColumnLineageApi
 
     public static RouteGroupBuilder MapColumnLineageApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/column-lineage", ColumnLineageAsync).WithTags("OpenLineage")
+        // Marquez's shape, and Marquez's rule: unknown query parameters are ignored (docs/decisions/0031-cli.md).
+        api.MapGet("/column-lineage", ColumnLineageAsync).WithTags("OpenLineage").AllowUnknownQueryParameters()
             .WithSummary("Column lineage around a dataset field (datasetField:<ns>:<name>:<field>), a dataset or a job, in Marquez's shape");
         return api;
     }

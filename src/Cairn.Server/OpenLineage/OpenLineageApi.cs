@@ -7,6 +7,7 @@ using Cairn.Artifacts;
 using Cairn.Lineage;
 using Cairn.Lineage.Marquez;
 using Cairn.Lineage.OpenLineage;
+using Cairn.Server.Api;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -24,7 +25,9 @@ public static class OpenLineageApi
 
     public static RouteGroupBuilder MapOpenLineageApi(this RouteGroupBuilder api)
     {
-        var lineage = api.MapGroup("/lineage").WithTags("OpenLineage");
+        // OpenLineage's HTTP transport appends its configured url_params (a function key, say) and Marquez ignores what it
+        // does not know: these routes keep that rule (docs/decisions/0031-cli.md).
+        var lineage = api.MapGroup("/lineage").WithTags("OpenLineage").AllowUnknownQueryParameters();
         lineage.MapPost("/", IngestAsync).WithSummary("Record an OpenLineage event, validated against the schema version it declares (1-0-0 to 2-0-2); plain or Content-Encoding: gzip");
         lineage.MapPost("/batch", IngestBatchAsync).WithSummary($"Record a JSON array of up to {OpenLineageIngest.MaxBatch} OpenLineage events, all or none");
         lineage.MapGet("/", MarquezLineageAsync).WithSummary("Marquez's lineage around a job or dataset: runs folded into jobs, jobs linked by their current version's datasets");

@@ -58,7 +58,8 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             new FilterAttribute("version_number", "v.version", FilterValueType.Number),
             new FilterAttribute("run_id", "v.run_id", FilterValueType.String),
             new FilterAttribute("source_path", "v.source", FilterValueType.String),
-            new FilterAttribute("current_stage", "v.stage", FilterValueType.String),
+            // MLflow itself takes stage names in any case where it takes them (transition-stage: get_canonical_stage); so does this filter, which MLflow lacks.
+            new FilterAttribute("current_stage", "v.stage", FilterValueType.String, Canonical: CanonicalStage),
             new FilterAttribute("creation_timestamp", "v.created_at", FilterValueType.Number),
             new FilterAttribute("last_updated_timestamp", "v.updated_at", FilterValueType.Number),
         ],
@@ -534,7 +535,8 @@ public sealed partial class ModelRegistry(CairnDatabase database, AuditChain aud
             where.Add(FilterCompiler.Compile(filter, schema, database.Dialect, parameters));
         }
         var defaultOrder = mlflow ? "name ASC, version_number DESC" : model is null ? "name ASC, version DESC" : "version DESC";
-        var orderBy = OrderByClause.ToSql(query.OrderBy, schema, defaultOrder);
+        // The native API also orders by metrics.<key>, tags.<key> and params.<key>; MLflow's keeps MLflow's attributes.
+        var orderBy = OrderByClause.ToSql(query.OrderBy, schema, defaultOrder, mlflow ? null : parameters);
         var page = OffsetPage.Start(size, query.PageToken, string.Join('\n', model, query.Filter, query.OrderBy, query.Grammar));
         page.AddTo(parameters);
         var sql = SelectVersions

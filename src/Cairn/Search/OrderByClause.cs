@@ -12,7 +12,16 @@ public static class OrderByClause
     /// A null or whitespace <paramref name="orderBy"/> means <paramref name="defaultOrderBy"/>.
     /// </summary>
     /// <exception cref="FilterSyntaxException">An unknown attribute or direction, or a misplaced comma.</exception>
-    public static string ToSql(string? orderBy, FilterSchema schema, string defaultOrderBy)
+    public static string ToSql(string? orderBy, FilterSchema schema, string defaultOrderBy) => ToSql(orderBy, schema, defaultOrderBy, null);
+
+    /// <summary>
+    /// As <see cref="ToSql(string?, FilterSchema, string)"/>, and with <paramref name="parameters"/> also orders by a keyed
+    /// collection's value (<c>metrics.accuracy DESC</c>, <c>tags.team</c>): the key travels as a parameter added there, and
+    /// entities without the key come last in either direction and on either database (SQLite and PostgreSQL place NULL
+    /// at opposite ends), as MLflow orders runs without a metric.
+    /// </summary>
+    /// <exception cref="FilterSyntaxException">An unknown attribute, prefix or direction, or a misplaced comma.</exception>
+    public static string ToSql(string? orderBy, FilterSchema schema, string defaultOrderBy, IDictionary<string, object?>? parameters)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(defaultOrderBy);
@@ -24,14 +33,30 @@ public static class OrderByClause
         for (var more = tokens[0].Kind != FilterTokenKind.End; more;)
         {
             var name = tokens[index++];
-            var attribute = (name.Kind == FilterTokenKind.Name && name.Key is null ? schema.FindAttribute(name.Value) : null)
-                ?? throw Unexpected(name, $"an attribute ({schema.DescribeAttributes()})");
+            string column;
+            if (parameters is not null && name.Kind == FilterTokenKind.Name && name.Key is not null && schema.FindCollection(name.Value) is { } collection)
+            {
+                var parameter = $"o{terms.Count}";
+                parameters[parameter] = name.Key;
+                var alias = $"ob{terms.Count}";
+                column = $"(SELECT {alias}.{collection.ValueColumn} FROM {collection.Table} {alias} WHERE {alias}.{collection.OwnerColumn} = "
+                    + $"{collection.EntityColumn ?? schema.IdColumn} AND {alias}.{collection.KeyColumn} = @{parameter})";
+                terms.Add($"CASE WHEN {column} IS NULL THEN 1 ELSE 0 END ASC");
+            }
+            else
+            {
+                var attribute = (name.Kind == FilterTokenKind.Name && name.Key is null ? schema.FindAttribute(name.Value) : null)
+                    ?? throw Unexpected(name, parameters is null || schema.Collections.Count == 0
+                        ? $"an attribute ({schema.DescribeAttributes()})"
+                        : $"an attribute ({schema.DescribeAttributes()}) or {schema.DescribePrefixes()}");
+                column = attribute.OrderColumn ?? attribute.Column;
+                ordersById |= attribute.Column == schema.IdColumn;
+            }
 
             // The direction is written from constants: only schema text and keywords reach the SQL.
             var explicitDirection = tokens[index].IsKeyword("ASC") || tokens[index].IsKeyword("DESC");
             var direction = explicitDirection && tokens[index++].IsKeyword("DESC") ? "DESC" : "ASC";
-            terms.Add($"{attribute.OrderColumn ?? attribute.Column} {direction}");
-            ordersById |= attribute.Column == schema.IdColumn;
+            terms.Add($"{column} {direction}");
 
             var separator = tokens[index++];
             more = separator.Kind == FilterTokenKind.Comma;

@@ -17,7 +17,7 @@ public sealed class PromotionCliTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var created = await Cli.RunAsync("token", "create", "--data-dir", _dataDir, "--name", "admin", "--role", "admin");
+        var created = await Cli.RunAsync("token", "create", "--init", "--data-dir", _dataDir, "--name", "admin", "--role", "admin");
         Assert.True(created.ExitCode == 0, created.Stderr);
         _admin = created.LastWord;
         _server = await ServerProcess.StartAsync(["--data-dir", _dataDir, "--auth", "token"]);

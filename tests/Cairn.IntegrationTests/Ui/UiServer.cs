@@ -111,7 +111,7 @@ public sealed class UiServer : IAsyncDisposable
     {
         if (database is null)
         {
-            var created = await Cli.RunAsync("token", "create", "--data-dir", dataDir, "--name", "ui-admin", "--role", "admin");
+            var created = await Cli.RunAsync("token", "create", "--init", "--data-dir", dataDir, "--name", "ui-admin", "--role", "admin");
             Assert.True(created.ExitCode == 0, created.Stdout + created.Stderr);
             return created.LastWord;
         }
