@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Cairn.Server;
+using Cairn.Server.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -74,9 +75,17 @@ internal static class ServeCommand
             Description = "MLflow's option, accepted for mlflow server command lines: the artifact proxy is always on",
         };
 
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "The console log's format: 'text' for people, 'json' for log collectors, one object per line (default: $CAIRN_LOG_FORMAT, else text)",
+            HelpName = "text|json",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+
         var command = new Command("serve", "Start the Cairn server (API, health, OpenAPI) and run until Ctrl+C")
         {
             urls, dataDir, database, artifacts, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination, host, port, serveArtifacts,
+            logFormat,
         };
         command.Validators.Add(result =>
         {
@@ -112,6 +121,7 @@ internal static class ServeCommand
             Add("Cairn:BackendStoreUri", backendStoreUri);
             Add("Cairn:DefaultArtifactRoot", defaultArtifactRoot);
             Add("Cairn:ArtifactsDestination", artifactsDestination);
+            Add(Telemetry.LogFormatKey, logFormat);
             try
             {
                 await using var app = CairnServer.Build([], overrides, checkSettings: true);

@@ -5,6 +5,7 @@ using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Server.Api;
 using Cairn.Server.Mlflow;
+using Cairn.Server.Observability;
 using Cairn.Server.OpenLineage;
 using Cairn.Server.Ui;
 using Cairn.Storage;
@@ -42,6 +43,8 @@ public static class CairnServer
         ["CAIRN_WEBHOOK_ALLOWED_NETWORKS"] = "Cairn:WebhookAllowedNetworks",
         ["CAIRN_KEY_ENCRYPTION_CERTIFICATE"] = "Cairn:KeyEncryptionCertificate",
         ["CAIRN_KEY_ENCRYPTION_CERTIFICATE_PASSWORD"] = "Cairn:KeyEncryptionCertificatePassword",
+        ["CAIRN_LOG_FORMAT"] = Telemetry.LogFormatKey,
+        ["CAIRN_REQUEST_LOG"] = Telemetry.RequestLogKey,
     };
 
     /// <summary>
@@ -82,6 +85,7 @@ public static class CairnServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureKeyEncryption(builder.Services, builder.Configuration);
         ConfigureServices(builder.Services);
+        builder.AddCairnTelemetry();
         // A host's own services (a test's), after the server's: TryAdd there fills only what is still missing.
         configureServices?.Invoke(builder.Services);
 
@@ -240,6 +244,7 @@ public static class CairnServer
 
     private static void Configure(WebApplication app)
     {
+        app.UseCairnRequestLog();
         // First, so that what is refused before routing is answered in the one error shape too.
         app.UseExceptionHandler();
         app.UseDotSegmentRefusal();
@@ -260,6 +265,7 @@ public static class CairnServer
         // No fonts from Scalar's CDN: the reference works offline and tells no third party who reads it.
         app.MapScalarApiReference("/docs", o => o.DisableDefaultFonts());
         app.MapHealthApi();
+        app.MapCairnMetrics();
         var v1 = app.MapGroup("/api/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -305,7 +311,7 @@ public static class CairnServer
         {
             var o = options.Value;
             // Where everything is, first: a platform engineer reading the log of a replica wants to see it shares the right stores.
-            Log.Stores(logger, database.Description, o.ArtifactsPath, o.ArtifactsDestinationLocation);
+            Log.Stores(logger, database.Description, Secrets.MaskUri(o.ArtifactsPath), Secrets.MaskUri(o.ArtifactsDestinationLocation));
             var applied = await Migrator.MigrateAsync(database, clock, cancellationToken);
             if (applied.Count > 0)
             {

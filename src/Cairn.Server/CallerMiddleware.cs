@@ -68,6 +68,9 @@ internal sealed class CallerMiddleware(RequestDelegate next, CallerResolver reso
     /// <summary>Sets the caller of a request resolved another way (the web UI's session).</summary>
     public static void Set(HttpContext context, Caller caller) => context.Items[Key] = caller;
 
+    /// <summary>The caller of a request, if one was resolved (the request log reads it once the request is done).</summary>
+    public static Caller? Find(HttpContext context) => context.Items[Key] as Caller;
+
     public static Caller Of(HttpContext context) =>
         context.Items[Key] as Caller ?? throw new InvalidOperationException("No caller: the request did not pass CallerMiddleware.");
 }

@@ -29,6 +29,6 @@ internal static class FileDownloads
                 headers.Remove(HeaderNames.Range);
             }
         }
-        return TypedResults.File(content, contentType, downloadName, lastModified, etag, enableRangeProcessing: true);
+        return TypedResults.File(new Observability.CountedDownload(content), contentType, downloadName, lastModified, etag, enableRangeProcessing: true);
     }
 }

@@ -59,7 +59,7 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
         CheckDeclared(declared, staged, path);
         var format = await InspectAsync(model, version, path, staged, cancellationToken);
 
-        return await database.WriteAsync(async (connection, transaction) =>
+        var stored = await database.WriteAsync(async (connection, transaction) =>
         {
             var target = await RequireWritableAsync(connection, transaction, model, version, cancellationToken);
             var key = StorageKey(target, version, path);
@@ -83,6 +83,8 @@ public sealed class VersionFiles(CairnDatabase database, IArtifactStore store, A
             await store.CommitAsync(staged, key, cancellationToken);
             return file;
         }, cancellationToken);
+        CairnTelemetry.BytesUploaded.Add(stored.Size);
+        return stored;
     }
 
     public async Task<IReadOnlyList<VersionFile>> ListAsync(Caller caller, string model, int version, CancellationToken cancellationToken)

@@ -406,6 +406,8 @@ public sealed class WebhookDispatcher(
             });
             _outcomes.Enqueue(new { id = deliveryId, webhook_id = webhookId, state, attempt, completed_at = completedAt, next_attempt_at = nextAttemptAt ?? at, last_status = result.Status, last_error = result.Error });
             Interlocked.Increment(ref _count);
+            // Counted when made, as the receiver saw it, whether or not its record is written before a crash.
+            CairnTelemetry.DeliveryAttempts.Add(1, new KeyValuePair<string, object?>("outcome", state switch { "SUCCEEDED" => "succeeded", "FAILED" => "failed", _ => "retrying" }));
         }
 
         public void Disable(string webhookId, string reason) => _disabled[webhookId] = reason;

@@ -191,6 +191,8 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
             }, cancellationToken);
             // Alert rules evaluate in this transaction, after the window's own event: an alert commits with its window or not at all.
             await new Alerts.AlertEvaluator(database, audit, clock).EvaluateWindowAsync(transaction, caller.Name, id, cancellationToken);
+            CairnDatabase.AfterCommit(transaction, () => CairnTelemetry.WindowsIngested.Add(
+                1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("drifted", drift is null ? "unknown" : drift.Drifted ? "true" : "false")));
             return window;
         }, cancellationToken);
     }

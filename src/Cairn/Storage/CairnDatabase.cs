@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -15,9 +16,11 @@ public sealed class CairnDatabase : IDisposable
 {
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = new();
     private static readonly object Marker = new();
+    private static readonly ConditionalWeakTable<DbTransaction, List<Action>> AfterCommitActions = new();
     private readonly string _connectionString;
     private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly string _system;
     private TaskCompletionSource _nextCommit = NewCommitSource();
 
     static CairnDatabase() => DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -28,6 +31,7 @@ public sealed class CairnDatabase : IDisposable
         _postgres = postgres;
         Dialect = dialect;
         Description = description;
+        _system = CairnTelemetry.DatabaseSystem(dialect);
     }
 
     public ISqlDialect Dialect { get; }
@@ -166,10 +170,12 @@ public sealed class CairnDatabase : IDisposable
         // One writer at a time holds the store's lock. Queueing this process's writers here, rather than letting
         // them collide on it, spares SQLite SQLITE_BUSY retries that sleep (seconds at the tail under load) and
         // PostgreSQL a pooled connection per waiter; other processes and replicas queue on the lock itself.
+        using var activity = CairnTelemetry.ActivitySource.StartActivity("cairn.db.write");
+        var waiting = Stopwatch.GetTimestamp();
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            return await WriteLockedAsync(work, cancellationToken);
+            return await WriteLockedAsync(work, waiting, activity, cancellationToken);
         }
         finally
         {
@@ -177,17 +183,22 @@ public sealed class CairnDatabase : IDisposable
         }
     }
 
-    private async Task<T> WriteLockedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<T> WriteLockedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, long waiting, Activity? activity, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         // The store's write lock is taken up front, so read-then-write sequences (next version number, audit
         // head) are serial, across processes too.
         await using var transaction = await Dialect.BeginWriteAsync(connection, cancellationToken);
+        var locked = Stopwatch.GetTimestamp();
+        var waited = Stopwatch.GetElapsedTime(waiting, locked).TotalSeconds;
+        CairnTelemetry.WriteLockWait.Record(waited);
+        activity?.SetTag("db.system.name", _system).SetTag("cairn.write_lock.wait_ms", waited * 1000);
         try
         {
             var result = await work(connection, transaction);
             await transaction.CommitAsync(cancellationToken);
             Interlocked.Exchange(ref _nextCommit, NewCommitSource()).TrySetResult();
+            RunAfterCommit(transaction);
             return result;
         }
         catch (DbException ex) when (Dialect.IsUniqueViolation(ex))
@@ -197,6 +208,32 @@ public sealed class CairnDatabase : IDisposable
         catch (DbException ex) when (Dialect.IsUnstorableText(ex))
         {
             throw UnstorableText();
+        }
+        finally
+        {
+            CairnTelemetry.DatabaseDuration.Record(Stopwatch.GetElapsedTime(locked).TotalSeconds, new("operation", "write"), new("db.system.name", _system));
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the write transaction <paramref name="transaction"/> (of <see cref="WriteAsync"/>)
+    /// has committed, and never if it does not: what counts committed changes (metrics) counts no rolled-back one.
+    /// </summary>
+    internal static void AfterCommit(DbTransaction transaction, Action action)
+    {
+        var actions = AfterCommitActions.GetOrCreateValue(transaction);
+        actions.Add(action);
+    }
+
+    private static void RunAfterCommit(DbTransaction transaction)
+    {
+        if (AfterCommitActions.TryGetValue(transaction, out var actions))
+        {
+            AfterCommitActions.Remove(transaction);
+            foreach (var action in actions)
+            {
+                action();
+            }
         }
     }
 
@@ -211,14 +248,21 @@ public sealed class CairnDatabase : IDisposable
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        using var activity = CairnTelemetry.ActivitySource.StartActivity("cairn.db.read");
+        activity?.SetTag("db.system.name", _system);
+        var started = Stopwatch.GetTimestamp();
         try
         {
+            await using var connection = await OpenAsync(cancellationToken);
             return await work(connection);
         }
         catch (DbException ex) when (Dialect.IsUnstorableText(ex))
         {
             throw UnstorableText();
+        }
+        finally
+        {
+            CairnTelemetry.DatabaseDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("operation", "read"), new("db.system.name", _system));
         }
     }
 

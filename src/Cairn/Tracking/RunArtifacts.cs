@@ -50,6 +50,7 @@ public sealed class RunArtifacts(IArtifactStore destination, CairnDatabase datab
             await destination.CommitAsync(staged, key, cancellationToken);
             return 0;
         }, cancellationToken);
+        CairnTelemetry.BytesUploaded.Add(staged.Size);
     }
 
     /// <summary>Removes uploads a killed process left staged.</summary>
@@ -226,6 +227,7 @@ public sealed class RunArtifacts(IArtifactStore destination, CairnDatabase datab
                 File.Move(aside, file, overwrite: true);
                 return 0;
             }, cancellationToken);
+            CairnTelemetry.BytesUploaded.Add(size);
         }
         finally
         {

@@ -309,6 +309,8 @@ public sealed class AlertEvaluator(Storage.CairnDatabase database, Governance.Au
             id, rule.Id, rule.Model, evidence.Version, evidence.Deployment, rule.KindValue, Enum.Parse<AlertSeverity>(rule.Severity, ignoreCase: true),
             AlertStatus.Open, summary, Alerts.At(now), Alerts.At(dataFrom), Alerts.At(dataTo), Alerts.FeatureNames(evidence), evidence, null, null);
         await audit.AppendAsync(transaction, actor, "alert.raise", Alerts.Resource(rule.Model, id), null, alert, cancellationToken);
+        Storage.CairnDatabase.AfterCommit(transaction, () => CairnTelemetry.AlertsRaised.Add(
+            1, new KeyValuePair<string, object?>("kind", rule.Kind.ToLowerInvariant()), new KeyValuePair<string, object?>("severity", rule.Severity.ToLowerInvariant())));
         return alert;
     }
 
