@@ -120,6 +120,7 @@ public static class CairnServer
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Cairn API";
+            document.Info.Version = CairnVersion.SemVer;
             document.Info.Description = "Model registry and ML metadata store: catalog, versions, aliases, stages, audit.";
             return Task.CompletedTask;
         }));

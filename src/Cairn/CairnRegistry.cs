@@ -159,6 +159,25 @@ public sealed class CairnRegistry : IDisposable
         return new LoadedModel(version, files, content, async (path, ct) => (await Files.OpenAsync(_caller, name, number, path, ct)).Content);
     }
 
+    /// <summary>
+    /// Points <paramref name="alias"/> (<c>champion</c>) of model <paramref name="name"/> at <paramref name="version"/>,
+    /// recording the move in the alias's history; refused when a promotion policy protects the alias.
+    /// </summary>
+    public Task<AliasTarget> SetAliasAsync(string name, string alias, int version, CancellationToken cancellationToken = default) =>
+        Aliases.SetAsync(_caller, name, alias, version, cancellationToken);
+
+    /// <summary>Removes <paramref name="alias"/> from model <paramref name="name"/>.</summary>
+    public Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken = default) =>
+        Aliases.DeleteAsync(_caller, name, alias, cancellationToken);
+
+    /// <summary>
+    /// Moves <paramref name="version"/> of <paramref name="name"/> to <paramref name="stage"/>; with
+    /// <paramref name="archiveExisting"/> the versions in that stage before it move to Archived.
+    /// </summary>
+    public Task<ModelVersion> SetStageAsync(
+        string name, int version, Stage stage, bool archiveExisting = false, string? comment = null, CancellationToken cancellationToken = default) =>
+        Versions.TransitionAsync(_caller, name, version, new StageChange(stage.ToString(), archiveExisting, comment), cancellationToken);
+
     /// <summary>Models carrying tag <paramref name="key"/> with exactly <paramref name="value"/>.</summary>
     public async Task<IReadOnlyList<Model>> FindModelsByTagAsync(string key, string value, CancellationToken cancellationToken = default)
     {
@@ -203,6 +222,13 @@ public sealed class CairnRegistry : IDisposable
         SaveModelAsync(name, content, fileName, description, tags).GetAwaiter().GetResult();
 
     public LoadedModel LoadModel(string name, string? versionOrAlias = null) => LoadModelAsync(name, versionOrAlias).GetAwaiter().GetResult();
+
+    public AliasTarget SetAlias(string name, string alias, int version) => SetAliasAsync(name, alias, version).GetAwaiter().GetResult();
+
+    public void DeleteAlias(string name, string alias) => DeleteAliasAsync(name, alias).GetAwaiter().GetResult();
+
+    public ModelVersion SetStage(string name, int version, Stage stage, bool archiveExisting = false, string? comment = null) =>
+        SetStageAsync(name, version, stage, archiveExisting, comment).GetAwaiter().GetResult();
 
     public IReadOnlyList<Model> FindModelsByTag(string key, string value) => FindModelsByTagAsync(key, value).GetAwaiter().GetResult();
 

@@ -2,7 +2,8 @@ using Cairn.Storage;
 
 namespace Cairn.Server.Api;
 
-public sealed record HealthResponse(string Status);
+/// <summary>Liveness, and the version of Cairn answering (so an operator sees which build a replica runs).</summary>
+public sealed record HealthResponse(string Status, string Version);
 
 public sealed record ReadyResponse(string Status, IReadOnlyList<int> PendingMigrations, string? Error);
 
@@ -11,7 +12,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
         // Liveness never touches the database: a slow disk must not get a healthy process restarted.
-        routes.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok"))).WithTags("Health");
+        routes.MapGet("/health", () => TypedResults.Ok(new HealthResponse("ok", CairnVersion.Current))).WithTags("Health");
         routes.MapGet("/ready", ReadyAsync).WithTags("Health");
         return routes;
     }

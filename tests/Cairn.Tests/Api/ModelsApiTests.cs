@@ -158,10 +158,13 @@ public sealed class ModelsApiTests(CairnApp app) : IClassFixture<CairnApp>
     [Fact]
     public async Task Health_readiness_and_the_openapi_document_are_served()
     {
-        Assert.Equal("ok", (string?)(await (await _client.GetAsync("/health")).ExpectAsync(200))["status"]);
+        var health = await (await _client.GetAsync("/health")).ExpectAsync(200);
+        Assert.Equal("ok", (string?)health["status"]);
+        Assert.Equal(CairnVersion.Current, (string?)health["version"]);
         Assert.Equal("ready", (string?)(await (await _client.GetAsync("/ready")).ExpectAsync(200))["status"]);
 
         var openApi = await (await _client.GetAsync("/openapi/v1.json")).ExpectAsync(200);
+        Assert.Equal(CairnVersion.SemVer, (string?)openApi["info"]!["version"]);
         var paths = openApi["paths"]!.AsObject();
         Assert.Contains("/api/v1/models/{fullName}/versions/{version}", paths.Select(p => p.Key));
         Assert.Contains("/api/v1/audit/verify", paths.Select(p => p.Key));

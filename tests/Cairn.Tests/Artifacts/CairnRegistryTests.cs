@@ -1,3 +1,4 @@
+using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Tests.Api;
 using Microsoft.Data.Sqlite;
@@ -47,6 +48,34 @@ public sealed class CairnRegistryTests : IDisposable
         }
         using var byNumber = registry.LoadModel("team.classifier", "1");
         Assert.Equal("first", byNumber.Version.Description);
+    }
+
+    [Fact]
+    public async Task Aliases_and_stages_are_set_through_the_registry_itself_and_audited()
+    {
+        using var registry = CairnRegistry.Open("local", Path.Combine(_dir, "data"), "alice");
+        var first = registry.SaveModel("team.ranker", ModelFile("model.bin", 1));
+        var second = registry.SaveModel("team.ranker", ModelFile("model.bin", 2));
+
+        registry.SetAlias("team.ranker", "champion", first.Version);
+        registry.SetStage("team.ranker", first.Version, Stage.Production, comment: "beats baseline");
+        var promoted = registry.SetStage("team.ranker", second.Version, Stage.Production, archiveExisting: true);
+        registry.SetAlias("team.ranker", "champion", second.Version);
+
+        Assert.Equal(Stage.Production, promoted.Stage);
+        Assert.Equal(Stage.Archived, (await registry.Versions.GetAsync(Caller(registry), "team.ranker", first.Version, default)).Stage);
+        using (var champion = registry.LoadModel("team.ranker", "champion"))
+        {
+            Assert.Equal(2, champion.Version.Version);
+        }
+        Assert.Equal([2, 1], (await registry.Aliases.HistoryAsync(Caller(registry), "team.ranker", "champion", default)).Select(c => c.Version));
+
+        registry.DeleteAlias("team.ranker", "champion");
+
+        Assert.Throws<NotFoundException>(() => registry.LoadModel("team.ranker", "champion"));
+        var actions = (await registry.Audit.ListAsync(Caller(registry), new AuditQuery("alice", null, null, null, null, null, null), default)).Entries.Select(e => e.Action).ToList();
+        Assert.Contains("alias.set", actions);
+        Assert.Contains("alias.delete", actions);
     }
 
     [Fact]
