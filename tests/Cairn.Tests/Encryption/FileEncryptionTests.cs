@@ -300,6 +300,6 @@ public sealed class FileEncryptionTests : IDisposable
             var whole = await ReadAsync(store, key);
             await store.DeleteAsync(key, default);
             return range.AsSpan().SequenceEqual(data.AsSpan((int)c.offset, (int)c.length)) && whole.AsSpan().SequenceEqual(data);
-        }, iter: 60);
+        }, iter: 60, threads: 1);
     }
 }
