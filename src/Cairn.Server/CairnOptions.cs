@@ -89,6 +89,25 @@ public sealed class CairnOptions : IValidatableObject
     /// <summary>The password of <see cref="KeyEncryptionCertificate"/>, if it has one.</summary>
     public string? KeyEncryptionCertificatePassword { get; set; }
 
+    /// <summary>
+    /// A directory every replica shares (a mounted volume) that holds the Data Protection key ring instead of the
+    /// metadata database. Unset, the key ring is kept in the database. Back it up with the database (docs/encryption.md).
+    /// </summary>
+    public string? KeyRingDirectory { get; set; }
+
+    /// <summary>How long a key of the key ring protects new secrets before the next takes over (days, at least 7; default 90).</summary>
+    [Range(7, 3650, ErrorMessage = "Cairn:KeyLifetimeDays must be between 7 and 3650 days.")]
+    public int KeyLifetimeDays { get; set; } = 90;
+
+    /// <summary>
+    /// Whether version files (and MLflow's proxied artifacts) written to a directory store are encrypted, AES-256-GCM with a
+    /// data key per file wrapped by the key ring. Files already written stay as they are, and are read either way.
+    /// </summary>
+    public bool EncryptFiles { get; set; }
+
+    /// <summary>The Azure Blob encryption scope every blob is written with, for an <c>azure://</c> location (unset: the container's default).</summary>
+    public string? AzureEncryptionScope { get; set; }
+
     /// <summary>Webhook delivery settings (<c>Cairn:Webhooks:*</c>; durations as <c>d.hh:mm:ss</c>).</summary>
     public WebhookDeliverySettings Webhooks { get; set; } = new();
 
@@ -145,6 +164,14 @@ public sealed class CairnOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Cairn:DefaultArtifactRoot '{Redact(DefaultArtifactRoot)}' is an http(s) URL without the artifact proxy's route {TrackingArtifacts.ProxyRoute}: " +
                 $"use http(s)://host:port{TrackingArtifacts.ProxyRoute} (this server's proxy), as mlflow server does.", [nameof(DefaultArtifactRoot)]);
+        }
+        if (!string.IsNullOrWhiteSpace(S3.KmsKeyId) && S3.ServerSideEncryption is not ("aws:kms" or "aws:kms:dsse"))
+        {
+            yield return new ValidationResult("Cairn:S3:KmsKeyId is set, but Cairn:S3:ServerSideEncryption is not 'aws:kms' (or 'aws:kms:dsse'): S3 would ignore the key.", [nameof(S3)]);
+        }
+        else if (S3.ServerSideEncryption is { Length: > 0 } sse && !System.Text.RegularExpressions.Regex.IsMatch(sse, "^(aws:kms|aws:kms:dsse|AES256)$"))
+        {
+            yield return new ValidationResult($"Cairn:S3:ServerSideEncryption '{sse}' must be 'aws:kms', 'aws:kms:dsse' or 'AES256'.", [nameof(S3)]);
         }
         if (!string.IsNullOrWhiteSpace(KeyEncryptionCertificate) && KeyEncryptionProblem() is { } certificateProblem)
         {
@@ -251,7 +278,14 @@ public sealed class CairnOptions : IValidatableObject
 
         public bool? ForcePathStyle { get; set; }
 
-        public Artifacts.S3Settings ToSettings() => new(Endpoint, Region, AccessKeyId, SecretAccessKey, ForcePathStyle);
+        /// <summary>S3 server-side encryption asked for on every object: <c>aws:kms</c>, <c>aws:kms:dsse</c> or <c>AES256</c> (unset: the bucket's default).</summary>
+        [RegularExpression("^(aws:kms|aws:kms:dsse|AES256)$", ErrorMessage = "Cairn:S3:ServerSideEncryption must be 'aws:kms', 'aws:kms:dsse' or 'AES256'.")]
+        public string? ServerSideEncryption { get; set; }
+
+        /// <summary>The KMS key (id, ARN or alias) of <c>aws:kms</c> encryption (unset: the account's AWS-managed key).</summary>
+        public string? KmsKeyId { get; set; }
+
+        public Artifacts.S3Settings ToSettings() => new(Endpoint, Region, AccessKeyId, SecretAccessKey, ForcePathStyle, ServerSideEncryption, KmsKeyId);
     }
 }
 

@@ -45,6 +45,12 @@ public static class CairnServer
         ["CAIRN_KEY_ENCRYPTION_CERTIFICATE_PASSWORD"] = "Cairn:KeyEncryptionCertificatePassword",
         ["CAIRN_LOG_FORMAT"] = Telemetry.LogFormatKey,
         ["CAIRN_REQUEST_LOG"] = Telemetry.RequestLogKey,
+        ["CAIRN_KEY_RING_DIRECTORY"] = "Cairn:KeyRingDirectory",
+        ["CAIRN_KEY_LIFETIME_DAYS"] = "Cairn:KeyLifetimeDays",
+        ["CAIRN_ENCRYPT_FILES"] = "Cairn:EncryptFiles",
+        ["CAIRN_AZURE_ENCRYPTION_SCOPE"] = "Cairn:AzureEncryptionScope",
+        ["CAIRN_S3_SERVER_SIDE_ENCRYPTION"] = "Cairn:S3:ServerSideEncryption",
+        ["CAIRN_S3_KMS_KEY_ID"] = "Cairn:S3:KmsKeyId",
     };
 
     /// <summary>
@@ -131,6 +137,7 @@ public static class CairnServer
         // One key ring for every replica, in the metadata database: UI session and anti-forgery cookies and webhook
         // secrets protected by one replica are read by the others and survive restarts.
         services.AddDataProtection().SetApplicationName("Cairn").PersistKeysToCairnDatabase();
+        services.AddCairnEncryption();
         services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
         services.AddSingleton<AuditChain>();
         services.AddSingleton<Cairn.Events.EventFeed>();
@@ -138,7 +145,7 @@ public static class CairnServer
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
-            return OpenStore(o, o.ArtifactsPath, "versions");
+            return OpenStore(sp, o, o.ArtifactsPath, "versions");
         });
         services.AddSingleton(sp => new ArtifactLimits(sp.GetRequiredService<IOptions<CairnOptions>>().Value.MaxFileBytes));
         services.AddSingleton<VersionFiles>();
@@ -179,7 +186,7 @@ public static class CairnServer
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
-            var destination = OpenStore(o, o.ArtifactsDestinationLocation, "mlflow-artifacts");
+            var destination = OpenStore(sp, o, o.ArtifactsDestinationLocation, "mlflow-artifacts");
             return new RunArtifacts(destination, sp.GetRequiredService<CairnDatabase>(), sp.GetRequiredService<AuditChain>(), sp.GetRequiredService<ArtifactLimits>());
         });
         services.AddSingleton(sp =>
@@ -239,9 +246,8 @@ public static class CairnServer
     }
 
     /// <summary>A store at <paramref name="location"/>, with its local staging (for object stores) in its own folder of the data directory.</summary>
-    private static IArtifactStore OpenStore(CairnOptions o, string location, string staging) =>
-        ArtifactStores.Open(location, Path.Combine(o.DataDir, ".staging", staging), o.S3.ToSettings(),
-            o.AzureConnectionString ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_CONNECTION_STRING"));
+    private static IArtifactStore OpenStore(IServiceProvider services, CairnOptions o, string location, string staging) =>
+        EncryptionAtRest.OpenStore(services, o, location, Path.Combine(o.DataDir, ".staging", staging));
 
     private static void Configure(WebApplication app)
     {
@@ -296,6 +302,7 @@ public static class CairnServer
         v1.MapModelCardsApi();
         v1.MapMonitoringApi();
         v1.MapDeploymentsApi();
+        v1.MapKeysApi();
         app.MapMlflowApi();
         app.MapCairnUi();
     }

@@ -8,7 +8,13 @@ namespace Cairn.Artifacts;
 /// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profiles); an explicit endpoint implies path-style addressing, which
 /// S3-compatible servers (MinIO, Ceph, s3rver) expect.
 /// </summary>
-public sealed record S3Settings(string? Endpoint = null, string? Region = null, string? AccessKeyId = null, string? SecretAccessKey = null, bool? ForcePathStyle = null);
+/// <remarks>
+/// <c>ServerSideEncryption</c> (<c>aws:kms</c>, <c>aws:kms:dsse</c>, <c>AES256</c>) and <c>KmsKeyId</c> are asked for on
+/// every object written; unset, the bucket's default encryption applies.
+/// </remarks>
+public sealed record S3Settings(
+    string? Endpoint = null, string? Region = null, string? AccessKeyId = null, string? SecretAccessKey = null, bool? ForcePathStyle = null,
+    string? ServerSideEncryption = null, string? KmsKeyId = null);
 
 /// <summary>
 /// Opens the artifact store an <c>--artifacts</c> setting names: a directory, <c>s3://bucket/prefix</c> or
@@ -20,13 +26,18 @@ public static class ArtifactStores
     /// <param name="localStaging">A local directory for uploads in flight (object stores stage a copy there for format introspection).</param>
     /// <param name="s3">How to reach S3, for an s3:// location.</param>
     /// <param name="azureConnectionString">The storage account's connection string, for an azure:// location.</param>
-    public static IArtifactStore Open(string location, string localStaging, S3Settings? s3 = null, string? azureConnectionString = null)
+    /// <param name="files">The key ring that encrypts (when it says so) and reads files in a directory store; object stores encrypt on their side.</param>
+    /// <param name="azureEncryptionScope">The encryption scope every blob is written with, for an azure:// location; null for the container's default.</param>
+    public static IArtifactStore Open(
+        string location, string localStaging, S3Settings? s3 = null, string? azureConnectionString = null,
+        Encryption.FileEncryption? files = null, string? azureEncryptionScope = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
             var (bucket, prefix) = BucketAndPrefix(location, "s3://");
-            return new S3ArtifactStore(S3Client(s3 ?? new S3Settings()), bucket, prefix, localStaging);
+            s3 ??= new S3Settings();
+            return new S3ArtifactStore(S3Client(s3), bucket, prefix, localStaging, NullIfEmpty(s3.ServerSideEncryption), NullIfEmpty(s3.KmsKeyId));
         }
         if (location.StartsWith("azure://", StringComparison.OrdinalIgnoreCase))
         {
@@ -36,14 +47,18 @@ public static class ArtifactStores
                 throw new InvalidParameterException(
                     $"Artifact location '{location}' needs the storage account's connection string (CAIRN_AZURE_CONNECTION_STRING or AZURE_STORAGE_CONNECTION_STRING).");
             }
-            return new AzureBlobArtifactStore(new Azure.Storage.Blobs.BlobContainerClient(azureConnectionString, container), prefix, localStaging);
+            // The scope rides on every request of the client (x-ms-encryption-scope): each block and block list is written with it.
+            var options = new Azure.Storage.Blobs.BlobClientOptions { EncryptionScope = NullIfEmpty(azureEncryptionScope) };
+            return new AzureBlobArtifactStore(new Azure.Storage.Blobs.BlobContainerClient(azureConnectionString, container, options), prefix, localStaging);
         }
         if (location.Contains("://", StringComparison.Ordinal))
         {
             throw new InvalidParameterException($"Artifact location '{location}' is not a directory, an s3://bucket/prefix or an azure://container/prefix URI.");
         }
-        return new FileSystemArtifactStore(location);
+        return new FileSystemArtifactStore(location, files);
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static (string Bucket, string Prefix) BucketAndPrefix(string location, string scheme)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Cairn.Artifacts.Encryption;
 
 namespace Cairn.Artifacts;
 
@@ -18,15 +19,22 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     private const int BufferSize = 1 << 20;
     private readonly string _root;
     private readonly string _staging;
+    private readonly FileEncryption? _encryption;
 
     // Links are left out of listings; hidden files are not (Compatible's choice, which the SearchOption overloads make).
     private static readonly EnumerationOptions NoLinks = new() { AttributesToSkip = FileAttributes.ReparsePoint, MatchType = MatchType.Win32 };
     private static readonly EnumerationOptions NoLinksRecursive = new() { AttributesToSkip = FileAttributes.ReparsePoint, MatchType = MatchType.Win32, RecurseSubdirectories = true };
 
-    public FileSystemArtifactStore(string root)
+    /// <param name="root">The directory the store keeps its files in.</param>
+    /// <param name="encryption">
+    /// The key ring that encrypts new files (when it says so) and reads encrypted ones; null for a store of clear files
+    /// only (an encrypted file found there fails to open, saying so).
+    /// </param>
+    public FileSystemArtifactStore(string root, FileEncryption? encryption = null)
     {
         _root = Path.GetFullPath(root);
         _staging = Path.Combine(_root, StagingFolder);
+        _encryption = encryption;
     }
 
     public async Task<StagedArtifact> StageAsync(string key, Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken)
@@ -35,11 +43,13 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         Directory.CreateDirectory(_staging);
         RefuseLinks(_staging, StagingFolder);
         var path = Path.Combine(_staging, Guid.NewGuid().ToString("N"));
-        var staged = new StagedFile(path);
+        var staged = new StagedFile(path, _encryption);
         try
         {
             // Durable before it can be committed: a committed file must survive a power cut with its metadata.
-            var copy = await HashingCopy.ToFileAsync(content, path, maxBytes, withMd5, durable: true, alsoSend: null, cancellationToken);
+            var copy = _encryption is { EncryptNewFiles: true }
+                ? await _encryption.ToFileAsync(content, path, maxBytes, withMd5, cancellationToken)
+                : await HashingCopy.ToFileAsync(content, path, maxBytes, withMd5, durable: true, alsoSend: null, cancellationToken);
             staged.Complete(copy.Size, copy.Sha256, copy.Md5Base64);
             return staged;
         }
@@ -67,7 +77,9 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         {
             throw new NotFoundException($"Stored file '{key}' does not exist.");
         }
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // Clear files as they are; encrypted ones (whatever the current setting) decrypted chunk by chunk.
+        var stream = FileEncryption.OpenRead(file, key, _encryption, BufferSize);
         stream.Seek(offset, SeekOrigin.Begin);
         return Task.FromResult<Stream>(length is null ? stream : new BoundedStream(stream, length.Value));
     }
@@ -79,7 +91,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         var file = new FileInfo(PathOf(key));
         // Committing is a rename of a freshly written file: each version has its own write time, to the tick.
         return Task.FromResult(file.Exists
-            ? new StoredVersion(file.Length, file.LastWriteTimeUtc, $"{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}")
+            ? new StoredVersion(PlaintextLength(file, file.Length), file.LastWriteTimeUtc, $"{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}")
             : null);
     }
 
@@ -149,17 +161,23 @@ public sealed class FileSystemArtifactStore : IArtifactStore
     }
 
     /// <summary>A listed file's size, or null when a concurrent delete removed it between the listing and this read.</summary>
-    private static long? LengthOf(FileInfo file)
+    private long? LengthOf(FileInfo file)
     {
         try
         {
-            return file.Length;
+            return PlaintextLength(file, file.Length);
         }
         catch (FileNotFoundException)
         {
             return null;
         }
     }
+
+    /// <summary>
+    /// The size of the file's content: an encrypted file's plaintext. Only a store with a key ring looks (reading each
+    /// file's first bytes); a store of clear files reports lengths as the directory listing has them.
+    /// </summary>
+    private long PlaintextLength(FileInfo file, long length) => _encryption is null ? length : FileEncryption.PlaintextLength(file.FullName, length);
 
     public Task<int> RemoveAbandonedStagingAsync(CancellationToken cancellationToken) => Task.FromResult(LocalStaging.RemoveAbandoned(_staging));
 
@@ -204,7 +222,7 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         return full;
     }
 
-    private sealed class StagedFile(string path) : StagedArtifact
+    private sealed class StagedFile(string path, FileEncryption? encryption) : StagedArtifact
     {
         public string Path { get; } = path;
 
@@ -217,7 +235,8 @@ public sealed class FileSystemArtifactStore : IArtifactStore
             Md5Base64 = md5Base64;
         }
 
-        public override Stream OpenRead() => new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
+        public override Stream OpenRead() =>
+            FileEncryption.OpenRead(File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous), "(staged upload)", encryption, 4096);
 
         public override ValueTask DisposeAsync()
         {

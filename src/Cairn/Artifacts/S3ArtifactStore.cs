@@ -13,7 +13,17 @@ namespace Cairn.Artifacts;
 /// at a later start once it is a day old, so that other replicas' uploads in flight are left alone) and a local staging
 /// file (deleted at the next start), never a partial object under a key.
 /// </summary>
-public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string prefix, string localStaging) : IArtifactStore
+/// <param name="client">The S3 client.</param>
+/// <param name="bucket">The bucket.</param>
+/// <param name="prefix">The key prefix the store keeps its objects under.</param>
+/// <param name="localStaging">A local directory for uploads in flight.</param>
+/// <param name="serverSideEncryption">
+/// S3's server-side encryption asked for on every object written (<c>aws:kms</c>, <c>aws:kms:dsse</c> or <c>AES256</c>);
+/// null leaves it to the bucket's default encryption.
+/// </param>
+/// <param name="kmsKeyId">The KMS key of <c>aws:kms</c> encryption; null means the account's AWS-managed key.</param>
+public sealed class S3ArtifactStore(
+    IAmazonS3 client, string bucket, string prefix, string localStaging, string? serverSideEncryption = null, string? kmsKeyId = null) : IArtifactStore
 {
     /// <summary>S3's multipart parts must be at least 5 MiB (but the last); bigger parts mean fewer requests.</summary>
     private const int PartSize = 16 << 20;
@@ -28,7 +38,7 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
         var objectKey = ObjectKey(key);
         Directory.CreateDirectory(localStaging);
         var local = Path.Combine(localStaging, Guid.NewGuid().ToString("N"));
-        var upload = await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = objectKey }, cancellationToken);
+        var upload = await client.InitiateMultipartUploadAsync(Encrypted(new InitiateMultipartUploadRequest { BucketName = bucket, Key = objectKey }), cancellationToken);
         var staged = new StagedUpload(this, objectKey, upload.UploadId, local);
         try
         {
@@ -175,16 +185,34 @@ public sealed class S3ArtifactStore(IAmazonS3 client, string bucket, string pref
     {
         if (size <= MaxSingleCopy)
         {
-            await client.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = from, DestinationBucket = bucket, DestinationKey = to }, cancellationToken);
+            var copy = new CopyObjectRequest { SourceBucket = bucket, SourceKey = from, DestinationBucket = bucket, DestinationKey = to };
+            if (serverSideEncryption is not null)
+            {
+                // A copy is a new object: without the setting it would take the bucket's default, not the store's.
+                copy.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(serverSideEncryption);
+                copy.ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId;
+            }
+            await client.CopyObjectAsync(copy, cancellationToken);
             return;
         }
         await CopyInPartsAsync(from, to, size, cancellationToken);
     }
 
+    /// <summary>An upload with the store's server-side encryption: set where an object begins, its parts inherit it.</summary>
+    private InitiateMultipartUploadRequest Encrypted(InitiateMultipartUploadRequest request)
+    {
+        if (serverSideEncryption is not null)
+        {
+            request.ServerSideEncryptionMethod = ServerSideEncryptionMethod.FindValue(serverSideEncryption);
+            request.ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId;
+        }
+        return request;
+    }
+
     private async Task CopyInPartsAsync(string from, string to, long size, CancellationToken cancellationToken)
     {
         const long CopyPartSize = 1L << 30;
-        var upload = await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = to }, cancellationToken);
+        var upload = await client.InitiateMultipartUploadAsync(Encrypted(new InitiateMultipartUploadRequest { BucketName = bucket, Key = to }), cancellationToken);
         try
         {
             var parts = new List<PartETag>();

@@ -9,7 +9,12 @@ using Dapper;
 namespace Cairn.Catalog;
 
 /// <summary>The model catalog: create, read, update, delete and search catalog entries and their tags.</summary>
-public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store, LimitsOptions? limits = null)
+/// <remarks>
+/// With <c>secrets</c>, data sources' connection secrets are stored encrypted (<see cref="Encryption.StoredSecrets"/>);
+/// without (an embedded catalog with no key ring) they are stored as given. Either way they are masked when shown.
+/// </remarks>
+public sealed class ModelCatalog(
+    CairnDatabase database, AuditChain audit, TimeProvider clock, IArtifactStore store, LimitsOptions? limits = null, Encryption.StoredSecrets? secrets = null)
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -125,7 +130,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
                     request.Description,
                     request.Owner,
                     request.Url,
-                    dataSources = JsonSerializer.Serialize(dataSources, CairnJson.Options),
+                    dataSources = JsonSerializer.Serialize(Seal(dataSources), CairnJson.Options),
                     inference = request.Inference is null ? null : JsonSerializer.Serialize(request.Inference, CairnJson.Options),
                     now,
                     by = caller.Name,
@@ -167,7 +172,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
         return await MutateAsync(caller, fullName, "model.update", async (transaction, id, before) =>
         {
             var stored = await StoredDataSourcesAsync(transaction, id, cancellationToken);
-            var dataSources = request.DataSources is null ? null : Secrets.KeepMasked(request.DataSources, stored);
+            var dataSources = request.DataSources is null ? null : Seal(Secrets.KeepMasked(request.DataSources, stored));
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE models SET
@@ -405,6 +410,8 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
     /// <summary>The limits this catalog holds writes to: descriptions, tags, lists.</summary>
     internal LimitsOptions Limits { get; } = limits ?? new LimitsOptions();
 
+    private IReadOnlyList<DataSource> Seal(IReadOnlyList<DataSource> sources) => secrets is null ? sources : secrets.SealDataSources(sources);
+
     private IReadOnlyList<DataSource> CheckDataSources(IReadOnlyList<DataSource> sources)
     {
         Limits.List("data_sources", sources.Count);
@@ -414,6 +421,7 @@ public sealed class ModelCatalog(CairnDatabase database, AuditChain audit, TimeP
             {
                 throw new InvalidParameterException($"'data_sources[{i}].name' is required.");
             }
+            Encryption.StoredSecrets.RefuseSealed($"data_sources[{i}].connection", sources[i].Connection);
         }
         var duplicate = sources.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         return duplicate is null ? sources : throw new InvalidParameterException($"'data_sources' names must be unique; '{duplicate.Key}' appears twice.");

@@ -72,6 +72,48 @@ public static partial class Secrets
         }
     }
 
+    /// <summary>
+    /// Data sources with every value <see cref="MaskAll"/> would hide replaced by its stored form: a secret key's whole
+    /// value by <paramref name="sealValue"/> (given the value's JSON text, or the stored string itself when it is one),
+    /// a URI's credential in place by <paramref name="sealText"/>, so that the stored form still masks to what the
+    /// plaintext did (<c>postgres://svc:****@db</c>) without being decrypted. Each function returns what is already
+    /// sealed unchanged.
+    /// </summary>
+    public static IReadOnlyList<DataSource> SealAll(IReadOnlyList<DataSource> sources, Func<JsonNode, string> sealValue, Func<string, string> sealText) =>
+        sources.Select(s => s.Connection is null ? s : s with { Connection = TransformObject(s.Connection, v => JsonValue.Create(sealValue(v)), sealText) }).ToList();
+
+    /// <summary>Data sources as <see cref="SealAll"/> stored them, with <paramref name="revealValue"/> and <paramref name="revealText"/> undoing each seal.</summary>
+    public static IReadOnlyList<DataSource> RevealAll(IReadOnlyList<DataSource> sources, Func<JsonNode, JsonNode?> revealValue, Func<string, string> revealText) =>
+        sources.Select(s => s.Connection is null ? s : s with { Connection = TransformObject(s.Connection, revealValue, revealText) }).ToList();
+
+    /// <summary>Settings (a deployment's environment variables) with each value <see cref="MaskValues"/> would hide passed through <paramref name="transform"/>.</summary>
+    public static IReadOnlyDictionary<string, string> TransformValues(IReadOnlyDictionary<string, string> values, Func<string, string> transform) =>
+        values.ToDictionary(pair => pair.Key, pair => IsSecretKey(pair.Key) ? transform(pair.Value) : TransformUri(pair.Value, transform), StringComparer.Ordinal);
+
+    /// <summary>Text with the credential of every URI in it passed through <paramref name="transform"/>; the same instance when it holds none.</summary>
+    public static string TransformUri(string text, Func<string, string> transform) =>
+        !text.Contains('@', StringComparison.Ordinal) && !text.Contains('=', StringComparison.Ordinal) ? text
+        : UriSecret().Replace(text, m =>
+        {
+            var user = m.Groups["prefix"].Success;
+            var prefix = user ? m.Groups["prefix"].Value : m.Groups["param"].Value;
+            var secret = user ? m.Value[prefix.Length..^1] : m.Value[prefix.Length..];
+            return secret.Length == 0 ? m.Value : prefix + transform(secret) + (user ? "@" : "");
+        });
+
+    private static JsonObject TransformObject(JsonObject connection, Func<JsonNode, JsonNode?> secretValue, Func<string, string> uriSecret)
+    {
+        var result = new JsonObject();
+        foreach (var (key, value) in connection)
+        {
+            result[key] = IsSecretKey(key) && value is not null ? secretValue(value)
+                : value is JsonObject nested ? TransformObject(nested, secretValue, uriSecret)
+                : value is JsonValue text && text.TryGetValue<string>(out var uri) ? JsonValue.Create(TransformUri(uri, uriSecret))
+                : value?.DeepClone();
+        }
+        return result;
+    }
+
     private static JsonObject KeepMaskedObject(JsonObject updated, JsonObject old)
     {
         var merged = (JsonObject)updated.DeepClone();

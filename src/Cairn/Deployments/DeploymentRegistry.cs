@@ -18,7 +18,11 @@ namespace Cairn.Deployments;
 /// versions, and links each deployment into the lineage graph. Every change is one transaction with its audit entry
 /// and event. Roles follow the model's namespace: readers read, writers record and change, admins delete.
 /// </summary>
-public sealed partial class DeploymentRegistry(CairnDatabase database, AuditChain audit, TimeProvider clock, LimitsOptions? limits = null)
+/// <remarks>
+/// With <c>secrets</c>, secret-looking environment variables are stored encrypted (<see cref="Encryption.StoredSecrets"/>);
+/// without, as given. Either way they are masked when shown.
+/// </remarks>
+public sealed partial class DeploymentRegistry(CairnDatabase database, AuditChain audit, TimeProvider clock, LimitsOptions? limits = null, Encryption.StoredSecrets? secrets = null)
 {
     private readonly LimitsOptions _limits = limits ?? new LimitsOptions();
 
@@ -131,7 +135,7 @@ public sealed partial class DeploymentRegistry(CairnDatabase database, AuditChai
         var ns = NamespacePath.Split(model).Namespace;
         caller.Require(Role.Writer, ns);
         var traffic = CheckTraffic(request.Traffic);
-        var variables = _limits.Tags("environment_variables", request.EnvironmentVariables);
+        var variables = Seal(CheckVariables(request.EnvironmentVariables));
         var strategy = CheckStrategy(request.Strategy);
         var status = CheckStatus(request.Status) ?? "pending";
         CheckText("endpoint", request.Endpoint);
@@ -265,14 +269,14 @@ public sealed partial class DeploymentRegistry(CairnDatabase database, AuditChai
     public async Task<Deployment> UpdateAsync(Caller caller, string id, UpdateDeploymentRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var variables = request.EnvironmentVariables is null ? null : _limits.Tags("environment_variables", request.EnvironmentVariables);
+        var variables = request.EnvironmentVariables is null ? null : CheckVariables(request.EnvironmentVariables);
         var strategy = CheckStrategy(request.Strategy);
         CheckText("endpoint", request.Endpoint);
         CheckText("method", request.Method);
         _limits.Description("description", request.Description);
         return await MutateAsync(caller, id, Role.Writer, "deployment.update", async (transaction, before, now) =>
         {
-            var kept = variables is null ? null : Secrets.KeepMaskedValues(variables, before.EnvironmentVariables);
+            var kept = variables is null ? null : Seal(Secrets.KeepMaskedValues(variables, before.EnvironmentVariables));
             await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE deployments SET
@@ -596,6 +600,18 @@ public sealed partial class DeploymentRegistry(CairnDatabase database, AuditChai
     {
         ModelId = r.ModelId,
     };
+
+    private IReadOnlyDictionary<string, string> CheckVariables(IReadOnlyDictionary<string, string>? variables)
+    {
+        var checkedVariables = _limits.Tags("environment_variables", variables);
+        foreach (var (key, value) in checkedVariables)
+        {
+            Encryption.StoredSecrets.RefuseSealed($"environment_variables.{key}", value);
+        }
+        return checkedVariables;
+    }
+
+    private IReadOnlyDictionary<string, string> Seal(IReadOnlyDictionary<string, string> variables) => secrets is null ? variables : secrets.SealVariables(variables);
 
     private static Deployment Masked(Deployment deployment) =>
         deployment with { EnvironmentVariables = Secrets.MaskValues(deployment.EnvironmentVariables) };

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Cairn.Tests.Encryption;
 
 namespace Cairn.Tests.Api;
 
@@ -53,8 +54,10 @@ public sealed class ModelsApiTests(CairnApp app) : IClassFixture<CairnApp>
         Assert.Equal("****", (string?)connection["password"]);
         Assert.Equal("****", (string?)connection["api_key"]);
         Assert.Equal("svc", (string?)connection["user"]);
+        // Stored encrypted since issue 19 (docs/encryption.md): the row holds the secret only under the key ring's seal.
         var stored = await app.ScalarAsync<string>("SELECT data_sources FROM models WHERE full_name = 'masking.m1'");
-        Assert.Contains("hunter2", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", stored, StringComparison.Ordinal);
+        Assert.Contains("hunter2", await app.RevealedDataSourcesAsync("masking.m1"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,7 +71,7 @@ public sealed class ModelsApiTests(CairnApp app) : IClassFixture<CairnApp>
 
         Assert.Equal("bob@example.com", (string?)patched["owner"]);
         Assert.Equal("svc2", (string?)patched["data_sources"]![0]!["connection"]!["user"]);
-        var stored = await app.ScalarAsync<string>("SELECT data_sources FROM models WHERE full_name = 'masking.m2'");
+        var stored = await app.RevealedDataSourcesAsync("masking.m2");
         Assert.Contains("hunter2", stored, StringComparison.Ordinal);
         Assert.DoesNotContain("****", stored, StringComparison.Ordinal);
     }

@@ -204,10 +204,14 @@ public sealed class DeploymentFlowTests(CairnApp app) : IClassFixture<CairnApp>
         echoed["API_TOKEN"] = "tok-456";
         var updated = await (await _client.PatchJsonAsync($"/api/v1/deployments/{id}", new { environment_variables = echoed, method = "EKS" })).ExpectAsync(200);
         Assert.Equal(("****", "debug", "EKS"), ((string?)updated["environment_variables"]!["DB_PASSWORD"], (string?)updated["environment_variables"]!["LOG_LEVEL"], (string?)updated["method"]));
+        // Stored encrypted since issue 19 (docs/encryption.md): the row holds secrets only under the key ring's seal.
         var stored = await app.ScalarAsync<string>($"SELECT environment_variables FROM deployments WHERE id = '{id}'");
-        Assert.Contains("hunter2", stored, StringComparison.Ordinal);
-        Assert.Contains("postgres://svc:s3cret@db.internal", stored, StringComparison.Ordinal);
-        Assert.Contains("tok-456", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", stored, StringComparison.Ordinal);
+        var revealed = await Encryption.StoredForms.RevealedVariablesAsync(app, id);
+        Assert.Equal("hunter2", revealed["DB_PASSWORD"]);
+        Assert.Equal("postgres://svc:s3cret@db.internal:5432/features", revealed["FEATURE_STORE_URL"]);
+        Assert.Equal("tok-456", revealed["API_TOKEN"]);
         // Neither the audit log nor the events hold a secret.
         Assert.Equal(0, await app.ScalarAsync<long>(
             $"SELECT COUNT(*) FROM audit_log WHERE resource LIKE '%{id}' AND (after LIKE '%hunter2%' OR after LIKE '%s3cret%' OR after LIKE '%tok-456%')"));
