@@ -78,6 +78,11 @@ internal static class ServeCommand
         {
             urls, dataDir, database, artifacts, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination, host, port, serveArtifacts,
         };
+        var oidc = OidcServeOptions.Create();
+        foreach (var option in oidc)
+        {
+            command.Options.Add(option);
+        }
         command.Validators.Add(result =>
         {
             if (result.GetResult(urls) is not null && (result.GetResult(host) is not null || result.GetResult(port) is not null))
@@ -112,6 +117,7 @@ internal static class ServeCommand
             Add("Cairn:BackendStoreUri", backendStoreUri);
             Add("Cairn:DefaultArtifactRoot", defaultArtifactRoot);
             Add("Cairn:ArtifactsDestination", artifactsDestination);
+            OidcServeOptions.AddTo(overrides, result, oidc);
             try
             {
                 await using var app = CairnServer.Build([], overrides, checkSettings: true);

@@ -5,6 +5,7 @@ using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Server.Api;
 using Cairn.Server.Mlflow;
+using Cairn.Server.Oidc;
 using Cairn.Server.OpenLineage;
 using Cairn.Server.Ui;
 using Cairn.Storage;
@@ -42,6 +43,14 @@ public static class CairnServer
         ["CAIRN_WEBHOOK_ALLOWED_NETWORKS"] = "Cairn:WebhookAllowedNetworks",
         ["CAIRN_KEY_ENCRYPTION_CERTIFICATE"] = "Cairn:KeyEncryptionCertificate",
         ["CAIRN_KEY_ENCRYPTION_CERTIFICATE_PASSWORD"] = "Cairn:KeyEncryptionCertificatePassword",
+        ["CAIRN_OIDC_AUTHORITY"] = "Cairn:Oidc:Authority",
+        ["CAIRN_OIDC_CLIENT_ID"] = "Cairn:Oidc:ClientId",
+        ["CAIRN_OIDC_CLIENT_SECRET"] = "Cairn:Oidc:ClientSecret",
+        ["CAIRN_OIDC_AUDIENCE"] = "Cairn:Oidc:Audience",
+        ["CAIRN_OIDC_USER_CLAIM"] = "Cairn:Oidc:UserClaim",
+        ["CAIRN_OIDC_GROUPS_CLAIM"] = "Cairn:Oidc:GroupsClaim",
+        ["CAIRN_OIDC_SCOPES"] = "Cairn:Oidc:Scopes",
+        ["CAIRN_OIDC_PROVIDER_NAME"] = "Cairn:Oidc:ProviderName",
     };
 
     /// <summary>
@@ -82,6 +91,7 @@ public static class CairnServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureKeyEncryption(builder.Services, builder.Configuration);
         ConfigureServices(builder.Services);
+        builder.Services.AddCairnOidc(builder.Configuration);
         // A host's own services (a test's), after the server's: TryAdd there fills only what is still missing.
         configureServices?.Invoke(builder.Services);
 
@@ -130,6 +140,7 @@ public static class CairnServer
         services.AddSingleton<AuditChain>();
         services.AddSingleton<Cairn.Events.EventFeed>();
         services.AddSingleton<ApiTokens>();
+        services.AddSingleton<RoleBindings>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -272,6 +283,7 @@ public static class CairnServer
         v1.MapReportsApi();
         v1.MapFilesApi();
         v1.MapTokensApi();
+        v1.MapRoleBindingsApi();
         v1.MapWebhooksApi();
         v1.MapLineageApi();
         v1.MapLoggedModelsApi();
