@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cairn.Client;
+using Spectre.Console;
 
 namespace Cairn.Cli;
 
