@@ -62,8 +62,8 @@ function makeProvider() {
       const grant = new ctx.oidc.provider.Grant({ accountId: ctx.oidc.session.accountId, clientId: ctx.oidc.client.clientId });
       grant.addOIDCScope('openid profile groups offline_access');
       grant.addOIDCClaims(['sub', 'preferred_username', 'name', 'groups']);
-      const resource = ctx.oidc.params.resource;
-      for (const r of [].concat(resource ?? [])) grant.addResourceScope(r, 'openid profile groups');
+      // The default resource (Cairn's audience) too: the web UI's sign-in names none.
+      for (const r of new Set([audience, ...[].concat(ctx.oidc.params.resource ?? [])])) grant.addResourceScope(r, 'openid profile groups');
       await grant.save();
       return grant;
     },

@@ -139,6 +139,9 @@ public static class OidcAuthentication
                 o.ResponseMode = OpenIdConnectResponseMode.Query;
                 o.CorrelationCookie.SameSite = SameSiteMode.Lax;
                 o.NonceCookie.SameSite = SameSiteMode.Lax;
+                // Secure on https, as the session cookie is (UiSession.cs); on plain http a Secure cookie would be dropped.
+                o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SignInScheme = UiSession.Scheme;
                 o.SignOutScheme = UiSession.Scheme;
                 o.MapInboundClaims = false;

@@ -126,6 +126,10 @@ public sealed class RoleBindings(CairnDatabase database, AuditChain audit, TimeP
     /// <returns>The bindings.</returns>
     public async Task<IReadOnlyList<RoleBinding>> ListAsync(Caller caller, RoleBindingQuery query, CancellationToken cancellationToken)
     {
+        if (!caller.Grants.Any(g => g.Role == Role.Admin))
+        {
+            throw new PermissionDeniedException($"'{caller.Name}' needs the admin role on some namespace to list role bindings.");
+        }
         var ns = query.Namespace is null ? null : NamespacePath.Normalize(query.Namespace);
         var kind = query.PrincipalKind is { } k ? KindText(k) : null;
         var rows = await database.ReadAsync(async connection => await connection.QueryAsync<BindingRow>(new CommandDefinition(

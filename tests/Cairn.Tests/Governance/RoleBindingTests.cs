@@ -26,10 +26,11 @@ public sealed class RoleBindingTests(TokenAuthApp app) : IClassFixture<TokenAuth
 
         var list = await (await admin.GetAsync($"/api/v1/role-bindings?principal_kind=token&principal={name}")).ExpectAsync(200);
         var binding = Assert.Single(list["role_bindings"]!.AsArray())!;
-        Assert.Equal("token", (string?)binding["principal_kind"]);
+        // Enums are written as the rest of the API writes them (Role as in a token's grants); requests take any case.
+        Assert.Equal("Token", (string?)binding["principal_kind"]);
         Assert.Equal(name, (string?)binding["principal"]);
         Assert.Equal("/acme", (string?)binding["namespace"]);
-        Assert.Equal("writer", (string?)binding["role"]);
+        Assert.Equal("Writer", (string?)binding["role"]);
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class RoleBindingTests(TokenAuthApp app) : IClassFixture<TokenAuth
         var user = Unique("user");
         await (await admin.PostJsonAsync("/api/v1/role-bindings", new { principal_kind = "user", principal = user, @namespace = "/audited", role = "reader" })).ExpectAsync(200);
         var changed = await (await admin.PostJsonAsync("/api/v1/role-bindings", new { principal_kind = "user", principal = user, @namespace = "/audited", role = "approver" })).ExpectAsync(200);
-        Assert.Equal("approver", (string?)changed["role"]);
+        Assert.Equal("Approver", (string?)changed["role"]);
         Assert.Single((await (await admin.GetAsync($"/api/v1/role-bindings?principal={user}")).ExpectAsync(200))["role_bindings"]!.AsArray());
         await (await admin.DeleteAsync($"/api/v1/role-bindings?principal_kind=user&principal={user}&namespace=/audited")).ExpectAsync(200);
 
