@@ -48,6 +48,7 @@ internal static class Program
             StageCommands.Create(),
             CardCommands.Create(),
             TokenCommands.Create(),
+            RoleCommands.Create(),
             WebhookCommands.Create(),
             AuditCommands.Create(),
             ReportCommands.Create(),

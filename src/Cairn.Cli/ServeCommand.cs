@@ -87,6 +87,11 @@ internal static class ServeCommand
             urls, dataDir, database, artifacts, auth, backendStoreUri, defaultArtifactRoot, artifactsDestination, host, port, serveArtifacts,
             logFormat,
         };
+        var oidc = OidcServeOptions.Create();
+        foreach (var option in oidc)
+        {
+            command.Options.Add(option);
+        }
         command.Validators.Add(result =>
         {
             if (result.GetResult(urls) is not null && (result.GetResult(host) is not null || result.GetResult(port) is not null))
@@ -122,6 +127,7 @@ internal static class ServeCommand
             Add("Cairn:DefaultArtifactRoot", defaultArtifactRoot);
             Add("Cairn:ArtifactsDestination", artifactsDestination);
             Add(Telemetry.LogFormatKey, logFormat);
+            OidcServeOptions.AddTo(overrides, result, oidc);
             try
             {
                 await using var app = CairnServer.Build([], overrides, checkSettings: true);

@@ -18,6 +18,10 @@ internal sealed record CreateTokenRequest(string Name, Role Role, string? Namesp
 
 internal sealed record TokenList(IReadOnlyList<ApiToken> Tokens);
 
+internal sealed record GrantRoleRequest(PrincipalKind PrincipalKind, string Principal, string? Namespace, Role Role);
+
+internal sealed record RoleBindingList(IReadOnlyList<RoleBinding> RoleBindings);
+
 internal sealed record WebhookTestRequest(string? Event);
 
 internal sealed record RedeliverRequest(long EventSeq);
@@ -96,6 +100,9 @@ internal sealed record WindowProfileRequest(int Version, DateTimeOffset StartsAt
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedApiToken))]
 [JsonSerializable(typeof(TokenList))]
+[JsonSerializable(typeof(GrantRoleRequest))]
+[JsonSerializable(typeof(RoleBindingList))]
+[JsonSerializable(typeof(RoleBinding))]
 [JsonSerializable(typeof(Webhook))]
 [JsonSerializable(typeof(WebhookRequest))]
 [JsonSerializable(typeof(WebhookPage))]

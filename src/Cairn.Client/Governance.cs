@@ -74,3 +74,25 @@ public sealed record AuditVerification(bool Valid, long Checked, long? BrokenAt,
 /// <summary>The server's liveness answer.</summary>
 /// <param name="Status"><c>ok</c> when the process is up.</param>
 public sealed record HealthStatus(string Status);
+
+/// <summary>Who a role binding is for.</summary>
+public enum PrincipalKind
+{
+    /// <summary>An API token, by its unique name.</summary>
+    Token = 1,
+
+    /// <summary>A user of the OpenID provider, by the value of the server's user claim.</summary>
+    User = 2,
+
+    /// <summary>A group of the OpenID provider, by a value of the server's groups claim.</summary>
+    Group = 3,
+}
+
+/// <summary>A role given to a principal on a namespace, inherited by every namespace below it.</summary>
+/// <param name="PrincipalKind">Token, user or group.</param>
+/// <param name="Principal">The token's name, the user's id or the group's name.</param>
+/// <param name="Namespace">Where the role applies.</param>
+/// <param name="Role">The role.</param>
+/// <param name="CreatedAt">When it was given (or last changed).</param>
+/// <param name="CreatedBy">Who gave it.</param>
+public sealed record RoleBinding(PrincipalKind PrincipalKind, string Principal, string Namespace, Role Role, DateTimeOffset CreatedAt, string CreatedBy);

@@ -114,6 +114,9 @@ public sealed class CairnOptions : IValidatableObject
     /// <summary>Governance settings (<c>Cairn:Governance:*</c>).</summary>
     public GovernanceSettings Governance { get; set; } = new();
 
+    /// <summary>Sign-in with the organisation's OpenID provider (<c>Cairn:Oidc:*</c>, docs/auth.md); set, it turns authentication on.</summary>
+    public Oidc.OidcSettings Oidc { get; set; } = new();
+
     /// <summary>The name recorded as actor when authentication is off.</summary>
     public string LocalUser { get; set; } = Environment.UserName;
 
@@ -142,7 +145,8 @@ public sealed class CairnOptions : IValidatableObject
     /// </summary>
     public const string DefaultObjectStoreDestination = ".mlartifacts";
 
-    public bool TokenAuth => Auth == "token";
+    /// <summary>Whether callers must authenticate: <c>--auth token</c>, or an OpenID provider configured (which implies it).</summary>
+    public bool TokenAuth => Auth == "token" || Oidc.Enabled;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -176,6 +180,10 @@ public sealed class CairnOptions : IValidatableObject
         if (!string.IsNullOrWhiteSpace(KeyEncryptionCertificate) && KeyEncryptionProblem() is { } certificateProblem)
         {
             yield return new ValidationResult(certificateProblem, [nameof(KeyEncryptionCertificate)]);
+        }
+        foreach (var problem in Oidc.Problems())
+        {
+            yield return new ValidationResult(problem, [nameof(Oidc)]);
         }
         var networksProblem = WebhookNetworksProblem();
         if (networksProblem is not null)

@@ -6,6 +6,7 @@ using Cairn.Registry;
 using Cairn.Server.Api;
 using Cairn.Server.Mlflow;
 using Cairn.Server.Observability;
+using Cairn.Server.Oidc;
 using Cairn.Server.OpenLineage;
 using Cairn.Server.Ui;
 using Cairn.Storage;
@@ -51,6 +52,14 @@ public static class CairnServer
         ["CAIRN_AZURE_ENCRYPTION_SCOPE"] = "Cairn:AzureEncryptionScope",
         ["CAIRN_S3_SERVER_SIDE_ENCRYPTION"] = "Cairn:S3:ServerSideEncryption",
         ["CAIRN_S3_KMS_KEY_ID"] = "Cairn:S3:KmsKeyId",
+        ["CAIRN_OIDC_AUTHORITY"] = "Cairn:Oidc:Authority",
+        ["CAIRN_OIDC_CLIENT_ID"] = "Cairn:Oidc:ClientId",
+        ["CAIRN_OIDC_CLIENT_SECRET"] = "Cairn:Oidc:ClientSecret",
+        ["CAIRN_OIDC_AUDIENCE"] = "Cairn:Oidc:Audience",
+        ["CAIRN_OIDC_USER_CLAIM"] = "Cairn:Oidc:UserClaim",
+        ["CAIRN_OIDC_GROUPS_CLAIM"] = "Cairn:Oidc:GroupsClaim",
+        ["CAIRN_OIDC_SCOPES"] = "Cairn:Oidc:Scopes",
+        ["CAIRN_OIDC_PROVIDER_NAME"] = "Cairn:Oidc:ProviderName",
     };
 
     /// <summary>
@@ -92,6 +101,7 @@ public static class CairnServer
         ConfigureKeyEncryption(builder.Services, builder.Configuration);
         ConfigureServices(builder.Services);
         builder.AddCairnTelemetry();
+        builder.Services.AddCairnOidc(builder.Configuration);
         // A host's own services (a test's), after the server's: TryAdd there fills only what is still missing.
         configureServices?.Invoke(builder.Services);
 
@@ -142,6 +152,7 @@ public static class CairnServer
         services.AddSingleton<AuditChain>();
         services.AddSingleton<Cairn.Events.EventFeed>();
         services.AddSingleton<ApiTokens>();
+        services.AddSingleton<RoleBindings>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CairnOptions>>().Value;
@@ -286,6 +297,7 @@ public static class CairnServer
         v1.MapReportsApi();
         v1.MapFilesApi();
         v1.MapTokensApi();
+        v1.MapRoleBindingsApi();
         v1.MapWebhooksApi();
         v1.MapLineageApi();
         v1.MapLoggedModelsApi();

@@ -5,8 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Cairn.Server;
 
-/// <summary>Finds out who is calling: the local admin when auth is off, else the owner of the presented token.</summary>
-internal sealed class CallerResolver(IOptions<CairnOptions> options, ApiTokens tokens)
+/// <summary>
+/// Finds out who is calling: the local admin when auth is off, else the owner of the presented API token, or the user of
+/// the OpenID provider's JWT (with the roles its user and groups are bound to) when OIDC is configured.
+/// </summary>
+internal sealed class CallerResolver(IOptions<CairnOptions> options, ApiTokens tokens, RoleBindings bindings)
 {
     public async Task<Caller> ResolveAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -16,6 +19,10 @@ internal sealed class CallerResolver(IOptions<CairnOptions> options, ApiTokens t
         }
         var secret = Secret(request.Headers.Authorization.ToString())
             ?? throw new UnauthenticatedException("This server requires an API token: send 'Authorization: Bearer <token>' (or the token as the HTTP Basic password).");
+        if (options.Value.Oidc.Enabled && Oidc.OidcAuthentication.IsJwt(secret))
+        {
+            return await Oidc.OidcAuthentication.AuthenticateAsync(request.HttpContext, secret, options.Value.Oidc, bindings);
+        }
         return await tokens.AuthenticateAsync(secret, cancellationToken)
             ?? throw new UnauthenticatedException("The API token is unknown or has been revoked.");
     }

@@ -55,6 +55,7 @@ public static class UiSession
     {
         app.MapGet("/ui/assets/{name}", (HttpContext context, string name, UiAssets assets) => assets.Serve(context, name)).ExcludeFromDescription();
         app.MapPost("/signin", SignInAsync).WithMetadata(new UiEndpointAttribute()).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/signin/oidc", SignInWithProvider).WithMetadata(new UiEndpointAttribute()).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", (Delegate)SignOutAsync).WithMetadata(new UiEndpointAttribute()).ExcludeFromDescription();
         Pages.Runs.RunArtifactFiles.MapRunArtifactFiles(app);
         app.MapVersionFileDownloads();
@@ -82,9 +83,21 @@ public static class UiSession
         return Results.Redirect(back);
     }
 
+    /// <summary>Starts the authorization code flow with the OpenID provider (Oidc/OidcAuthentication.cs).</summary>
+    private static IResult SignInWithProvider([FromQuery(Name = "return")] string? returnUrl, IOptions<CairnOptions> options) =>
+        options.Value.Oidc.Enabled
+            ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [Oidc.OidcAuthentication.UiScheme])
+            : Results.Redirect("/signin");
+
     private static async Task<IResult> SignOutAsync(HttpContext context)
     {
+        var atProvider = Oidc.OidcAuthentication.IsOidcSession(context);
         await context.SignOutAsync(Scheme);
+        // A session from the provider ends there too, when it supports RP-initiated logout; that redirect is the answer.
+        if (atProvider && await Oidc.OidcAuthentication.SignOutAtProviderAsync(context))
+        {
+            return Results.Empty;
+        }
         return Results.Redirect("/signin?signedout=1");
     }
 
@@ -96,7 +109,7 @@ public static class UiSession
     public static Caller UiCaller(this HttpContext context) => CallerMiddleware.Of(context);
 
     /// <summary>Resolves the caller of UI endpoints; sends an unknown visitor to the sign-in page; times the page.</summary>
-    private sealed class UiCallerMiddleware(RequestDelegate next, IOptions<CairnOptions> options, ApiTokens tokens)
+    private sealed class UiCallerMiddleware(RequestDelegate next, IOptions<CairnOptions> options, ApiTokens tokens, RoleBindings bindings)
     {
         public async Task InvokeAsync(HttpContext context)
         {
@@ -137,7 +150,8 @@ public static class UiSession
             }
             if (context.User.FindFirst(SecretClaim)?.Value is not { Length: > 0 } secret)
             {
-                return null;
+                // A session from the OpenID provider: its user's and groups' bindings, read afresh for every page.
+                return await Oidc.OidcAuthentication.SessionCallerAsync(context, bindings);
             }
             var caller = await tokens.AuthenticateAsync(secret, context.RequestAborted);
             if (caller is null)

@@ -44,6 +44,8 @@ public static partial class EventCatalogue
         ["token.create"] = "token.created",
         ["token.revoke"] = "token.revoked",
         ["keys.rotate"] = "key_ring.rotated",
+        ["role.grant"] = "role_binding.granted",
+        ["role.revoke"] = "role_binding.revoked",
         ["webhook.create"] = "webhook.created",
         ["webhook.update"] = "webhook.updated",
         ["webhook.delete"] = "webhook.deleted",
@@ -167,10 +169,10 @@ public static partial class EventCatalogue
             },
             _ => Types.TryGetValue(action, out var known) ? known : Derive(action),
         };
-        // Tokens and webhooks carry who may do what and where events go, key rotations how secrets are kept: only the
-        // root's admins see them, as only they may list them.
+        // Tokens, role bindings and webhooks carry who may do what and where events go, key rotations how secrets are
+        // kept: only the root's admins see them, as only they may list them all.
         if (resource.StartsWith("tokens/", StringComparison.Ordinal) || resource.StartsWith("webhooks/", StringComparison.Ordinal)
-            || resource.StartsWith("keys/", StringComparison.Ordinal))
+            || resource.StartsWith("keys/", StringComparison.Ordinal) || resource.StartsWith("role-bindings/", StringComparison.Ordinal))
         {
             return new EventKind(type, NamespacePath.Root, Role.Admin);
         }

@@ -250,7 +250,7 @@ public sealed class WebhookDispatcher(
         }
         var grants = await transaction.Connection!.QueryAsync<GrantRow>(new CommandDefinition(
             $"""
-            SELECT t.name, g.namespace, g.role FROM api_tokens t JOIN role_grants g ON g.token_id = t.id
+            SELECT t.name, g.namespace, g.role FROM api_tokens t JOIN role_bindings g ON g.principal_kind = 'token' AND g.principal = t.name
             WHERE t.revoked_at IS NULL AND {SqlDialects.Of(transaction).InList("t.name", "@names")}
             """,
             new { names }, transaction, cancellationToken: cancellationToken));

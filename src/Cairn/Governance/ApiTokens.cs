@@ -33,10 +33,22 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
     // Property-mapped (not positional) so Dapper binds columns by name whatever their runtime type.
     private sealed record GrantRow
     {
-        public long TokenId { get; init; }
+        public string Principal { get; init; } = "";
         public string Namespace { get; init; } = "";
         public string Role { get; init; } = "";
     }
+
+    // A token with one of its bindings (none: Namespace null), as authentication reads them in one query.
+    private sealed record AuthRow
+    {
+        public string Name { get; init; } = "";
+        public long? RevokedAt { get; init; }
+        public string? Namespace { get; init; }
+        public string? Role { get; init; }
+    }
+
+    // A token's roles are its role bindings (Governance/RoleBindings.cs); the first is written with the token.
+    private const string TokenGrants = "SELECT principal, namespace, role FROM role_bindings WHERE principal_kind = 'token'";
 
     public async Task<CreatedApiToken> CreateAsync(Caller caller, string? name, string? role, string? @namespace, CancellationToken cancellationToken)
     {
@@ -58,9 +70,7 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
                 INSERT INTO api_tokens (name, token_hash, created_at, created_by) VALUES (@name, @hash, @at, @by) RETURNING id
                 """,
                 new { name, hash = Hash(secret), at = now.ToUnixTimeMilliseconds(), by = caller.Name }, transaction, cancellationToken: cancellationToken));
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO role_grants (token_id, namespace, role) VALUES (@id, @ns, @role)",
-                new { id, ns = grant.Namespace, role = grant.Role.ToString().ToLowerInvariant() }, transaction, cancellationToken: cancellationToken));
+            await RoleBindings.WriteTokenBindingAsync(transaction, name, grant, now, caller.Name, cancellationToken);
             await audit.AppendAsync(transaction, caller.Name, "token.create", $"tokens/{name}", null, token, cancellationToken);
             return id;
         }, cancellationToken);
@@ -75,9 +85,9 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
             var tokens = await connection.QueryAsync<TokenRow>(new CommandDefinition(
                 "SELECT id, name, created_at, created_by, revoked_at FROM api_tokens ORDER BY name", cancellationToken: cancellationToken));
             var grants = (await connection.QueryAsync<GrantRow>(new CommandDefinition(
-                "SELECT token_id, namespace, role FROM role_grants ORDER BY namespace", cancellationToken: cancellationToken)))
-                .ToLookup(g => g.TokenId);
-            return tokens.Select(t => ToToken(t, grants[t.Id])).ToList();
+                TokenGrants + " ORDER BY namespace", cancellationToken: cancellationToken)))
+                .ToLookup(g => g.Principal, StringComparer.Ordinal);
+            return tokens.Select(t => ToToken(t, grants[t.Name])).ToList();
         }, cancellationToken);
     }
 
@@ -90,7 +100,7 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
                 "SELECT id, name, created_at, created_by, revoked_at FROM api_tokens WHERE name = @name", new { name }, transaction, cancellationToken: cancellationToken))
                 ?? throw new NotFoundException($"Token '{name}' does not exist.");
             var grants = await connection.QueryAsync<GrantRow>(new CommandDefinition(
-                "SELECT token_id, namespace, role FROM role_grants WHERE token_id = @Id", new { row.Id }, transaction, cancellationToken: cancellationToken));
+                TokenGrants + " AND principal = @name ORDER BY namespace", new { name }, transaction, cancellationToken: cancellationToken));
             var before = ToToken(row, grants);
             if (before.RevokedAt is not null)
             {
@@ -108,24 +118,24 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
     /// <summary>The caller a secret stands for, or null when it is unknown or revoked.</summary>
     public async Task<Caller?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
     {
-        return await database.ReadAsync(async connection =>
+        // One query: the token and its bindings.
+        var rows = (await database.ReadAsync(async connection => await connection.QueryAsync<AuthRow>(new CommandDefinition(
+            """
+            SELECT t.name, t.revoked_at, b.namespace, b.role FROM api_tokens t
+            LEFT JOIN role_bindings b ON b.principal_kind = 'token' AND b.principal = t.name
+            WHERE t.token_hash = @hash
+            """,
+            new { hash = Hash(secret) }, cancellationToken: cancellationToken)), cancellationToken)).ToList();
+        if (rows.Count == 0 || rows[0].RevokedAt is not null)
         {
-            var row = await connection.QuerySingleOrDefaultAsync<TokenRow>(new CommandDefinition(
-                "SELECT id, name, created_at, created_by, revoked_at FROM api_tokens WHERE token_hash = @hash",
-                new { hash = Hash(secret) }, cancellationToken: cancellationToken));
-            if (row is null || row.RevokedAt is not null)
-            {
-                return null;
-            }
-            var grants = await connection.QueryAsync<GrantRow>(new CommandDefinition(
-                "SELECT token_id, namespace, role FROM role_grants WHERE token_id = @Id", new { row.Id }, cancellationToken: cancellationToken));
-            return new Caller(row.Name, grants.Select(ToGrant).ToList());
-        }, cancellationToken);
+            return null;
+        }
+        return new Caller(rows[0].Name, rows.Where(r => r.Namespace is not null).Select(r => new RoleGrant(r.Namespace!, RoleBindings.ParseStoredRole(r.Role!))).ToList());
     }
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    private static RoleGrant ToGrant(GrantRow g) => new(g.Namespace, Enum.Parse<Role>(g.Role, ignoreCase: true));
+    private static RoleGrant ToGrant(GrantRow g) => new(g.Namespace, RoleBindings.ParseStoredRole(g.Role));
 
     private static ApiToken ToToken(TokenRow t, IEnumerable<GrantRow> grants) => new(
         t.Name, grants.Select(ToGrant).ToList(), DateTimeOffset.FromUnixTimeMilliseconds(t.CreatedAt), t.CreatedBy,
