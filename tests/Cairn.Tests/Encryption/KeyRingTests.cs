@@ -45,7 +45,7 @@ public sealed class KeyRingTests : IDisposable
         // Written after the rotation: under the new key. Both read, on this server and on a restart of it.
         await (await client.PatchJsonAsync("/api/v1/models/rot.m", new { data_sources = new[] { new { name = "w", connection = new { password = "****" } }, new { name = "x", connection = new { password = "pw-after" } } } })).ExpectAsync(200);
         using var restarted = new SettingsApp(new Dictionary<string, string>(), app);
-        var revealed = JsonNode.Parse(await restarted.RevealedDataSourcesAsync("rot.m"))!.AsArray();
+        var revealed = JsonNode.Parse(await restarted.RevealedDataSourcesAsync("rot.m", store: app))!.AsArray();
         Assert.Equal(("pw-before", "pw-after"), ((string?)revealed[0]!["connection"]!["password"], (string?)revealed[1]!["connection"]!["password"]));
         Assert.Equal(before, await restarted.CreateClient().GetByteArrayAsync("/api/v1/models/rot.m/versions/1/files/a.bin"));
     }
