@@ -208,7 +208,7 @@ public sealed class OidcFixture : IAsyncLifetime
         var url = ServerProcess.FreeUrl();
         Provider = await OidcProvider.StartAsync(url);
         _dataDir = Directory.CreateTempSubdirectory("cairn-oidc-").FullName;
-        var created = await Cli.RunAsync("token", "create", "--data-dir", _dataDir, "--name", "oidc-admin", "--role", "admin");
+        var created = await Cli.RunAsync("token", "create", "--init", "--data-dir", _dataDir, "--name", "oidc-admin", "--role", "admin");
         Assert.True(created.ExitCode == 0, created.Stdout + created.Stderr);
         Cairn = await ServerProcess.StartAsync(
             ["--urls", url, "--data-dir", _dataDir, "--oidc-authority", Provider.Issuer, "--oidc-client-id", OidcProvider.ClientId,
