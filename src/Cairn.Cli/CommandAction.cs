@@ -45,7 +45,7 @@ internal static partial class CommandAction
                 var exitCode = output.Fail($"{e.Detail} ({e.ErrorCode}, HTTP {(int)e.StatusCode})", e.ErrorCode!, (int)e.StatusCode, e.Title, e.Detail);
                 if (e.StatusCode == HttpStatusCode.Unauthorized && !output.Json)
                 {
-                    Output.Note("hint: pass --token or set CAIRN_TOKEN; 'cairn token create --data-dir DIR' makes the first admin token offline.");
+                    Output.Note("hint: pass --token or set CAIRN_TOKEN; 'cairn token create --data-dir DIR [--init]' makes the first admin token offline.");
                 }
                 return exitCode;
             }
