@@ -86,27 +86,16 @@ internal static class CompletionCommand
                     case "$cmdpath|$w" in
 
             """);
-        foreach (var group in Steps(tree).GroupBy(s => s.To))
-        {
-            script.Append("            ").Append(string.Join('|', group.Select(s => Quote($"{s.From}|{s.Word}")))).Append(") cmdpath=").Append(Quote(group.Key)).Append(" ;;\n");
-        }
+        AppendCommandSteps(script, tree);
         script.Append("""
                     esac
                 done
                 case "$cmdpath|$prev" in
 
             """);
-        foreach (var node in tree)
-        {
-            foreach (var option in node.Options.Where(TakesValue))
-            {
-                var values = Values(option);
-                var labels = string.Join('|', Names(option).Select(name => Quote($"{node.Path}|{name}")));
-                script.Append("        ").Append(labels).Append(values.Count > 0
-                    ? $") COMPREPLY=($(compgen -W {Quote(string.Join(' ', values))} -- \"$cur\")); return ;;\n"
-                    : ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n");
-            }
-        }
+        AppendOptionValues(script, tree,
+            values => $") COMPREPLY=($(compgen -W {Quote(string.Join(' ', values))} -- \"$cur\")); return ;;\n",
+            ") COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n");
         script.Append("""
                 esac
                 case "$cmdpath" in
@@ -128,6 +117,29 @@ internal static class CompletionCommand
         return script.ToString();
     }
 
+    /// <summary>The case arms (bash and zsh share the syntax) that follow the words typed so far to the command they name.</summary>
+    private static void AppendCommandSteps(StringBuilder script, List<Node> tree)
+    {
+        foreach (var group in Steps(tree).GroupBy(s => s.To))
+        {
+            script.Append("            ").Append(string.Join('|', group.Select(s => Quote($"{s.From}|{s.Word}")))).Append(") cmdpath=").Append(Quote(group.Key)).Append(" ;;\n");
+        }
+    }
+
+    /// <summary>The case arms completing an option's value after it: its fixed values when it has some, else files.</summary>
+    private static void AppendOptionValues(StringBuilder script, List<Node> tree, Func<IReadOnlyList<string>, string> fixedValues, string files)
+    {
+        foreach (var node in tree)
+        {
+            foreach (var option in node.Options.Where(TakesValue))
+            {
+                var values = Values(option);
+                var labels = string.Join('|', Names(option).Select(name => Quote($"{node.Path}|{name}")));
+                script.Append("        ").Append(labels).Append(values.Count > 0 ? fixedValues(values) : files);
+            }
+        }
+    }
+
     private static string Zsh(List<Node> tree)
     {
         var script = new StringBuilder();
@@ -143,27 +155,16 @@ internal static class CompletionCommand
                     case "$cmdpath|$w" in
 
             """);
-        foreach (var group in Steps(tree).GroupBy(s => s.To))
-        {
-            script.Append("            ").Append(string.Join('|', group.Select(s => Quote($"{s.From}|{s.Word}")))).Append(") cmdpath=").Append(Quote(group.Key)).Append(" ;;\n");
-        }
+        AppendCommandSteps(script, tree);
         script.Append("""
                     esac
                 done
                 case "$cmdpath|$prev" in
 
             """);
-        foreach (var node in tree)
-        {
-            foreach (var option in node.Options.Where(TakesValue))
-            {
-                var values = Values(option);
-                var labels = string.Join('|', Names(option).Select(name => Quote($"{node.Path}|{name}")));
-                script.Append("        ").Append(labels).Append(values.Count > 0
-                    ? $") candidates=({string.Join(' ', values.Select(Quote))}); compadd -a candidates; return ;;\n"
-                    : ") _files; return ;;\n");
-            }
-        }
+        AppendOptionValues(script, tree,
+            values => $") candidates=({string.Join(' ', values.Select(Quote))}); compadd -a candidates; return ;;\n",
+            ") _files; return ;;\n");
         script.Append("""
                 esac
                 case "$cmdpath" in
