@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Cairn.Tests.Api;
@@ -55,6 +56,10 @@ public class CairnApp : WebApplicationFactory<Program>
         builder.UseSetting("Cairn:Auth", _auth);
         builder.UseSetting("Cairn:LocalUser", "tester");
         builder.ConfigureTestServices(services => services.TryAddSingleton<Cairn.Events.ISecretProtector>(Events.TestSecretProtector.Instance));
+        if (ServerErrorLog.FromEnvironment() is { } errors)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(errors));
+        }
     }
 
     /// <summary>Creates a token straight through the library, as `cairn token create --data-dir` does.</summary>
