@@ -109,7 +109,7 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
             (await ReferenceProfiles.ProfileAsync(connection, null, versionId, cancellationToken),
              await DriftSettingsStore.ForModelAsync(connection, null, deployment.ModelId, cancellationToken)), cancellationToken);
         var drift = reference is { } r ? DriftCalculator.Compare(r.Profile, profile, settings) : null;
-        var profileJson = JsonSerializer.Serialize(profile, CairnJson.Options);
+        var profileJson = StoredProfiles.Serialize(profile);
         var id = Guid.CreateVersion7().ToString("N");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         return await database.WriteAsync(async (connection, transaction) =>
@@ -349,7 +349,7 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
         {
             throw new NotFoundException($"Deployment '{deployment.Id}' reported no window of version {version} in the range.");
         }
-        var merged = FeatureProfiler.Merge(profiles.Select(p => JsonSerializer.Deserialize<DatasetProfile>(p, CairnJson.Options)!));
+        var merged = FeatureProfiler.Merge(profiles.Select(p => StoredProfiles.Deserialize(p)));
         if (query.Method is not null || query.Threshold is not null)
         {
             settings = settings with { Default = new FeatureDriftSettings(query.Method, query.Threshold), Features = null };
@@ -378,7 +378,7 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
 
     private static MonitoringWindow ToWindow(WindowRow row, bool withProfile) => new(
         row.Id, row.DeploymentId, row.Model, (int)row.Version, Time(row.StartsAt), Time(row.EndsAt), row.Rows, row.Source,
-        withProfile && row.Profile is not null ? JsonSerializer.Deserialize<DatasetProfile>(row.Profile, CairnJson.Options) : null,
+        withProfile && row.Profile is not null ? StoredProfiles.Deserialize(row.Profile) : null,
         row.Drift is null ? null : JsonSerializer.Deserialize<DatasetDrift>(row.Drift, CairnJson.Options),
         row.Drifted is null ? null : row.Drifted != 0, row.DriftShare, Time(row.ReportedAt), row.ReportedBy);
 
