@@ -143,6 +143,7 @@ public static class Program
         root.Subcommands.Add(PagesCommand());
         root.Subcommands.Add(WebhooksCommand());
         root.Subcommands.Add(ProfileCommand());
+        root.Subcommands.Add(DriftSectionsCommand());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -237,6 +238,18 @@ public static class Program
         command.SetAction(async (parse, cancellationToken) => await ProfileBench.RunAsync(
             parse.GetValue(rows), parse.GetValue(columns), parse.GetValue(rowGroup), parse.GetValue(repeat), parse.GetValue(file),
             Console.Out, Console.Error, cancellationToken));
+        return command;
+    }
+
+    /// <summary><c>drift-sections</c>: the drift report's parse, merge and comparison timed apart (issue 18, item 7).</summary>
+    private static Command DriftSectionsCommand()
+    {
+        var repeat = Positive(new Option<int>("--repeat", "-r") { Description = "Measured runs; figures are medians.", DefaultValueFactory = _ => 15 });
+        var command = new Command("drift-sections", "Time the drift report's sections in this process: parsing stored profiles, merging 24 windows pairwise and in one pass, comparing 100 features.")
+        {
+            repeat,
+        };
+        command.SetAction(parse => DriftReportBench.Run(parse.GetValue(repeat), Console.Out, Console.Error));
         return command;
     }
 

@@ -22,7 +22,7 @@ internal static class DeployCommands
         DeleteCommand(),
     };
 
-    private static Argument<string> DeploymentArgument() => new("deployment") { Description = "The deployment's id (dep-…) or environment/name (prod/fraud-api)" };
+    internal static Argument<string> DeploymentArgument() => new("deployment") { Description = "The deployment's id (dep-…) or environment/name (prod/fraud-api)" };
 
     private static Option<string> MessageOption(string what) => new("--message", "-m") { Description = what, HelpName = "text" };
 
@@ -234,6 +234,10 @@ internal static class DeployCommands
     }
 
     /// <summary>A deployment by id, or by <c>environment/name</c> among the live deployments of that environment.</summary>
+    /// <summary>The id of the deployment <paramref name="reference"/> names: an id as it is, <c>environment/name</c> looked up.</summary>
+    internal static async Task<string> ResolveIdAsync(CairnClient client, string reference, CancellationToken cancellationToken) =>
+        reference.Contains('/', StringComparison.Ordinal) ? (await ResolveAsync(client, reference, cancellationToken)).Id : reference;
+
     private static async Task<Deployment> ResolveAsync(CairnClient client, string reference, CancellationToken cancellationToken)
     {
         var slash = reference.IndexOf('/', StringComparison.Ordinal);

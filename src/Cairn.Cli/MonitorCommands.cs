@@ -118,7 +118,7 @@ internal static class MonitorCommands
 
     private static Command WindowCommand()
     {
-        var deployment = new Argument<string>("deployment") { Description = "The deployment's id (dep-…)" };
+        var deployment = DeployCommands.DeploymentArgument();
         var file = new Argument<FileInfo>("file") { Description = "The window's rows (.csv or .parquet, streamed) or its profile (.json)", HelpName = "file" };
         var version = new Option<int>("--version") { Description = "The version that served the window", Required = true, HelpName = "n" };
         var from = Arguments.Time("--from", "The window's start");
@@ -130,7 +130,7 @@ internal static class MonitorCommands
         {
             using var client = ClientFactory.Create(result);
             var path = result.GetRequiredValue(file);
-            var (id, number, starts, ends) = (result.GetRequiredValue(deployment), result.GetValue(version), result.GetValue(from)!.Value, result.GetValue(to)!.Value);
+            var (id, number, starts, ends) = (await DeployCommands.ResolveIdAsync(client, result.GetRequiredValue(deployment), cancellationToken), result.GetValue(version), result.GetValue(from)!.Value, result.GetValue(to)!.Value);
             var format = FormatOf(path);
             MonitoringWindow window;
             if (format == "json")
@@ -172,7 +172,7 @@ internal static class MonitorCommands
 
     private static Command DriftCommand()
     {
-        var deployment = new Argument<string>("deployment") { Description = "The deployment's id (dep-…)" };
+        var deployment = DeployCommands.DeploymentArgument();
         var version = new Option<int?>("--version") { Description = "Only this version", HelpName = "n" };
         var feature = new Option<string>("--feature") { Description = "Only this feature", HelpName = "name" };
         var from = Arguments.Time("--from", "Windows starting at or after");
@@ -188,7 +188,7 @@ internal static class MonitorCommands
         command.SetCairnAction(async (result, output, cancellationToken) =>
         {
             using var client = ClientFactory.Create(result);
-            var id = result.GetRequiredValue(deployment);
+            var id = await DeployCommands.ResolveIdAsync(client, result.GetRequiredValue(deployment), cancellationToken);
             if (result.GetValue(report))
             {
                 var drift = await client.GetDriftReportAsync(id, result.GetValue(version), result.GetValue(from), result.GetValue(to), result.GetValue(method), result.GetValue(threshold), cancellationToken);
@@ -232,7 +232,7 @@ internal static class MonitorCommands
 
     private static Command PerformanceCommand()
     {
-        var deployment = new Argument<string>("deployment") { Description = "The deployment's id (dep-…)" };
+        var deployment = DeployCommands.DeploymentArgument();
         var version = new Option<int?>("--version") { Description = "Only this version", HelpName = "n" };
         var metric = new Option<string>("--metric") { Description = "Only this metric (accuracy, precision, recall, f1, roc_auc, log_loss, mae, rmse, r2, or a reported one)", HelpName = "name" };
         var bucket = new Option<string>("--bucket") { Description = "hour, day (default) or range (one figure over --from..--to)", HelpName = "size" };
@@ -247,7 +247,7 @@ internal static class MonitorCommands
         command.SetCairnAction(async (result, output, cancellationToken) =>
         {
             using var client = ClientFactory.Create(result);
-            var id = result.GetRequiredValue(deployment);
+            var id = await DeployCommands.ResolveIdAsync(client, result.GetRequiredValue(deployment), cancellationToken);
             var series = await client.GetPerformanceAsync(id, result.GetValue(version), result.GetValue(metric), result.GetValue(from), result.GetValue(to),
                 result.GetValue(bucket), result.GetValue(task), result.GetValue(positive), cancellationToken);
             output.Write(series, s =>

@@ -58,7 +58,7 @@ internal sealed class DriftReportWorkload(HttpClient client, Uri server, string 
     }
 
     /// <summary>A profile of <paramref name="rows"/> rows: sketched normal features shifted by <paramref name="shift"/> standard deviations, and categories.</summary>
-    private static DatasetProfile Profile(Random random, long rows, double shift)
+    internal static DatasetProfile Profile(Random random, long rows, double shift)
     {
         var features = new List<FeatureProfile>(Features);
         for (var f = 0; f < Numerical; f++)

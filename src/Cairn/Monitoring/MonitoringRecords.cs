@@ -45,11 +45,20 @@ public sealed record WindowDriftPage(IReadOnlyList<WindowFeatureDrift> Rows, str
 
 /// <summary>
 /// What <c>GET /api/v1/monitoring/drift</c> asks: a deployment or a model (one of them), optionally one version and one
-/// feature, windows starting in [<see cref="From"/>, <see cref="To"/>).
+/// feature, windows starting in [<see cref="From"/>, <see cref="To"/>); oldest window first, or newest first with
+/// <see cref="NewestFirst"/> (a page of the most recent rows when the range holds more than a page).
 /// </summary>
 public sealed record WindowDriftQuery(
     string? Deployment = null, string? Model = null, int? Version = null, string? Feature = null, DateTimeOffset? From = null, DateTimeOffset? To = null,
-    int? MaxResults = null, string? PageToken = null);
+    int? MaxResults = null, string? PageToken = null, bool NewestFirst = false);
+
+/// <summary>
+/// A deployment's most recent dataset-level drift verdict: its newest window (by start) that was compared with a
+/// reference, whether the dataset drifted, and the share and number of drifted features among those compared.
+/// </summary>
+public sealed record DeploymentDriftVerdict(
+    string DeploymentId, string Environment, string Name, string Model, int Version, string WindowId, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
+    bool Drifted, double DriftShare, int DriftedFeatures, int Features);
 
 /// <summary>
 /// What <c>GET /api/v1/monitoring/drift/report</c> asks: the windows of one deployment and version starting in

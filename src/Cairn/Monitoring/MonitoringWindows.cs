@@ -109,7 +109,7 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
             (await ReferenceProfiles.ProfileAsync(connection, null, versionId, cancellationToken),
              await DriftSettingsStore.ForModelAsync(connection, null, deployment.ModelId, cancellationToken)), cancellationToken);
         var drift = reference is { } r ? DriftCalculator.Compare(r.Profile, profile, settings) : null;
-        var profileJson = JsonSerializer.Serialize(profile, CairnJson.Options);
+        var profileJson = StoredProfiles.Serialize(profile);
         var id = Guid.CreateVersion7().ToString("N");
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         return await database.WriteAsync(async (connection, transaction) =>
@@ -254,7 +254,8 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
         }
         AddRange(query.From, query.To, where, parameters);
         var page = OffsetPage.Start(Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize), query.PageToken,
-            $"monitoring-drift\n{query.Deployment}\n{query.Model}\n{query.Version}\n{query.Feature}\n{query.From:O}\n{query.To:O}");
+            $"monitoring-drift\n{query.Deployment}\n{query.Model}\n{query.Version}\n{query.Feature}\n{query.From:O}\n{query.To:O}\n{query.NewestFirst}");
+        var order = query.NewestFirst ? "w.starts_at DESC, w.id DESC" : "w.starts_at, w.id";
         page.AddTo(parameters);
         var (rows, next) = page.Cut(await database.ReadAsync(async connection => (await connection.QueryAsync<FeatureRow>(new CommandDefinition(
             $"""
@@ -262,12 +263,55 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
                    f.feature, f.kind, f.method, f.score, f.statistic, f.threshold, f.drifted, f.psi
             FROM monitoring_feature_drift f JOIN monitoring_windows w ON w.id = f.window_id
             WHERE {string.Join(" AND ", where)}
-            ORDER BY w.starts_at, w.id, f.feature
+            ORDER BY {order}, f.feature
             """ + OffsetPage.Sql, parameters, cancellationToken: cancellationToken))).AsList(), cancellationToken));
         return new WindowDriftPage(rows.Select(r => new WindowFeatureDrift(
             r.WindowId, r.DeploymentId, r.Model, (int)r.Version, Time(r.StartsAt), Time(r.EndsAt), r.Feature,
             Enum.Parse<FeatureKind>(r.Kind, ignoreCase: true), r.Method, r.Score, r.Statistic, r.Threshold, r.Drifted != 0, r.Psi,
             r.Psi is { } psi ? DriftCalculator.PsiBand(psi) : null)).ToList(), next);
+    }
+
+    /// <summary>
+    /// Per live deployment the caller may read, its newest window with a drift verdict (see
+    /// <see cref="DeploymentDriftVerdict"/>), most recent first, at most <paramref name="maxResults"/>: one query.
+    /// </summary>
+    public async Task<IReadOnlyList<DeploymentDriftVerdict>> LatestVerdictsAsync(Caller caller, int maxResults, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var parameters = new Dictionary<string, object?> { ["limit"] = (long)Math.Clamp(maxResults, 1, MaxPageSize) };
+        var scope = ModelCatalog.NamespaceScope(caller, "d.namespace", parameters);
+        // The newest verdict per deployment through its (deployment_id, starts_at) index, one probe per deployment.
+        var rows = await database.ReadAsync(c => c.QueryAsync<VerdictRow>(new CommandDefinition(
+            $"""
+            SELECT d.id AS deployment_id, d.environment, d.name, d.model, w.id AS window_id, w.version, w.starts_at, w.ends_at, w.drifted, w.drift_share,
+                   (SELECT COUNT(*) FROM monitoring_feature_drift f WHERE f.window_id = w.id AND f.drifted = 1) AS drifted_features,
+                   (SELECT COUNT(*) FROM monitoring_feature_drift f WHERE f.window_id = w.id) AS features
+            FROM deployments d
+            JOIN monitoring_windows w ON w.id = (
+                SELECT n.id FROM monitoring_windows n WHERE n.deployment_id = d.id AND n.drifted IS NOT NULL
+                ORDER BY n.starts_at DESC, n.id DESC LIMIT 1)
+            WHERE d.deleted_at IS NULL{(scope is null ? "" : " AND " + scope)}
+            ORDER BY w.starts_at DESC, d.id
+            LIMIT @limit
+            """, new DynamicParameters(parameters), cancellationToken: cancellationToken)), cancellationToken);
+        return [.. rows.Select(r => new DeploymentDriftVerdict(r.DeploymentId, r.Environment, r.Name, r.Model, (int)r.Version, r.WindowId,
+            Time(r.StartsAt), Time(r.EndsAt), r.Drifted != 0, r.DriftShare ?? 0, (int)r.DriftedFeatures, (int)r.Features))];
+    }
+
+    private sealed record VerdictRow
+    {
+        public string DeploymentId { get; init; } = "";
+        public string Environment { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string Model { get; init; } = "";
+        public string WindowId { get; init; } = "";
+        public long Version { get; init; }
+        public long StartsAt { get; init; }
+        public long EndsAt { get; init; }
+        public long Drifted { get; init; }
+        public double? DriftShare { get; init; }
+        public long DriftedFeatures { get; init; }
+        public long Features { get; init; }
     }
 
     /// <summary>
@@ -305,7 +349,7 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
         {
             throw new NotFoundException($"Deployment '{deployment.Id}' reported no window of version {version} in the range.");
         }
-        var merged = FeatureProfiler.Merge(profiles.Select(p => JsonSerializer.Deserialize<DatasetProfile>(p, CairnJson.Options)!));
+        var merged = FeatureProfiler.Merge(profiles.Select(p => StoredProfiles.Deserialize(p)));
         if (query.Method is not null || query.Threshold is not null)
         {
             settings = settings with { Default = new FeatureDriftSettings(query.Method, query.Threshold), Features = null };
@@ -334,7 +378,7 @@ public sealed class MonitoringWindows(CairnDatabase database, AuditChain audit, 
 
     private static MonitoringWindow ToWindow(WindowRow row, bool withProfile) => new(
         row.Id, row.DeploymentId, row.Model, (int)row.Version, Time(row.StartsAt), Time(row.EndsAt), row.Rows, row.Source,
-        withProfile && row.Profile is not null ? JsonSerializer.Deserialize<DatasetProfile>(row.Profile, CairnJson.Options) : null,
+        withProfile && row.Profile is not null ? StoredProfiles.Deserialize(row.Profile) : null,
         row.Drift is null ? null : JsonSerializer.Deserialize<DatasetDrift>(row.Drift, CairnJson.Options),
         row.Drifted is null ? null : row.Drifted != 0, row.DriftShare, Time(row.ReportedAt), row.ReportedBy);
 

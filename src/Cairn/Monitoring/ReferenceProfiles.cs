@@ -102,13 +102,13 @@ public sealed class ReferenceProfiles(CairnDatabase database, AuditChain audit, 
     /// <summary>The reference profile of a version by its row id, or null; with its creation time, which says whether it changed since.</summary>
     internal static async Task<(DatasetProfile Profile, long CreatedAt)?> ProfileAsync(DbConnection connection, DbTransaction? transaction, long versionId, CancellationToken cancellationToken) =>
         await ReadAsync(connection, transaction, versionId, cancellationToken) is { } row
-            ? (JsonSerializer.Deserialize<DatasetProfile>(row.Profile, CairnJson.Options)!, row.CreatedAt)
+            ? (StoredProfiles.Deserialize(row.Profile), row.CreatedAt)
             : null;
 
     private async Task<ReferenceProfile> StoreAsync(
         Caller caller, string model, int version, string source, string? datasetId, string? datasetVersion, DatasetProfile profile, CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.Serialize(profile, CairnJson.Options);
+        var json = StoredProfiles.Serialize(profile);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         return await database.WriteAsync(async (connection, transaction) =>
         {
@@ -141,11 +141,11 @@ public sealed class ReferenceProfiles(CairnDatabase database, AuditChain audit, 
         dataset_id = row.DatasetId,
         dataset_version = row.DatasetVersion,
         rows = row.Rows,
-        features = JsonSerializer.Deserialize<DatasetProfile>(row.Profile, CairnJson.Options)!.Features.Select(f => f.Name).ToList(),
+        features = StoredProfiles.Deserialize(row.Profile).Features.Select(f => f.Name).ToList(),
     };
 
     private static ReferenceProfile ToReference(string model, int version, Row row) => new(
-        model, version, row.Source, row.DatasetId, row.DatasetVersion, row.Rows, JsonSerializer.Deserialize<DatasetProfile>(row.Profile, CairnJson.Options)!,
+        model, version, row.Source, row.DatasetId, row.DatasetVersion, row.Rows, StoredProfiles.Deserialize(row.Profile),
         DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.CreatedBy);
 
     private static Task<Row?> ReadAsync(DbConnection connection, DbTransaction? transaction, long versionId, CancellationToken cancellationToken) =>

@@ -48,6 +48,9 @@ public sealed class MonitoringPagesTests : IDisposable
         Assert.Contains($"href=\"/monitoring/{deployment}\"", html, StringComparison.Ordinal);
         Assert.Contains(series.Model, html, StringComparison.Ordinal);
         Assert.Contains($"data-alert=\"{alert.Id}\"", html, StringComparison.Ordinal);
+        // Recent drift: the deployment's latest window drifted, one feature of one.
+        Assert.Contains($"<tr data-deployment=\"{deployment}\" data-drifted=\"true\">", html, StringComparison.Ordinal);
+        Assert.Contains("1 of 1 (100%)", html, StringComparison.Ordinal);
         // The rule's name is the caller's text: encoded.
         Assert.Contains("&lt;b&gt;inputs&lt;/b&gt; drift", html, StringComparison.Ordinal);
         Assert.Contains("href=\"/monitoring\"", html, StringComparison.Ordinal);

@@ -43,7 +43,8 @@ public static class DriftHeatStrip
         var columns = windows.OrderBy(w => w.StartsAt).ThenBy(w => w.Id, StringComparer.Ordinal).ToList();
         var features = figures.Select(f => f.Feature).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var cellWidth = columns.Count == 0 ? 0 : Math.Clamp((MaxWidth - Left) / columns.Count, 3, 28);
-        var width = Left + cellWidth * columns.Count + 8;
+        // Room for the last time tick ("MM-dd HH:mm", about 64 px at 10 px) past the last cell's start.
+        var width = Math.Max(Left + cellWidth * columns.Count + 8, Math.Min(MaxWidth + 8, Left + cellWidth * Math.Max(0, columns.Count - 1) + 72));
         var height = Top + CellHeight * features.Count + Bottom;
         var column = columns.Select((w, i) => (w.Id, i)).ToDictionary(p => p.Id, p => p.i, StringComparer.Ordinal);
         var row = features.Select((f, i) => (f, i)).ToDictionary(p => p.f, p => p.i, StringComparer.Ordinal);

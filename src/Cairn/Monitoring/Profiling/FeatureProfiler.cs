@@ -55,10 +55,7 @@ public static class FeatureProfiler
     public static DatasetProfile Merge(IEnumerable<DatasetProfile> profiles, ProfileOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(profiles);
-        DatasetProfile? merged = null;
-        foreach (var profile in profiles)
-            merged = merged is null ? profile : ProfileMerge.Merge(merged, profile, options ?? ProfileOptions.Default);
-        return merged ?? new DatasetProfile(0, []);
+        return ProfileMerge.MergeMany(profiles as IReadOnlyList<DatasetProfile> ?? [.. profiles], options ?? ProfileOptions.Default);
     }
 
     /// <summary>The profile of two sets of rows together; see <see cref="Merge(IEnumerable{DatasetProfile}, ProfileOptions?)"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace Cairn.Monitoring.Profiling;
@@ -25,7 +26,18 @@ internal sealed class NumericAccumulator(int exactLimit, double compression, Sor
     public void AddAny(ReadOnlySpan<double> values)
     {
         var firstBad = -1;
-        for (var i = 0; i < values.Length; i++)
+        var i = 0;
+        // Whole vectors first (v − v is 0 exactly when v is finite); the scalar loop finds the first bad value from there.
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= values.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var v = new Vector<double>(values[i..]);
+                if (!Vector.EqualsAll(v - v, Vector<double>.Zero))
+                    break;
+            }
+        }
+        for (; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i]))
             {
@@ -42,13 +54,13 @@ internal sealed class NumericAccumulator(int exactLimit, double compression, Sor
         // Rare: copy the finite values out in runs.
         AddFinite(values[..firstBad]);
         var start = firstBad;
-        for (var i = firstBad; i < values.Length; i++)
+        for (var j = firstBad; j < values.Length; j++)
         {
-            if (double.IsFinite(values[i]))
+            if (double.IsFinite(values[j]))
                 continue;
-            AddFinite(values[start..i]);
+            AddFinite(values[start..j]);
             Missing++;
-            start = i + 1;
+            start = j + 1;
         }
         AddFinite(values[start..]);
     }
@@ -60,21 +72,54 @@ internal sealed class NumericAccumulator(int exactLimit, double compression, Sor
             return;
 
         // The batch's own mean and squared deviations (two passes over data in cache), then combined with the total.
-        double sum = 0, min = _min, max = _max;
-        foreach (var v in values)
+        double sum = 0, min = _min, max = _max, m2 = 0;
+        var n = values.Length;
+        var width = Vector<double>.Count;
+        var whole = Vector.IsHardwareAccelerated ? n - n % width : 0;
+        if (whole > 0)
         {
+            // Lanes of sums, minima and maxima (one pass over the batch for each statistic, no branch per value).
+            var sums = Vector<double>.Zero;
+            var mins = new Vector<double>(min);
+            var maxs = new Vector<double>(max);
+            for (var i = 0; i < whole; i += width)
+            {
+                var v = new Vector<double>(values[i..]);
+                sums += v;
+                mins = Vector.Min(mins, v);
+                maxs = Vector.Max(maxs, v);
+            }
+            sum = Vector.Sum(sums);
+            for (var k = 0; k < width; k++)
+            {
+                min = Math.Min(min, mins[k]);
+                max = Math.Max(max, maxs[k]);
+            }
+        }
+        for (var i = whole; i < n; i++)
+        {
+            var v = values[i];
             sum += v;
             if (v < min)
                 min = v;
             if (v > max)
                 max = v;
         }
-        var n = values.Length;
         var batchMean = sum / n;
-        double m2 = 0;
-        foreach (var v in values)
+        if (whole > 0)
         {
-            var d = v - batchMean;
+            var mean = new Vector<double>(batchMean);
+            var squares = Vector<double>.Zero;
+            for (var i = 0; i < whole; i += width)
+            {
+                var d = new Vector<double>(values[i..]) - mean;
+                squares += d * d;
+            }
+            m2 = Vector.Sum(squares);
+        }
+        for (var i = whole; i < n; i++)
+        {
+            var d = values[i] - batchMean;
             m2 += d * d;
         }
         var total = _count + n;
