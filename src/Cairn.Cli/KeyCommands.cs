@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Cairn.Client;
+using Spectre.Console;
 
 namespace Cairn.Cli;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Cairn.Client;
 
 /// <summary>The key ring that encrypts secrets and files at rest (docs/encryption.md): its keys, and rotation.</summary>
@@ -33,8 +31,3 @@ public sealed record KeyRingKey(Guid Id, DateTimeOffset CreatedAt, DateTimeOffse
 internal sealed record KeyRingKeyList(IReadOnlyList<KeyRingKey> Keys);
 
 internal sealed record RotateKeyBody(double? ActivateInHours);
-
-[JsonSerializable(typeof(KeyRingKey))]
-[JsonSerializable(typeof(KeyRingKeyList))]
-[JsonSerializable(typeof(RotateKeyBody))]
-internal sealed partial class ClientJsonContext;
