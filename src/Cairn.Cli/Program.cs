@@ -49,6 +49,7 @@ internal static class Program
             CardCommands.Create(),
             TokenCommands.Create(),
             RoleCommands.Create(),
+            KeyCommands.Create(),
             WebhookCommands.Create(),
             AuditCommands.Create(),
             ReportCommands.Create(),

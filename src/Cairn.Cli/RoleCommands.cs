@@ -14,10 +14,11 @@ internal static class RoleCommands
         ListCommand(),
     };
 
-    // Exactly one of --token, --user, --group names the principal (or none, for list).
+    // Exactly one of --token-name, --user, --group names the principal (or none, for list). Not --token: that is the
+    // global option carrying the API token the command authenticates with.
     private sealed class PrincipalOptions(bool required)
     {
-        private readonly Option<string> _token = new("--token") { Description = "An API token, by its name", HelpName = "name" };
+        private readonly Option<string> _token = new("--token-name") { Description = "An API token, by its name", HelpName = "name" };
         private readonly Option<string> _user = new("--user") { Description = "A user of the identity provider, by the server's user claim (preferred_username by default)", HelpName = "user" };
         private readonly Option<string> _group = new("--group") { Description = "A group of the identity provider, as the groups claim names it", HelpName = "group" };
 
@@ -33,7 +34,7 @@ internal static class RoleCommands
                 var given = new[] { _token, _user, _group }.Count(o => result.GetResult(o) is not null);
                 if (given > 1 || (required && given == 0))
                 {
-                    result.AddError("Name the principal with exactly one of --token, --user or --group.");
+                    result.AddError("Name the principal with exactly one of --token-name, --user or --group.");
                 }
             });
         }

@@ -30,14 +30,24 @@ public static class ArtifactStores
     /// <param name="azureEncryptionScope">The encryption scope every blob is written with, for an azure:// location; null for the container's default.</param>
     public static IArtifactStore Open(
         string location, string localStaging, S3Settings? s3 = null, string? azureConnectionString = null,
-        Encryption.FileEncryption? files = null, string? azureEncryptionScope = null)
+        Encryption.FileEncryption? files = null, string? azureEncryptionScope = null) =>
+        Open(location, localStaging, s3, azureConnectionString, files, azureEncryptionScope, configureS3: null, configureAzure: null);
+
+    /// <summary>
+    /// <see cref="Open(string, string, S3Settings?, string?, Encryption.FileEncryption?, string?)"/> with a last look at
+    /// an object store client's configuration before the client is made: where tests capture the requests it sends.
+    /// </summary>
+    internal static IArtifactStore Open(
+        string location, string localStaging, S3Settings? s3, string? azureConnectionString,
+        Encryption.FileEncryption? files, string? azureEncryptionScope,
+        Action<AmazonS3Config>? configureS3, Action<Azure.Storage.Blobs.BlobClientOptions>? configureAzure)
     {
         ArgumentNullException.ThrowIfNull(location);
         if (location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
             var (bucket, prefix) = BucketAndPrefix(location, "s3://");
             s3 ??= new S3Settings();
-            return new S3ArtifactStore(S3Client(s3), bucket, prefix, localStaging, NullIfEmpty(s3.ServerSideEncryption), NullIfEmpty(s3.KmsKeyId));
+            return new S3ArtifactStore(S3Client(s3, configureS3), bucket, prefix, localStaging, NullIfEmpty(s3.ServerSideEncryption), NullIfEmpty(s3.KmsKeyId));
         }
         if (location.StartsWith("azure://", StringComparison.OrdinalIgnoreCase))
         {
@@ -49,6 +59,7 @@ public static class ArtifactStores
             }
             // The scope rides on every request of the client (x-ms-encryption-scope): each block and block list is written with it.
             var options = new Azure.Storage.Blobs.BlobClientOptions { EncryptionScope = NullIfEmpty(azureEncryptionScope) };
+            configureAzure?.Invoke(options);
             return new AzureBlobArtifactStore(new Azure.Storage.Blobs.BlobContainerClient(azureConnectionString, container, options), prefix, localStaging);
         }
         if (location.Contains("://", StringComparison.Ordinal))
@@ -68,7 +79,7 @@ public static class ArtifactStores
         return bucket.Length == 0 ? throw new InvalidParameterException($"Artifact location '{location}' names no bucket.") : (bucket, prefix);
     }
 
-    private static AmazonS3Client S3Client(S3Settings settings)
+    private static AmazonS3Client S3Client(S3Settings settings, Action<AmazonS3Config>? configure)
     {
         var config = new AmazonS3Config
         {
@@ -94,6 +105,7 @@ public static class ArtifactStores
                 config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(settings.Region);
             }
         }
+        configure?.Invoke(config);
         return string.IsNullOrEmpty(settings.AccessKeyId)
             ? new AmazonS3Client(config)
             : new AmazonS3Client(new BasicAWSCredentials(settings.AccessKeyId, settings.SecretAccessKey), config);

@@ -48,11 +48,12 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
         {
             if (target.Uri != blocks.Blob.Uri)
             {
-                // Staged for one name, committed under another (the model was renamed meanwhile): commit, then copy.
-                await blocks.Blob.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);
-                var copy = await target.StartCopyFromUriAsync(blocks.Blob.Uri, cancellationToken: cancellationToken);
-                await copy.WaitForCompletionAsync(cancellationToken);
-                await blocks.Blob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+                // Staged for one name, committed under another (the model was renamed meanwhile): the bytes are sent again
+                // from the local copy, and the staged blocks left for the service to discard. A server-side copy (Copy
+                // Blob) does not carry the client's encryption scope, so the new blob would take the container's default
+                // scope instead of Cairn:AzureEncryptionScope; a rename during an upload is rare enough to pay the bytes.
+                await using var local = blocks.OpenRead();
+                await target.UploadAsync(local, new BlobUploadOptions(), cancellationToken);
                 return;
             }
             await target.CommitBlockListAsync(blocks.Blocks, cancellationToken: cancellationToken);

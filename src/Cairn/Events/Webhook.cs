@@ -142,8 +142,9 @@ public sealed class WebhookOptions
     public string CloudEventsSource { get; init; } = "/cairn";
 
     /// <summary>
-    /// Whether webhook creators are API token names (token auth): a webhook then receives only what its creator's token
-    /// may read now, and nothing once the token is revoked. Without auth every creator reads everything.
+    /// Whether authentication is on: a webhook then receives only what its creator (an API token, or a user with the
+    /// groups it had at creation) may read now by its role bindings, and nothing once the token is revoked or the
+    /// bindings taken away. Without auth every creator reads everything. (The name predates user creators.)
     /// </summary>
     public bool CreatorsAreTokens { get; init; }
 }

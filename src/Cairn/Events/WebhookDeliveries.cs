@@ -127,7 +127,7 @@ public sealed class WebhookDeliveries(CairnDatabase database, Webhooks webhooks,
             var e = await connection.QuerySingleOrDefaultAsync<WebhookDispatcher.EventRow>(new CommandDefinition(
                 "SELECT seq, type, resource, namespace, read_role FROM events WHERE seq = @eventSeq", new { eventSeq }, transaction, cancellationToken: cancellationToken))
                 ?? throw new NotFoundException($"No event {eventSeq.ToString(CultureInfo.InvariantCulture)}.");
-            var creator = (await WebhookDispatcher.CreatorsAsync(transaction, options, [webhook.CreatedBy], cancellationToken)).GetValueOrDefault(webhook.CreatedBy);
+            var creator = await WebhookCreators.OfWebhookAsync(transaction, options, webhook.Id, cancellationToken);
             if (!WebhookDispatcher.Receives(webhook.Events, webhook.Namespace, webhook.Model, creator, e.Type, e.Resource, e.Namespace, Enum.Parse<Role>(e.ReadRole)))
             {
                 throw new InvalidParameterException(

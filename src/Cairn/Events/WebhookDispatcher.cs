@@ -46,7 +46,11 @@ public sealed class WebhookDispatcher(
         public string? Model { get; init; }
         public string Format { get; init; } = "";
         public string CreatedBy { get; init; } = "";
+        public string? CreatorKind { get; init; }
+        public string? CreatorGroups { get; init; }
         public long CursorSeq { get; init; }
+
+        public WebhookCreator Creator => new(CreatorKind, CreatedBy, CreatorGroups);
     }
 
     private sealed record WorkRow
@@ -65,13 +69,6 @@ public sealed class WebhookDispatcher(
         public string Resource { get; init; } = "";
         public string Namespace { get; init; } = "";
         public string ReadRole { get; init; } = "";
-    }
-
-    private sealed record GrantRow
-    {
-        public string Name { get; init; } = "";
-        public string Namespace { get; init; } = "";
-        public string Role { get; init; } = "";
     }
 
     private sealed record PendingRow
@@ -180,7 +177,7 @@ public sealed class WebhookDispatcher(
                       AND (w.cursor_seq < @head OR EXISTS (
                           SELECT 1 FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state = 'PENDING' AND d.next_attempt_at <= @now))
                     ORDER BY w.ordinal LIMIT @limit {database.Dialect.SkipLocked})
-                RETURNING id, url, secret, secret_plain, previous_secret, previous_secret_until, namespace, model, format, created_by, cursor_seq
+                RETURNING id, url, secret, secret_plain, previous_secret, previous_secret_until, namespace, model, format, created_by, creator_kind, creator_groups, cursor_seq
                 """,
                 new { owner = Owner, until = now + (long)options.LeaseTime.TotalMilliseconds, now, head, limit = LeaseBatch },
                 transaction, cancellationToken: cancellationToken))).ToList();
@@ -206,12 +203,12 @@ public sealed class WebhookDispatcher(
         // Events commit in seq order (every writer holds the store's write lock), so nothing can appear below the head later.
         var reached = events.Count == FanOutBatch ? events[^1].Seq : head;
         var patterns = await webhooks.EventsAsync(connection, transaction, hooks.Select(h => h.Id).ToArray(), cancellationToken);
-        var creators = await CreatorsAsync(transaction, options, hooks.Select(h => h.CreatedBy).Distinct(StringComparer.Ordinal).ToArray(), cancellationToken);
+        var creators = await WebhookCreators.ResolveAsync(transaction, options, hooks.Select(h => h.Creator).ToList(), cancellationToken);
         var expires = now + (long)options.Horizon.TotalMilliseconds;
         var deliveries = new List<object>();
         foreach (var hook in hooks)
         {
-            var creator = creators.GetValueOrDefault(hook.CreatedBy);
+            var creator = creators.GetValueOrDefault(hook.Creator);
             foreach (var e in events)
             {
                 if (e.Seq <= hook.CursorSeq
@@ -235,29 +232,6 @@ public sealed class WebhookDispatcher(
         await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE webhooks SET cursor_seq = @reached WHERE {database.Dialect.InList("id", "@ids")} AND cursor_seq < @reached",
             new { reached, ids = hooks.Select(h => h.Id).ToArray() }, transaction, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>
-    /// What each creator may read now. Without token auth every creator reads everything; with it, a creator is the API
-    /// token of that name, and a revoked or unknown one reads nothing (absent from the result).
-    /// </summary>
-    internal static async Task<Dictionary<string, Caller>> CreatorsAsync(
-        DbTransaction transaction, WebhookOptions options, string[] names, CancellationToken cancellationToken)
-    {
-        if (!options.CreatorsAreTokens)
-        {
-            return names.ToDictionary(n => n, Caller.Admin, StringComparer.Ordinal);
-        }
-        var grants = await transaction.Connection!.QueryAsync<GrantRow>(new CommandDefinition(
-            $"""
-            SELECT t.name, g.namespace, g.role FROM api_tokens t JOIN role_bindings g ON g.principal_kind = 'token' AND g.principal = t.name
-            WHERE t.revoked_at IS NULL AND {SqlDialects.Of(transaction).InList("t.name", "@names")}
-            """,
-            new { names }, transaction, cancellationToken: cancellationToken));
-        return grants.GroupBy(g => g.Name, StringComparer.Ordinal).ToDictionary(
-            g => g.Key,
-            g => new Caller(g.Key, g.Select(r => new RoleGrant(r.Namespace, Enum.Parse<Role>(r.Role, ignoreCase: true))).ToList()),
-            StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -45,6 +45,8 @@ public sealed class Webhooks(
         public string Format { get; init; } = "";
         public string? DisabledReason { get; init; }
         public long CursorSeq { get; init; }
+        public string? CreatorKind { get; init; }
+        public string? CreatorGroups { get; init; }
     }
 
     private sealed record PatternRow
@@ -76,6 +78,8 @@ public sealed class Webhooks(
             Namespace = ns,
             Model = model,
             Format = (request.Format ?? WebhookFormat.Mlflow).ToString(),
+            CreatorKind = WebhookCreators.KindText(caller),
+            CreatorGroups = WebhookCreators.GroupsText(caller),
         };
         var events = request.Events.Distinct(StringComparer.Ordinal).ToList();
         return await database.WriteAsync(async (connection, transaction) =>
@@ -83,9 +87,10 @@ public sealed class Webhooks(
             // A new webhook starts at the head: it receives what commits after it, not the store's history.
             await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO webhooks (id, ordinal, name, description, url, secret, status, created_at, created_by, updated_at, namespace, model, format, cursor_seq)
+                INSERT INTO webhooks (id, ordinal, name, description, url, secret, status, created_at, created_by, updated_at, namespace, model, format, cursor_seq,
+                    creator_kind, creator_groups)
                 SELECT @Id, COALESCE(MAX(ordinal), 0) + 1, @Name, @Description, @Url, @Secret, @Status, @CreatedAt, @CreatedBy, @UpdatedAt, @Namespace, @Model, @Format,
-                    (SELECT COALESCE(MAX(seq), 0) FROM events)
+                    (SELECT COALESCE(MAX(seq), 0) FROM events), @CreatorKind, @CreatorGroups
                 FROM webhooks
                 """,
                 row, transaction, cancellationToken: cancellationToken));

@@ -130,7 +130,10 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
         {
             return null;
         }
-        return new Caller(rows[0].Name, rows.Where(r => r.Namespace is not null).Select(r => new RoleGrant(r.Namespace!, RoleBindings.ParseStoredRole(r.Role!))).ToList());
+        return new Caller(rows[0].Name, rows.Where(r => r.Namespace is not null).Select(r => new RoleGrant(r.Namespace!, RoleBindings.ParseStoredRole(r.Role!))).ToList())
+        {
+            Kind = PrincipalKind.Token,
+        };
     }
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

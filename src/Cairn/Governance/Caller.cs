@@ -20,6 +20,16 @@ public sealed record Caller(string Name, IReadOnlyList<RoleGrant> Grants)
     /// <summary>The caller when authentication is off: admin of everything.</summary>
     public static Caller Admin(string name) => new(name, [new RoleGrant(NamespacePath.Root, Role.Admin)]);
 
+    /// <summary>
+    /// Which kind of principal the caller is: an API token, or a user of the identity provider (with its
+    /// <see cref="Groups"/>); null for the local admin of a store without authentication. Kept with what the caller
+    /// creates when its grants must be read again later (a webhook's deliveries).
+    /// </summary>
+    public PrincipalKind? Kind { get; init; }
+
+    /// <summary>The user's groups, as the identity provider's token named them; empty for an API token.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
     public bool Has(Role role, string @namespace) =>
         Grants.Any(g => g.Role >= role && NamespacePath.Covers(g.Namespace, @namespace));
 

@@ -161,7 +161,11 @@ public sealed class RoleBindings(CairnDatabase database, AuditChain audit, TimeP
                    WHERE (principal = @user AND principal_kind = 'user') OR ({database.Dialect.InList("principal", "@groups")} AND principal_kind = 'group')
                    """,
             new { user, groups = groupList }, cancellationToken: cancellationToken)), cancellationToken);
-        return new Caller(user, rows.Select(r => new RoleGrant(r.Namespace, ParseStoredRole(r.Role))).ToList());
+        return new Caller(user, rows.Select(r => new RoleGrant(r.Namespace, ParseStoredRole(r.Role))).ToList())
+        {
+            Kind = PrincipalKind.User,
+            Groups = groupList,
+        };
     }
 
     /// <summary>Writes a token's first binding, inside the transaction that creates the token (<see cref="ApiTokens"/>).</summary>
