@@ -309,7 +309,7 @@ public sealed class ModelCatalog(
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
-            where.Add(ModelText.Condition(query.Q, database.Dialect, parameters));
+            where.Add(ModelFreeText.Condition(query.Q, database.Dialect, parameters));
         }
         if (NamespaceScope(caller, "m.namespace", parameters) is { } scope)
         {

@@ -3,7 +3,7 @@ using Cairn.Tests.Api;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace Cairn.Tests.Tracking;
+namespace Cairn.Tests.Catalog;
 
 /// <summary>
 /// Migration 0025 copies each run's experiment and start time onto its latest metrics and params and indexes the

@@ -6,7 +6,7 @@ namespace Cairn.Catalog;
 /// Free text over models (<c>q</c>: the text anywhere in the full name or the description, any case) in a form each
 /// database answers from the trigram indexes of migration 0025 (decision 0032) instead of reading every model.
 /// </summary>
-internal static class ModelText
+internal static class ModelFreeText
 {
     /// <summary>A trigram index finds texts of at least this many characters; shorter ones are matched by the scan alone.</summary>
     private const int Trigram = 3;

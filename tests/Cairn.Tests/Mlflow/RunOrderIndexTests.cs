@@ -3,7 +3,7 @@ using Cairn.Tests.Api;
 using Cairn.Tracking;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cairn.Tests.Tracking;
+namespace Cairn.Tests.Mlflow;
 
 /// <summary>
 /// Runs of one experiment ordered by one metric or param are read by walking migration 0025's order indexes; the
