@@ -33,10 +33,10 @@ public sealed class ModelTextSearchTests(CairnApp app) : IClassFixture<CairnApp>
     private async Task<List<string>> ScanAsync(string ns, string q)
     {
         var database = app.Services.GetRequiredService<CairnDatabase>();
-        var parameters = new Dictionary<string, object?> { ["ns"] = ns + "/%" };
+        var parameters = new Dictionary<string, object?> { ["ns"] = ns };
         var condition = Paging.FreeText(q, database.Dialect, parameters, "m.full_name", "m.description");
         return (await database.ReadAsync(c => c.QueryAsync<string>(new CommandDefinition(
-            $"SELECT m.full_name FROM models m WHERE m.full_name LIKE @ns AND {condition} ORDER BY m.full_name", new DynamicParameters(parameters))), default)).ToList();
+            $"SELECT m.full_name FROM models m WHERE m.namespace = @ns AND {condition} ORDER BY m.full_name", new DynamicParameters(parameters))), default)).ToList();
     }
 
     private async Task AssertSameAsScanAsync(string ns)
@@ -66,9 +66,9 @@ public sealed class ModelTextSearchTests(CairnApp app) : IClassFixture<CairnApp>
             await Catalog.CreateAsync(Admin, new CreateModelRequest(ns, name, description), default);
         }
 
-        Assert.Equal([$"{ns}/plain", $"{ns}/resnet-segmentation"], await SearchAsync(ns, "segMENT"));
-        Assert.Equal([$"{ns}/pct"], await SearchAsync(ns, "100%"));
-        Assert.Equal([$"{ns}/resnet-segmentation"], await SearchAsync(ns, "ResNe"));
+        Assert.Equal([NamespacePath.FullName(ns, "plain"), NamespacePath.FullName(ns, "resnet-segmentation")], await SearchAsync(ns, "segMENT"));
+        Assert.Equal([NamespacePath.FullName(ns, "pct")], await SearchAsync(ns, "100%"));
+        Assert.Equal([NamespacePath.FullName(ns, "resnet-segmentation")], await SearchAsync(ns, "ResNe"));
         await AssertSameAsScanAsync(ns);
     }
 
@@ -79,11 +79,11 @@ public sealed class ModelTextSearchTests(CairnApp app) : IClassFixture<CairnApp>
         await Catalog.CreateAsync(Admin, new CreateModelRequest(ns, "plain", "Semantic segmentation of roads"), default);
         await Catalog.CreateAsync(Admin, new CreateModelRequest(ns, "seg-model"), default);
 
-        await Catalog.UpdateAsync(Admin, $"{ns}/plain", new UpdateModelRequest(Description: "now about lanes"), default);
-        await Catalog.DeleteAsync(Admin, $"{ns}/seg-model", default);
+        await Catalog.UpdateAsync(Admin, NamespacePath.FullName(ns, "plain"), new UpdateModelRequest(Description: "now about lanes"), default);
+        await Catalog.DeleteAsync(Admin, NamespacePath.FullName(ns, "seg-model"), default);
 
         Assert.Empty(await SearchAsync(ns, "roads"));
-        Assert.Equal([$"{ns}/plain"], await SearchAsync(ns, "LANES"));
+        Assert.Equal([NamespacePath.FullName(ns, "plain")], await SearchAsync(ns, "LANES"));
         Assert.Empty(await SearchAsync(ns, "seg-m"));
         await AssertSameAsScanAsync(ns);
     }
