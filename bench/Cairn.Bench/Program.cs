@@ -162,6 +162,7 @@ public static class Program
         var models = Positive(new Option<int>("--models") { Description = "Models (1 to 5 versions each, one in 500 with 10).", DefaultValueFactory = _ => 100_000 });
         var runs = Positive(new Option<int>("--runs") { Description = "Runs, over the experiments; the first experiment holds a tenth.", DefaultValueFactory = _ => 1_000_000 });
         var experiments = new Option<int>("--experiments") { Description = "Experiments.", DefaultValueFactory = _ => 1_000 };
+        var big = new Option<int?>("--big-experiment") { Description = "Runs of the first experiment (default a tenth of --runs): its 100,000 runs are what a runs table at scale reads, without seeding a million." };
         experiments.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 2)
@@ -171,11 +172,11 @@ public static class Program
         });
         var command = new Command("seed-ui", "Build the web UI's store at scale (default 100,000 models and 1,000,000 runs) in --dir, then verify it through the API; writes the default URL lists of `pages` there.")
         {
-            dir, postgres, models, runs, experiments,
+            dir, postgres, models, runs, experiments, big,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var shape = new UiStore.UiStoreShape(parse.GetValue(models), parse.GetValue(runs), parse.GetValue(experiments));
+            var shape = new UiStore.UiStoreShape(parse.GetValue(models), parse.GetValue(runs), parse.GetValue(experiments), parse.GetValue(big));
             var directory = parse.GetValue(dir)!;
             var code = await UiStore.UiStoreSeed.RunAsync(directory, parse.GetValue(postgres), shape, Console.Error, cancellationToken);
             UiStore.PageUrls.Write(shape, directory);

@@ -67,6 +67,8 @@ internal static class PageUrls
         ui.AppendLine(c, $"models-tag-gold GET /models?filter={e("tags.tier = 'gold'")}");
         ui.AppendLine(c, $"models-tag-pii GET /models?filter={e("tags.pii = 'true'")}");
         ui.AppendLine(c, $"models-namespace GET /models?filter={e($"namespace = '{ns}'")}");
+        ui.AppendLine(c, $"models-q GET /models?q=segmentation");
+        ui.AppendLine(c, $"models-q-partial GET /models?q=ResNe");
         ui.AppendLine(c, $"model GET /models/{e(full)}");
         ui.AppendLine(c, $"version GET /models/{e(full)}/versions/3");
         ui.AppendLine(c, $"compare-2 GET /models/{e(shape.FullName(two))}/compare?v=1&v=2");
@@ -74,6 +76,10 @@ internal static class PageUrls
         ui.AppendLine(c, $"experiments GET /experiments");
         ui.AppendLine(c, $"runs-big GET /experiments/1");
         ui.AppendLine(c, $"runs-big-sorted GET /experiments/1?order={e("metrics.accuracy DESC")}");
+        ui.AppendLine(c, $"runs-big-param-sort GET /experiments/1?order={e("params.learning_rate ASC")}");
+        ui.AppendLine(c, $"runs-big-param-sort-desc GET /experiments/1?order={e("params.learning_rate DESC")}");
+        ui.AppendLine(c, $"runs-big-metric-asc GET /experiments/1?order={e("metrics.loss ASC")}");
+        ui.AppendLine(c, $"runs-big-metric-filter GET /experiments/1?filter={e("metrics.accuracy > 0.95")}");
         ui.AppendLine(c, $"runs-big-filtered GET /experiments/1?filter={e("params.optimizer = 'adam' and metrics.accuracy > 0.9")}&order={e("metrics.accuracy DESC")}");
         ui.AppendLine(c, $"runs-small GET /experiments/2");
         ui.AppendLine(c, $"run GET /runs/{UiStoreShape.RunUuid(historyRun)}");

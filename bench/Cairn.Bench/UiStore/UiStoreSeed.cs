@@ -259,13 +259,14 @@ internal static class UiStoreSeed
                 }
             }
         }
-        await using (var parameters = await sink.TableAsync("run_params", ["run_id", "key", "value"], cancellationToken))
+        // Params and latest metrics carry their run's experiment and start time (migration 0025's order indexes).
+        await using (var parameters = await sink.TableAsync("run_params", ["run_id", "key", "value", "experiment_id", "start_time"], cancellationToken))
         {
             for (var r = 0L; r < shape.Runs; r++)
             {
                 for (var k = 0; k < UiStoreShape.ParamCount(r); k++)
                 {
-                    parameters.Row(r + 1, UiStoreShape.ParamKeys[k], UiStoreShape.ParamValue(r, k));
+                    parameters.Row(r + 1, UiStoreShape.ParamKeys[k], UiStoreShape.ParamValue(r, k), shape.ExperimentOf(r), shape.RunStart(r));
                 }
             }
         }
@@ -280,13 +281,13 @@ internal static class UiStoreSeed
                 }
             }
         }
-        await using (var latest = await sink.TableAsync("run_latest_metrics", ["run_id", "key", "step", "timestamp", "value", "is_nan"], cancellationToken))
+        await using (var latest = await sink.TableAsync("run_latest_metrics", ["run_id", "key", "step", "timestamp", "value", "is_nan", "experiment_id", "start_time"], cancellationToken))
         {
             for (var r = 0L; r < shape.Runs; r++)
             {
                 foreach (var (key, step, timestamp, value) in Points(shape, r, latestOnly: true))
                 {
-                    latest.Row(r + 1, key, step, timestamp, value, 0L);
+                    latest.Row(r + 1, key, step, timestamp, value, 0L, shape.ExperimentOf(r), shape.RunStart(r));
                 }
             }
         }

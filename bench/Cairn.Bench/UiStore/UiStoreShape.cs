@@ -45,11 +45,12 @@ internal sealed class UiStoreShape
 
     private const long Day = 86_400_000;
 
-    public UiStoreShape(int models, int runs, int experiments)
+    public UiStoreShape(int models, int runs, int experiments, int? bigExperiment = null)
     {
         Models = models;
         Runs = runs;
         Experiments = experiments;
+        BigExperiment = Math.Min(runs, bigExperiment ?? runs / 10);
         Namespaces = [.. Teams.SelectMany(t => Domains.SelectMany(d => d.Projects.Select(p => $"/{t}/{d.Domain}/{p}")))];
         // Model by model: its versions' first id, and its first audit entry (model.create, then each version.create,
         // then each alias.set), so that every table can be written in its own pass with the same ids and sequence numbers.
@@ -75,6 +76,9 @@ internal sealed class UiStoreShape
     public int Runs { get; }
 
     public int Experiments { get; }
+
+    /// <summary>Runs of experiment 1: the first runs, by index.</summary>
+    public int BigExperiment { get; }
 
     public long Versions { get; }
 
@@ -181,8 +185,8 @@ internal sealed class UiStoreShape
 
     // ---- Experiments and runs ----------------------------------------------------------------------------------
 
-    /// <summary>Experiment ids are 1..Experiments (0 is MLflow's Default). Experiment 1 holds a tenth of the runs.</summary>
-    public long ExperimentOf(long run) => run < Runs / 10 ? 1 : 2 + (run % (Experiments - 1));
+    /// <summary>Experiment ids are 1..Experiments (0 is MLflow's Default). Experiment 1 holds the first runs (a tenth by default).</summary>
+    public long ExperimentOf(long run) => run < BigExperiment ? 1 : 2 + (run % (Experiments - 1));
 
     public string ExperimentName(long e)
     {

@@ -82,12 +82,12 @@ internal sealed class MlflowSearchRunsWorkload(HttpClient client, Uri server, IS
                 SELECT lower(hex(randomblob(16))), @experiment, 'seed-' || i, 'bench', 'FINISHED', 1700000000000 + i, 1700000000000 + i + 60000, 'active',
                        'mlflow-artifacts:/' || @experiment || '/seed-' || i || '/artifacts'
                 FROM n;
-                INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan)
-                SELECT id, 'acc', 0, 1700000000000, (abs(random()) % 1000000) / 1000000.0, 0 FROM runs WHERE experiment_id = @experiment;
-                INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan)
-                SELECT id, 'loss', 0, 1700000000000, (abs(random()) % 1000000) / 1000000.0, 0 FROM runs WHERE experiment_id = @experiment;
-                INSERT INTO run_params (run_id, key, value)
-                SELECT id, 'model', CASE id % 3 WHEN 0 THEN 'tree' WHEN 1 THEN 'linear' ELSE 'mlp' END FROM runs WHERE experiment_id = @experiment;
+                INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan, experiment_id, start_time)
+                SELECT id, 'acc', 0, 1700000000000, (abs(random()) % 1000000) / 1000000.0, 0, experiment_id, start_time FROM runs WHERE experiment_id = @experiment;
+                INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan, experiment_id, start_time)
+                SELECT id, 'loss', 0, 1700000000000, (abs(random()) % 1000000) / 1000000.0, 0, experiment_id, start_time FROM runs WHERE experiment_id = @experiment;
+                INSERT INTO run_params (run_id, key, value, experiment_id, start_time)
+                SELECT id, 'model', CASE id % 3 WHEN 0 THEN 'tree' WHEN 1 THEN 'linear' ELSE 'mlp' END, experiment_id, start_time FROM runs WHERE experiment_id = @experiment;
                 INSERT INTO run_tags (run_id, key, value) SELECT id, 'mlflow.runName', name FROM runs WHERE experiment_id = @experiment;
                 """, parameters, transaction, commandTimeout: 600, cancellationToken: cancellationToken));
             return 0;

@@ -92,6 +92,8 @@ public static class UiUrls
 
     public static string AdminTokens() => "/admin/tokens";
 
+    public static string AdminTokensPage(string page) => With("/admin/tokens", ("page", page));
+
     /// <summary>
     /// The page of what an audit entry's resource names (a model, version, run, experiment or token), or null when the
     /// UI has no page for it. Resources are written as <c>models/{full name}/versions/{n}/…</c>, <c>runs/{id}</c> and so on.

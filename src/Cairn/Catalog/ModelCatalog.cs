@@ -309,7 +309,7 @@ public sealed class ModelCatalog(
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
-            where.Add(Paging.FreeText(query.Q, database.Dialect, parameters, "m.full_name", "m.description"));
+            where.Add(ModelFreeText.Condition(query.Q, database.Dialect, parameters));
         }
         if (NamespaceScope(caller, "m.namespace", parameters) is { } scope)
         {

@@ -9,6 +9,9 @@ namespace Cairn.Governance;
 /// <summary>A token as listed: never its secret, which exists only in the creator's hands.</summary>
 public sealed record ApiToken(string Name, IReadOnlyList<RoleGrant> Grants, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
 
+/// <summary>One page of tokens by name, and the token of the next page (null on the last).</summary>
+public sealed record TokenPage(IReadOnlyList<ApiToken> Tokens, string? NextPageToken);
+
 /// <summary>A freshly created token with its secret, shown once.</summary>
 public sealed record CreatedApiToken(ApiToken Token, string Secret);
 
@@ -88,6 +91,33 @@ public sealed class ApiTokens(CairnDatabase database, AuditChain audit, TimeProv
                 TokenGrants + " ORDER BY namespace", cancellationToken: cancellationToken)))
                 .ToLookup(g => g.Principal, StringComparer.Ordinal);
             return tokens.Select(t => ToToken(t, grants[t.Name])).ToList();
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// One page of the tokens by name (the web UI's admin list), with the roles of the page's tokens only: two queries.
+    /// </summary>
+    /// <param name="caller">Who asks: needs admin on the root namespace.</param>
+    /// <param name="maxResults">Tokens per page (default 100, at most 1000).</param>
+    /// <param name="pageToken">The next-page token of the previous page, or null for the first.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="InvalidParameterException">A page token this listing did not issue.</exception>
+    public async Task<TokenPage> ListPageAsync(Caller caller, int? maxResults, string? pageToken, CancellationToken cancellationToken)
+    {
+        caller.Require(Role.Admin, NamespacePath.Root);
+        var page = OffsetPage.Start(Paging.PageSize(maxResults, 100, 1000), pageToken, "tokens");
+        var parameters = new Dictionary<string, object?>();
+        page.AddTo(parameters);
+        return await database.ReadAsync(async connection =>
+        {
+            var (tokens, next) = page.Cut(await connection.QueryAsync<TokenRow>(new CommandDefinition(
+                "SELECT id, name, created_at, created_by, revoked_at FROM api_tokens ORDER BY name" + OffsetPage.Sql,
+                new DynamicParameters(parameters), cancellationToken: cancellationToken)));
+            var names = tokens.Select(t => t.Name).ToList();
+            var grants = (await connection.QueryAsync<GrantRow>(new CommandDefinition(
+                $"{TokenGrants} AND {database.Dialect.InList("principal", "@names")} ORDER BY namespace", new { names }, cancellationToken: cancellationToken)))
+                .ToLookup(g => g.Principal, StringComparer.Ordinal);
+            return new TokenPage(tokens.Select(t => ToToken(t, grants[t.Name])).ToList(), next);
         }, cancellationToken);
     }
 

@@ -84,7 +84,9 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
     {
         await using var connection = await source.OpenAsync(cancellationToken);
         var names = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
+            // Ordinary tables only: an FTS5 index (models_text, migration 0025) is a virtual table with shadow tables
+            // that the target rebuilds from the rows themselves.
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
             cancellationToken: cancellationToken))).ToList();
         var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var name in names)

@@ -317,7 +317,7 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
         {
             var rows = (await source.QueryAsync<SourcePair>($"SELECT run_uuid AS owner, key, value FROM {sourceTable} ORDER BY run_uuid, key")).ToList();
             var imported = await InBatchesAsync(kind, rows, (transaction, batch) => UpsertPairsAsync(transaction, table, "run_id",
-                batch.Where(p => _runs.ContainsKey(p.Owner)).Select(p => (_runs[p.Owner], p.Key, p.Value ?? "")), overwrite));
+                batch.Where(p => _runs.ContainsKey(p.Owner)).Select(p => (_runs[p.Owner], p.Key, p.Value ?? "")), overwrite, withRun: table == "run_params"));
             Counts.Add(new ImportCount(kind, rows.Count, imported));
         }
 
@@ -370,7 +370,8 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                 {
                     changed += await transaction.Connection!.ExecuteAsync(new CommandDefinition(
                         """
-                        INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan) VALUES (@run, @Key, @Step, @timestamp, @value, @nan)
+                        INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan, experiment_id, start_time)
+                        SELECT @run, @Key, @Step, @timestamp, @value, @nan, r.experiment_id, r.start_time FROM runs r WHERE r.id = @run
                         ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
                         WHERE run_latest_metrics.step <> excluded.step OR run_latest_metrics.timestamp <> excluded.timestamp
                            OR run_latest_metrics.value <> excluded.value OR run_latest_metrics.is_nan <> excluded.is_nan
@@ -724,14 +725,18 @@ public sealed class MlflowImporter(CairnDatabase database, AuditChain audit, Tim
                 return changed;
             }, cancellationToken);
 
-        private async Task<long> UpsertPairsAsync(DbTransaction transaction, string table, string ownerColumn, IEnumerable<(long Owner, string Key, string Value)> pairs, bool overwrite)
+        // withRun also copies the run's experiment and start time onto each row (run params: migration 0025's order indexes).
+        private async Task<long> UpsertPairsAsync(DbTransaction transaction, string table, string ownerColumn, IEnumerable<(long Owner, string Key, string Value)> pairs, bool overwrite, bool withRun = false)
         {
             long changed = 0;
             var conflict = overwrite ? $"DO UPDATE SET value = excluded.value WHERE {table}.value <> excluded.value" : "DO NOTHING";
+            var insert = withRun
+                ? $"INSERT INTO {table} ({ownerColumn}, key, value, experiment_id, start_time) SELECT @ownerId, @key, @value, r.experiment_id, r.start_time FROM runs r WHERE r.id = @ownerId"
+                : $"INSERT INTO {table} ({ownerColumn}, key, value) VALUES (@ownerId, @key, @value)";
             foreach (var (ownerId, key, value) in pairs)
             {
                 changed += await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-                    $"INSERT INTO {table} ({ownerColumn}, key, value) VALUES (@ownerId, @key, @value) ON CONFLICT ({ownerColumn}, key) {conflict}",
+                    $"{insert} ON CONFLICT ({ownerColumn}, key) {conflict}",
                     new { ownerId, key, value }, transaction, cancellationToken: cancellationToken));
             }
             return changed;

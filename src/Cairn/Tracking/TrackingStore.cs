@@ -524,7 +524,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             var row = await FindRunAsync(connection, transaction, id, cancellationToken) ?? throw RunMissing(id);
             RequireActive(row);
             await LogParamsAsync(database.Dialect, transaction, row, parameters.DistinctBy(p => p.Key, StringComparer.Ordinal).ToList(), cancellationToken);
-            await LogMetricsAsync(transaction, row.Id, metrics, cancellationToken);
+            await LogMetricsAsync(transaction, row, metrics, cancellationToken);
             await LoggedModels.LoggedModelLinks.LogMetricsAsync(transaction, row.RunUuid, metrics, cancellationToken);
             await UpsertPairsAsync(transaction, "run_tags", "run_id", row.Id, tags, cancellationToken);
             if (tags.LastOrDefault(t => t.Key == RunNameTag) is { } runName)
@@ -698,18 +698,25 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters));
             indexable = IndexableMetricTerms(filter).Take(2).ToList();
         }
-        var orderBy = RunOrderBy(query.OrderBy, parameters);
+        var order = ParseRunOrder(query.OrderBy);
+        var orderBy = RunOrderBy(order, parameters);
         var page = OffsetPage.Start(size, query.PageToken, $"runs|{string.Join(',', experimentIds)}|{query.Filter}|{string.Join(';', query.OrderBy ?? [])}|{query.ViewType}");
         page.AddTo(parameters);
         return await database.ReadAsync(async connection =>
         {
-            if (await SelectiveMetricTermAsync(connection, indexable, cancellationToken) is { } selective)
+            var selective = await SelectiveMetricTermAsync(connection, indexable, cancellationToken);
+            if (selective is null && experimentIds.Count == 1 && order is [{ Collection.Prefix: "metrics" or "params" } term])
+            {
+                var walked = await SearchByIndexedOrderAsync(connection, term, where, parameters, page, cancellationToken);
+                return new RunPage(await LoadRunsAsync(database.Dialect, connection, walked.Rows, cancellationToken), walked.Next);
+            }
+            if (selective is { } hint)
             {
                 // Implied by the filter's own EXISTS, so the rows are the same; it lets the engine test membership in
                 // the few runs the (key, value) index finds instead of probing every run of the experiments.
-                parameters["hintKey"] = selective.Key;
-                parameters["hintValue"] = selective.Value;
-                where.Add($"r.id IN (SELECT h.run_id FROM run_latest_metrics h WHERE h.key = @hintKey AND h.value {selective.Operator} @hintValue)");
+                parameters["hintKey"] = hint.Key;
+                parameters["hintValue"] = hint.Value;
+                where.Add($"r.id IN (SELECT h.run_id FROM run_latest_metrics h WHERE h.key = @hintKey AND h.value {hint.Operator} @hintValue)");
             }
             var (rows, next) = page.Cut(await connection.QueryAsync<RunRow>(new CommandDefinition(
                 $"{SelectRuns} WHERE {string.Join(" AND ", where)} ORDER BY {orderBy}" + OffsetPage.Sql,
@@ -940,15 +947,16 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         if (added.Count > 0)
         {
             await connection.ExecuteAsync(new CommandDefinition(
-                $"INSERT INTO run_params (run_id, key, value) SELECT @Id, r.key, r.value FROM {dialect.JsonRows("@rows", PairColumns)}",
-                new { run.Id, rows = SqlDialects.RowsParameter(added.Select(p => new { p.Key, p.Value })) }, transaction, cancellationToken: cancellationToken));
+                $"INSERT INTO run_params (run_id, key, value, experiment_id, start_time) SELECT @Id, r.key, r.value, @ExperimentId, @StartTime FROM {dialect.JsonRows("@rows", PairColumns)}",
+                new { run.Id, run.ExperimentId, run.StartTime, rows = SqlDialects.RowsParameter(added.Select(p => new { p.Key, p.Value })) }, transaction, cancellationToken: cancellationToken));
         }
     }
 
     /// <summary>The history with one prepared insert, then one upsert per key of its latest point.</summary>
-    private static async Task LogMetricsAsync(DbTransaction transaction, long runId, IReadOnlyList<Metric> metrics, CancellationToken cancellationToken)
+    private static async Task LogMetricsAsync(DbTransaction transaction, RunRow run, IReadOnlyList<Metric> metrics, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
+        var runId = run.Id;
         await MetricPoints.InsertAsync(transaction, metrics.Select(m => MetricPoint.Of(runId, m)), cancellationToken);
         foreach (var latest in metrics.GroupBy(m => m.Key, StringComparer.Ordinal)
             .Select(g => g.OrderByDescending(m => m.Step).ThenByDescending(m => m.Timestamp).ThenByDescending(m => Storable(m.Value).Value).First()))
@@ -956,13 +964,14 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             var (value, isNan) = Storable(latest.Value);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan) VALUES (@runId, @Key, @Step, @Timestamp, @value, @isNan)
+                INSERT INTO run_latest_metrics (run_id, key, step, timestamp, value, is_nan, experiment_id, start_time)
+                VALUES (@runId, @Key, @Step, @Timestamp, @value, @isNan, @ExperimentId, @StartTime)
                 ON CONFLICT (run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
                 WHERE excluded.step > run_latest_metrics.step
                    OR (excluded.step = run_latest_metrics.step AND excluded.timestamp > run_latest_metrics.timestamp)
                    OR (excluded.step = run_latest_metrics.step AND excluded.timestamp = run_latest_metrics.timestamp AND excluded.value > run_latest_metrics.value)
                 """,
-                new { runId, latest.Key, latest.Step, latest.Timestamp, value, isNan }, transaction, cancellationToken: cancellationToken));
+                new { runId, latest.Key, latest.Step, latest.Timestamp, value, isNan, run.ExperimentId, run.StartTime }, transaction, cancellationToken: cancellationToken));
         }
     }
 
@@ -1014,57 +1023,5 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
                 models[r.Id].FirstOrDefault()?.Inputs is { Count: > 0 } modelInputs ? modelInputs : null),
             // Left out without model outputs, so that runs read as before by clients that know no outputs.
             models[r.Id].FirstOrDefault()?.Outputs is { Count: > 0 } modelOutputs ? new RunOutputs(modelOutputs) : null)).ToList();
-    }
-
-    /// <summary>
-    /// MLflow's run order_by: a list of <c>[attributes.|metrics.|params.|tags.]key [ASC|DESC]</c>; runs lacking the key
-    /// sort last. Default: newest start time first. The run's id breaks ties so pages neither skip nor repeat.
-    /// </summary>
-    private static string RunOrderBy(IReadOnlyList<string>? orderBy, Dictionary<string, object?> parameters)
-    {
-        var terms = new List<string>();
-        var index = 0;
-        foreach (var clause in orderBy ?? [])
-        {
-            var parsed = MlflowFilter.Parse($"{OrderKey(clause, out var descending)} IS NULL") as ComparisonExpression
-                ?? throw new InvalidParameterException($"Invalid order_by clause '{clause}'.");
-            var operand = parsed.Operand;
-            var direction = descending ? "DESC" : "ASC";
-            if (operand.Key is null)
-            {
-                var attribute = RunSchema.FindAttribute(operand.Name)
-                    ?? throw new InvalidParameterException($"Invalid order_by clause '{clause}': '{operand.Name}' is not a run attribute.");
-                terms.Add($"{attribute.Column} IS NULL, {attribute.Column} {direction}");
-                continue;
-            }
-            var collection = RunSchema.FindCollection(operand.Name)
-                ?? throw new InvalidParameterException($"Invalid order_by clause '{clause}': expected attributes., metrics., params. or tags.");
-            var key = $"o{index++}";
-            parameters[key] = operand.Key;
-            var value = $"(SELECT x.{collection.ValueColumn} FROM {collection.Table} x WHERE x.{collection.OwnerColumn} = r.id AND x.{collection.KeyColumn} = @{key})";
-            terms.Add($"{value} IS NULL, {value} {direction}");
-        }
-        if (terms.Count == 0)
-        {
-            terms.Add("r.start_time DESC");
-        }
-        terms.Add("r.run_uuid ASC");
-        return string.Join(", ", terms);
-    }
-
-    /// <summary>Splits "metrics.acc DESC" into the key expression and the direction.</summary>
-    private static string OrderKey(string clause, out bool descending)
-    {
-        var text = clause.Trim();
-        descending = false;
-        foreach (var (suffix, desc) in new[] { (" DESC", true), (" ASC", false) })
-        {
-            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            {
-                descending = desc;
-                return text[..^suffix.Length].TrimEnd();
-            }
-        }
-        return text;
     }
 }
