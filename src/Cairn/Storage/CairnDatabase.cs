@@ -22,6 +22,7 @@ public sealed class CairnDatabase : IDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly string _system;
     private TaskCompletionSource _nextCommit = NewCommitSource();
+    private SqliteWriteConnection? _sqliteWriter;
 
     static CairnDatabase() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -41,6 +42,8 @@ public sealed class CairnDatabase : IDisposable
 
     public void Dispose()
     {
+        _sqliteWriter?.Dispose();
+        _sqliteWriter = null;
         _writeGate.Dispose();
         _postgres?.Dispose();
     }
@@ -185,7 +188,10 @@ public sealed class CairnDatabase : IDisposable
 
     private async Task<T> WriteLockedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, long waiting, Activity? activity, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        // SQLite writes go through one connection kept open for them, whose statements stay prepared; PostgreSQL's come
+        // from the pool (Npgsql prepares on its own).
+        await using var pooled = _postgres is null ? null : await OpenAsync(cancellationToken);
+        var connection = pooled ?? await SqliteWriterAsync(cancellationToken);
         // The store's write lock is taken up front, so read-then-write sequences (next version number, audit
         // head) are serial, across processes too.
         await using var transaction = await Dialect.BeginWriteAsync(connection, cancellationToken);
@@ -209,10 +215,51 @@ public sealed class CairnDatabase : IDisposable
         {
             throw UnstorableText();
         }
+        catch (DbException) when (pooled is null)
+        {
+            // A database error may leave the kept connection unusable (an I/O error, a file gone): the next write opens a new one.
+            DropSqliteWriter();
+            throw;
+        }
         finally
         {
             CairnTelemetry.DatabaseDuration.Record(Stopwatch.GetElapsedTime(locked).TotalSeconds, new("operation", "write"), new("db.system.name", _system));
         }
+    }
+
+    /// <summary>The SQLite connection writes go through (under the write gate), opened with the store's pragmas on first use.</summary>
+    private async Task<DbConnection> SqliteWriterAsync(CancellationToken cancellationToken)
+    {
+        if (_sqliteWriter is { State: ConnectionState.Open } writer)
+        {
+            return writer;
+        }
+        DropSqliteWriter();
+        // Not pooled: a connection dropped after an error is closed, not handed to a reader.
+        writer = new SqliteWriteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+        try
+        {
+            await writer.OpenAsync(cancellationToken);
+            if (!Prepared.TryGetValue(writer.Handle!, out _))
+            {
+                await using var pragma = writer.CreateCommand();
+                pragma.CommandText = SqlitePragmas;
+                await pragma.ExecuteNonQueryAsync(cancellationToken);
+                Prepared.AddOrUpdate(writer.Handle!, Marker);
+            }
+        }
+        catch
+        {
+            await writer.DisposeAsync();
+            throw;
+        }
+        return _sqliteWriter = writer;
+    }
+
+    private void DropSqliteWriter()
+    {
+        _sqliteWriter?.Dispose();
+        _sqliteWriter = null;
     }
 
     /// <summary>
