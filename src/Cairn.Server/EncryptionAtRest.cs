@@ -81,7 +81,15 @@ public static class KeysApi
 
     public static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<KeyRingKey>> RotateAsync(
         HttpContext http, KeyRing ring, RotateKeyRequest? request, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await ring.RotateAsync(http.Caller(), request?.ActivateInHours is { } hours ? TimeSpan.FromHours(hours) : null, cancellationToken));
+        TypedResults.Ok(await ring.RotateAsync(http.Caller(), ActivationDelay(request?.ActivateInHours), cancellationToken));
+
+    // Checked as a number first: TimeSpan.FromHours throws on hours beyond its range (-1e300 was a 500).
+    private static TimeSpan? ActivationDelay(double? hours) => hours switch
+    {
+        null => null,
+        >= 0 and <= KeyRing.MaxActivationDelayHours => TimeSpan.FromHours(hours.Value),
+        _ => throw new InvalidParameterException(KeyRing.ActivationDelayMessage(hours.Value)),
+    };
 }
 
 /// <summary>The keys of the key ring, the newest first.</summary>

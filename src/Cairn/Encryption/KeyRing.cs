@@ -29,6 +29,13 @@ public sealed class KeyRing(IKeyManager keys, IOptions<KeyManagementOptions> opt
         return keys.GetAllKeys().Select(ToKey).OrderByDescending(k => k.CreatedAt).ToList();
     }
 
+    /// <summary>The longest wait before a new key becomes the one that protects: 30 days.</summary>
+    public const double MaxActivationDelayHours = 30 * 24;
+
+    /// <summary>The refusal of an activation delay outside 0 to <see cref="MaxActivationDelayHours"/>.</summary>
+    public static string ActivationDelayMessage(double hours) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"'activate_in_hours' must be between 0 and {MaxActivationDelayHours} (30 days); got {hours}.");
+
     /// <summary>
     /// Makes a new key that protects everything written from <paramref name="activateIn"/> from now on (immediately by
     /// default), and records the rotation in the audit log; root admins only. With several replicas, a replica learns of
@@ -43,9 +50,9 @@ public sealed class KeyRing(IKeyManager keys, IOptions<KeyManagementOptions> opt
     {
         ArgumentNullException.ThrowIfNull(caller);
         caller.Require(Role.Admin, NamespacePath.Root);
-        if (activateIn is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromDays(30)))
+        if (activateIn is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromHours(MaxActivationDelayHours)))
         {
-            throw new InvalidParameterException($"'activate_in_hours' must be between 0 and {30 * 24} (30 days); got {delay.TotalHours}.");
+            throw new InvalidParameterException(ActivationDelayMessage(delay.TotalHours));
         }
         var activation = clock.GetUtcNow() + (activateIn ?? TimeSpan.Zero);
         var key = ToKey(keys.CreateNewKey(activation, activation + options.Value.NewKeyLifetime));

@@ -60,6 +60,9 @@ public sealed class KeyRingTests : IDisposable
         var admin = app.ClientWithToken(await app.TokenAsync("a", "admin"));
         await (await admin.PostJsonAsync("/api/v1/admin/keys/rotate", new { activate_in_hours = 48 })).ExpectAsync(200);
         await (await admin.PostJsonAsync("/api/v1/admin/keys/rotate", new { activate_in_hours = -1 })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+        // Beyond what a TimeSpan holds (found by the route fuzz as a 500).
+        await (await admin.PostJsonAsync("/api/v1/admin/keys/rotate", new { activate_in_hours = -1e300 })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
+        await (await admin.PostJsonAsync("/api/v1/admin/keys/rotate", new { activate_in_hours = 1e300 })).ExpectAsync(400, "INVALID_PARAMETER_VALUE");
     }
 
     [Fact]
