@@ -1,7 +1,6 @@
 using Cairn.Storage;
 using Cairn.Tests.Api;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Cairn.Tests.Catalog;
 
@@ -9,26 +8,8 @@ namespace Cairn.Tests.Catalog;
 /// Migration 0025 copies each run's experiment and start time onto its latest metrics and params and indexes the
 /// models' text: a store upgraded from before it must have every existing row filled and every model searchable.
 /// </summary>
-public sealed class SearchIndexMigrationTests : IAsyncLifetime
+public sealed class SearchIndexMigrationTests() : UpgradeStore("0025")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("cairn-0025-").FullName;
-    private readonly string? _postgres = TestBackend.CreatePostgresDatabase();
-
-    private string Setting => _postgres ?? Path.Combine(_dir, "cairn.db");
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        if (_postgres is not null)
-        {
-            TestBackend.DropPostgresDatabase(_postgres);
-        }
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Runs_metrics_params_and_models_of_a_store_from_before_0025_are_backfilled()
     {

@@ -1,7 +1,6 @@
 using Cairn.Storage;
 using Cairn.Tests.Api;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Cairn.Tests.Governance;
 
@@ -9,26 +8,8 @@ namespace Cairn.Tests.Governance;
 /// Migration 0023 moves every token's roles from <c>role_grants</c> into role bindings and drops the old table: a store
 /// upgraded from before it must keep every token's roles, on both backends.
 /// </summary>
-public sealed class RoleBindingMigrationTests : IAsyncLifetime
+public sealed class RoleBindingMigrationTests() : UpgradeStore("0023")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("cairn-0023-").FullName;
-    private readonly string? _postgres = TestBackend.CreatePostgresDatabase();
-
-    private string Setting => _postgres ?? Path.Combine(_dir, "cairn.db");
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        if (_postgres is not null)
-        {
-            TestBackend.DropPostgresDatabase(_postgres);
-        }
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Tokens_of_a_store_from_before_role_bindings_keep_every_role_they_had()
     {

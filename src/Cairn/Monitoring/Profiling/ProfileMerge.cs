@@ -240,24 +240,7 @@ internal static class ProfileMerge
             foreach (var (key, count) in side ?? new Dictionary<string, long>())
                 counts[key] = counts.GetValueOrDefault(key) + count;
         }
-        var truncated = a.CategoriesTruncated || b.CategoriesTruncated;
-        var other = counts.Remove(FeatureProfiler.OtherCategory, out var o) ? o : 0;
-        var kept = counts;
-        if (counts.Count > options.CategoryLimit)
-        {
-            // Keep the most frequent (ties by name, so the result does not depend on the merge order).
-            var ranked = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToList();
-            kept = ranked.Take(options.CategoryLimit).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            other += ranked.Skip(options.CategoryLimit).Sum(p => p.Value);
-            truncated = true;
-        }
-        var categories = new SortedDictionary<string, long>(kept, StringComparer.Ordinal);
-        if (other > 0)
-            categories[FeatureProfiler.OtherCategory] = other;
-        return new FeatureProfile(a.Name, FeatureKind.Categorical, a.Count + b.Count, a.Missing + b.Missing, Categories: categories)
-        {
-            CategoriesTruncated = truncated,
-        };
+        return Categories(a.Name, a.Count + b.Count, a.Missing + b.Missing, counts, a.CategoriesTruncated || b.CategoriesTruncated, options);
     }
 
     private static FeatureProfile MergeNumbers(FeatureProfile a, FeatureProfile b, ProfileOptions options)

@@ -1,0 +1,29 @@
+using Microsoft.Data.Sqlite;
+
+namespace Cairn.Tests.Api;
+
+/// <summary>
+/// An empty store of a test's own, a SQLite file in a temp dir or a fresh PostgreSQL database, for migration tests that
+/// migrate it up to a point, write what an older Cairn wrote, then apply the rest.
+/// </summary>
+public abstract class UpgradeStore(string name) : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory($"cairn-{name}-").FullName;
+    private readonly string? _postgres = TestBackend.CreatePostgresDatabase();
+
+    /// <summary>The store's setting for <see cref="Cairn.Storage.CairnDatabase.Open(string)"/>.</summary>
+    protected string Setting => _postgres ?? Path.Combine(_dir, "cairn.db");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        if (_postgres is not null)
+        {
+            TestBackend.DropPostgresDatabase(_postgres);
+        }
+        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
+    }
+}
