@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 
 namespace Cairn.IntegrationTests.Deployments;
 
@@ -7,24 +6,8 @@ namespace Cairn.IntegrationTests.Deployments;
 /// <c>cairn env</c> and <c>cairn deploy</c> against a real <c>cairn serve</c>: record, shift to a canary, report, promote,
 /// roll back, with tables for people and <c>--json</c> for scripts.
 /// </summary>
-public sealed class DeployCliTests : IAsyncLifetime
+public sealed class DeployCliTests() : CliAgainstServer("deploy-cli")
 {
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("cairn-deploy-cli-").FullName;
-    private ServerProcess? _server;
-
-    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync(["--data-dir", _dataDir]);
-
-    public async Task DisposeAsync()
-    {
-        await _server!.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataDir, recursive: true);
-    }
-
-    private Task<Cli.Result> RunAsync(params string[] args) => Cli.RunAsync([.. args, "--server", _server!.Url], null);
-
-    private static void Succeeds(Cli.Result result) => Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\nstdout: {result.Stdout}\nstderr: {result.Stderr}");
-
     private static JsonNode Json(Cli.Result result)
     {
         Succeeds(result);

@@ -1,29 +1,12 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 
 namespace Cairn.IntegrationTests.Deployments;
 
 /// <summary><c>cairn monitor</c> against a real <c>cairn serve</c>, its deployment named as <c>environment/name</c> as <c>cairn deploy</c> takes it.</summary>
-public sealed class MonitorCliTests : IAsyncLifetime
+public sealed class MonitorCliTests() : CliAgainstServer("monitor-cli")
 {
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("cairn-monitor-cli-").FullName;
-    private ServerProcess? _server;
-
-    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync(["--data-dir", _dataDir]);
-
-    public async Task DisposeAsync()
-    {
-        await _server!.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dataDir, recursive: true);
-    }
-
-    private Task<Cli.Result> RunAsync(params string[] args) => Cli.RunAsync([.. args, "--server", _server!.Url], null);
-
-    private static void Succeeds(Cli.Result result) => Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\nstdout: {result.Stdout}\nstderr: {result.Stderr}");
-
     private string Csv(string name, int rows, double shift)
     {
         var random = new Random(rows);
@@ -32,7 +15,7 @@ public sealed class MonitorCliTests : IAsyncLifetime
         {
             csv.Append((100 + shift + Math.Round(random.NextDouble() * 40, 2)).ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
-        var path = Path.Combine(_dataDir, name);
+        var path = Path.Combine(DataDir, name);
         File.WriteAllText(path, csv.ToString());
         return path;
     }
