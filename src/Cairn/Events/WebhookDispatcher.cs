@@ -138,9 +138,16 @@ public sealed class WebhookDispatcher(
         finally
         {
             await working.CancelAsync();
-            await renewal;
-            // What was sent is recorded even when stopping; the leases are given back so another replica needn't wait.
-            await batch.FlushAsync(release: true, CancellationToken.None);
+            try
+            {
+                await renewal;
+            }
+            finally
+            {
+                // What was sent is recorded even when stopping or when a renewal failed; the leases are given back so
+                // another replica needn't wait.
+                await batch.FlushAsync(release: true, CancellationToken.None);
+            }
         }
         return batch.Attempts;
     }
@@ -152,7 +159,9 @@ public sealed class WebhookDispatcher(
             while (true)
             {
                 await Task.Delay(options.LeaseTime / 3, clock, cancellationToken);
-                await batch.FlushAsync(release: false, cancellationToken);
+                // Only the wait is cut short when the cycle ends: a flush under way finishes, or the attempts it took from
+                // the batch would never be recorded and their deliveries sent again under the same attempt numbers.
+                await batch.FlushAsync(release: false, CancellationToken.None);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -395,49 +404,68 @@ public sealed class WebhookDispatcher(
                 var outcomes = Drain(_outcomes);
                 var disabled = _disabled.ToArray();
                 _disabled.Clear();
-                var dialect = database.Dialect;
-                var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-                await database.WriteAsync(async (connection, transaction) =>
+                try
                 {
-                    if (attempts.Count > 0)
-                    {
-                        // A replica that took over after a lease ran out may have recorded the same attempt number; a webhook
-                        // deleted meanwhile took its deliveries with it.
-                        await connection.ExecuteAsync(new CommandDefinition(
-                            $"""
-                            INSERT INTO webhook_attempts (delivery_id, attempt, at, status, latency_ms, response_excerpt, error)
-                            SELECT r.delivery_id, r.attempt, r.at, r.status, r.latency_ms, r.response_excerpt, r.error
-                            FROM {dialect.JsonRows("@rows", [("delivery_id", "text"), ("attempt", "bigint"), ("at", "bigint"), ("status", "bigint"), ("latency_ms", "bigint"), ("response_excerpt", "text"), ("error", "text")])}
-                            WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = r.delivery_id)
-                            ON CONFLICT (delivery_id, attempt) DO NOTHING
-                            """,
-                            new { rows = SqlDialects.RowsParameter(attempts) }, transaction, cancellationToken: cancellationToken));
-                        await connection.ExecuteAsync(new CommandDefinition(
-                            $"""
-                            UPDATE webhook_deliveries SET state = r.state, attempts = r.attempt, completed_at = r.completed_at,
-                                next_attempt_at = r.next_attempt_at, last_status = r.last_status, last_error = r.last_error
-                            FROM {dialect.JsonRows("@rows", [("id", "text"), ("state", "text"), ("attempt", "bigint"), ("completed_at", "bigint"), ("next_attempt_at", "bigint"), ("last_status", "bigint"), ("last_error", "text")])}
-                            WHERE webhook_deliveries.id = r.id AND webhook_deliveries.state = 'PENDING'
-                            """,
-                            new { rows = SqlDialects.RowsParameter(outcomes) }, transaction, cancellationToken: cancellationToken));
-                    }
+                    await WriteAsync(attempts, outcomes, disabled, release, cancellationToken);
+                }
+                catch
+                {
+                    // Not written: kept for the next flush (this cycle's last one, or the renewal after), never dropped.
+                    attempts.ForEach(_attempts.Enqueue);
+                    outcomes.ForEach(_outcomes.Enqueue);
                     foreach (var (id, reason) in disabled)
                     {
-                        await DisableAsync(transaction, id, reason, now, cancellationToken);
+                        _disabled.TryAdd(id, reason);
                     }
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        release
-                            ? $"UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @owner AND {dialect.InList("id", "@leased")}"
-                            : $"UPDATE webhooks SET lease_until = @until WHERE lease_owner = @owner AND {dialect.InList("id", "@leased")}",
-                        new { owner, leased, until = now + (long)options.LeaseTime.TotalMilliseconds },
-                        transaction, cancellationToken: cancellationToken));
-                    return true;
-                }, cancellationToken);
+                    throw;
+                }
             }
             finally
             {
                 _gate.Release();
             }
+        }
+
+        private async Task WriteAsync(List<object> attempts, List<object> outcomes, KeyValuePair<string, string>[] disabled, bool release, CancellationToken cancellationToken)
+        {
+            var dialect = database.Dialect;
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await database.WriteAsync(async (connection, transaction) =>
+            {
+                if (attempts.Count > 0)
+                {
+                    // A replica that took over after a lease ran out may have recorded the same attempt number; a webhook
+                    // deleted meanwhile took its deliveries with it.
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        $"""
+                        INSERT INTO webhook_attempts (delivery_id, attempt, at, status, latency_ms, response_excerpt, error)
+                        SELECT r.delivery_id, r.attempt, r.at, r.status, r.latency_ms, r.response_excerpt, r.error
+                        FROM {dialect.JsonRows("@rows", [("delivery_id", "text"), ("attempt", "bigint"), ("at", "bigint"), ("status", "bigint"), ("latency_ms", "bigint"), ("response_excerpt", "text"), ("error", "text")])}
+                        WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = r.delivery_id)
+                        ON CONFLICT (delivery_id, attempt) DO NOTHING
+                        """,
+                        new { rows = SqlDialects.RowsParameter(attempts) }, transaction, cancellationToken: cancellationToken));
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        $"""
+                        UPDATE webhook_deliveries SET state = r.state, attempts = r.attempt, completed_at = r.completed_at,
+                            next_attempt_at = r.next_attempt_at, last_status = r.last_status, last_error = r.last_error
+                        FROM {dialect.JsonRows("@rows", [("id", "text"), ("state", "text"), ("attempt", "bigint"), ("completed_at", "bigint"), ("next_attempt_at", "bigint"), ("last_status", "bigint"), ("last_error", "text")])}
+                        WHERE webhook_deliveries.id = r.id AND webhook_deliveries.state = 'PENDING'
+                        """,
+                        new { rows = SqlDialects.RowsParameter(outcomes) }, transaction, cancellationToken: cancellationToken));
+                }
+                foreach (var (id, reason) in disabled)
+                {
+                    await DisableAsync(transaction, id, reason, now, cancellationToken);
+                }
+                await connection.ExecuteAsync(new CommandDefinition(
+                    release
+                        ? $"UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = @owner AND {dialect.InList("id", "@leased")}"
+                        : $"UPDATE webhooks SET lease_until = @until WHERE lease_owner = @owner AND {dialect.InList("id", "@leased")}",
+                    new { owner, leased, until = now + (long)options.LeaseTime.TotalMilliseconds },
+                    transaction, cancellationToken: cancellationToken));
+                return true;
+            }, cancellationToken);
         }
 
         private async Task DisableAsync(DbTransaction transaction, string id, string reason, long now, CancellationToken cancellationToken)

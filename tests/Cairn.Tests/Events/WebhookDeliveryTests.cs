@@ -127,6 +127,41 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task Every_attempt_is_logged_under_its_own_number_while_the_leases_are_renewed_around_it()
+    {
+        // Leases renewed every 75 ms, so the second renewal of a cycle falls when its attempt times out, as the cycle ends:
+        // what that renewal writes must not be lost.
+        using var app = new DeliveryApp(new Dictionary<string, string> { ["Timeout"] = "00:00:00.150", ["LeaseTime"] = "00:00:00.225" });
+        var client = app.CreateClient();
+        await using var receiver = ScriptedReceiver.Start(n => new ScriptedReceiver.Answer(200, n <= 12 ? TimeSpan.FromSeconds(1) : TimeSpan.Zero));
+        await CreateModelAsync(client, "/", "busy");
+        var id = await CreateWebhookAsync(client, receiver.Url, ["registered_model.created"]);
+
+        await CreateModelAsync(client, "/", "slow");
+        // Other writers keep the store's write lock busy, so a renewal often waits for it when its cycle ends.
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await CreateVersionAsync(client, "busy");
+            }
+        })).ToArray();
+
+        var requests = await receiver.WaitForAsync(13);
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        var deliveryId = requests[0].DeliveryId;
+        JsonObject delivery = [];
+        await PollAsync(async () => (string?)(delivery = await (await client.GetAsync($"/api/v1/webhooks/{id}/deliveries/{deliveryId}")).ExpectAsync(200))["state"] == "SUCCEEDED");
+        Assert.Equal(13, (int)delivery["attempts"]!);
+        var log = delivery["attempt_log"]!.AsArray();
+        Assert.Equal(Enumerable.Range(1, 13), log.Select(a => (int)a!["attempt"]!).Order());
+        Assert.Equal(12, log.Count(a => a!["status"] is null));
+        Assert.Equal(13, receiver.Requests.Count);
+    }
+
+    [Fact]
     public async Task Past_the_horizon_the_delivery_fails_the_webhook_is_disabled_with_an_event_and_re_enabling_resumes()
     {
         using var app = new DeliveryApp(new Dictionary<string, string> { ["Horizon"] = "00:00:00.400" });
