@@ -63,7 +63,7 @@ internal static partial class RequestErrors
             StatusCodes.Status404NotFound => ("ENDPOINT_NOT_FOUND", $"No endpoint {request.Method} {request.Path}."),
             StatusCodes.Status405MethodNotAllowed => ("METHOD_NOT_ALLOWED", $"{request.Method} is not allowed on {request.Path}."),
             StatusCodes.Status415UnsupportedMediaType => (UnsupportedMediaType, JsonBodyNeeded(request)),
-            StatusCodes.Status400BadRequest => (ErrorCodes.InvalidParameterValue, "The request is not valid for this endpoint."),
+            StatusCodes.Status400BadRequest => (ErrorCodes.InvalidParameterValue, UnparsedValue(problem.HttpContext) ?? "The request is not valid for this endpoint."),
             _ => ((string?)null, (string?)null),
         };
         if (code is not null)
@@ -170,6 +170,60 @@ internal static partial class RequestErrors
             .Where(a => a.GetName().Name?.StartsWith("Cairn", StringComparison.Ordinal) == true)
             .Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
         return type is { IsEnum: true } ? string.Join(", ", Enum.GetNames(type)) : null;
+    }
+
+    /// <summary>
+    /// Which query or route value did not parse as its handler parameter's type. The compile-time request delegates
+    /// answer an optional (nullable) value that does not parse with a bare 400, without the exception the runtime ones
+    /// throw; this names it the same way, trying each of the endpoint's values only once the request has failed.
+    /// </summary>
+    private static string? UnparsedValue(HttpContext context)
+    {
+        if (context.GetEndpoint() is not RouteEndpoint endpoint || endpoint.Metadata.GetMetadata<MethodInfo>() is not { } method)
+        {
+            return null;
+        }
+        var routeNames = endpoint.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var parameter in method.GetParameters().SelectMany(BoundOneByOne))
+        {
+            var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+            type = type.IsArray ? type.GetElementType()! : type;
+            if (type == typeof(string) || parameter.Name is not { } name)
+            {
+                continue;
+            }
+            var wire = parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.GetCustomAttribute<FromRouteAttribute>()?.Name ?? name;
+            var values = routeNames.Contains(wire) && parameter.GetCustomAttribute<FromQueryAttribute>() is null
+                ? [context.GetRouteValue(wire)?.ToString()]
+                : context.Request.Query[wire].ToArray();
+            if (values.FirstOrDefault(v => !string.IsNullOrEmpty(v) && !Parses(type, v)) is { } bad)
+            {
+                return $"Invalid value '{bad}' for parameter '{wire}': expected {Expected(type.FullName!)}.";
+            }
+        }
+        return null;
+
+        static IEnumerable<ParameterInfo> BoundOneByOne(ParameterInfo parameter) =>
+            parameter.IsDefined(typeof(AsParametersAttribute))
+                ? parameter.ParameterType.GetConstructors().MaxBy(c => c.GetParameters().Length)?.GetParameters() ?? []
+                : [parameter];
+    }
+
+    /// <summary>Whether <paramref name="value"/> parses as <paramref name="type"/> the way minimal APIs parse it.</summary>
+    private static bool Parses(Type type, string value)
+    {
+        if (type.IsEnum)
+        {
+            return Enum.TryParse(type, value, ignoreCase: true, out _);
+        }
+        var withCulture = type.GetMethod("TryParse", BindingFlags.Public | BindingFlags.Static, [typeof(string), typeof(IFormatProvider), type.MakeByRefType()]);
+        if (withCulture is not null)
+        {
+            return (bool)withCulture.Invoke(null, [value, System.Globalization.CultureInfo.InvariantCulture, null])!;
+        }
+        var plain = type.GetMethod("TryParse", BindingFlags.Public | BindingFlags.Static, [typeof(string), type.MakeByRefType()]);
+        // A type that does not parse from text is bound from elsewhere (services, the body): not this failure.
+        return plain is null || (bool)plain.Invoke(null, [value, null])!;
     }
 
     /// <summary>The name a handler parameter has on the wire (<c>[FromQuery(Name = "max_results")]</c>), from the endpoint's method.</summary>

@@ -4,6 +4,7 @@ using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Search;
 using Cairn.Tracking;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cairn.Server.Mlflow;
 
@@ -218,7 +219,8 @@ internal static class MlflowRegistryApi
     }
 
     /// <summary>The services the registry endpoints use, resolved together.</summary>
-    internal sealed record Services(ModelCatalog Catalog, ModelRegistry Registry, ModelAliases Aliases, TrackingStore Tracking);
+    // [FromServices] spelled out: the compile-time request delegates cannot ask the container, and would take the record for a body.
+    internal sealed record Services([FromServices] ModelCatalog Catalog, [FromServices] ModelRegistry Registry, [FromServices] ModelAliases Aliases, [FromServices] TrackingStore Tracking);
 
     private static async Task<IResult> Handle(HttpContext context, Func<RegistryMessage, Task<IResult>> handler) =>
         await handler(await MlflowJson.ReadAsync<RegistryMessage>(context));

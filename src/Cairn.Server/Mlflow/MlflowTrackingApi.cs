@@ -18,16 +18,9 @@ internal static class MlflowTrackingApi
             MlflowJson.Ok(new { experiment = await s.GetExperimentAsync(c.Caller(), m.ExperimentId, c.RequestAborted) })));
         experiments.MapGet("/get-by-name", (HttpContext c, TrackingStore s) => Handle(c, Schemas.ExperimentName, async m =>
             MlflowJson.Ok(new { experiment = await s.GetExperimentByNameAsync(c.Caller(), m.ExperimentName, c.RequestAborted) })));
-        Func<HttpContext, TrackingStore, Task<IResult>> search = (c, s) => Handle(c, Schemas.SearchExperiments, async m =>
-        {
-            var page = await s.SearchExperimentsAsync(c.Caller(), new ExperimentQuery(
-                m.Filter, TrackingStore.ExperimentOrderBy(m.OrderBy), m.MaxResults, m.PageToken,
-                TrackingLimits.ParseViewType(m.ViewType)), c.RequestAborted);
-            return MlflowJson.Ok(new { experiments = NullIfEmpty(page.Experiments), next_page_token = page.NextPageToken });
-        });
-        experiments.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], search);
+        experiments.MapMethods("/search", [HttpMethods.Get, HttpMethods.Post], SearchExperimentsAsync);
         // MLflow 1.x's listing, still called by older clients: a search without a filter.
-        experiments.MapGet("/list", search);
+        experiments.MapGet("/list", SearchExperimentsAsync);
         experiments.MapPost("/update", (HttpContext c, TrackingStore s) => Handle(c, Schemas.UpdateExperiment, async m =>
         {
             await s.RenameExperimentAsync(c.Caller(), m.ExperimentId, m.NewName, c.RequestAborted);
@@ -135,6 +128,15 @@ internal static class MlflowTrackingApi
     private const int MaxBulkHistoryRuns = 20;
     private const int MaxDatasetSearchExperiments = 20;
     private const int MaxDatasetSummaries = 1000;
+
+    /// <summary>MLflow's experiment search (GET or POST), also its 1.x listing: a search without a filter.</summary>
+    private static Task<IResult> SearchExperimentsAsync(HttpContext c, TrackingStore s) => Handle(c, Schemas.SearchExperiments, async m =>
+    {
+        var page = await s.SearchExperimentsAsync(c.Caller(), new ExperimentQuery(
+            m.Filter, TrackingStore.ExperimentOrderBy(m.OrderBy), m.MaxResults, m.PageToken,
+            TrackingLimits.ParseViewType(m.ViewType)), c.RequestAborted);
+        return MlflowJson.Ok(new { experiments = NullIfEmpty(page.Experiments), next_page_token = page.NextPageToken });
+    });
 
     private static async Task<IResult> GetMetricHistoryBulkAsync(HttpContext context, TrackingStore store)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using Cairn.Governance;
 using Cairn.Server.Ui.Pages.Models;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -54,7 +55,9 @@ public static class UiSession
     internal static void MapCairnUi(this WebApplication app)
     {
         app.MapGet("/ui/assets/{name}", (HttpContext context, string name, UiAssets assets) => assets.Serve(context, name)).ExcludeFromDescription();
-        app.MapPost("/signin", SignInAsync).WithMetadata(new UiEndpointAttribute()).AllowAnonymous().ExcludeFromDescription();
+        // Ahead of the sign-in page's own POST endpoint (a Razor component's), which binds no form parameter to tell them apart.
+        app.MapPost("/signin", SignInAsync).WithMetadata(new UiEndpointAttribute(), new RequireAntiforgeryTokenAttribute())
+            .WithOrder(-1).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/signin/oidc", SignInWithProvider).WithMetadata(new UiEndpointAttribute()).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/signout", (Delegate)SignOutAsync).WithMetadata(new UiEndpointAttribute()).ExcludeFromDescription();
         Pages.Runs.RunArtifactFiles.MapRunArtifactFiles(app);
@@ -64,10 +67,20 @@ public static class UiSession
         app.MapRazorComponents<App>();
     }
 
-    private static async Task<IResult> SignInAsync(
-        HttpContext context, [FromForm] string? token, [FromForm(Name = "return")] string? returnUrl, ApiTokens tokens, IOptions<CairnOptions> options)
+    private static async Task<IResult> SignInAsync(HttpContext context, ApiTokens tokens, IOptions<CairnOptions> options)
     {
-        var back = LocalUrl(returnUrl);
+        // The form is read here, after the anti-forgery check: reading a form whose token was refused throws (a 500).
+        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
+        {
+            throw new InvalidParameterException("The sign-in form's anti-forgery token is missing or not valid: load the sign-in page again and resend it.");
+        }
+        if (!context.Request.HasFormContentType)
+        {
+            throw new CairnException(RequestErrors.UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, "The sign-in form is sent as 'application/x-www-form-urlencoded' or 'multipart/form-data'.");
+        }
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var token = (string?)form["token"];
+        var back = LocalUrl(form["return"]);
         if (!options.Value.TokenAuth)
         {
             return Results.Redirect(back);

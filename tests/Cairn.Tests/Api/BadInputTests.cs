@@ -120,6 +120,14 @@ public sealed class BadInputTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task A_date_time_query_parameter_that_does_not_parse_is_400_naming_the_parameter_and_what_it_takes()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/deployments/none/windows?starts_at=yesterday");
+        var problem = await ExpectProblemAsync(request, 400, "INVALID_PARAMETER_VALUE", "'starts_at'");
+        Assert.Contains("ISO 8601", (string?)problem["detail"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_integer_above_int64_in_a_metadata_schema_is_400_naming_its_path()
     {
         var problem = await ExpectProblemAsync(Post("/api/v1/metadata/schemas",

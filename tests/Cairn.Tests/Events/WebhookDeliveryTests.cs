@@ -154,11 +154,13 @@ public sealed class WebhookDeliveryTests
         var deliveryId = requests[0].DeliveryId;
         JsonObject delivery = [];
         await PollAsync(async () => (string?)(delivery = await (await client.GetAsync($"/api/v1/webhooks/{id}/deliveries/{deliveryId}")).ExpectAsync(200))["state"] == "SUCCEEDED");
-        Assert.Equal(13, (int)delivery["attempts"]!);
+        // Under load even the quick answer can miss the 150 ms: then there are more attempts, each logged all the same.
+        var sent = receiver.Requests.Count;
+        Assert.True(sent >= 13, $"{sent} requests");
+        Assert.Equal(sent, (int)delivery["attempts"]!);
         var log = delivery["attempt_log"]!.AsArray();
-        Assert.Equal(Enumerable.Range(1, 13), log.Select(a => (int)a!["attempt"]!).Order());
-        Assert.Equal(12, log.Count(a => a!["status"] is null));
-        Assert.Equal(13, receiver.Requests.Count);
+        Assert.Equal(Enumerable.Range(1, sent), log.Select(a => (int)a!["attempt"]!).Order());
+        Assert.Equal(sent - 1, log.Count(a => a!["status"] is null));
     }
 
     [Fact]
