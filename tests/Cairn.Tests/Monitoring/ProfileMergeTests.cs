@@ -1,7 +1,7 @@
 using System.Text.Json;
-using CsCheck;
 using Cairn.Monitoring;
 using Cairn.Monitoring.Profiling;
+using CsCheck;
 
 namespace Cairn.Tests.Monitoring;
 
