@@ -89,7 +89,7 @@ internal static class Bench
                     var run = await runner.RunAsync(workload, cancellationToken);
                     runs.Add(run);
                     progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"[{round}/{settings.Repeat}] {run.Workload,-16} {run.OpsPerSecond,10:F1} ops/s  p50 {run.P50Ms,7:F2} ms  p99 {run.P99Ms,7:F2} ms  errors {run.Errors}"));
+                        $"[{round}/{settings.Repeat}] {run.Workload,-16} {run.OpsPerSecond,10:F1} ops/s  p50 {run.P50Ms,7:F2} ms  p95 {run.P95Ms,7:F2} ms  p99 {run.P99Ms,7:F2} ms  CPU {run.CpuMsPerOp,7:F2} ms/op  errors {run.Errors}"));
                 }
                 summaries.Add(WorkloadSummary.Of(workload.Name, workload.Description, runs));
             }

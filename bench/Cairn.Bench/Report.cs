@@ -16,8 +16,10 @@ internal sealed record WorkloadSummary(
     double MeanMs,
     double P50Ms,
     double P90Ms,
+    double P95Ms,
     double P99Ms,
     double MaxMs,
+    double CpuMsPerOp,
     string? FirstError,
     IReadOnlyList<RunResult> Runs)
 {
@@ -31,8 +33,10 @@ internal sealed record WorkloadSummary(
         Median(runs, r => r.MeanMs),
         Median(runs, r => r.P50Ms),
         Median(runs, r => r.P90Ms),
+        Median(runs, r => r.P95Ms),
         Median(runs, r => r.P99Ms),
         Median(runs, r => r.MaxMs),
+        Median(runs, r => r.CpuMsPerOp),
         runs.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
         runs);
 
@@ -118,12 +122,12 @@ internal static class Report
             $"load:    concurrency {report.Concurrency}, {limit} per run, warm-up {report.WarmupSeconds:0.#} s, {report.Repeat} run(s) per workload; figures are medians over runs"));
         output.WriteLine();
         output.WriteLine(string.Create(c,
-            $"{"workload",-16} {"ops",9} {"errors",7} {"ops/s",10} {"mean ms",8} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"max ms",8}  ops/s per run"));
+            $"{"workload",-16} {"ops",9} {"errors",7} {"ops/s",10} {"mean ms",8} {"p50 ms",8} {"p90 ms",8} {"p95 ms",8} {"p99 ms",8} {"max ms",8} {"CPU ms/op",9}  ops/s per run"));
         foreach (var w in report.Workloads)
         {
             var perRun = string.Join(" ", w.Runs.Select(r => r.OpsPerSecond.ToString("F0", c)));
             output.WriteLine(string.Create(c,
-                $"{w.Workload,-16} {w.Ops,9} {w.Errors,7} {w.OpsPerSecond,10:F1} {w.MeanMs,8:F2} {w.P50Ms,8:F2} {w.P90Ms,8:F2} {w.P99Ms,8:F2} {w.MaxMs,8:F2}  {perRun}"));
+                $"{w.Workload,-16} {w.Ops,9} {w.Errors,7} {w.OpsPerSecond,10:F1} {w.MeanMs,8:F2} {w.P50Ms,8:F2} {w.P90Ms,8:F2} {w.P95Ms,8:F2} {w.P99Ms,8:F2} {w.MaxMs,8:F2} {w.CpuMsPerOp,9:F2}  {perRun}"));
         }
         foreach (var w in report.Workloads.Where(w => w.FirstError is not null))
         {

@@ -208,13 +208,9 @@ internal static class ProfileMerge
             if (union is not null)
                 return new FeatureProfile(name, FeatureKind.Numerical, count, missing, min, max, mean, std, union, Exact: true);
         }
-        // One digest of every part's points: each point is one weighted value, digested once.
+        // One digest of every part's points, digested once: each part's points are sorted already, so they merge as runs.
         var digest = new TDigest(options.SketchCompression, scratch);
-        foreach (var part in withPoints)
-        {
-            foreach (var p in part.Points!)
-                digest.Add(p.Value, p.Weight);
-        }
+        digest.AddSortedRuns([.. withPoints.Select(p => p.Points!)]);
         return new FeatureProfile(name, FeatureKind.Numerical, count, missing, min, max, mean, std, digest.Centroids(), Exact: false);
     }
 
@@ -285,10 +281,7 @@ internal static class ProfileMerge
         else
         {
             var digest = new TDigest(options.SketchCompression);
-            foreach (var p in a.Points)
-                digest.Add(p.Value, p.Weight);
-            foreach (var p in b.Points)
-                digest.Add(p.Value, p.Weight);
+            digest.AddSortedRuns([a.Points, b.Points]);
             points = digest.Centroids();
         }
         return new FeatureProfile(a.Name, FeatureKind.Numerical, count, a.Missing + b.Missing, min, max, mean, std, points, exact);

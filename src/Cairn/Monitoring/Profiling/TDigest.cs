@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Cairn.Monitoring.Profiling;
 
 /// <summary>
@@ -93,6 +95,99 @@ internal sealed class TDigest
         return result;
     }
 
+    /// <summary>
+    /// Adds the points of several runs, each sorted by value (other digests' centroids, exact profiles' values): the same
+    /// as adding every point with <see cref="Add(double, double)"/> in the same order, but the runs are merged instead of
+    /// sorted, and compressed in one pass however many points they hold. On equal values an earlier run's point comes
+    /// first (a sort would leave their order to chance).
+    /// </summary>
+    public void AddSortedRuns(IReadOnlyList<IReadOnlyList<WeightedValue>> runs)
+    {
+        Flush();
+        var length = _count;
+        foreach (var run in runs)
+            length += run.Count;
+        var pool = ArrayPool<double>.Shared;
+        double[] values = pool.Rent(length), weights = pool.Rent(length), nextValues = pool.Rent(length), nextWeights = pool.Rent(length);
+        var bounds = new List<int>(runs.Count + 2) { 0 };
+        try
+        {
+            // The centroids so far are the first run: they come first on equal values, as in a flush.
+            _means.AsSpan(0, _count).CopyTo(values);
+            _weights.AsSpan(0, _count).CopyTo(weights);
+            var n = _count;
+            if (n > 0)
+                bounds.Add(n);
+            foreach (var run in runs)
+            {
+                var start = n;
+                var sorted = true;
+                for (var i = 0; i < run.Count; i++)
+                {
+                    var (value, weight) = run[i];
+                    if (weight <= 0)
+                        continue;
+                    // Written so that NaN counts as out of order: a run that is not ascending is sorted as Add would.
+                    if (n > start && !(value >= values[n - 1]))
+                        sorted = false;
+                    values[n] = value;
+                    weights[n++] = weight;
+                    TotalWeight += weight;
+                }
+                if (!sorted)
+                    Array.Sort(values, weights, start, n - start);
+                if (n > start)
+                    bounds.Add(n);
+            }
+            // Adjacent runs merge two by two until one is left: log2(runs) linear passes.
+            while (bounds.Count > 2)
+            {
+                var merged = 1;
+                for (var r = 0; r + 1 < bounds.Count; r += 2)
+                {
+                    var end = r + 2 < bounds.Count ? bounds[r + 2] : bounds[r + 1];
+                    MergeRuns(values, weights, bounds[r], bounds[r + 1], end, nextValues, nextWeights);
+                    bounds[merged++] = end;
+                }
+                bounds.RemoveRange(merged, bounds.Count - merged);
+                (values, nextValues) = (nextValues, values);
+                (weights, nextWeights) = (nextWeights, weights);
+            }
+            Compress(values.AsSpan(0, n), weights.AsSpan(0, n), []);
+        }
+        finally
+        {
+            pool.Return(values);
+            pool.Return(weights);
+            pool.Return(nextValues);
+            pool.Return(nextWeights);
+        }
+    }
+
+    /// <summary>Merges the sorted runs [start, middle) and [middle, end) into the same places of the target, stably.</summary>
+    private static void MergeRuns(double[] values, double[] weights, int start, int middle, int end, double[] targetValues, double[] targetWeights)
+    {
+        int i = start, j = middle, k = start;
+        while (i < middle && j < end)
+        {
+            if (values[j] < values[i])
+            {
+                targetValues[k] = values[j];
+                targetWeights[k++] = weights[j++];
+            }
+            else
+            {
+                targetValues[k] = values[i];
+                targetWeights[k++] = weights[i++];
+            }
+        }
+        values.AsSpan(i, middle - i).CopyTo(targetValues.AsSpan(k));
+        weights.AsSpan(i, middle - i).CopyTo(targetWeights.AsSpan(k));
+        k += middle - i;
+        values.AsSpan(j, end - j).CopyTo(targetValues.AsSpan(k));
+        weights.AsSpan(j, end - j).CopyTo(targetWeights.AsSpan(k));
+    }
+
     private void Flush()
     {
         if (_buffered == 0 && _weighted.Count == 0)
@@ -107,13 +202,23 @@ internal sealed class TDigest
 
         var values = _buffer.AsSpan(0, _buffered);
         RadixSort.Sort(values, _scratch);
+        Compress(means.AsSpan(0, count), weights.AsSpan(0, count), values);
+        _buffered = 0;
+    }
 
+    /// <summary>
+    /// Merges weighted points sorted by value with sorted values of weight 1 and compresses them into the next centroids,
+    /// which become the digest's.
+    /// </summary>
+    private void Compress(ReadOnlySpan<double> means, ReadOnlySpan<double> weights, ReadOnlySpan<double> values)
+    {
         var total = TotalWeight;
         // Weight merged before the centroid being built, the centroid's weight and weighted sum, the cumulative
         // weight at which it must close (k may grow by 1 at most across a centroid).
         double before = 0, weight = 0, sum = 0, limit = 0;
         var emitted = 0;
         int c = 0, b = 0;
+        var count = means.Length;
         var n = values.Length;
         while (true)
         {
@@ -154,7 +259,6 @@ internal sealed class TDigest
         (_means, _nextMeans) = (_nextMeans, _means.Length >= _nextMeans.Length ? _means : new double[_nextMeans.Length]);
         (_weights, _nextWeights) = (_nextWeights, _weights.Length >= _nextWeights.Length ? _weights : new double[_nextWeights.Length]);
         _count = emitted;
-        _buffered = 0;
     }
 
     private (double[] Means, double[] Weights, int Count) UnionWithWeighted()
