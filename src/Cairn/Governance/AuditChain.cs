@@ -167,30 +167,45 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
         caller.Require(Role.Admin, Catalog.NamespacePath.Root);
         var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
         var before = query.PageToken is null ? (long?)null : Paging.DecodeCursor(query.PageToken);
-        var rows = await database.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(
-            """
-            SELECT seq, at, actor, action, resource, before, after, prev_hash, hash FROM audit_log
-            WHERE (@actor IS NULL OR actor = @actor)
-              AND (@action IS NULL OR action = @action)
-              AND (@resource IS NULL OR resource = @resource OR resource LIKE @resourcePrefix ESCAPE '\')
-              AND (@since IS NULL OR at >= @since)
-              AND (@until IS NULL OR at < @until)
-              AND (@before IS NULL OR seq < @before)
-            ORDER BY seq DESC
-            LIMIT @limit
-            """,
-            new
+        // Only the filters given, so that each can use its index: "@x IS NULL OR …" hid them from the planner, and a
+        // version's trail was a walk of the whole log, newest first (170 ms at 520,000 entries).
+        var parameters = new DynamicParameters(new { limit = size + 1 });
+        var where = new List<string>();
+        Filter("actor = @actor", "actor", query.Actor);
+        Filter("action = @action", "action", query.Action);
+        Filter("at >= @since", "since", query.Since?.ToUnixTimeMilliseconds());
+        Filter("at < @until", "until", query.Until?.ToUnixTimeMilliseconds());
+        Filter("seq < @before", "before", before);
+        if (query.Resource is { } resource)
+        {
+            // The resource and everything under it. SQLite compares text bytewise, so "under it" is the range from
+            // "<resource>/" up to "<resource>0" ('0' follows '/'), which its (resource, seq) index answers.
+            parameters.Add("resource", resource);
+            if (database.Dialect.Name == "postgres")
             {
-                actor = query.Actor,
-                action = query.Action,
-                resource = query.Resource,
-                resourcePrefix = query.Resource is null ? null : Paging.EscapeLike(query.Resource) + "/%",
-                since = query.Since?.ToUnixTimeMilliseconds(),
-                until = query.Until?.ToUnixTimeMilliseconds(),
-                before,
-                limit = size + 1,
-            },
-            cancellationToken: cancellationToken)), cancellationToken);
+                parameters.Add("resourcePrefix", Paging.EscapeLike(resource) + "/%");
+                where.Add("(resource = @resource OR resource LIKE @resourcePrefix ESCAPE '\\')");
+            }
+            else
+            {
+                parameters.Add("resourceFrom", resource + "/");
+                parameters.Add("resourceTo", resource + "0");
+                where.Add("(resource = @resource OR (resource >= @resourceFrom AND resource < @resourceTo))");
+            }
+        }
+        var sql = "SELECT seq, at, actor, action, resource, before, after, prev_hash, hash FROM audit_log"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY seq DESC LIMIT @limit";
+        var rows = await database.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)), cancellationToken);
+
+        void Filter(string condition, string name, object? value)
+        {
+            if (value is not null)
+            {
+                parameters.Add(name, value);
+                where.Add(condition);
+            }
+        }
         var entries = rows.Select(ToEntry).ToList();
         string? next = null;
         if (entries.Count > size)

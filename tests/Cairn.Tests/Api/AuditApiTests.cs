@@ -36,6 +36,25 @@ public sealed class AuditApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resource_filter_takes_the_resource_and_what_is_under_it_never_a_sibling_that_starts_alike()
+    {
+        await SeedAsync();
+        // Siblings whose names extend "m" with characters on either side of '/' in byte order.
+        foreach (var name in new[] { "m0", "m-x", "m_x", "mm" })
+        {
+            await (await _client.PostJsonAsync("/api/v1/models", new { @namespace = "/audit", model_name = name })).ExpectAsync(201);
+        }
+        await (await _client.PostJsonAsync("/api/v1/models/audit.m/versions", new { })).ExpectAsync(201);
+        await (await _client.PostJsonAsync("/api/v1/models/audit.m/versions", new { })).ExpectAsync(201);
+
+        var entries = (await (await _client.GetAsync("/api/v1/audit?resource=models/audit.m")).ExpectAsync(200))["entries"]!.AsArray();
+        Assert.Equal(7, entries.Count);
+        Assert.All(entries.Select(e => (string)e!["resource"]!), r => Assert.True(r == "models/audit.m" || r.StartsWith("models/audit.m/", StringComparison.Ordinal), r));
+        var version = (await (await _client.GetAsync("/api/v1/audit?resource=models/audit.m/versions/1")).ExpectAsync(200))["entries"]!.AsArray();
+        Assert.Equal(["models/audit.m/versions/1", "models/audit.m/versions/1"], version.Select(e => (string?)e!["resource"]));
+    }
+
+    [Fact]
     public async Task The_audit_log_filters_by_actor_action_resource_and_time_and_pages()
     {
         await SeedAsync();
