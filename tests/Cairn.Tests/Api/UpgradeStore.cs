@@ -3,8 +3,8 @@ using Microsoft.Data.Sqlite;
 namespace Cairn.Tests.Api;
 
 /// <summary>
-/// An empty store of a test's own, a SQLite file in a temp dir or a fresh PostgreSQL database, for migration tests that
-/// migrate it up to a point, write what an older Cairn wrote, then apply the rest.
+/// An empty store of a test's own, a SQLite file in a temp dir or a fresh PostgreSQL database: migration tests migrate
+/// it up to a point, write what an older Cairn wrote, then apply the rest; others migrate it whole as they start.
 /// </summary>
 public abstract class UpgradeStore(string name) : IAsyncLifetime
 {
@@ -14,7 +14,10 @@ public abstract class UpgradeStore(string name) : IAsyncLifetime
     /// <summary>The store's setting for <see cref="Cairn.Storage.CairnDatabase.Open(string)"/>.</summary>
     protected string Setting => _postgres ?? Path.Combine(_dir, "cairn.db");
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    /// <summary>The temp dir the store (on SQLite) and anything else of the test's own live in.</summary>
+    protected string Dir => _dir;
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {

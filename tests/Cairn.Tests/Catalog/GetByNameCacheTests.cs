@@ -4,7 +4,6 @@ using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Storage;
 using Cairn.Tests.Api;
-using Microsoft.Data.Sqlite;
 
 namespace Cairn.Tests.Catalog;
 
@@ -12,33 +11,18 @@ namespace Cairn.Tests.Catalog;
 /// Get-by-name is served from a cache; a write anywhere must be visible on the next read. On SQLite "anywhere" is
 /// another process on the same file; on PostgreSQL (when the tests run there) another replica on the same database.
 /// </summary>
-public sealed class GetByNameCacheTests : IAsyncLifetime
+public sealed class GetByNameCacheTests() : UpgradeStore("cache")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("cairn-cache-").FullName;
-    private readonly string? _postgres = TestBackend.CreatePostgresDatabase();
     private readonly Caller _admin = Caller.Admin("tester");
 
-    private string Database => _postgres ?? Path.Combine(_dir, "cairn.db");
-
-    public async Task InitializeAsync() => await Migrator.MigrateAsync(CairnDatabase.Open(Database), TimeProvider.System, default);
-
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        if (_postgres is not null)
-        {
-            TestBackend.DropPostgresDatabase(_postgres);
-        }
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public override async Task InitializeAsync() => await Migrator.MigrateAsync(CairnDatabase.Open(Setting), TimeProvider.System, default);
 
     private (ModelCatalog Catalog, ModelRegistry Registry, ModelAliases Aliases) Process()
     {
         // A separate set of services over the same database stands for another process (or replica).
-        var database = CairnDatabase.Open(Database);
+        var database = CairnDatabase.Open(Setting);
         var audit = new AuditChain(database, TimeProvider.System);
-        var store = new FileSystemArtifactStore(Path.Combine(_dir, "artifacts"));
+        var store = new FileSystemArtifactStore(Path.Combine(Dir, "artifacts"));
         return (new ModelCatalog(database, audit, TimeProvider.System, store), new ModelRegistry(database, audit, TimeProvider.System, store), new ModelAliases(database, audit, TimeProvider.System));
     }
 
