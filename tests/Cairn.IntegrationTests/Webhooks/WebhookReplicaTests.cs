@@ -46,7 +46,10 @@ public sealed class WebhookReplicaTests : IAsyncLifetime
     public async Task The_other_replica_takes_over_when_the_delivering_one_is_killed_and_every_event_arrives()
     {
         var receiver = _receiver!;
-        await receiver.BehaveAsync(new { delay_ms = 1500, times = 2 });
+        // Every delivery is slow (well inside the 2 s attempt timeout), so the delivering replica holds the webhook's lease
+        // for many seconds: a dispatcher gives its lease back when its cycle ends, and with only a couple of slow answers
+        // a loaded machine could let the cycle end before the test had read who held it.
+        await receiver.BehaveAsync(new { delay_ms = 1000, times = 12 });
         using var a = Client(_servers[0]);
         using var b = Client(_servers[1]);
         var webhook = await CreateWebhookAsync(a, receiver.Url());
