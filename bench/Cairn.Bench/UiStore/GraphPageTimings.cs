@@ -19,18 +19,20 @@ namespace Cairn.Bench.UiStore;
 /// <summary>
 /// The lineage explorer in a real browser (<c>ui-graph</c>, issue 15 item 5: "a 300-node lineage graph is ready in the
 /// browser within 1 s"). Seeds a neighbourhood of about 300 nodes through <c>POST /api/v1/lineage/batch</c>
-/// (<see cref="LineageNeighbourhood"/>), or takes a node of a store given with <c>--node</c>, then loads the explorer
-/// around it in Debian's Chromium (Playwright, no browser download) several times and reports, as medians:
+/// (<see cref="LineageNeighbourhood"/>), or takes a node of a store given with <c>--node</c>; requests the explorer
+/// around it with HttpClient (the server alone); then loads it in Debian's Chromium (Playwright, no browser download),
+/// alternately in one tab (someone clicking through the UI: the renderer is warm) and in a new tab each time (a
+/// renderer that starts cold). It reports medians of:
 /// <list type="bullet">
-/// <item>the server: the page's <c>Server-Timing: app</c> (read by the browser), and apart from it, in this process, the
-/// graph query and the layout that the page runs (wall and process CPU time);</item>
+/// <item>the server: the page's <c>Server-Timing: app</c> (as the browser read it) and this process's CPU time during
+/// the load; and apart, in this process, the graph query, the layout and the SVG's rendering that the page runs;</item>
 /// <item>the browser, from navigation start (navigation timing): first byte, last byte, DOMContentLoaded, and
 /// <b>ready</b>: the frame after DOMContentLoaded, by which every node of the graph is in the document, laid out, the
-/// canvas scrolled to the centre (the page's own DOMContentLoaded handler) and painted; a load counts only if every node
+/// canvas scrolled to the centre (the page's own DOMContentLoaded handler) and painted. A load counts only if every node
 /// the page says it draws is an element and the centre node is what the browser hit-tests at its own centre (a click
-/// there would open it);</item>
-/// <item>the renderer's main-thread time in that load (Chrome DevTools Protocol <c>Performance.getMetrics</c>): scripts,
-/// style, layout, and all tasks.</item>
+/// there opens it);</item>
+/// <item>the renderer's main thread in that load (Chrome DevTools Protocol <c>Performance.getMetrics</c>: scripts,
+/// style, layout, all tasks) and the CPU time of all Chromium's processes (from /proc).</item>
 /// </list>
 /// </summary>
 internal static class GraphPageTimings
@@ -78,7 +80,7 @@ internal static class GraphPageTimings
     private static readonly string[] RendererMetrics = ["TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration"];
 
     private sealed record Load(double Server, double ServerCpu, double ResponseStart, double ResponseEnd, double Dcl, double LaidOut, double Ready, double Fcp,
-        double Task, double Script, double Style, double Layout, long Bytes, int Nodes, int Edges, bool Usable, string Shown);
+        double Task, double Script, double Style, double Layout, double BrowserCpu, long Bytes, int Nodes, int Edges, bool Usable, string Shown);
 
     public static async Task<int> RunAsync(string? dataDir, string? postgres, string? node, int nodes, int depth, int loads, string chromium, string? trace,
         TextWriter output, TextWriter progress, CancellationToken cancellationToken)
@@ -100,14 +102,15 @@ internal static class GraphPageTimings
             progress.WriteLine($"ui-graph: {url}; load {loadBefore}");
 
             var alone = await ServerAloneAsync(client, url, loads, cancellationToken);
-            var times = await BrowserLoadsAsync(new Uri(server.Address, url), loads, chromium, trace, progress, cancellationToken);
+            var (same, fresh) = await BrowserLoadsAsync(new Uri(server.Address, url), loads, chromium, trace, progress, cancellationToken);
             var (query, layout, svg) = await ServerPartsAsync(server.Services, centre, depth, loads, cancellationToken);
             var loadAfter = LoadAverage();
-            var first = times[0];
-            if (times.Any(t => !t.Usable || t.Nodes != first.Nodes))
+            var first = same[0];
+            var bad = same.Concat(fresh).Where(t => !t.Usable || t.Nodes != first.Nodes).ToList();
+            if (bad.Count > 0)
             {
                 progress.WriteLine("ui-graph: a load did not draw the whole graph, or its centre node was not clickable: " +
-                    string.Join("; ", times.Where(t => !t.Usable || t.Nodes != first.Nodes).Select(t => $"{t.Nodes} nodes, usable {t.Usable}")));
+                    string.Join("; ", bad.Select(t => $"{t.Nodes} nodes, usable {t.Usable}")));
                 return 1;
             }
 
@@ -116,27 +119,29 @@ internal static class GraphPageTimings
             text.AppendLine(c, $"store: {(postgres is null ? server.Database : "PostgreSQL")}; page {url}");
             text.AppendLine(c, $"graph: {first.Nodes} nodes and {first.Edges} edges drawn (the page: \"{first.Shown.Trim()}\"); HTML {first.Bytes / 1024.0:F0} KiB");
             text.AppendLine(c, $"load (/proc/loadavg) before: {loadBefore}; after: {loadAfter}");
-            text.AppendLine(c, $"{loads} loads after 3 unmeasured; median (min–max), ms");
+            text.AppendLine(c, $"{loads} loads in one tab (after 3 unmeasured) and {loads} in a new tab each, alternating; the server had answered the page {loads + 3} times before");
             text.AppendLine();
-            text.AppendLine("| measure | median ms | min | max |");
-            text.AppendLine("| --- | ---: | ---: | ---: |");
-            void Row(string name, Func<Load, double> of) => text.AppendLine(c, $"| {name} | {Median(times.Select(of))} | {Min(times.Select(of))} | {Max(times.Select(of))} |");
-            text.AppendLine(c, $"| server alone (HttpClient, no browser): Server-Timing app / process CPU | {alone.Wall:F1} / {alone.Cpu:F1} | | |");
+            text.AppendLine("| ms, median (min–max) | same tab | new tab |");
+            text.AppendLine("| --- | ---: | ---: |");
+            void Row(string name, Func<Load, double> of) => text.AppendLine(c, $"| {name} | {Spread(same.Select(of))} | {Spread(fresh.Select(of))} |");
+            text.AppendLine(c, $"| server alone (HttpClient, no browser), the first request after start: Server-Timing app / process CPU | {alone.First.Wall:F0} / {alone.First.Cpu:F0} | |");
+            text.AppendLine(c, $"| server alone, requests 4 to {loads + 3}: Server-Timing app / process CPU | {alone.Median.Wall:F1} / {alone.Median.Cpu:F1} | |");
+            text.AppendLine(c, $"| server, in process: graph query, wall / CPU | {query.Wall:F1} / {query.Cpu:F1} | |");
+            text.AppendLine(c, $"| server, in process: cap, edges, views and layout, wall / CPU | {layout.Wall:F1} / {layout.Cpu:F1} | |");
+            text.AppendLine(c, $"| server, in process: the graph's SVG rendered to HTML, wall / CPU | {svg.Wall:F1} / {svg.Cpu:F1} | |");
             Row("server: page (Server-Timing app)", t => t.Server);
-            Row("server: CPU time of this process during the load (the server, and Playwright's client)", t => t.ServerCpu);
-            text.AppendLine(c, $"| server, in process: graph query (wall / CPU) | {query.Wall:F1} / {query.Cpu:F1} | | |");
-            text.AppendLine(c, $"| server, in process: cap, edges, views and layout (wall / CPU) | {layout.Wall:F1} / {layout.Cpu:F1} | | |");
-            text.AppendLine(c, $"| server, in process: the graph's SVG rendered to HTML (wall / CPU) | {svg.Wall:F1} / {svg.Cpu:F1} | | |");
+            Row("server: CPU of this process during the load (server and Playwright client)", t => t.ServerCpu);
             Row("browser: first byte (responseStart)", t => t.ResponseStart);
             Row("browser: last byte (responseEnd)", t => t.ResponseEnd);
             Row("browser: DOMContentLoaded handlers done", t => t.Dcl);
             Row("browser: first contentful paint", t => t.Fcp);
-            Row("**ready**: every node laid out and the next frame painted", t => t.Ready);
-            Row("browser work after the last byte (ready − responseEnd)", t => t.Ready - t.ResponseEnd);
+            Row("**ready**: every node laid out, the next frame painted", t => t.Ready);
+            Row("ready − last byte (the browser's part)", t => t.Ready - t.ResponseEnd);
             Row("renderer main thread: all tasks", t => t.Task);
             Row("renderer main thread: script", t => t.Script);
             Row("renderer main thread: style", t => t.Style);
             Row("renderer main thread: layout", t => t.Layout);
+            Row("Chromium's processes: CPU during the load", t => t.BrowserCpu);
             await output.WriteAsync(text.ToString());
             return 0;
         }
@@ -150,9 +155,10 @@ internal static class GraphPageTimings
     }
 
     /// <summary>The page requested on its own, before the browser starts: its Server-Timing and this process's CPU time per request.</summary>
-    private static async Task<(double Wall, double Cpu)> ServerAloneAsync(HttpClient client, string url, int count, CancellationToken cancellationToken)
+    private static async Task<((double Wall, double Cpu) First, (double Wall, double Cpu) Median)> ServerAloneAsync(HttpClient client, string url, int count, CancellationToken cancellationToken)
     {
         var samples = new List<(double, double)>();
+        (double, double) first = default;
         for (var i = -3; i < count; i++)
         {
             var process = Process.GetCurrentProcess();
@@ -161,12 +167,17 @@ internal static class GraphPageTimings
             await response.Content.ReadAsByteArrayAsync(cancellationToken);
             process.Refresh();
             response.EnsureSuccessStatusCode();
-            if (i >= 0)
+            var sample = (PageTimings.ServerTime(response) ?? double.NaN, (process.TotalProcessorTime - cpu).TotalMilliseconds);
+            if (i == -3)
             {
-                samples.Add((PageTimings.ServerTime(response) ?? double.NaN, (process.TotalProcessorTime - cpu).TotalMilliseconds));
+                first = sample;
+            }
+            else if (i >= 0)
+            {
+                samples.Add(sample);
             }
         }
-        return MedianPair(samples);
+        return (first, MedianPair(samples));
     }
 
     /// <summary>Posts the neighbourhood's events as the OpenLineage batches a client would send; returns the centre's id.</summary>
@@ -193,7 +204,7 @@ internal static class GraphPageTimings
         return neighbourhood.Centre;
     }
 
-    private static async Task<List<Load>> BrowserLoadsAsync(Uri page, int loads, string chromium, string? trace, TextWriter progress, CancellationToken cancellationToken)
+    private static async Task<(List<Load> SameTab, List<Load> NewTab)> BrowserLoadsAsync(Uri page, int loads, string chromium, string? trace, TextWriter progress, CancellationToken cancellationToken)
     {
         // Only `playwright install` downloads browsers and nothing here runs it; this keeps it so if anything ever does.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
@@ -214,50 +225,114 @@ internal static class GraphPageTimings
             TimezoneId = "UTC",
         });
         await context.AddInitScriptAsync(ReadyProbe);
-        var times = new List<Load>();
+        var tab = await context.NewPageAsync();
+        var (same, fresh) = (new List<Load>(), new List<Load>());
         for (var i = -3; i < loads; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            // A new tab for each load, its renderer's counters started before it navigates: they then hold this load's
-            // work only (one tab's counters restart, or not, as the browser swaps its renderer between documents).
-            var tab = await context.NewPageAsync();
-            var cdp = await context.NewCDPSessionAsync(tab);
-            await cdp.SendAsync("Performance.enable");
-            var self = Process.GetCurrentProcess();
-            var cpu = self.TotalProcessorTime;
-            var response = await tab.GotoAsync(page.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-            self.Refresh();
-            var serverCpu = (self.TotalProcessorTime - cpu).TotalMilliseconds;
-            if (response is not { Ok: true })
+            var load = await LoadAsync(tab, page, cancellationToken);
+            Report(progress, i < 0 ? "warm-up" : $"{i + 1}, same tab", load);
+            if (i < 0)
             {
-                throw new InvalidOperationException($"GET {page}: {response?.Status}");
+                continue;
             }
-            await tab.WaitForFunctionAsync("() => window.__graph !== undefined");
-            var after = await MetricsAsync(cdp);
-            var json = JsonDocument.Parse(await tab.EvaluateAsync<string>(Collect)).RootElement;
-            await tab.CloseAsync();
-            if (json.TryGetProperty("error", out var error))
-            {
-                throw new InvalidOperationException($"GET {page}: {error.GetString()}");
-            }
-            double Delta(string name) => after[name] * 1000;
-            var load = new Load(json.GetProperty("server").GetDouble(), serverCpu, json.GetProperty("responseStart").GetDouble(), json.GetProperty("responseEnd").GetDouble(),
-                json.GetProperty("dcl").GetDouble(), json.GetProperty("laidOut").GetDouble(), json.GetProperty("ready").GetDouble(), json.GetProperty("fcp").GetDouble(),
-                Delta("TaskDuration"), Delta("ScriptDuration"), Delta("RecalcStyleDuration"), Delta("LayoutDuration"),
-                json.GetProperty("bytes").GetInt64(), json.GetProperty("nodes").GetInt32(), json.GetProperty("edges").GetInt32(),
-                json.GetProperty("usable").GetBoolean(), json.GetProperty("shown").GetString() ?? "");
-            if (i >= 0)
-            {
-                times.Add(load);
-            }
-            progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ui-graph: load {(i < 0 ? "warm-up" : (i + 1).ToString(CultureInfo.InvariantCulture))}: server {load.Server:F1} ms, last byte {load.ResponseEnd:F0} ms, ready {load.Ready:F0} ms, main thread {load.Task:F0} ms"));
+            same.Add(load);
+            var other = await context.NewPageAsync();
+            load = await LoadAsync(other, page, cancellationToken);
+            await other.CloseAsync();
+            Report(progress, $"{i + 1}, new tab", load);
+            fresh.Add(load);
         }
         if (trace is not null)
         {
             await TraceAsync(context, page, trace, progress);
         }
-        return times;
+        return (same, fresh);
+    }
+
+    /// <summary>
+    /// Loads the page in <paramref name="tab"/> and reads its timings. The renderer's counters (Performance.getMetrics)
+    /// restart when a navigation commits, so read after the load they hold this document's work.
+    /// </summary>
+    private static async Task<Load> LoadAsync(IPage tab, Uri page, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var cdp = await tab.Context.NewCDPSessionAsync(tab);
+        await cdp.SendAsync("Performance.enable");
+        var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
+        var browserCpu = BrowserCpu();
+        var response = await tab.GotoAsync(page.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        if (response is not { Ok: true })
+        {
+            throw new InvalidOperationException($"GET {page}: {response?.Status}");
+        }
+        await tab.WaitForFunctionAsync("() => window.__graph !== undefined");
+        self.Refresh();
+        var serverCpu = (self.TotalProcessorTime - cpu).TotalMilliseconds;
+        browserCpu = BrowserCpu() - browserCpu;
+        var metrics = await MetricsAsync(cdp);
+        await cdp.DetachAsync();
+        var json = JsonDocument.Parse(await tab.EvaluateAsync<string>(Collect)).RootElement;
+        if (json.TryGetProperty("error", out var error))
+        {
+            throw new InvalidOperationException($"GET {page}: {error.GetString()}");
+        }
+        double Metric(string name) => metrics[name] * 1000;
+        return new Load(json.GetProperty("server").GetDouble(), serverCpu, json.GetProperty("responseStart").GetDouble(), json.GetProperty("responseEnd").GetDouble(),
+            json.GetProperty("dcl").GetDouble(), json.GetProperty("laidOut").GetDouble(), json.GetProperty("ready").GetDouble(), json.GetProperty("fcp").GetDouble(),
+            Metric("TaskDuration"), Metric("ScriptDuration"), Metric("RecalcStyleDuration"), Metric("LayoutDuration"), browserCpu,
+            json.GetProperty("bytes").GetInt64(), json.GetProperty("nodes").GetInt32(), json.GetProperty("edges").GetInt32(),
+            json.GetProperty("usable").GetBoolean(), json.GetProperty("shown").GetString() ?? "");
+    }
+
+    private static void Report(TextWriter progress, string which, Load load) => progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"ui-graph: load {which}: server {load.Server:F1} ms, last byte {load.ResponseEnd:F0} ms, ready {load.Ready:F0} ms, main thread {load.Task:F0} ms, Chromium CPU {load.BrowserCpu:F0} ms"));
+
+    /// <summary>
+    /// CPU time (ms) of the processes under this one other than Playwright's driver: the browser it launched, with its
+    /// renderers, GPU and network processes (from /proc; 0 where there is none).
+    /// </summary>
+    private static double BrowserCpu()
+    {
+        if (!Directory.Exists("/proc/self"))
+        {
+            return 0;
+        }
+        var processes = new List<(int Pid, int Parent, string Name, long Ticks)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                var name = stat[(stat.IndexOf('(') + 1)..close];
+                var fields = stat[(close + 2)..].Split(' ');
+                processes.Add((pid, int.Parse(fields[1], CultureInfo.InvariantCulture), name,
+                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)));
+            }
+            catch (IOException)
+            {
+                // The process ended while it was read.
+            }
+        }
+        var under = new HashSet<int> { Environment.ProcessId };
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var p in processes)
+            {
+                if (under.Contains(p.Parent) && under.Add(p.Pid))
+                {
+                    grew = true;
+                }
+            }
+        }
+        // Clock ticks of 10 ms (USER_HZ is 100 on Linux).
+        return processes.Where(p => p.Pid != Environment.ProcessId && under.Contains(p.Pid) && p.Name != "node").Sum(p => p.Ticks) * 10.0;
     }
 
     /// <summary>One more load under Chromium's tracing (the DevTools timeline's categories), saved as a Trace Event file for a trace viewer.</summary>
@@ -368,15 +443,11 @@ internal static class GraphPageTimings
     private static (double Wall, double Cpu) MedianPair(List<(double Wall, double Cpu)> samples) =>
         (samples.Select(s => s.Wall).Order().ElementAt(samples.Count / 2), samples.Select(s => s.Cpu).Order().ElementAt(samples.Count / 2));
 
-    private static string Median(IEnumerable<double> values)
+    private static string Spread(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2].ToString("F1", CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture, $"{sorted[sorted.Count / 2]:F0} ({sorted[0]:F0}–{sorted[^1]:F0})");
     }
-
-    private static string Min(IEnumerable<double> values) => values.Min().ToString("F1", CultureInfo.InvariantCulture);
-
-    private static string Max(IEnumerable<double> values) => values.Max().ToString("F1", CultureInfo.InvariantCulture);
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }
