@@ -123,7 +123,9 @@ internal static class GraphPageTimings
             text.AppendLine();
             text.AppendLine("| ms, median (min–max) | same tab | new tab |");
             text.AppendLine("| --- | ---: | ---: |");
-            void Row(string name, Func<Load, double> of) => text.AppendLine(c, $"| {name} | {Spread(same.Select(of))} | {Spread(fresh.Select(of))} |");
+            // A figure the browser did not report (a load without a first-contentful-paint entry) is -1 and left out.
+            void Row(string name, Func<Load, double> of) =>
+                text.AppendLine(c, $"| {name} | {Spread(same.Select(of).Where(v => v >= 0))} | {Spread(fresh.Select(of).Where(v => v >= 0))} |");
             text.AppendLine(c, $"| server alone (HttpClient, no browser), the first request after start: Server-Timing app / process CPU | {alone.First.Wall:F0} / {alone.First.Cpu:F0} | |");
             text.AppendLine(c, $"| server alone, requests 4 to {loads + 3}: Server-Timing app / process CPU | {alone.Median.Wall:F1} / {alone.Median.Cpu:F1} | |");
             text.AppendLine(c, $"| server, in process: graph query, wall / CPU | {query.Wall:F1} / {query.Cpu:F1} | |");
@@ -260,7 +262,7 @@ internal static class GraphPageTimings
         await cdp.SendAsync("Performance.enable");
         var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
-        var browserCpu = BrowserCpu();
+        var browserBefore = BrowserTicks();
         var response = await tab.GotoAsync(page.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
         if (response is not { Ok: true })
         {
@@ -269,7 +271,8 @@ internal static class GraphPageTimings
         await tab.WaitForFunctionAsync("() => window.__graph !== undefined");
         self.Refresh();
         var serverCpu = (self.TotalProcessorTime - cpu).TotalMilliseconds;
-        browserCpu = BrowserCpu() - browserCpu;
+        // Per process: a renderer that ended during the load (a closed tab's) takes its ticks with it.
+        var browserCpu = BrowserTicks().Sum(p => p.Value - browserBefore.GetValueOrDefault(p.Key)) * 10.0;
         var metrics = await MetricsAsync(cdp);
         await cdp.DetachAsync();
         var json = JsonDocument.Parse(await tab.EvaluateAsync<string>(Collect)).RootElement;
@@ -289,14 +292,15 @@ internal static class GraphPageTimings
         $"ui-graph: load {which}: server {load.Server:F1} ms, last byte {load.ResponseEnd:F0} ms, ready {load.Ready:F0} ms, main thread {load.Task:F0} ms, Chromium CPU {load.BrowserCpu:F0} ms"));
 
     /// <summary>
-    /// CPU time (ms) of the processes under this one other than Playwright's driver: the browser it launched, with its
-    /// renderers, GPU and network processes (from /proc; 0 where there is none).
+    /// CPU time, in clock ticks of 10 ms (USER_HZ is 100 on Linux), of each process under this one other than
+    /// Playwright's driver: the browser it launched, with its renderers, GPU and network processes (from /proc; none
+    /// where there is no /proc).
     /// </summary>
-    private static double BrowserCpu()
+    private static Dictionary<int, long> BrowserTicks()
     {
         if (!Directory.Exists("/proc/self"))
         {
-            return 0;
+            return [];
         }
         var processes = new List<(int Pid, int Parent, string Name, long Ticks)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -331,8 +335,7 @@ internal static class GraphPageTimings
                 }
             }
         }
-        // Clock ticks of 10 ms (USER_HZ is 100 on Linux).
-        return processes.Where(p => p.Pid != Environment.ProcessId && under.Contains(p.Pid) && p.Name != "node").Sum(p => p.Ticks) * 10.0;
+        return processes.Where(p => p.Pid != Environment.ProcessId && under.Contains(p.Pid) && p.Name != "node").ToDictionary(p => p.Pid, p => p.Ticks);
     }
 
     /// <summary>One more load under Chromium's tracing (the DevTools timeline's categories), saved as a Trace Event file for a trace viewer.</summary>
