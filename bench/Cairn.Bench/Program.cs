@@ -141,6 +141,7 @@ public static class Program
         });
         root.Subcommands.Add(SeedUiCommand());
         root.Subcommands.Add(PagesCommand());
+        root.Subcommands.Add(UiGraphCommand());
         root.Subcommands.Add(WebhooksCommand());
         root.Subcommands.Add(ProfileCommand());
         root.Subcommands.Add(DriftSectionsCommand());
@@ -205,6 +206,28 @@ public static class Program
             return await UiStore.PageTimings.RunAsync(directory, parse.GetValue(postgres), parse.GetValue(urls) ?? Path.Combine(directory, UiStore.PageUrls.ApiFile),
                 parse.GetValue(count), parse.GetValue(rounds), parse.GetValue(concurrency), Console.Out, Console.Error, cancellationToken);
         });
+        return command;
+    }
+
+    /// <summary><c>ui-graph</c>: a 300-node lineage graph in the explorer, timed in Chromium (issue 15, item 5).</summary>
+    private static Command UiGraphCommand()
+    {
+        var dir = new Option<string?>("--dir") { Description = "Data directory of the store (kept). Default: a temporary one, seeded and deleted." };
+        var postgres = PostgresOption();
+        var node = new Option<string?>("--node") { Description = "Time the explorer around this node of the store in --dir instead of seeding a neighbourhood." };
+        var nodes = Positive(new Option<int>("--nodes") { Description = "Size of the seeded neighbourhood (nodes within depth 2 of its centre).", DefaultValueFactory = _ => 300 });
+        var depth = Positive(new Option<int>("--depth") { Description = "The explorer's depth.", DefaultValueFactory = _ => 2 });
+        var loads = Positive(new Option<int>("--loads", "-n") { Description = "Measured page loads, after 3 unmeasured ones; figures are medians.", DefaultValueFactory = _ => 15 });
+        var chromium = new Option<string>("--chromium") { Description = "The browser Playwright drives (never downloaded).", DefaultValueFactory = _ => "/usr/bin/chromium" };
+        var trace = new Option<string?>("--trace") { Description = "Also trace one more load with Chromium's DevTools timeline and write it to this file (open it in chrome://tracing or Perfetto)." };
+        var command = new Command("ui-graph", "Seed a lineage neighbourhood of about 300 nodes through OpenLineage events, load the explorer around its centre in Chromium, "
+            + "and report the server's time, the browser's time to a drawn and usable graph, and where each goes.")
+        {
+            dir, postgres, node, nodes, depth, loads, chromium, trace,
+        };
+        command.SetAction(async (parse, cancellationToken) => await UiStore.GraphPageTimings.RunAsync(
+            parse.GetValue(dir), parse.GetValue(postgres), parse.GetValue(node), parse.GetValue(nodes), parse.GetValue(depth), parse.GetValue(loads),
+            parse.GetValue(chromium)!, parse.GetValue(trace), Console.Out, Console.Error, cancellationToken));
         return command;
     }
 
