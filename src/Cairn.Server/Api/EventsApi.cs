@@ -64,7 +64,9 @@ public static class EventsApi
         var caller = http.Caller();
         if (!stream)
         {
-            var page = await feed.WaitAsync(caller, cursor, patterns, @namespace, limit, waitFor, cancellationToken);
+            // A server that is stopping answers a waiting poll at once with what there is (its cursor), rather than holding
+            // shutdown for up to a minute; the client polls again, from the same cursor, on whichever replica answers.
+            var page = await feed.WaitAsync(caller, cursor, patterns, @namespace, limit, waitFor, cancellationToken, lifetime.ApplicationStopping);
             return TypedResults.Ok(ToPage(page));
         }
         // The first read happens before the response starts, so a caller who may read nothing gets its 403 as problem details.

@@ -135,10 +135,12 @@ public sealed class EventFeed(CairnDatabase database, TimeProvider clock)
     /// As <see cref="ReadAsync"/>, but when no event is there yet waits up to <paramref name="wait"/> (at most
     /// <see cref="MaxWait"/>) for one: woken by this process's next commit, and every <see cref="PollInterval"/> for
     /// commits of other replicas. Returns as soon as a page holds events, or what is there (possibly nothing) when the
-    /// wait is over; the cursor advances past what was examined either way.
+    /// wait is over, or at once when <paramref name="stopWaiting"/> fires (the server is stopping); the cursor advances
+    /// past what was examined either way.
     /// </summary>
     public async Task<EventPage> WaitAsync(
-        Caller caller, long? after, IReadOnlyList<string> typePatterns, string? @namespace, int limit, TimeSpan wait, CancellationToken cancellationToken)
+        Caller caller, long? after, IReadOnlyList<string> typePatterns, string? @namespace, int limit, TimeSpan wait, CancellationToken cancellationToken,
+        CancellationToken stopWaiting = default)
     {
         if (wait < TimeSpan.Zero || wait > MaxWait)
         {
@@ -148,7 +150,7 @@ public sealed class EventFeed(CairnDatabase database, TimeProvider clock)
         var cursor = after;
         while (true)
         {
-            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
             // Taken before reading, so a commit between the read and the wait still wakes it.
             var committed = database.NextCommitAsync(waiting.Token);
             var page = await ReadAsync(caller, cursor, typePatterns, @namespace, limit, cancellationToken);
@@ -162,6 +164,11 @@ public sealed class EventFeed(CairnDatabase database, TimeProvider clock)
             await Task.WhenAny(committed, Task.Delay(left < PollInterval ? left : PollInterval, clock, waiting.Token));
             await waiting.CancelAsync();
             cancellationToken.ThrowIfCancellationRequested();
+            if (stopWaiting.IsCancellationRequested)
+            {
+                // Nothing more is read: a stopping server may already be letting go of the store.
+                return page;
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Cairn.Tests.Api;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Cairn.Tests.Events;
 
@@ -116,6 +118,26 @@ public sealed class EventFeedTests(TokenAuthApp app) : IClassFixture<TokenAuthAp
         var head = await HeadAsync();
         var page = await FeedAsync(admin, $"after={head}&namespace=/fd/quiet&wait=0.2");
         Assert.Empty(page["events"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_waiting_long_poll_answers_at_once_with_its_cursor_when_the_server_starts_stopping()
+    {
+        // A server of its own: this test stops it.
+        await using var stopping = new CairnApp();
+        var client = stopping.CreateClient();
+        var head = await stopping.ScalarAsync<long>("SELECT COALESCE(MAX(seq), 0) FROM events");
+        // A first request builds the routes, so that the poll below is past them and into its wait when the stop comes.
+        await FeedAsync(client, $"after={head}");
+        var poll = client.GetAsync(new Uri($"/api/v1/events?after={head}&namespace=/fd/stopping&wait=60", UriKind.Relative));
+        Assert.NotSame(poll, await Task.WhenAny(poll, Task.Delay(500)));
+
+        stopping.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        // Well before the minute it asked to wait (without the stop it would still be waiting at 30 s).
+        var page = await (await poll.WaitAsync(TimeSpan.FromSeconds(30))).ExpectAsync(200);
+
+        Assert.Empty(page["events"]!.AsArray());
+        Assert.NotNull(page["next_cursor"]);
     }
 
     [Fact]
