@@ -1,3 +1,4 @@
+using Cairn.Artifacts;
 using Cairn.Storage;
 
 namespace Cairn.Server.Api;
@@ -17,18 +18,34 @@ public static class HealthApi
         return routes;
     }
 
-    public static async Task<IResult> ReadyAsync(CairnDatabase database, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ready when the database answers with every migration applied and the artifact store answers too (a replica whose
+    /// bucket is gone or whose volume is not mounted takes no traffic). A probe that fails is 503 with what failed.
+    /// </summary>
+    public static async Task<IResult> ReadyAsync(CairnDatabase database, IArtifactStore artifacts, CancellationToken cancellationToken)
     {
+        IReadOnlyList<int> pending;
         try
         {
-            var pending = await Migrator.PendingAsync(database, cancellationToken);
-            return pending.Count == 0
-                ? TypedResults.Ok(new ReadyResponse("ready", pending, null))
-                : TypedResults.Json(new ReadyResponse("migrating", pending, null), statusCode: 503);
+            pending = await Migrator.PendingAsync(database, cancellationToken);
         }
         catch (System.Data.Common.DbException ex)
         {
             return TypedResults.Json(new ReadyResponse("unavailable", [], ex.Message), statusCode: 503);
         }
+        if (pending.Count > 0)
+        {
+            return TypedResults.Json(new ReadyResponse("migrating", pending, null), statusCode: 503);
+        }
+        try
+        {
+            await artifacts.ProbeAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever the store's client throws (an S3 or Azure error, an I/O error, a refused connection, a timeout).
+            return TypedResults.Json(new ReadyResponse("unavailable", [], $"artifact store: {ex.Message}"), statusCode: 503);
+        }
+        return TypedResults.Ok(new ReadyResponse("ready", pending, null));
     }
 }

@@ -102,6 +102,9 @@ public sealed class AzureBlobArtifactStore(BlobContainerClient container, string
         return length is null ? stream : new BoundedStream(stream, length.Value);
     }
 
+    // A container not made yet is fine (the first write makes it); refused credentials or no answer throw.
+    public async Task ProbeAsync(CancellationToken cancellationToken) => await container.ExistsAsync(cancellationToken);
+
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken)
     {
         await _created.Value;

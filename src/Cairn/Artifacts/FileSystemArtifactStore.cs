@@ -37,6 +37,13 @@ public sealed class FileSystemArtifactStore : IArtifactStore
         _encryption = encryption;
     }
 
+    public Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        // What the next upload does first; an unmounted volume, a file in the folder's place or a read-only disk fails here.
+        Directory.CreateDirectory(_staging);
+        return Task.CompletedTask;
+    }
+
     public async Task<StagedArtifact> StageAsync(string key, Stream content, long maxBytes, bool withMd5, CancellationToken cancellationToken)
     {
         // Made on first use, not when opened: opening a store over a directory (a run's local artifacts) writes nothing.

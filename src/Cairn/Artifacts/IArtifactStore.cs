@@ -25,6 +25,12 @@ public interface IArtifactStore
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Checks that the store can be used now, for readiness: the folder writes go to can be made (filesystem), the bucket
+    /// can be listed (S3), the account answers for the container (Azure). Throws what the store's client throws when not.
+    /// </summary>
+    Task ProbeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Which version of an object is stored at <paramref name="key"/>: its size, when it was written and a tag that
     /// changes whenever its bytes do (what downloads send as their entity tag); null when nothing is stored there.
     /// </summary>

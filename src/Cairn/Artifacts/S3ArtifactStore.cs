@@ -81,6 +81,10 @@ public sealed class S3ArtifactStore(
         return length is null ? stream : new BoundedStream(stream, length.Value);
     }
 
+    // One key at most: a missing bucket, refused credentials or an endpoint that does not answer all throw.
+    public Task ProbeAsync(CancellationToken cancellationToken) =>
+        client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = _prefix, MaxKeys = 1 }, cancellationToken);
+
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => await SizeAsync(ObjectKey(key), cancellationToken) is not null;
 
     public async Task<StoredVersion?> DescribeAsync(string key, CancellationToken cancellationToken)

@@ -183,6 +183,13 @@ public abstract class ArtifactStoreContractTests : IDisposable
         Assert.Empty(await store.ListDirectoryAsync("top.txt", default).ToListAsync());
     }
 
+    [SkippableFact]
+    public async Task A_store_that_can_be_used_passes_its_readiness_probe_even_before_anything_is_stored()
+    {
+        RequireStore();
+        await CreateStore().ProbeAsync(default);
+    }
+
     private static async Task<byte[]> ReadAllAsync(Stream stream)
     {
         using var buffer = new MemoryStream();
@@ -195,6 +202,15 @@ public abstract class ArtifactStoreContractTests : IDisposable
 public sealed class FileSystemArtifactStoreTests : ArtifactStoreContractTests
 {
     protected override IArtifactStore CreateStore() => new FileSystemArtifactStore(Path.Combine(Scratch, "store"));
+
+    [Fact]
+    public async Task The_probe_fails_when_a_file_stands_where_the_stores_folder_should_be()
+    {
+        // As an unmounted or replaced volume can leave it: no upload could be staged there.
+        await File.WriteAllTextAsync(Path.Combine(Scratch, "store"), "not a folder");
+
+        await Assert.ThrowsAnyAsync<IOException>(() => CreateStore().ProbeAsync(default));
+    }
 
     [Fact]
     public async Task Staging_abandoned_by_a_killed_process_is_removed_at_start_and_an_upload_in_flight_is_not()
@@ -236,6 +252,15 @@ public sealed class S3ArtifactStoreTests : ArtifactStoreContractTests
         ArtifactStores.Open($"s3://cairn-test/{Guid.NewGuid():N}", Path.Combine(Scratch, "staging"), Settings);
 
     [SkippableFact]
+    public async Task The_probe_fails_when_the_bucket_is_gone()
+    {
+        RequireStore();
+        var store = ArtifactStores.Open($"s3://cairn-missing-{Guid.NewGuid():N}/models", Path.Combine(Scratch, "staging"), Settings);
+
+        await Assert.ThrowsAsync<Amazon.S3.Model.NoSuchBucketException>(() => store.ProbeAsync(default));
+    }
+
+    [SkippableFact]
     public async Task A_killed_upload_leaves_no_object_and_its_local_staging_is_removed_at_start()
     {
         RequireStore();
@@ -271,6 +296,19 @@ public sealed class AzureBlobArtifactStoreTests : ArtifactStoreContractTests
 
     protected override IArtifactStore CreateStore() =>
         ArtifactStores.Open($"azure://cairn-test/{Guid.NewGuid():N}", Path.Combine(Scratch, "staging"), azureConnectionString: ConnectionString);
+
+    [SkippableFact]
+    public async Task The_probe_fails_when_the_account_key_is_refused()
+    {
+        RequireStore();
+        // The emulator's account with another key, as after a rotation the server was not told of.
+        var wrongKey = string.Join(';', ConnectionString!.Split(';').Select(p =>
+            p.StartsWith("AccountKey=", StringComparison.Ordinal) ? "AccountKey=" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)) : p));
+        var store = ArtifactStores.Open($"azure://cairn-test/{Guid.NewGuid():N}", Path.Combine(Scratch, "staging"), azureConnectionString: wrongKey);
+
+        var refused = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => store.ProbeAsync(default));
+        Assert.Equal(403, refused.Status);
+    }
 
     [SkippableFact]
     public async Task Blocks_staged_for_a_blob_stay_invisible_until_committed()
