@@ -167,9 +167,24 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
         caller.Require(Role.Admin, Catalog.NamespacePath.Root);
         var size = Paging.PageSize(query.MaxResults, DefaultPageSize, MaxPageSize);
         var before = query.PageToken is null ? (long?)null : Paging.DecodeCursor(query.PageToken);
+        var (sql, parameters) = ListQuery(database.Dialect, query, before, size + 1);
+        var rows = await database.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)), cancellationToken);
+        var entries = rows.Select(ToEntry).ToList();
+        string? next = null;
+        if (entries.Count > size)
+        {
+            entries.RemoveAt(size);
+            next = Paging.EncodeCursor(entries[^1].Seq);
+        }
+        return new AuditPage(entries, next);
+    }
+
+    /// <summary>The statement of one page of <see cref="ListAsync"/>: entries before <paramref name="before"/>, newest first.</summary>
+    internal static (string Sql, DynamicParameters Parameters) ListQuery(ISqlDialect dialect, AuditQuery query, long? before, int limit)
+    {
         // Only the filters given, so that each can use its index: "@x IS NULL OR …" hid them from the planner, and a
         // version's trail was a walk of the whole log, newest first (170 ms at 520,000 entries).
-        var parameters = new DynamicParameters(new { limit = size + 1 });
+        var parameters = new DynamicParameters(new { limit });
         var where = new List<string>();
         Filter("actor = @actor", "actor", query.Actor);
         Filter("action = @action", "action", query.Action);
@@ -178,25 +193,21 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
         Filter("seq < @before", "before", before);
         if (query.Resource is { } resource)
         {
-            // The resource and everything under it. SQLite compares text bytewise, so "under it" is the range from
-            // "<resource>/" up to "<resource>0" ('0' follows '/'), which its (resource, seq) index answers.
+            // The resource and everything under it. In byte order "under it" is the range from "<resource>/" up to
+            // "<resource>0" ('0' follows '/'), which the (resource, seq) index answers: SQLite compares text bytewise;
+            // PostgreSQL's index is in the "C" collation (migration 0027), which the comparisons must name to use it
+            // whatever the database's collation. A range of parameters, unlike a LIKE, stays an index range in a
+            // prepared statement's generic plan.
+            var column = dialect is PostgresDialect ? "resource COLLATE \"C\"" : "resource";
             parameters.Add("resource", resource);
-            if (database.Dialect.Name == "postgres")
-            {
-                parameters.Add("resourcePrefix", Paging.EscapeLike(resource) + "/%");
-                where.Add("(resource = @resource OR resource LIKE @resourcePrefix ESCAPE '\\')");
-            }
-            else
-            {
-                parameters.Add("resourceFrom", resource + "/");
-                parameters.Add("resourceTo", resource + "0");
-                where.Add("(resource = @resource OR (resource >= @resourceFrom AND resource < @resourceTo))");
-            }
+            parameters.Add("resourceFrom", resource + "/");
+            parameters.Add("resourceTo", resource + "0");
+            where.Add($"({column} = @resource OR ({column} >= @resourceFrom AND {column} < @resourceTo))");
         }
         var sql = "SELECT seq, at, actor, action, resource, before, after, prev_hash, hash FROM audit_log"
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
             + " ORDER BY seq DESC LIMIT @limit";
-        var rows = await database.ReadAsync(c => c.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)), cancellationToken);
+        return (sql, parameters);
 
         void Filter(string condition, string name, object? value)
         {
@@ -206,14 +217,6 @@ public sealed partial class AuditChain(CairnDatabase database, TimeProvider cloc
                 where.Add(condition);
             }
         }
-        var entries = rows.Select(ToEntry).ToList();
-        string? next = null;
-        if (entries.Count > size)
-        {
-            entries.RemoveAt(size);
-            next = Paging.EncodeCursor(entries[^1].Seq);
-        }
-        return new AuditPage(entries, next);
     }
 
     /// <summary>Walks the whole chain in order and reports the first entry that breaks it.</summary>

@@ -39,8 +39,8 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             new FilterAttribute("lifecycle_stage", "r.lifecycle_stage", FilterValueType.String),
         ],
         [
-            new FilterCollection("metrics", "run_latest_metrics", "run_id", "key", "value", FilterValueType.Number),
-            new FilterCollection("params", "run_params", "run_id", "key", "value", FilterValueType.String),
+            new FilterCollection("metrics", "run_latest_metrics", "run_id", "key", "value", FilterValueType.Number, ScopeColumn: "experiment_id"),
+            new FilterCollection("params", "run_params", "run_id", "key", "value", FilterValueType.String, ScopeColumn: "experiment_id"),
             new FilterCollection("tags", "run_tags", "run_id", "key", "value", FilterValueType.String),
         ]);
 
@@ -695,7 +695,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         var indexable = new List<(string Key, string Operator, double Value)>();
         if (MlflowFilter.Parse(query.Filter) is { } filter)
         {
-            where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters));
+            // A metric or param condition names the experiments too (their rows carry the run's experiment): without it
+            // PostgreSQL took a common param's rows in every experiment from (key, value), 200,000 at the scale.
+            where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters,
+                column => experimentIds.Count == 1 ? $"{column} = @experimentId" : database.Dialect.InList(column, "@experimentIds")));
             indexable = IndexableMetricTerms(filter).Take(2).ToList();
         }
         var order = ParseRunOrder(query.OrderBy);
@@ -707,7 +710,7 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             var selective = await SelectiveMetricTermAsync(connection, indexable, cancellationToken);
             if (selective is null && experimentIds.Count == 1 && order is [{ Collection.Prefix: "metrics" or "params" } term])
             {
-                var walked = await SearchByIndexedOrderAsync(connection, term, where, parameters, page, cancellationToken);
+                var walked = await SearchByIndexedOrderAsync(database.Dialect, connection, term, where, parameters, page, cancellationToken);
                 return new RunPage(await LoadRunsAsync(database.Dialect, connection, walked.Rows, cancellationToken), walked.Next);
             }
             if (selective is { } hint)

@@ -120,6 +120,33 @@ public sealed class RunOrderIndexTests(CairnApp app) : IClassFixture<CairnApp>
     }
 
     [Fact]
+    public async Task A_param_or_metric_filter_matches_only_the_searched_experiments_runs_though_others_have_the_same_values()
+    {
+        // The filter's param and metric conditions are bounded by the searched experiments (their rows carry the run's
+        // experiment); the same runs in a second experiment must stay out of a search of the first, in every path.
+        var (experiment, empty, runs) = await SeedAsync();
+        var (other, _, otherRuns) = await SeedAsync();
+        const string filter = "params.model = 'tree' and metrics.acc > 0.3";
+        bool Tree((long Start, double? Acc, string? Lr, string Model) r) => r.Model == "tree" && r.Acc is > 0.3;
+
+        Assert.Equal(Expected(runs, r => r.Acc, descending: true, where: Tree), await AllAsync([experiment], "metrics.acc DESC", filter));
+        Assert.Equal(Expected(runs, r => r.Lr, descending: false, where: Tree), await AllAsync([experiment], "params.lr ASC", filter));
+        Assert.Equal(Expected(runs, r => r.Start, descending: true, where: Tree), await AllAsync([experiment], "attributes.start_time DESC", filter));
+        Assert.Equal(Expected(runs, r => r.Acc, descending: true, where: Tree), await AllAsync([experiment, empty], "metrics.acc DESC", filter));
+        foreach (var size in new[] { 1, 2 })
+        {
+            Assert.Equal(Expected(runs, r => r.Acc, descending: true, where: Tree), await AllAsync([experiment], "metrics.acc DESC", filter, size));
+            Assert.Equal(Expected(runs, r => r.Lr, descending: true, where: Tree), await AllAsync([experiment], "params.lr DESC", filter, size));
+        }
+
+        var both = runs.Concat(otherRuns).ToDictionary(r => r.Key, r => r.Value);
+        Assert.Equal(Expected(both, r => r.Acc, descending: true, where: Tree), await AllAsync([experiment, other], "metrics.acc DESC", filter));
+        Assert.Equal(
+            Expected(otherRuns, r => r.Lr, descending: true, where: r => r.Model != "tree"),
+            await AllAsync([other, empty], "params.lr DESC", "params.model != 'tree'"));
+    }
+
+    [Fact]
     public async Task Pages_of_two_cross_from_numbers_to_nan_to_missing_without_skipping_or_repeating()
     {
         var (experiment, _, runs) = await SeedAsync();
