@@ -71,14 +71,14 @@ public sealed partial class TrackingStore
         return string.Join(", ", terms);
     }
 
+    /// <summary>How many runs of an ordered walk PostgreSQL first tests a filter on (see <see cref="SearchByIndexedOrderAsync"/>).</summary>
+    private const int WalkedRows = 1000;
+
     /// <summary>
     /// One page of one experiment's runs ordered by one metric or param, read in up to three index walks that each stop
     /// at the page: the runs with a (number) value in value order, then (metrics) those whose latest value is NaN, then
     /// those without the key; each part in start time and run id order within equal values, as <see cref="RunOrderBy"/>.
     /// </summary>
-    /// <summary>How many runs of an ordered walk PostgreSQL first tests a filter on (see <see cref="SearchByIndexedOrderAsync"/>).</summary>
-    private const int WalkedRows = 1000;
-
     private static async Task<(List<RunRow> Rows, string? Next)> SearchByIndexedOrderAsync(
         ISqlDialect dialect, DbConnection connection, RunOrderTerm term, List<string> where, Dictionary<string, object?> parameters, OffsetPage page, CancellationToken cancellationToken)
     {
