@@ -81,9 +81,11 @@ public sealed class S3ArtifactStore(
         return length is null ? stream : new BoundedStream(stream, length.Value);
     }
 
-    // One key at most: a missing bucket, refused credentials or an endpoint that does not answer all throw.
+    // The store's top folder, one level deep (its namespaces: a short answer); a missing bucket, refused credentials or an
+    // endpoint that does not answer all throw. Not MaxKeys = 1: s3rver answers that with an internal error once the
+    // prefix holds objects.
     public Task ProbeAsync(CancellationToken cancellationToken) =>
-        client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = _prefix, MaxKeys = 1 }, cancellationToken);
+        client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = _prefix, Delimiter = "/" }, cancellationToken);
 
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => await SizeAsync(ObjectKey(key), cancellationToken) is not null;
 

@@ -184,10 +184,18 @@ public abstract class ArtifactStoreContractTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task A_store_that_can_be_used_passes_its_readiness_probe_even_before_anything_is_stored()
+    public async Task A_store_that_can_be_used_passes_its_readiness_probe_before_and_after_files_are_stored()
     {
         RequireStore();
-        await CreateStore().ProbeAsync(default);
+        var store = CreateStore();
+        await store.ProbeAsync(default);
+        foreach (var key in new[] { "m/1/a.bin", "m/2/b.bin", "top.bin" })
+        {
+            await using var staged = await store.StageAsync(key, new MemoryStream(new byte[1000]), long.MaxValue, withMd5: false, default);
+            await store.CommitAsync(staged, key, default);
+        }
+
+        await store.ProbeAsync(default);
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream stream)
