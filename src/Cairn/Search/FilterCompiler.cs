@@ -21,25 +21,21 @@ public static class FilterCompiler
     /// <summary>
     /// Compiles <paramref name="expression"/> to a SQL boolean expression and adds its values to
     /// <paramref name="parameters"/> under fresh names (<c>f0</c>, <c>f1</c>, …, stored without the <c>@</c> the SQL uses).
-    /// Nothing is added when compilation fails. <paramref name="scope"/>, when given, turns the (qualified)
-    /// <see cref="FilterCollection.ScopeColumn"/> of a collection into the condition that bounds it to the search's scope
-    /// (<c>c0.experiment_id = @experimentId</c>): implied by the owner's own scope, so the rows matched are the same, but
-    /// it lets the engine find a key's rows within the scope by index instead of in every owner's.
+    /// Nothing is added when compilation fails.
     /// </summary>
     /// <exception cref="FilterSyntaxException">A name is not in the schema, or a value does not suit its field.</exception>
     public static string Compile(
         FilterExpression expression,
         FilterSchema schema,
         ISqlDialect dialect,
-        IDictionary<string, object?> parameters,
-        Func<string, string>? scope = null)
+        IDictionary<string, object?> parameters)
     {
         ArgumentNullException.ThrowIfNull(expression);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(dialect);
         ArgumentNullException.ThrowIfNull(parameters);
 
-        var compilation = new Compilation(schema, dialect, parameters, scope);
+        var compilation = new Compilation(schema, dialect, parameters);
         var sql = compilation.Emit(expression);
         foreach (var (name, value) in compilation.Values)
         {
@@ -49,7 +45,7 @@ public static class FilterCompiler
         return sql;
     }
 
-    private sealed class Compilation(FilterSchema schema, ISqlDialect dialect, IDictionary<string, object?> existing, Func<string, string>? scope)
+    private sealed class Compilation(FilterSchema schema, ISqlDialect dialect, IDictionary<string, object?> existing)
     {
         private int next;
 
@@ -102,8 +98,7 @@ public static class FilterCompiler
             // one parameter set, so subqueries never shadow each other or the caller's aliases.
             var alias = $"c{number}";
             var entry = $"SELECT 1 FROM {collection.Table} {alias} WHERE {alias}.{collection.OwnerColumn} = {collection.EntityColumn ?? schema.IdColumn}" +
-                $" AND {alias}.{collection.KeyColumn} = {key}"
-                + (collection.ScopeColumn is { } column && scope is not null ? $" AND {scope($"{alias}.{column}")}" : "");
+                $" AND {alias}.{collection.KeyColumn} = {key}";
             return comparison.Operator switch
             {
                 ComparisonOperator.IsNull => $"NOT EXISTS ({entry})",

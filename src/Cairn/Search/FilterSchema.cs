@@ -34,9 +34,7 @@ public sealed record FilterAttribute(string Name, string Column, FilterValueType
 
 /// <summary>
 /// A keyed collection such as tags: rows of <paramref name="Table"/> whose <paramref name="OwnerColumn"/> equals the
-/// entity's <paramref name="EntityColumn"/> (its id column when null). <paramref name="ScopeColumn"/>, when set, is a
-/// column of the table that repeats one of its owner's (a run's experiment), so that a search within a known scope can
-/// bound the collection's rows by it (see <see cref="FilterCompiler.Compile"/>).
+/// entity's <paramref name="EntityColumn"/> (its id column when null).
 /// </summary>
 [SuppressMessage("Naming", "CA1711", Justification = "Describes a keyed collection; it is not itself one.")]
 public sealed record FilterCollection(
@@ -46,8 +44,7 @@ public sealed record FilterCollection(
     string KeyColumn,
     string ValueColumn,
     FilterValueType ValueType,
-    string? EntityColumn = null,
-    string? ScopeColumn = null);
+    string? EntityColumn = null);
 
 /// <summary>
 /// What one entity (models, versions) exposes to search. Every piece of SQL a filter or order_by

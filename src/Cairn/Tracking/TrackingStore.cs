@@ -39,8 +39,8 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
             new FilterAttribute("lifecycle_stage", "r.lifecycle_stage", FilterValueType.String),
         ],
         [
-            new FilterCollection("metrics", "run_latest_metrics", "run_id", "key", "value", FilterValueType.Number, ScopeColumn: "experiment_id"),
-            new FilterCollection("params", "run_params", "run_id", "key", "value", FilterValueType.String, ScopeColumn: "experiment_id"),
+            new FilterCollection("metrics", "run_latest_metrics", "run_id", "key", "value", FilterValueType.Number),
+            new FilterCollection("params", "run_params", "run_id", "key", "value", FilterValueType.String),
             new FilterCollection("tags", "run_tags", "run_id", "key", "value", FilterValueType.String),
         ]);
 
@@ -695,10 +695,10 @@ public sealed partial class TrackingStore(CairnDatabase database, AuditChain aud
         var indexable = new List<(string Key, string Operator, double Value)>();
         if (MlflowFilter.Parse(query.Filter) is { } filter)
         {
-            // A metric or param condition names the experiments too (their rows carry the run's experiment): without it
-            // PostgreSQL took a common param's rows in every experiment from (key, value), 200,000 at the scale.
-            where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters,
-                column => experimentIds.Count == 1 ? $"{column} = @experimentId" : database.Dialect.InList(column, "@experimentIds")));
+            // Not bounded to the experiments inside the EXISTS (their rows carry it): PostgreSQL then took the conditions as
+            // independent, expected few runs to pass, and chose plans that read every matching row (a param filter without
+            // an order: 89 ms → 1.1 s on 100,000 runs). The ordered walk below handles a common param instead.
+            where.Add(FilterCompiler.Compile(filter, RunSchema, database.Dialect, parameters));
             indexable = IndexableMetricTerms(filter).Take(2).ToList();
         }
         var order = ParseRunOrder(query.OrderBy);

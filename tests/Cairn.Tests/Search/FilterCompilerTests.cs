@@ -141,22 +141,6 @@ public class FilterCompilerTests(SearchDatabase database) : IClassFixture<Search
     }
 
     [Fact]
-    public void A_search_scope_bounds_the_collections_that_carry_it_and_no_others()
-    {
-        var parameters = new Dictionary<string, object?>();
-        var expression = MlflowFilter.Parse("params.optimizer = 'adam' and metrics.acc IS NOT NULL and tags.team = 'risk'")!;
-
-        var sql = FilterCompiler.Compile(expression, Cairn.Tracking.TrackingStore.RunSchema, SqliteDialect.Instance, parameters,
-            column => $"{column} = @experimentId");
-
-        Assert.Equal(
-            "(EXISTS (SELECT 1 FROM run_params c0 WHERE c0.run_id = r.id AND c0.key = @f0 AND c0.experiment_id = @experimentId AND c0.value = @f1)" +
-            " AND (EXISTS (SELECT 1 FROM run_latest_metrics c2 WHERE c2.run_id = r.id AND c2.key = @f2 AND c2.experiment_id = @experimentId)" +
-            " AND EXISTS (SELECT 1 FROM run_tags c3 WHERE c3.run_id = r.id AND c3.key = @f3 AND c3.value = @f4)))",
-            sql);
-    }
-
-    [Fact]
     public void Long_chains_are_grouped_as_balanced_trees()
     {
         var parameters = new Dictionary<string, object?>();
