@@ -31,6 +31,8 @@ public sealed class MigrateTests : IDisposable
             var run = await Expect(http.PostAsJsonAsync("/api/2.0/mlflow/runs/create", new { experiment_id = (string)experiment["experiment_id"]! }), HttpStatusCode.OK);
             await Expect(http.PostAsJsonAsync("/api/2.0/mlflow/runs/log-metric",
                 new { run_id = (string)run["run"]!["info"]!["run_id"]!, key = "acc", value = 0.9, timestamp = 1, step = 0 }), HttpStatusCode.OK);
+            // Lineage, which SQLite keeps by integer node keys (lineage_links) and PostgreSQL by node ids.
+            await Expect(http.PostAsJsonAsync("/api/v1/lineage/edges", new { source = "dataset:s3://lake:claims", target = "model:risk.scorer:1", kind = "input" }), HttpStatusCode.Created);
         }
         string[] migrate = ["migrate", "--from", source, "--to", database.ConnectionString, "--artifacts-to", files, "--json"];
 
@@ -53,6 +55,9 @@ public sealed class MigrateTests : IDisposable
         Assert.Equal(2, (int)(await client.GetFromJsonAsync<JsonObject>("/api/v1/models/risk.scorer/aliases/champion"))!["version"]!);
         var next = await Expect(client.PostAsJsonAsync("/api/v1/models/risk.scorer/versions", new { }), HttpStatusCode.Created);
         Assert.Equal(3, (int)next["version"]!);
+        var graph = await client.GetFromJsonAsync<JsonObject>("/api/v1/lineage/graph?node=" + Uri.EscapeDataString("model:risk.scorer:1") + "&direction=upstream");
+        var modelNode = graph!["graph"]!.AsArray().Single(n => (string)n!["id"]! == "model:risk.scorer:1")!;
+        Assert.Equal("dataset:s3://lake:claims", (string?)modelNode["in_edges"]![0]!["source"]);
         var verify = await client.GetFromJsonAsync<JsonObject>("/api/v1/audit/verify");
         Assert.True((bool)verify!["valid"]!, verify.ToJsonString());
     }

@@ -215,19 +215,32 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         }
     }
 
-    /// <summary>Records edges between nodes the caller knows are recorded, in one statement, whatever their number.</summary>
+    /// <summary>
+    /// Records edges between nodes the caller knows are recorded, in one statement, whatever their number. On SQLite an
+    /// edge is stored by its nodes' integer keys (<c>lineage_links</c>, migration 0028), and <c>lineage_edges</c> is the
+    /// view that names them; an edge to a node that is not recorded fails there as a foreign key fails on PostgreSQL.
+    /// </summary>
     public static async Task LinkExistingAsync(DbTransaction transaction, IReadOnlyCollection<LineageEdge> edges, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (edges.Count == 0)
         {
             return;
         }
+        var dialect = SqlDialects.Of(transaction);
+        var rows = dialect.JsonRows("@rows", EdgeColumns);
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(
-            $"""
-            INSERT INTO lineage_edges (source, target, kind, created_at)
-            SELECT r.source, r.target, r.kind, @now FROM {SqlDialects.Of(transaction).JsonRows("@rows", EdgeColumns)} WHERE true
-            ON CONFLICT DO NOTHING
-            """,
+            dialect is SqliteDialect
+                ? $"""
+                  INSERT INTO lineage_links (source, target, kind, created_at)
+                  SELECT (SELECT key FROM lineage_nodes WHERE id = r.source), (SELECT key FROM lineage_nodes WHERE id = r.target), r.kind, @now
+                  FROM {rows} WHERE true
+                  ON CONFLICT DO NOTHING
+                  """
+                : $"""
+                  INSERT INTO lineage_edges (source, target, kind, created_at)
+                  SELECT r.source, r.target, r.kind, @now FROM {rows} WHERE true
+                  ON CONFLICT DO NOTHING
+                  """,
             new { rows = SqlDialects.RowsParameter(edges.Select(e => new EdgeRow(e.Source, e.Target, e.Kind))), now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
             transaction, cancellationToken: cancellationToken));
     }
@@ -544,19 +557,8 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         // runs read (job -runs-> run <-input- dataset). One query with the recursive reference once, as PostgreSQL requires.
         var (first, second) = from == "source" ? ("input", "runs") : ("runs", "input");
         var rows = (await connection.QueryAsync<(string Node, long Depth)>(new CommandDefinition(
-            $"""
-            WITH RECURSIVE walk(node, depth) AS (
-                SELECT CAST(@start AS TEXT), 0
-                UNION
-                SELECT COALESCE(e.{to}, b.source), w.depth + 1
-                FROM walk w CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) m
-                LEFT JOIN lineage_edges e ON m.k = 0 AND e.{from} = w.node
-                LEFT JOIN lineage_edges a ON m.k = 1 AND a.source = w.node AND a.kind = @first
-                LEFT JOIN lineage_edges b ON b.target = a.target AND b.kind = @second
-                WHERE w.depth < @depth AND COALESCE(e.{to}, b.source) IS NOT NULL
-            )
-            SELECT node, CAST(depth AS BIGINT) AS depth FROM walk LIMIT @rows
-            """, new { start, depth, rows = rowBudget, first, second }, cancellationToken: cancellationToken))).AsList();
+            WalkSql(database.Dialect, from, to),
+            new { start, depth, rows = rowBudget, first, second }, cancellationToken: cancellationToken))).AsList();
         if (rows.Count >= rowBudget)
         {
             return await WalkLevelsAsync(connection, start, from, to, depth, found, cancellationToken);
@@ -573,6 +575,41 @@ public sealed class LineageGraph(CairnDatabase database, AuditChain audit, TimeP
         }
         return truncated;
     }
+
+    /// <summary>The recursive walk of <see cref="WalkAsync"/>, following edges from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    internal static string WalkSql(ISqlDialect dialect, string from, string to) =>
+        dialect is SqliteDialect
+            // SQLite walks the edges by node key (lineage_links, decision 0037), with one recursive step per kind of step
+            // (which SQLite allows): the view lineage_edges, a join, cannot be flattened into a LEFT JOIN and would be
+            // materialised whole on every walk. CROSS JOIN keeps SQLite from reading every node to join the walk to.
+            ? $"""
+              WITH RECURSIVE walk(node, depth) AS (
+                  SELECT key, 0 FROM lineage_nodes WHERE id = @start
+                  UNION
+                  SELECT e.{to}, w.depth + 1 FROM walk w JOIN lineage_links e ON e.{from} = w.node WHERE w.depth < @depth
+                  UNION
+                  SELECT b.source, w.depth + 1
+                  FROM walk w JOIN lineage_links a ON a.source = w.node AND a.kind = @first JOIN lineage_links b ON b.target = a.target AND b.kind = @second
+                  WHERE w.depth < @depth
+              )
+              SELECT CAST(@start AS TEXT) AS node, 0 AS depth
+              UNION ALL
+              SELECT n.id, walk.depth FROM walk CROSS JOIN lineage_nodes n ON n.key = walk.node WHERE walk.depth > 0
+              LIMIT @rows
+              """
+            : $"""
+              WITH RECURSIVE walk(node, depth) AS (
+                  SELECT CAST(@start AS TEXT), 0
+                  UNION
+                  SELECT COALESCE(e.{to}, b.source), w.depth + 1
+                  FROM walk w CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) m
+                  LEFT JOIN lineage_edges e ON m.k = 0 AND e.{from} = w.node
+                  LEFT JOIN lineage_edges a ON m.k = 1 AND a.source = w.node AND a.kind = @first
+                  LEFT JOIN lineage_edges b ON b.target = a.target AND b.kind = @second
+                  WHERE w.depth < @depth AND COALESCE(e.{to}, b.source) IS NOT NULL
+              )
+              SELECT node, CAST(depth AS BIGINT) AS depth FROM walk LIMIT @rows
+              """;
 
     /// <summary>
     /// <see cref="WalkAsync"/> breadth-first, one query per level (the level's new nodes sent as one parameter), stopping

@@ -426,6 +426,18 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The input and output edges at one node, in two arms rather than <c>source = @node OR target = @node</c>: on SQLite
+    /// <c>lineage_edges</c> is a view over node keys (decision 0037), where an OR across its two sides can use neither
+    /// index and reads every edge.
+    /// </summary>
+    internal const string EventsSql = """
+        SELECT source, target, kind, created_at FROM lineage_edges WHERE kind IN ('input', 'output') AND source = @node
+        UNION
+        SELECT source, target, kind, created_at FROM lineage_edges WHERE kind IN ('input', 'output') AND target = @node
+        ORDER BY created_at, source, target
+        """;
+
     /// <summary>The events of an execution or of an artifact: the input and output edges that touch it.</summary>
     public async Task<MetadataEventList> EventsAsync(Caller caller, string? execution, string? artifact, CancellationToken cancellationToken)
     {
@@ -436,10 +448,7 @@ public sealed class MlmdStore(CairnDatabase database, AuditChain audit, TimeProv
         }
         var node = NodeIds.Parse(execution ?? artifact).Id;
         var rows = await database.ReadAsync(connection => connection.QueryAsync<(string Source, string Target, string Kind, long CreatedAt)>(new CommandDefinition(
-            """
-            SELECT source, target, kind, created_at FROM lineage_edges
-            WHERE kind IN ('input', 'output') AND (source = @node OR target = @node) ORDER BY created_at, source, target
-            """, new { node }, cancellationToken: cancellationToken)), cancellationToken);
+            EventsSql, new { node }, cancellationToken: cancellationToken)), cancellationToken);
         return new MetadataEventList(rows
             .Select(e => e.Kind == "input" ? new MetadataEvent(e.Target, e.Source, "INPUT", e.CreatedAt) : new MetadataEvent(e.Source, e.Target, "OUTPUT", e.CreatedAt))
             .Where(e => e.Execution.StartsWith("run:", StringComparison.Ordinal) && (execution is null ? e.Artifact == node : e.Execution == node))

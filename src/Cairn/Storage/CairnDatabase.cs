@@ -167,8 +167,11 @@ public sealed class CairnDatabase : IDisposable
         return connection;
     }
 
-    /// <summary>Runs <paramref name="work"/> in one write transaction; commits only if it returns.</summary>
-    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction; commits only if it returns. <paramref name="foreignKeysOff"/>
+    /// (SQLite, migrations only) turns foreign keys off for this transaction: the pragma has no effect inside one.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken, bool foreignKeysOff = false)
     {
         // One writer at a time holds the store's lock. Queueing this process's writers here, rather than letting
         // them collide on it, spares SQLite SQLITE_BUSY retries that sleep (seconds at the tail under load) and
@@ -178,7 +181,24 @@ public sealed class CairnDatabase : IDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            return await WriteLockedAsync(work, waiting, activity, cancellationToken);
+            if (!foreignKeysOff)
+            {
+                return await WriteLockedAsync(work, waiting, activity, cancellationToken);
+            }
+            var writer = await SqliteWriterAsync(cancellationToken);
+            await writer.ExecuteAsync(new CommandDefinition("PRAGMA foreign_keys = OFF", cancellationToken: cancellationToken));
+            try
+            {
+                return await WriteLockedAsync(work, waiting, activity, cancellationToken);
+            }
+            finally
+            {
+                // A failed write may have dropped the kept connection; a new one opens with foreign keys on.
+                if (_sqliteWriter is { State: ConnectionState.Open } open)
+                {
+                    await open.ExecuteAsync(new CommandDefinition("PRAGMA foreign_keys = ON", cancellationToken: CancellationToken.None));
+                }
+            }
         }
         finally
         {

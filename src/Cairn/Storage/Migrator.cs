@@ -4,12 +4,22 @@ using Dapper;
 
 namespace Cairn.Storage;
 
-/// <summary>One numbered, append-only SQL file per dialect, embedded in the library.</summary>
-public sealed record Migration(int Version, string Name, string Sql);
+/// <summary>
+/// One numbered, append-only SQL file per dialect, embedded in the library. A SQLite file that begins with
+/// <see cref="Migrator.ForeignKeysOff"/> rebuilds a table that others reference (SQLite's way to change a primary key:
+/// create, copy, drop, rename), which with foreign keys on would cascade the drop into every child row.
+/// </summary>
+public sealed record Migration(int Version, string Name, string Sql)
+{
+    public bool NeedsForeignKeysOff => Sql.StartsWith(Migrator.ForeignKeysOff, StringComparison.Ordinal);
+}
 
 /// <summary>Applies the dialect's migrations in order, each in its own transaction, and reports what is applied.</summary>
 public static class Migrator
 {
+    /// <summary>The first line of a SQLite migration that runs with foreign keys off; they are checked before it commits.</summary>
+    public const string ForeignKeysOff = "-- cairn: foreign_keys = OFF";
+
     private const string CreateLedger = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,
@@ -58,11 +68,16 @@ public static class Migrator
                     return false;
                 }
                 await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
+                if (migration.NeedsForeignKeysOff
+                    && (await connection.QueryAsync(new CommandDefinition("PRAGMA foreign_key_check", transaction: transaction, cancellationToken: cancellationToken))).Any())
+                {
+                    throw new InvalidOperationException($"Migration {migration.Version} ({migration.Name}) would leave rows whose foreign keys name no row; it was rolled back.");
+                }
                 await connection.ExecuteAsync(new CommandDefinition(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @At)",
                     new { migration.Version, migration.Name, At = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
                 return true;
-            }, cancellationToken);
+            }, cancellationToken, foreignKeysOff: migration.NeedsForeignKeysOff && database.Dialect is SqliteDialect);
             if (ran)
             {
                 applied.Add(migration.Version);

@@ -23,7 +23,7 @@ public sealed record StoreCopyReport(
 }
 
 /// <summary>
-/// Moves an installation from one store to another (a SQLite data directory to PostgreSQL): every table's rows with
+/// Moves an installation from a SQLite data directory to PostgreSQL: every table's rows with
 /// their ids, in foreign-key order, then the version files, then a verification — row counts per table, each file's
 /// SHA-256 against the one recorded, and the target's audit chain. Rows already in the target are left alone
 /// (<c>ON CONFLICT DO NOTHING</c>) and files already there with the right checksum are not copied again, so an
@@ -61,7 +61,7 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
         {
             counts.Add(await CopyTableAsync(table, progress, cancellationToken));
         }
-        await ResetIdentitiesAsync(tables, cancellationToken);
+        await ResetIdentitiesAsync([.. tables.Select(t => t.Table)], cancellationToken);
 
         var problems = counts.Where(c => c.Source != c.Target)
             .Select(c => $"table {c.Table}: {c.Source} rows in the source, {c.Target} in the target").ToList();
@@ -79,21 +79,34 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
         return new StoreCopyReport(counts, copied, checkedFiles, mlflowCopied, mlflowChecked, chain, problems);
     }
 
-    /// <summary>The store's tables (not the migration ledger), parents before the tables whose foreign keys name them.</summary>
-    private async Task<List<string>> TablesInDependencyOrderAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Tables that SQLite stores in another shape than PostgreSQL: SQLite keeps lineage edges by their nodes' integer keys in
+    /// <c>lineage_links</c> (migration 0028) and shows them as the view <c>lineage_edges</c>, which is what a PostgreSQL
+    /// target's table of that name is copied from. Any other table the target lacks fails the copy.
+    /// </summary>
+    private static readonly Dictionary<string, string> StoredAs = new(StringComparer.Ordinal) { ["lineage_links"] = "lineage_edges" };
+
+    /// <summary>
+    /// The tables to copy (not the migration ledger), parents before the tables whose foreign keys name them in the
+    /// target, each with the columns the target has: the source (SQLite) may read a table through a view, and hold
+    /// columns of its own (a node's integer key) that another dialect's store does not.
+    /// </summary>
+    private async Task<List<(string Table, List<string> Columns)>> TablesInDependencyOrderAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await source.OpenAsync(cancellationToken);
-        var names = (await connection.QueryAsync<string>(new CommandDefinition(
-            // Ordinary tables only: an FTS5 index (models_text, migration 0025) is a virtual table with shadow tables
+        await using var from = await source.OpenAsync(cancellationToken);
+        var sourceTables = (await from.QueryAsync<(string Name, string Type)>(new CommandDefinition(
+            // Ordinary tables and views: an FTS5 index (models_text, migration 0025) is a virtual table with shadow tables
             // that the target rebuilds from the rows themselves.
-            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name",
-            cancellationToken: cancellationToken))).ToList();
-        var parents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var name in names)
+            "SELECT name, type FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'",
+            cancellationToken: cancellationToken))).ToDictionary(t => t.Name, t => t.Type, StringComparer.Ordinal);
+        var (columns, parents) = await TargetSchemaAsync(cancellationToken);
+        var missing = sourceTables.Where(t => t.Value == "table" && !columns.ContainsKey(t.Key) && !(StoredAs.TryGetValue(t.Key, out var other) && columns.ContainsKey(other)))
+            .Select(t => t.Key).ToList();
+        if (missing.Count > 0)
         {
-            parents[name] = (await connection.QueryAsync<string>(new CommandDefinition(
-                "SELECT \"table\" FROM pragma_foreign_key_list(@name)", new { name }, cancellationToken: cancellationToken))).Distinct().ToList();
+            throw new InvalidStateException($"The target store has no table {string.Join(", ", missing)}: is it a store of this version of Cairn?");
         }
+        var copied = columns.Keys.Where(sourceTables.ContainsKey).Order(StringComparer.Ordinal).ToList();
         var ordered = new List<string>();
         void Visit(string table, HashSet<string> path)
         {
@@ -101,41 +114,71 @@ public sealed class StoreCopy(CairnDatabase source, CairnDatabase target, TimePr
             {
                 return;
             }
-            foreach (var parent in parents[table].Where(parents.ContainsKey))
+            foreach (var parent in parents.GetValueOrDefault(table, []).Where(copied.Contains))
             {
                 Visit(parent, path);
             }
             ordered.Add(table);
         }
-        foreach (var name in names)
+        foreach (var name in copied)
         {
             Visit(name, []);
         }
-        return ordered;
+        var result = new List<(string, List<string>)>();
+        foreach (var table in ordered)
+        {
+            var inSource = (await from.QueryAsync<string>(new CommandDefinition(
+                "SELECT name FROM pragma_table_info(@table)", new { table }, cancellationToken: cancellationToken))).ToHashSet(StringComparer.Ordinal);
+            result.Add((table, columns[table].Where(inSource.Contains).ToList()));
+        }
+        return result;
     }
 
-    private async Task<TableCount> CopyTableAsync(string table, IProgress<(string, long, long)>? progress, CancellationToken cancellationToken)
+    /// <summary>The target's (PostgreSQL's) tables with their columns, and the tables each one's foreign keys name.</summary>
+    private async Task<(Dictionary<string, List<string>> Columns, Dictionary<string, List<string>> Parents)> TargetSchemaAsync(CancellationToken cancellationToken)
     {
+        await using var connection = await target.OpenAsync(cancellationToken);
+        var columns = (await connection.QueryAsync<(string Table, string Column)>(new CommandDefinition(
+            """
+            SELECT c.table_name, c.column_name FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+            WHERE c.table_schema = current_schema() AND c.table_name <> 'schema_migrations' ORDER BY c.table_name, c.ordinal_position
+            """, cancellationToken: cancellationToken)))
+            .GroupBy(c => c.Table, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(c => c.Column).ToList(), StringComparer.Ordinal);
+        var parents = (await connection.QueryAsync<(string Child, string Parent)>(new CommandDefinition(
+            """
+            SELECT child.relname, parent.relname FROM pg_constraint f
+            JOIN pg_class child ON child.oid = f.conrelid JOIN pg_class parent ON parent.oid = f.confrelid
+            WHERE f.contype = 'f' AND f.connamespace = current_schema()::regnamespace
+            """, cancellationToken: cancellationToken)))
+            .GroupBy(p => p.Child, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(p => p.Parent).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        return (columns, parents);
+    }
+
+    private async Task<TableCount> CopyTableAsync((string Table, List<string> Columns) copied, IProgress<(string, long, long)>? progress, CancellationToken cancellationToken)
+    {
+        var (table, columns) = copied;
         await using var reader = await source.OpenAsync(cancellationToken);
         var total = await reader.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM \"{table}\"", cancellationToken: cancellationToken));
-        long done = 0, copied = 0;
+        long done = 0, inserted = 0;
         var rows = new List<IDictionary<string, object?>>(RowsPerStatement);
-        await foreach (var row in reader.QueryUnbufferedAsync($"SELECT * FROM \"{table}\"").WithCancellation(cancellationToken))
+        var select = $"SELECT {string.Join(", ", columns.Select(c => $"\"{c}\""))} FROM \"{table}\"";
+        await foreach (var row in reader.QueryUnbufferedAsync(select).WithCancellation(cancellationToken))
         {
             rows.Add((IDictionary<string, object?>)row);
             if (rows.Count == RowsPerStatement)
             {
-                copied += await InsertAsync(table, rows, cancellationToken);
+                inserted += await InsertAsync(table, rows, cancellationToken);
                 done += rows.Count;
                 rows.Clear();
                 progress?.Report((table, done, total));
             }
         }
-        copied += await InsertAsync(table, rows, cancellationToken);
+        inserted += await InsertAsync(table, rows, cancellationToken);
         progress?.Report((table, total, total));
         await using var check = await target.OpenAsync(cancellationToken);
         var inTarget = await check.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM \"{table}\"", cancellationToken: cancellationToken));
-        return new TableCount(table, total, inTarget, copied);
+        return new TableCount(table, total, inTarget, inserted);
     }
 
     private async Task<long> InsertAsync(string table, List<IDictionary<string, object?>> rows, CancellationToken cancellationToken)
