@@ -143,7 +143,7 @@ public static class CairnServer
 
         services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => CairnDatabase.Open(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath));
+        services.AddSingleton(sp => CairnDatabase.Open(sp.GetRequiredService<IOptions<CairnOptions>>().Value.DatabasePath, sp.GetRequiredService<ILogger<CairnDatabase>>()));
         // One key ring for every replica, in the metadata database: UI session and anti-forgery cookies and webhook
         // secrets protected by one replica are read by the others and survive restarts.
         services.AddDataProtection().SetApplicationName("Cairn").PersistKeysToCairnDatabase();

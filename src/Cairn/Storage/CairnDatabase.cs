@@ -4,6 +4,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Cairn.Storage;
@@ -12,7 +14,7 @@ namespace Cairn.Storage;
 /// The metadata database: opens connections for the active dialect and runs each mutation as one
 /// transaction. Features receive the open connection and transaction and write plain SQL.
 /// </summary>
-public sealed class CairnDatabase : IDisposable
+public sealed class CairnDatabase : IDisposable, IAsyncDisposable
 {
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = new();
     private static readonly object Marker = new();
@@ -21,15 +23,21 @@ public sealed class CairnDatabase : IDisposable
     private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly string _system;
+    private readonly ILogger _logger;
+    private readonly int _checkpointFrames;
     private TaskCompletionSource _nextCommit = NewCommitSource();
     private SqliteWriteConnection? _sqliteWriter;
+    private SqliteCheckpointer? _checkpointer;
 
     static CairnDatabase() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    private CairnDatabase(string connectionString, ISqlDialect dialect, string description, NpgsqlDataSource? postgres = null)
+    private CairnDatabase(string connectionString, ISqlDialect dialect, string description, NpgsqlDataSource? postgres = null,
+        ILogger? logger = null, int checkpointFrames = SqliteCheckpointer.DefaultThreshold)
     {
         _connectionString = connectionString;
         _postgres = postgres;
+        _logger = logger ?? NullLogger.Instance;
+        _checkpointFrames = checkpointFrames;
         Dialect = dialect;
         Description = description;
         _system = CairnTelemetry.DatabaseSystem(dialect);
@@ -40,8 +48,28 @@ public sealed class CairnDatabase : IDisposable
     /// <summary>Which database this is, for people and logs, without its password: <c>SQLite /path/cairn.db</c>, <c>PostgreSQL host:port/db as user</c>.</summary>
     public string Description { get; }
 
+    /// <summary>Closes the database; on SQLite, after stopping its checkpointer, which may hold the write gate.</summary>
     public void Dispose()
     {
+        // Sync over async once, at the end of the database's life: the checkpointer's loop runs on the thread pool
+        // and never waits on the caller's context.
+        _checkpointer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Close();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public async ValueTask DisposeAsync()
+    {
+        if (_checkpointer is not null)
+        {
+            await _checkpointer.DisposeAsync();
+        }
+        Close();
+    }
+
+    private void Close()
+    {
+        _checkpointer = null;
         _sqliteWriter?.Dispose();
         _sqliteWriter = null;
         _writeGate.Dispose();
@@ -61,8 +89,11 @@ public sealed class CairnDatabase : IDisposable
     public static string? SqliteUriPath(string uri) =>
         uri.StartsWith("sqlite:///", StringComparison.Ordinal) && uri.Length > "sqlite:///".Length ? uri["sqlite:///".Length..] : null;
 
-    /// <summary>SQLite for a file path, PostgreSQL for a connection string or URI (see <see cref="IsPostgres"/>).</summary>
-    public static CairnDatabase Open(string setting) => IsPostgres(setting) ? Postgres(setting) : Sqlite(setting);
+    /// <summary>
+    /// SQLite for a file path, PostgreSQL for a connection string or URI (see <see cref="IsPostgres"/>); the database
+    /// logs what goes wrong in the background (SQLite's checkpoints) to <paramref name="logger"/>.
+    /// </summary>
+    public static CairnDatabase Open(string setting, ILogger? logger = null) => IsPostgres(setting) ? Postgres(setting) : Sqlite(setting, logger);
 
     /// <summary>A PostgreSQL database, by Npgsql connection string or <c>postgresql://user:password@host:port/database</c> URI.</summary>
     public static CairnDatabase Postgres(string connection)
@@ -101,8 +132,11 @@ public sealed class CairnDatabase : IDisposable
         return builder.ConnectionString;
     }
 
-    /// <summary>A SQLite database file (created if missing) in WAL mode.</summary>
-    public static CairnDatabase Sqlite(string path)
+    /// <summary>A SQLite database file (created if missing) in WAL mode; checkpoint failures are logged to <paramref name="logger"/>.</summary>
+    public static CairnDatabase Sqlite(string path, ILogger? logger = null) => Sqlite(path, logger, SqliteCheckpointer.DefaultThreshold);
+
+    /// <summary>A SQLite database whose writes are checkpointed every <paramref name="checkpointFrames"/> frames of the log (tests use few).</summary>
+    internal static CairnDatabase Sqlite(string path, ILogger? logger, int checkpointFrames)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -115,7 +149,7 @@ public sealed class CairnDatabase : IDisposable
             // Waiting writers retry for this long on SQLITE_BUSY before failing.
             DefaultTimeout = 30,
         };
-        return new CairnDatabase(builder.ToString(), SqliteDialect.Instance, $"SQLite {full}");
+        return new CairnDatabase(builder.ToString(), SqliteDialect.Instance, $"SQLite {full}", logger: logger, checkpointFrames: checkpointFrames);
     }
 
     // LIKE is case-sensitive as in MLflow (ILIKE is the insensitive one), and FULL sync makes every committed mutation
@@ -124,6 +158,11 @@ public sealed class CairnDatabase : IDisposable
     // already had.
     private const string SqlitePragmas =
         "PRAGMA case_sensitive_like = ON; PRAGMA synchronous = FULL; PRAGMA mmap_size = 1073741824; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192;";
+
+    // The kept write connection leaves checkpoints to the database's checkpointer (SqliteCheckpointer): SQLite's
+    // automatic one runs in the commit that crosses it, on the writers' serial path. Other connections keep it: they
+    // read, or write rarely (migrations, another process on the same file), and then checkpoint their own writes.
+    private const string SqliteWriterPragmas = SqlitePragmas + " PRAGMA wal_autocheckpoint = 0;";
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -223,6 +262,10 @@ public sealed class CairnDatabase : IDisposable
         {
             var result = await work(connection, transaction);
             await transaction.CommitAsync(cancellationToken);
+            if (pooled is null)
+            {
+                CountFrames((SqliteConnection)connection);
+            }
             Interlocked.Exchange(ref _nextCommit, NewCommitSource()).TrySetResult();
             RunAfterCommit(transaction);
             return result;
@@ -263,7 +306,7 @@ public sealed class CairnDatabase : IDisposable
             if (!Prepared.TryGetValue(writer.Handle!, out _))
             {
                 await using var pragma = writer.CreateCommand();
-                pragma.CommandText = SqlitePragmas;
+                pragma.CommandText = SqliteWriterPragmas;
                 await pragma.ExecuteNonQueryAsync(cancellationToken);
                 Prepared.AddOrUpdate(writer.Handle!, Marker);
             }
@@ -274,6 +317,17 @@ public sealed class CairnDatabase : IDisposable
             throw;
         }
         return _sqliteWriter = writer;
+    }
+
+    /// <summary>
+    /// Hands the frames the kept write connection appended to the log since its last commit (its pager's page writes,
+    /// read and reset without I/O) to the checkpointer, started by the first write.
+    /// </summary>
+    private void CountFrames(SqliteConnection writer)
+    {
+        SQLitePCL.raw.sqlite3_db_status(writer.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var frames, out _, 1);
+        _checkpointer ??= new SqliteCheckpointer(_connectionString, _writeGate, _checkpointFrames, _logger);
+        _checkpointer.Committed(frames);
     }
 
     private void DropSqliteWriter()

@@ -11,7 +11,7 @@ public abstract class UpgradeStore(string name) : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory($"cairn-{name}-").FullName;
     private readonly string? _postgres = TestBackend.CreatePostgresDatabase();
 
-    /// <summary>The store's setting for <see cref="Cairn.Storage.CairnDatabase.Open(string)"/>.</summary>
+    /// <summary>The store's setting for <see cref="Cairn.Storage.CairnDatabase.Open(string, Microsoft.Extensions.Logging.ILogger?)"/>.</summary>
     protected string Setting => _postgres ?? Path.Combine(_dir, "cairn.db");
 
     /// <summary>The temp dir the store (on SQLite) and anything else of the test's own live in.</summary>
