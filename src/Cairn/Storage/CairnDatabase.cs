@@ -51,7 +51,7 @@ public sealed class CairnDatabase : IDisposable, IAsyncDisposable
     /// <summary>Closes the database; on SQLite, after stopping its checkpointer, which may hold the write gate.</summary>
     public void Dispose()
     {
-        // Sync over async once, at the end of the database's life: the checkpointer's loop runs on the thread pool
+        // Sync over async once, at the end of the database's life: the checkpointer's loop runs on a thread of its own
         // and never waits on the caller's context.
         _checkpointer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Close();
