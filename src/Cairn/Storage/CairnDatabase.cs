@@ -206,11 +206,18 @@ public sealed class CairnDatabase : IDisposable, IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Runs <paramref name="work"/> in one write transaction; commits only if it returns.</summary>
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteGatedAsync(work, foreignKeysOff: false, cancellationToken);
+
     /// <summary>
-    /// Runs <paramref name="work"/> in one write transaction; commits only if it returns. <paramref name="foreignKeysOff"/>
-    /// (SQLite, migrations only) turns foreign keys off for this transaction: the pragma has no effect inside one.
+    /// <see cref="WriteAsync"/> with SQLite's foreign keys off for this transaction (a migration that rebuilds a table
+    /// others reference): the pragma has no effect inside a transaction, so it is set on the write connection before.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken, bool foreignKeysOff = false)
+    internal Task<T> WriteWithoutForeignKeysAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteGatedAsync(work, foreignKeysOff: _postgres is null, cancellationToken);
+
+    private async Task<T> WriteGatedAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool foreignKeysOff, CancellationToken cancellationToken)
     {
         // One writer at a time holds the store's lock. Queueing this process's writers here, rather than letting
         // them collide on it, spares SQLite SQLITE_BUSY retries that sleep (seconds at the tail under load) and

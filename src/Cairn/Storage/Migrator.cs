@@ -59,7 +59,7 @@ public static class Migrator
         foreach (var migration in Available(database.Dialect))
         {
             // Checked inside the write transaction so two processes starting together apply it once.
-            var ran = await database.WriteAsync(async (connection, transaction) =>
+            Func<DbConnection, DbTransaction, Task<bool>> apply = async (connection, transaction) =>
             {
                 var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     "SELECT COUNT(*) FROM schema_migrations WHERE version = @Version", new { migration.Version }, transaction, cancellationToken: cancellationToken));
@@ -77,7 +77,10 @@ public static class Migrator
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @At)",
                     new { migration.Version, migration.Name, At = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction, cancellationToken: cancellationToken));
                 return true;
-            }, cancellationToken, foreignKeysOff: migration.NeedsForeignKeysOff && database.Dialect is SqliteDialect);
+            };
+            var ran = await (migration.NeedsForeignKeysOff
+                ? database.WriteWithoutForeignKeysAsync(apply, cancellationToken)
+                : database.WriteAsync(apply, cancellationToken));
             if (ran)
             {
                 applied.Add(migration.Version);
