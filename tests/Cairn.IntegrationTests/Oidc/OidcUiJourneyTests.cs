@@ -33,7 +33,9 @@ public sealed partial class OidcUiJourneyTests(UiBrowser browser, OidcFixture fi
         await browser.Screenshot(page, "oidc-provider-login", fullPage: false);
         await page.Locator("button[type=submit]").ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("^" + Regex.Escape(fixture.Cairn.Url) + "/(models)?$"));
+        // The way back is the slowest step of the suite's heaviest minutes (the code exchanged with the provider, the first
+        // signed-in page rendered): once it took longer than Playwright's 30 s default while the PostgreSQL tests ran beside.
+        await page.WaitForURLAsync(new Regex("^" + Regex.Escape(fixture.Cairn.Url) + "/(models)?$"), new() { Timeout = 90_000 });
         await Assertions.Expect(page.Locator(".who")).ToHaveTextAsync("alice");
         await browser.Screenshot(page, "oidc-signed-in", fullPage: false);
 
