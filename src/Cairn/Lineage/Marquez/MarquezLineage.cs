@@ -99,6 +99,43 @@ public sealed class MarquezLineageView(CairnDatabase database)
 
     private (string Sql, object Value) IdSet(IEnumerable<string> ids) => LineageGraph.IdSet(database.Dialect, ids);
 
+    private ISqlDialect Dialect => database.Dialect;
+
+    /// <summary>
+    /// The jobs that any run (or job event) of theirs linked to one of the datasets <paramref name="set"/> names, in either
+    /// direction: one step of Marquez's walk.
+    /// </summary>
+    internal static string CandidatesSql(ISqlDialect dialect, string set) =>
+        dialect is SqliteDialect
+            // SQLite follows two edges by node key (lineage_links, decision 0037), joining the runs' edges to their jobs'
+            // without naming the run in between: through the view, 40 % more time for ten datasets of 386,000 edges.
+            ? $"""
+              SELECT j.id FROM lineage_nodes d JOIN lineage_links e ON e.source = d.key AND e.kind = 'input'
+              JOIN lineage_links r ON r.target = e.target AND r.kind = 'runs' JOIN lineage_nodes j ON j.key = r.source
+              WHERE d.id IN {set}
+              UNION
+              SELECT j.id FROM lineage_nodes d JOIN lineage_links e ON e.target = d.key AND e.kind = 'output'
+              JOIN lineage_links r ON r.target = e.source AND r.kind = 'runs' JOIN lineage_nodes j ON j.key = r.source
+              WHERE d.id IN {set}
+              UNION
+              SELECT j.id FROM lineage_nodes d JOIN lineage_links e ON e.source = d.key AND e.kind = 'input' JOIN lineage_nodes j ON j.key = e.target
+              WHERE d.id IN {set} AND j.id LIKE 'job:%'
+              UNION
+              SELECT j.id FROM lineage_nodes d JOIN lineage_links e ON e.target = d.key AND e.kind = 'output' JOIN lineage_nodes j ON j.key = e.source
+              WHERE d.id IN {set} AND j.id LIKE 'job:%'
+              """
+            : $"""
+              SELECT r.source FROM lineage_edges e JOIN lineage_edges r ON r.target = e.target AND r.kind = 'runs'
+              WHERE e.source IN {set} AND e.kind = 'input'
+              UNION
+              SELECT r.source FROM lineage_edges e JOIN lineage_edges r ON r.target = e.source AND r.kind = 'runs'
+              WHERE e.target IN {set} AND e.kind = 'output'
+              UNION
+              SELECT e.target FROM lineage_edges e WHERE e.source IN {set} AND e.kind = 'input' AND e.target LIKE 'job:%'
+              UNION
+              SELECT e.source FROM lineage_edges e WHERE e.target IN {set} AND e.kind = 'output' AND e.source LIKE 'job:%'
+              """;
+
     /// <summary>A job's current version: the runs that define it and the datasets it reads and writes.</summary>
     private sealed class JobVersion
     {
@@ -239,17 +276,7 @@ public sealed class MarquezLineageView(CairnDatabase database)
         {
             var (set, ids) = view.IdSet(datasets);
             return (await connection.QueryAsync<string>(new CommandDefinition(
-                $"""
-                SELECT r.source FROM lineage_edges e JOIN lineage_edges r ON r.target = e.target AND r.kind = 'runs'
-                WHERE e.source IN {set} AND e.kind = 'input'
-                UNION
-                SELECT r.source FROM lineage_edges e JOIN lineage_edges r ON r.target = e.source AND r.kind = 'runs'
-                WHERE e.target IN {set} AND e.kind = 'output'
-                UNION
-                SELECT e.target FROM lineage_edges e WHERE e.source IN {set} AND e.kind = 'input' AND e.target LIKE 'job:%'
-                UNION
-                SELECT e.source FROM lineage_edges e WHERE e.target IN {set} AND e.kind = 'output' AND e.source LIKE 'job:%'
-                """, new { ids }, cancellationToken: cancellationToken))).AsList();
+                CandidatesSql(view.Dialect, set), new { ids }, cancellationToken: cancellationToken))).AsList();
         }
 
         /// <summary>The current versions of <paramref name="jobs"/>: two queries whatever their number.</summary>
