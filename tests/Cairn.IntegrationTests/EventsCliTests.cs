@@ -27,6 +27,24 @@ public sealed class EventsCliTests : IAsyncLifetime
         (await http.PostAsJsonAsync("/api/v1/models", new { @namespace = ns, model_name = name })).EnsureSuccessStatusCode();
     }
 
+    /// <summary>
+    /// The CLI started with SIGINT's default action when this process ignores it: a shell's background job ignores SIGINT
+    /// (a script's <c>command &amp;</c>, <c>nohup … &amp;</c>), children inherit that, and .NET leaves an ignored SIGINT
+    /// ignored, as a background job should; Ctrl-C would never reach the CLI.
+    /// </summary>
+    private static ProcessStartInfo WithSigIntHandled(ProcessStartInfo info)
+    {
+        var ignored = File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))["SigIgn:".Length..].Trim();
+        if ((Convert.ToUInt64(ignored, 16) & (1UL << 1)) == 0)
+        {
+            return info;
+        }
+        info.ArgumentList.Insert(0, info.FileName);
+        info.ArgumentList.Insert(0, "--default-signal=INT");
+        info.FileName = "env";
+        return info;
+    }
+
     private static string Cursor(string stderr) => stderr.Split("cursor: ")[1].Split(' ')[0];
 
     [Fact]
@@ -52,7 +70,7 @@ public sealed class EventsCliTests : IAsyncLifetime
     [Fact]
     public async Task Tail_follows_new_events_and_stops_cleanly_on_ctrl_c_with_its_cursor()
     {
-        using var process = Process.Start(Cli.StartInfo(["events", "tail", "--json", "--namespace", "/cli_follow", "--server", _server!.Url]))!;
+        using var process = Process.Start(WithSigIntHandled(Cli.StartInfo(["events", "tail", "--json", "--namespace", "/cli_follow", "--server", _server!.Url])))!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         await ModelAsync("/cli_follow", "m");
