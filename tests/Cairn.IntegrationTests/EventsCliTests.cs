@@ -81,8 +81,7 @@ public sealed class EventsCliTests : IAsyncLifetime
         {
             await interrupt.WaitForExitAsync(timeout.Token);
         }
-        // A minute of its own from Ctrl-C (the start may be slow on a loaded machine); if the CLI does not stop, what it
-        // printed on stderr goes into the failure.
+        // A minute of its own from Ctrl-C; a CLI that does not stop by then fails the test with what it printed on stderr.
         using var stopping = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         try
         {

@@ -13,8 +13,9 @@ namespace Cairn.Storage;
 /// A passive checkpoint runs beside the writer and never blocks it, but while writes continue it never copies the whole
 /// log, so the log never starts over from its beginning and would grow without end: once the log holds
 /// <see cref="Bound"/> frames, the checkpointer takes the write gate and runs a restart checkpoint, which copies only the
-/// frames committed since its passive pass and leaves the log for the next writer to start over. A checkpoint is crash-safe in SQLite (the log stays authoritative until the copy is synced), so
-/// a killed process loses nothing it committed.
+/// frames committed since its passive pass and leaves the log for the next writer to start over. A checkpoint is
+/// crash-safe in SQLite (the log stays authoritative until the copy is synced), so a killed process loses nothing it
+/// committed.
 /// </summary>
 internal sealed class SqliteCheckpointer : IAsyncDisposable
 {
