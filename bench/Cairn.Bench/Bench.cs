@@ -15,7 +15,7 @@ internal static class Bench
         InProcessServer? inProcess = null;
         try
         {
-            var needsServer = settings.Workloads.Any(w => w != BenchSettings.SqliteBaseline);
+            var needsServer = settings.Workloads.Any(w => w is not (BenchSettings.SqliteBaseline or BenchSettings.SqliteOpenLineage));
             Uri? serverUri = settings.Server;
             var lineage = settings.Workloads.Any(BenchSettings.OptInWorkloads.Contains);
             if (needsServer && serverUri is null)
@@ -25,7 +25,7 @@ internal static class Bench
                 inProcess = await InProcessServer.StartAsync(dataDir, cancellationToken, settings.Database);
                 serverUri = inProcess.Address;
             }
-            var target = serverUri is null ? "none (sqlite-baseline only)"
+            var target = serverUri is null ? "none (SQLite baselines only)"
                 : inProcess is null ? $"server {serverUri}" : $"in-process server {serverUri} (data in {inProcess.DataDir})";
 
             using var client = new HttpClient(new SocketsHttpHandler
@@ -93,6 +93,10 @@ internal static class Bench
                 }
                 summaries.Add(WorkloadSummary.Of(workload.Name, workload.Description, runs));
             }
+            foreach (var disposable in workloads.OfType<IAsyncDisposable>())
+            {
+                await disposable.DisposeAsync();
+            }
 
             var report = Report.Create(settings, target, summaries);
             if (settings.Json)
@@ -130,6 +134,7 @@ internal static class Bench
         BenchSettings.MlflowSearchModels10 => new MlflowSearchModelsWorkload(client, data!.Server, host?.Services, name, 10),
         BenchSettings.MlflowSearchModels100 => new MlflowSearchModelsWorkload(client, data!.Server, host?.Services, name, 100),
         BenchSettings.SqliteBaseline => new SqliteBaselineWorkload(workDir, settings.BaselineBusyTimeoutMs),
+        BenchSettings.SqliteOpenLineage => new SqliteOpenLineageBaselineWorkload(workDir, settings.BaselineGroup),
         BenchSettings.Health => new HealthWorkload(client, data!.Server),
         BenchSettings.ModelCreate => new ModelCreateWorkload(client, data!),
         BenchSettings.VersionCreate => new VersionCreateWorkload(client, data!),

@@ -17,7 +17,8 @@ internal sealed record BenchSettings(
     string? Database = null,
     int LineageNodes = 1_000_000,
     int LineageDepth = 10,
-    string? DataId = null)
+    string? DataId = null,
+    int BaselineGroup = Cairn.Lineage.OpenLineage.OpenLineageIngest.MaxBatch)
 {
     public const string ModelCreate = "model-create";
     public const string VersionCreate = "version-create";
@@ -34,6 +35,9 @@ internal sealed record BenchSettings(
     public const string MlflowSearchModels100 = "mlflow-search-models-100";
     public const string OpenLineageEvent = "openlineage-event";
     public const string OpenLineageBatch = "openlineage-batch";
+
+    /// <summary>What openlineage-batch's rows cost SQLite alone (<see cref="Workloads.SqliteOpenLineageBaselineWorkload"/>).</summary>
+    public const string SqliteOpenLineage = "sqlite-openlineage";
     public const string LineageDownstream = "lineage-downstream";
     public const string LineageUpstream = "lineage-upstream";
 
@@ -48,7 +52,7 @@ internal sealed record BenchSettings(
 
     /// <summary>Every workload, in the order <c>all</c> runs them: reads and their baseline, then writes and theirs.</summary>
     public static IReadOnlyList<string> AllWorkloads { get; } =
-        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowSearchModels10, MlflowSearchModels100, MlflowLogBatch, OpenLineageEvent, OpenLineageBatch];
+        [Health, GetModel, GetVersion, AliasResolve, Search, ModelCreate, VersionCreate, SqliteBaseline, MlflowSearchRuns, MlflowSearchRunsRare, MlflowSearchModels10, MlflowSearchModels100, MlflowLogBatch, OpenLineageEvent, OpenLineageBatch, SqliteOpenLineage];
 
     /// <summary>
     /// Workloads that <c>all</c> leaves out, run only when named: the lineage ones generate a graph of a million nodes

@@ -1,3 +1,4 @@
+using Cairn.Lineage.OpenLineage;
 using System.CommandLine;
 using System.Globalization;
 
@@ -86,6 +87,12 @@ public static class Program
             Description = "PRAGMA busy_timeout (ms) of the sqlite-baseline connections; 0 leaves lock waits to Microsoft.Data.Sqlite's retry, as the server's connections do.",
             DefaultValueFactory = _ => 30_000,
         };
+        var baselineGroup = Positive(new Option<int>("--baseline-group")
+        {
+            Description = $"Events per transaction of {BenchSettings.SqliteOpenLineage}: by default {OpenLineageIngest.MaxBatch}, the most the server commits at once "
+                + "(its group when batches queue); about 8 is its group of single events with 16 in flight.",
+            DefaultValueFactory = _ => OpenLineageIngest.MaxBatch,
+        });
         var dataDir = new Option<string?>("--data-dir")
         {
             Description = "Data directory of the in-process server, kept after the run (default: a temporary one, deleted; "
@@ -110,9 +117,9 @@ public static class Program
         });
         var lineageDepth = new Option<int>("--lineage-depth") { Description = "depth= of the lineage traversals.", DefaultValueFactory = _ => 10 };
 
-        var root = new RootCommand("Cairn load generator: throughput and latency of the v1 API, and of bare SQLite doing a version create's writes.")
+        var root = new RootCommand("Cairn load generator: throughput and latency of the v1 API, and of bare SQLite doing a version create's and OpenLineage events' writes.")
         {
-            workload, concurrency, duration, requests, warmup, server, replica, repeat, json, seedModels, busyTimeout,
+            workload, concurrency, duration, requests, warmup, server, replica, repeat, json, seedModels, busyTimeout, baselineGroup,
             dataDir, database, lineageNodes, lineageDepth, dataId,
         };
         root.SetAction(async (parse, cancellationToken) =>
@@ -136,7 +143,8 @@ public static class Program
                 parse.GetValue(database),
                 parse.GetValue(lineageNodes),
                 parse.GetValue(lineageDepth),
-                parse.GetValue(dataId));
+                parse.GetValue(dataId),
+                parse.GetValue(baselineGroup));
             return await Bench.RunAsync(settings, Console.Out, Console.Error, cancellationToken);
         });
         root.Subcommands.Add(SeedUiCommand());

@@ -162,7 +162,7 @@ public sealed class CairnDatabase : IDisposable, IAsyncDisposable
     // The kept write connection leaves checkpoints to the database's checkpointer (SqliteCheckpointer): SQLite's
     // automatic one runs in the commit that crosses it, on the writers' serial path. Other connections keep it: they
     // read, or write rarely (migrations, another process on the same file), and then checkpoint their own writes.
-    private const string SqliteWriterPragmas = SqlitePragmas + " PRAGMA wal_autocheckpoint = 0;";
+    internal const string SqliteWriterPragmas = SqlitePragmas + " PRAGMA wal_autocheckpoint = 0;";
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
