@@ -1,6 +1,6 @@
-using Cairn.Lineage.OpenLineage;
 using System.CommandLine;
 using System.Globalization;
+using Cairn.Lineage.OpenLineage;
 
 namespace Cairn.Bench;
 
