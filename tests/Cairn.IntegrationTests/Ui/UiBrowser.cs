@@ -108,6 +108,9 @@ public sealed class UiBrowser : IAsyncLifetime
             Locale = "en-GB",
             TimezoneId = "UTC",
         });
+        // Playwright's 30 s default was once too short for a page load at the suite's peak, when the PostgreSQL tests,
+        // other servers and Chromium share two cores; a wait that fails for real only fails later.
+        context.SetDefaultTimeout(60_000);
         return await UiPage.OpenAsync(context, new Uri(baseUrl));
     }
 
