@@ -197,15 +197,7 @@ internal sealed class SqliteBaselineWorkload(string directory, int busyTimeoutMs
                 InsertPairs(_insertParam, id, request.Params!);
                 InsertPairs(_insertMetric, id, request.Metrics!);
 
-                long seq = 1;
-                var prev = AuditChain.Genesis;
-                using (var reader = _auditHead.ExecuteReader())
-                {
-                    if (reader.Read())
-                    {
-                        (seq, prev) = (reader.GetInt64(0) + 1, reader.GetString(1));
-                    }
-                }
+                var (seq, prev) = PreparedStatements.NextAuditLink(_auditHead);
                 var resource = string.Create(CultureInfo.InvariantCulture, $"models/{model}/versions/{version}");
                 Set(_appendAudit, "$seq", seq);
                 Set(_appendAudit, "$at", now);
@@ -242,18 +234,8 @@ internal sealed class SqliteBaselineWorkload(string directory, int busyTimeoutMs
             }
         }
 
-        private static void Set(SqliteCommand command, string name, object? value) => command.Parameters[name].Value = value ?? DBNull.Value;
+        private static void Set(SqliteCommand command, string name, object? value) => PreparedStatements.Set(command, name, value);
 
-        private SqliteCommand Prepare(string sql, params string[] parameters)
-        {
-            var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameters)
-            {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
-            }
-            command.Prepare();
-            return command;
-        }
+        private SqliteCommand Prepare(string sql, params string[] parameters) => PreparedStatements.Prepare(_connection, sql, parameters);
     }
 }

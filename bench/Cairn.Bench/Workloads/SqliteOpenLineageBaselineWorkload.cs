@@ -213,14 +213,7 @@ internal sealed class SqliteOpenLineageBaselineWorkload(string directory, int ev
                     Set(_insertVersion, "$now", now);
                     _insertVersion.ExecuteNonQuery();
                 }
-                var (seq, prev) = (1L, AuditChain.Genesis);
-                using (var reader = _auditHead.ExecuteReader())
-                {
-                    if (reader.Read())
-                    {
-                        (seq, prev) = (reader.GetInt64(0) + 1, reader.GetString(1));
-                    }
-                }
+                var (seq, prev) = PreparedStatements.NextAuditLink(_auditHead);
                 Set(_appendAudit, "$seq", seq);
                 Set(_appendAudit, "$now", now);
                 Set(_appendAudit, "$prev", prev);
@@ -306,18 +299,8 @@ internal sealed class SqliteOpenLineageBaselineWorkload(string directory, int ev
             _insertLink.ExecuteNonQuery();
         }
 
-        private static void Set(SqliteCommand command, string name, object? value) => command.Parameters[name].Value = value ?? DBNull.Value;
+        private static void Set(SqliteCommand command, string name, object? value) => PreparedStatements.Set(command, name, value);
 
-        private SqliteCommand Prepare(string sql, params string[] parameters)
-        {
-            var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameters)
-            {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
-            }
-            command.Prepare();
-            return command;
-        }
+        private SqliteCommand Prepare(string sql, params string[] parameters) => PreparedStatements.Prepare(_connection, sql, parameters);
     }
 }
