@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Cairn.Governance;
 using Cairn.Registry;
 using Cairn.Storage;
 using Microsoft.Data.Sqlite;
+using static Cairn.Bench.Workloads.PreparedStatements;
 
 namespace Cairn.Bench.Workloads;
 
@@ -197,7 +197,7 @@ internal sealed class SqliteBaselineWorkload(string directory, int busyTimeoutMs
                 InsertPairs(_insertParam, id, request.Params!);
                 InsertPairs(_insertMetric, id, request.Metrics!);
 
-                var (seq, prev) = PreparedStatements.NextAuditLink(_auditHead);
+                var (seq, prev) = NextAuditLink(_auditHead);
                 var resource = string.Create(CultureInfo.InvariantCulture, $"models/{model}/versions/{version}");
                 Set(_appendAudit, "$seq", seq);
                 Set(_appendAudit, "$at", now);
@@ -233,8 +233,6 @@ internal sealed class SqliteBaselineWorkload(string directory, int busyTimeoutMs
                 insert.ExecuteNonQuery();
             }
         }
-
-        private static void Set(SqliteCommand command, string name, object? value) => PreparedStatements.Set(command, name, value);
 
         private SqliteCommand Prepare(string sql, params string[] parameters) => PreparedStatements.Prepare(_connection, sql, parameters);
     }

@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Cairn.Governance;
 using Cairn.Lineage;
 using Cairn.Lineage.OpenLineage;
 using Cairn.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Cairn.Bench.Workloads.PreparedStatements;
 
 namespace Cairn.Bench.Workloads;
 
@@ -213,7 +213,7 @@ internal sealed class SqliteOpenLineageBaselineWorkload(string directory, int ev
                     Set(_insertVersion, "$now", now);
                     _insertVersion.ExecuteNonQuery();
                 }
-                var (seq, prev) = PreparedStatements.NextAuditLink(_auditHead);
+                var (seq, prev) = NextAuditLink(_auditHead);
                 Set(_appendAudit, "$seq", seq);
                 Set(_appendAudit, "$now", now);
                 Set(_appendAudit, "$prev", prev);
@@ -298,8 +298,6 @@ internal sealed class SqliteOpenLineageBaselineWorkload(string directory, int ev
             Set(_insertLink, "$now", now);
             _insertLink.ExecuteNonQuery();
         }
-
-        private static void Set(SqliteCommand command, string name, object? value) => PreparedStatements.Set(command, name, value);
 
         private SqliteCommand Prepare(string sql, params string[] parameters) => PreparedStatements.Prepare(_connection, sql, parameters);
     }
